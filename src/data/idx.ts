@@ -1,0 +1,202 @@
+/**
+ * IDX, the tensor file format of MNIST and Fashion-MNIST (LeCun et al. 1998;
+ * Xiao, Rasul & Vollgraf 2017). A file is a 4-byte magic number, one
+ * big-endian uint32 per dimension, then the elements in row-major order:
+ *
+ *   byte 0-1  zero
+ *   byte 2    element type (0x08 = unsigned byte, the only one MNIST uses)
+ *   byte 3    number of dimensions (3 for images, 1 for labels)
+ *   4*ndim    dims, big-endian uint32
+ *   ...       prod(dims) elements
+ *
+ * Everything here is a pure function of bytes, with no Node modules, so the
+ * same parser serves the CLI and the browser. Every malformed input throws an
+ * Error that names the file and says what was expected and what was found.
+ */
+
+/** Element type codes from the IDX specification; only 0x08 is accepted. */
+const IDX_TYPE_NAMES: Readonly<Record<number, string>> = {
+  0x08: 'unsigned byte',
+  0x09: 'signed byte',
+  0x0b: 'int16',
+  0x0c: 'int32',
+  0x0d: 'float32',
+  0x0e: 'float64',
+};
+const IDX_UBYTE = 0x08;
+
+export interface IdxTensor {
+  /** Dimensions as stored in the header, outermost first. */
+  dims: number[];
+  /** The elements, a view into the input bytes (no copy). */
+  data: Uint8Array;
+}
+
+export interface IdxImages {
+  /** count * rows * cols pixels, one byte each, row-major, 0 = background. */
+  data: Uint8Array;
+  count: number;
+  rows: number;
+  cols: number;
+}
+
+export interface IdxLabels {
+  /** One class index per example. */
+  data: Uint8Array;
+  count: number;
+  /** Largest label present; callers compare it with their number of classes. */
+  maxLabel: number;
+}
+
+function hex(value: number, digits: number): string {
+  return '0x' + value.toString(16).padStart(digits, '0');
+}
+
+/**
+ * Parse an IDX file of unsigned bytes. `name` (usually the file path) is used
+ * in every error message. `expectedNdim`, when given, is checked against the
+ * header so that a labels file passed as images fails at the header, not later.
+ */
+export function parseIdx(bytes: Uint8Array, name: string, expectedNdim?: number): IdxTensor {
+  if (bytes.length < 4) {
+    throw new Error(`${name}: ${bytes.length} bytes is too short for an IDX file (the magic number alone is 4 bytes)`);
+  }
+  if (bytes[0] !== 0 || bytes[1] !== 0) {
+    // gzip data starts 0x1f 0x8b; say so, since that is the usual mistake.
+    const hint = bytes[0] === 0x1f && bytes[1] === 0x8b ? ' (this is gzip data: decompress it first)' : '';
+    throw new Error(
+      `${name}: not an IDX file: magic number must start with bytes 0x00 0x00, found ` +
+        `${hex(bytes[0], 2)} ${hex(bytes[1], 2)}${hint}`,
+    );
+  }
+  const typeCode = bytes[2];
+  if (typeCode !== IDX_UBYTE) {
+    const typeName = IDX_TYPE_NAMES[typeCode] ?? 'not a valid IDX type';
+    throw new Error(
+      `${name}: IDX element type code ${hex(typeCode, 2)} (${typeName}) is not supported; ` +
+        `expected ${hex(IDX_UBYTE, 2)} (unsigned byte)`,
+    );
+  }
+  const ndim = bytes[3];
+  if (expectedNdim !== undefined && ndim !== expectedNdim) {
+    throw new Error(`${name}: IDX header says ${ndim} dimensions, expected ${expectedNdim}`);
+  }
+  if (ndim === 0) {
+    throw new Error(`${name}: IDX header says 0 dimensions; expected at least 1`);
+  }
+
+  const headerBytes = 4 + 4 * ndim;
+  if (bytes.length < headerBytes) {
+    throw new Error(
+      `${name}: truncated IDX header: ${ndim} dimensions need ${headerBytes} header bytes, found ${bytes.length}`,
+    );
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, headerBytes);
+  const dims: number[] = [];
+  for (let i = 0; i < ndim; i++) dims.push(view.getUint32(4 + 4 * i, false));
+
+  // Doubles hold the product exactly up to 2^53, far past any file that fits
+  // in memory; a larger (bogus) header still compares unequal to the length.
+  const elements = dims.reduce((p, d) => p * d, 1);
+  const expectedBytes = headerBytes + elements;
+  if (bytes.length !== expectedBytes) {
+    const what = bytes.length < expectedBytes ? 'truncated' : 'trailing bytes after the data';
+    throw new Error(
+      `${name}: ${what}: dims [${dims.join(', ')}] need ${expectedBytes} bytes ` +
+        `(${headerBytes} header + ${elements} data), found ${bytes.length}`,
+    );
+  }
+  return { dims, data: new Uint8Array(bytes.buffer, bytes.byteOffset + headerBytes, elements) };
+}
+
+/** Parse an images file: dims [count, rows, cols], none of them zero. */
+export function parseImages(bytes: Uint8Array, name: string): IdxImages {
+  const { dims, data } = parseIdx(bytes, name, 3);
+  const [count, rows, cols] = dims;
+  if (count === 0 || rows === 0 || cols === 0) {
+    throw new Error(`${name}: images file has dims [count=${count}, rows=${rows}, cols=${cols}]; all must be at least 1`);
+  }
+  return { data, count, rows, cols };
+}
+
+/** Parse a labels file: dims [count], count at least 1. */
+export function parseLabels(bytes: Uint8Array, name: string): IdxLabels {
+  const { dims, data } = parseIdx(bytes, name, 1);
+  const count = dims[0];
+  if (count === 0) throw new Error(`${name}: labels file holds 0 labels; expected at least 1`);
+  let maxLabel = 0;
+  for (let i = 0; i < count; i++) if (data[i] > maxLabel) maxLabel = data[i];
+  return { data, count, maxLabel };
+}
+
+export interface PixelNormalization {
+  /** Subtracted after scaling to [0, 1]. */
+  mean: number;
+  /** Divides after subtracting the mean; must be positive. */
+  std: number;
+}
+
+/** Mean and standard deviation of all pixels after scaling to [0, 1]. */
+export function pixelStatistics(images: IdxImages): PixelNormalization {
+  const { data } = images;
+  // Sums of bytes and of their squares are integers; accumulate them exactly
+  // in a histogram instead of summing 47M floats.
+  const histogram = new Float64Array(256);
+  for (let i = 0; i < data.length; i++) histogram[data[i]]++;
+  let sum = 0;
+  let sumSquares = 0;
+  for (let v = 0; v < 256; v++) {
+    sum += histogram[v] * v;
+    sumSquares += histogram[v] * v * v;
+  }
+  const n = data.length;
+  const mean = sum / n;
+  const variance = Math.max(0, sumSquares / n - mean * mean);
+  return { mean: mean / 255, std: Math.sqrt(variance) / 255 };
+}
+
+/**
+ * Pixels as float32: x / 255, then (x - mean) / std when `normalization` is
+ * given (for instance the training set's own `pixelStatistics`).
+ */
+export function imagesToFloat32(images: IdxImages, normalization?: PixelNormalization): Float32Array {
+  let scale = 1 / 255;
+  let shift = 0;
+  if (normalization !== undefined) {
+    const { mean, std } = normalization;
+    if (!Number.isFinite(mean)) throw new Error(`imagesToFloat32: normalization.mean must be finite, got ${mean}`);
+    if (!(std > 0) || !Number.isFinite(std)) {
+      throw new Error(`imagesToFloat32: normalization.std must be positive and finite, got ${std}`);
+    }
+    // (x/255 - mean) / std == x * (1/(255 std)) - mean/std: one multiply-add per pixel.
+    scale = 1 / (255 * std);
+    shift = -mean / std;
+  }
+  // 256 possible bytes: precompute each output once, then the loop is a lookup.
+  const table = new Float32Array(256);
+  for (let v = 0; v < 256; v++) table[v] = v * scale + shift;
+  const { data } = images;
+  const out = new Float32Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = table[data[i]];
+  return out;
+}
+
+/**
+ * Labels as int32 class indices. With `classes`, every label must be below it;
+ * the error names the first offending example.
+ */
+export function labelsToInt32(labels: IdxLabels, classes?: number): Int32Array {
+  if (classes !== undefined) {
+    if (!Number.isInteger(classes) || classes < 1) {
+      throw new Error(`labelsToInt32: classes must be a positive integer, got ${classes}`);
+    }
+    if (labels.maxLabel >= classes) {
+      const index = labels.data.findIndex((label) => label >= classes);
+      throw new Error(
+        `labelsToInt32: label ${labels.data[index]} at example ${index} is out of range for ${classes} classes ` +
+          `(largest label is ${labels.maxLabel})`,
+      );
+    }
+  }
+  return Int32Array.from(labels.data);
+}
