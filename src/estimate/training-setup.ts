@@ -1,0 +1,217 @@
+/**
+ * A training run's setup and the memory it costs on each device: model states
+ * (model-states.ts) plus saved activations (transformer.ts), per pipeline stage.
+ *
+ * Devices: `devices` = data-parallel d x tensor-parallel t x pipeline-parallel p
+ * (Narayanan et al. 2021, "Efficient Large-Scale Language Model Training on GPU
+ * Clusters Using Megatron-LM"). ZeRO shards model states over the d replicas.
+ *
+ * Pipeline schedule: non-interleaved 1F1B (Narayanan et al. 2021, Sec. 2.2).
+ * Stage i (0-based) holds the activations of min(p - i, m) micro-batches in
+ * flight, m being the number of micro-batches per step (gradient-accumulation
+ * steps). Korthikanti et al. 2022, Sec. 4.2: the first stage therefore stores
+ * L/p layers x p micro-batches = L layers' worth, whatever p is.
+ */
+import { CATEGORIES, type Category, type CategoryBytes, sumCategoryBytes } from './categories.js';
+import {
+  CONVENTIONS,
+  type ModelStateConvention,
+  OPTIMIZERS,
+  type OptimizerKind,
+  PRECISIONS,
+  type Precision,
+  ZERO_STAGES,
+  type ZeroStage,
+  bytesPerParameter,
+  computeElementBytes,
+  modelStateBytes,
+  type ModelStateBytes,
+} from './model-states.js';
+import {
+  type ActivationSetup,
+  type RecomputeKind,
+  RECOMPUTE_KINDS,
+  type TransformerModel,
+  checkActivationSetup,
+  checkModelSplit,
+  edgeActivationBytes,
+  layerActivationBytes,
+  recomputeTransientBytes,
+  stageParameters,
+} from './transformer.js';
+
+export interface TrainingSetup {
+  precision: Precision;
+  optimizer: OptimizerKind;
+  /** Sequences per micro-batch on one data-parallel replica (b). */
+  microBatch: number;
+  /** Tokens per sequence (s); at most the model's context length when positions are learned. */
+  seqLength: number;
+  /** Micro-batches per optimizer step (m), also the micro-batches a pipeline can have in flight. */
+  gradAccumulation: number;
+  recompute: RecomputeKind;
+  /** All devices: dataParallel x tensorParallel x pipelineParallel. */
+  devices: number;
+  zeroStage: ZeroStage;
+  tensorParallel: number;
+  sequenceParallel: boolean;
+  pipelineParallel: number;
+  convention: ModelStateConvention;
+}
+
+/** Defaults: one device, mixed-precision bf16 with AdamW, one sequence of the model's full context. */
+export function defaultTrainingSetup(model: TransformerModel): TrainingSetup {
+  return {
+    precision: 'mixed-bf16',
+    optimizer: 'adamw',
+    microBatch: 1,
+    seqLength: model.contextLength,
+    gradAccumulation: 1,
+    recompute: 'none',
+    devices: 1,
+    zeroStage: 0,
+    tensorParallel: 1,
+    sequenceParallel: false,
+    pipelineParallel: 1,
+    convention: 'zero',
+  };
+}
+
+function checkPositiveInteger(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new Error(`${name}: expected a positive integer, got ${value}`);
+  }
+}
+
+/** Checks a setup against a model; returns the data-parallel degree d = devices / (t p). */
+export function checkTrainingSetup(model: TransformerModel, setup: TrainingSetup): number {
+  for (const key of ['microBatch', 'seqLength', 'gradAccumulation', 'devices', 'tensorParallel', 'pipelineParallel'] as const) {
+    checkPositiveInteger(key, setup[key]);
+  }
+  if (!PRECISIONS.includes(setup.precision)) throw new Error(`precision: expected one of ${PRECISIONS.join(', ')}, got '${setup.precision}'`);
+  if (!OPTIMIZERS.includes(setup.optimizer)) throw new Error(`optimizer: expected one of ${OPTIMIZERS.join(', ')}, got '${setup.optimizer}'`);
+  if (!RECOMPUTE_KINDS.includes(setup.recompute)) throw new Error(`recompute: expected one of ${RECOMPUTE_KINDS.join(', ')}, got '${setup.recompute}'`);
+  if (!ZERO_STAGES.includes(setup.zeroStage)) throw new Error(`zeroStage: expected 0, 1, 2 or 3, got ${setup.zeroStage}`);
+  if (!CONVENTIONS.includes(setup.convention)) throw new Error(`convention: expected one of ${CONVENTIONS.join(', ')}, got '${setup.convention}'`);
+  if (model.positionEmbeddings === 'learned' && setup.seqLength > model.contextLength) {
+    throw new Error(`seqLength: ${setup.seqLength} exceeds the model's ${model.contextLength} learned positions`);
+  }
+  checkModelSplit(model, setup.tensorParallel, setup.pipelineParallel);
+  const modelParallel = setup.tensorParallel * setup.pipelineParallel;
+  if (setup.devices % modelParallel !== 0) {
+    throw new Error(
+      `devices: ${setup.devices} devices cannot be split into tensorParallel ${setup.tensorParallel} x pipelineParallel ${setup.pipelineParallel} groups ` +
+        `(devices must be a multiple of ${modelParallel})`,
+    );
+  }
+  checkActivationSetup(model, activationSetupOf(setup));
+  const dataParallel = setup.devices / modelParallel;
+  if (setup.zeroStage > 0 && dataParallel < 2) {
+    throw new Error(
+      `zeroStage: ZeRO stage ${setup.zeroStage} shards model states across data-parallel replicas, but ${setup.devices} device(s) / ` +
+        `(tensorParallel ${setup.tensorParallel} x pipelineParallel ${setup.pipelineParallel}) leaves ${dataParallel} replica; ` +
+        `add devices or use ZeRO stage 0`,
+    );
+  }
+  return dataParallel;
+}
+
+function activationSetupOf(setup: TrainingSetup): ActivationSetup {
+  return {
+    seqLength: setup.seqLength,
+    microBatch: setup.microBatch,
+    tensorParallel: setup.tensorParallel,
+    sequenceParallel: setup.sequenceParallel,
+    recompute: setup.recompute,
+    elementBytes: computeElementBytes(setup.precision),
+  };
+}
+
+/** One pipeline stage, as seen by any one device in it. */
+export interface StageEstimate {
+  stage: number;
+  /** Parameters of the model replica on this device (before ZeRO sharding). */
+  parameters: number;
+  /** Layers this stage runs. */
+  layers: number;
+  /** Micro-batches whose activations this stage holds at its peak (1F1B). */
+  microBatchesInFlight: number;
+  bytes: CategoryBytes;
+  total: number;
+}
+
+export interface TransformerEstimate {
+  model: TransformerModel;
+  setup: TrainingSetup;
+  dataParallel: number;
+  /** Sequences per optimizer step over all replicas: microBatch x gradAccumulation x dataParallel. */
+  globalBatch: number;
+  /** Before ZeRO sharding. */
+  bytesPerParameter: ModelStateBytes;
+  /** Bytes one layer saves for one micro-batch on one device. */
+  layerActivationBytes: number;
+  stages: StageEstimate[];
+  /** The stage with the largest total: what every device must be able to hold. */
+  heaviest: StageEstimate;
+  largest: Category;
+}
+
+/**
+ * Per-device training memory for every pipeline stage. Categories:
+ *   weights, gradients, optimizer  modelStateBytes() of the stage's parameters, ZeRO over d
+ *   activations  layers x in-flight micro-batches x layerActivationBytes(), plus the
+ *                embedding dropout mask (first stage, per micro-batch in flight) and the
+ *                output layer's inputs and fp32 logits (last stage, one micro-batch)
+ *   workspace    the transient of recomputing one layer in backward (recompute only)
+ *   inputs       token ids (first stage, per micro-batch in flight) and labels (last stage),
+ *                int64 as PyTorch indexes (8sb bytes each; Megatron-LM's estimator counts the same)
+ * Not modelled: other backward temporaries (activation gradients), communication
+ * buffers, allocator fragmentation and the framework's own context.
+ */
+export function estimateTransformerMemory(model: TransformerModel, setup: TrainingSetup): TransformerEstimate {
+  const dataParallel = checkTrainingSetup(model, setup);
+  const p = setup.pipelineParallel;
+  const activationSetup = activationSetupOf(setup);
+  const perLayer = layerActivationBytes(model, activationSetup);
+  const transient = recomputeTransientBytes(model, activationSetup);
+  const edges = edgeActivationBytes(model, activationSetup);
+  const tokenIdBytes = 8 * setup.seqLength * setup.microBatch;
+  const layersPerStage = model.layers / p;
+  const stateSetup = {
+    precision: setup.precision,
+    optimizer: setup.optimizer,
+    zeroStage: setup.zeroStage,
+    dataParallel,
+    convention: setup.convention,
+  };
+
+  const stages = stageParameters(model, setup.tensorParallel, p).map((parameters, stage): StageEstimate => {
+    const inFlight = Math.min(p - stage, setup.gradAccumulation);
+    const first = stage === 0;
+    const last = stage === p - 1;
+    const bytes: CategoryBytes = {
+      ...modelStateBytes(parameters, stateSetup),
+      activations: layersPerStage * inFlight * perLayer + (first ? inFlight * edges.embedding : 0) + (last ? edges.output : 0),
+      workspace: transient,
+      inputs: (first ? inFlight * tokenIdBytes : 0) + (last ? tokenIdBytes : 0),
+    };
+    return { stage, parameters, layers: layersPerStage, microBatchesInFlight: inFlight, bytes, total: sumCategoryBytes(bytes) };
+  });
+  const heaviest = stages.reduce((a, b) => (b.total > a.total ? b : a));
+  return {
+    model,
+    setup,
+    dataParallel,
+    globalBatch: setup.microBatch * setup.gradAccumulation * dataParallel,
+    bytesPerParameter: bytesPerParameter(stateSetup),
+    layerActivationBytes: perLayer,
+    stages,
+    heaviest,
+    largest: largestCategory(heaviest.bytes),
+  };
+}
+
+/** The category with the most bytes (the first in CATEGORIES order on a tie). */
+export function largestCategory(bytes: CategoryBytes): Category {
+  return CATEGORIES.reduce((a, b) => (bytes[b] > bytes[a] ? b : a));
+}
