@@ -7,6 +7,7 @@ import {
   parseImages,
   parseLabels,
   pixelStatistics,
+  pixelsToFloat32,
 } from '../src/data/idx.js';
 
 /** An IDX file: magic 00 00 <type> <ndim>, big-endian dims, then the payload. */
@@ -166,6 +167,21 @@ describe('imagesToFloat32', () => {
     expect(() => imagesToFloat32(images, { mean: 0, std: NaN })).toThrow('got NaN');
     expect(() => imagesToFloat32(images, { mean: Infinity, std: 1 })).toThrow(
       'normalization.mean must be finite, got Infinity',
+    );
+  });
+});
+
+describe('pixelsToFloat32', () => {
+  it('writes into a given view, e.g. one batch of a larger buffer', () => {
+    const pixels = new Uint8Array([0, 255, 51, 102, 153, 204]);
+    const memory = new Float32Array(10).fill(-7);
+    pixelsToFloat32(pixels.subarray(2, 5), memory.subarray(4, 7));
+    expect(Array.from(memory)).toEqual([-7, -7, -7, -7, 0.2, 0.4, 0.6, -7, -7, -7].map(Math.fround));
+  });
+
+  it('rejects an output of the wrong length', () => {
+    expect(() => pixelsToFloat32(new Uint8Array(4), new Float32Array(3))).toThrow(
+      'pixelsToFloat32: out.length must equal pixels.length (4), got 3',
     );
   });
 });

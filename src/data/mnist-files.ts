@@ -1,0 +1,184 @@
+/**
+ * Finding and reading an MNIST-format dataset directory (Node only): the four
+ * IDX files of MNIST, Fashion-MNIST, KMNIST and friends, plain or gzipped.
+ * Parsing lives in idx.ts; this file owns paths, gzip and the pairing of
+ * images with labels.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+
+import { parseImages, parseLabels } from './idx.js';
+
+/** Environment variable naming a dataset directory, used when `--data` is not given. */
+export const DATA_DIR_ENV = 'WASMGRAD_DATA';
+
+/** Where Debian's `dataset-fashion-mnist` package installs the four files (gzipped). */
+export const DEBIAN_DATA_DIRS: readonly string[] = ['/usr/share/datasets/fashion-mnist'];
+
+/** The canonical file names, without the optional `.gz`. */
+export const MNIST_FILE_NAMES = {
+  trainImages: 'train-images-idx3-ubyte',
+  trainLabels: 'train-labels-idx1-ubyte',
+  testImages: 't10k-images-idx3-ubyte',
+  testLabels: 't10k-labels-idx1-ubyte',
+} as const;
+export type MnistFile = keyof typeof MNIST_FILE_NAMES;
+
+const FILE_DESCRIPTIONS: Readonly<Record<MnistFile, string>> = {
+  trainImages: 'train images',
+  trainLabels: 'train labels',
+  testImages: 'test images',
+  testLabels: 'test labels',
+};
+
+export interface MnistSplit {
+  /** count * rows * cols pixels, one byte each. */
+  images: Uint8Array;
+  /** count class indices. */
+  labels: Uint8Array;
+  count: number;
+  rows: number;
+  cols: number;
+  /** Largest label in the split (9 for the 10-class datasets). */
+  maxLabel: number;
+  /** The files the split was read from. */
+  files: { images: string; labels: string };
+}
+
+export interface MnistDataset {
+  dir: string;
+  train: MnistSplit;
+  test: MnistSplit;
+}
+
+const HOW_TO_GET_DATA =
+  `Install Fashion-MNIST with \`apt-get install dataset-fashion-mnist\` (Debian/Ubuntu), ` +
+  `or point --data or ${DATA_DIR_ENV} at any directory holding the four MNIST-format files ` +
+  `(${Object.values(MNIST_FILE_NAMES).join(', ')}; each plain or .gz).`;
+
+/**
+ * The names a file may have on disk, in order of preference: plain before
+ * gzipped (no decompression), and the canonical hyphen before the dot some
+ * mirrors use (`train-images.idx3-ubyte`).
+ */
+export function candidateFileNames(file: MnistFile): string[] {
+  const canonical = MNIST_FILE_NAMES[file];
+  const dotted = canonical.replace(/-(idx\d)/, '.$1');
+  return [canonical, `${canonical}.gz`, dotted, `${dotted}.gz`];
+}
+
+function isDirectory(path: string): boolean {
+  return existsSync(path) && statSync(path).isDirectory();
+}
+
+/** Path of `file` in `dir`, or undefined when none of its candidate names exist. */
+function findFile(dir: string, file: MnistFile): string | undefined {
+  for (const name of candidateFileNames(file)) {
+    const path = join(dir, name);
+    if (existsSync(path) && statSync(path).isFile()) return path;
+  }
+  return undefined;
+}
+
+/** Path of `file` in `dir`; throws naming the directory and every name tried. */
+export function locateFile(dir: string, file: MnistFile): string {
+  const path = findFile(dir, file);
+  if (path === undefined) {
+    throw new Error(
+      `${dir}: missing the ${FILE_DESCRIPTIONS[file]} file; looked for ${candidateFileNames(file).join(', ')}. ${HOW_TO_GET_DATA}`,
+    );
+  }
+  return path;
+}
+
+function holdsDataset(dir: string): boolean {
+  return isDirectory(dir) && (Object.keys(MNIST_FILE_NAMES) as MnistFile[]).every((f) => findFile(dir, f) !== undefined);
+}
+
+/**
+ * The dataset directory: `explicit` (from `--data`) if given, else
+ * `env.WASMGRAD_DATA` if set, else the first of `candidates` (the Debian
+ * install path) that holds all four files. An explicit or environment path
+ * that is not a directory is an error rather than a silent fall-through, so a
+ * typo never trains on a different dataset than the one asked for.
+ */
+export function findDataDir(
+  explicit?: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  candidates: readonly string[] = DEBIAN_DATA_DIRS,
+): string {
+  if (explicit !== undefined) {
+    if (explicit === '') throw new Error(`--data: empty path. ${HOW_TO_GET_DATA}`);
+    const dir = resolve(explicit);
+    if (!isDirectory(dir)) throw new Error(`--data: ${dir} is not a directory. ${HOW_TO_GET_DATA}`);
+    return dir;
+  }
+  const fromEnv = env[DATA_DIR_ENV];
+  if (fromEnv !== undefined && fromEnv !== '') {
+    const dir = resolve(fromEnv);
+    if (!isDirectory(dir)) throw new Error(`${DATA_DIR_ENV}: ${dir} is not a directory. ${HOW_TO_GET_DATA}`);
+    return dir;
+  }
+  for (const dir of candidates) if (holdsDataset(dir)) return dir;
+  const searched = candidates.length > 0 ? `; searched ${candidates.join(', ')}` : '';
+  throw new Error(`No dataset directory: --data not given, ${DATA_DIR_ENV} not set${searched}. ${HOW_TO_GET_DATA}`);
+}
+
+/** The bytes of an IDX file, gunzipped when the name ends in .gz or the bytes start with the gzip magic. */
+export function readIdxFile(path: string): Uint8Array {
+  const raw = readFileSync(path);
+  const gzipped = path.endsWith('.gz') || (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b);
+  if (!gzipped) return new Uint8Array(raw.buffer, raw.byteOffset, raw.length);
+  let bytes: Buffer;
+  try {
+    bytes = gunzipSync(raw);
+  } catch (err) {
+    throw new Error(`${path}: corrupt gzip data (${(err as Error).message}); re-download or decompress the file`);
+  }
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+}
+
+function loadSplit(dir: string, images: MnistFile, labels: MnistFile): MnistSplit {
+  const imagesPath = locateFile(dir, images);
+  const labelsPath = locateFile(dir, labels);
+  const img = parseImages(readIdxFile(imagesPath), imagesPath);
+  const lab = parseLabels(readIdxFile(labelsPath), labelsPath);
+  if (img.count !== lab.count) {
+    throw new Error(
+      `${dir}: ${imagesPath} holds ${img.count} images but ${labelsPath} holds ${lab.count} labels; ` +
+        `each image needs exactly one label`,
+    );
+  }
+  return {
+    images: img.data,
+    labels: lab.data,
+    count: img.count,
+    rows: img.rows,
+    cols: img.cols,
+    maxLabel: lab.maxLabel,
+    files: { images: imagesPath, labels: labelsPath },
+  };
+}
+
+/** Read, validate and pair the train and test splits of an MNIST-format directory. */
+export function loadMnistDir(dir: string): MnistDataset {
+  const train = loadSplit(dir, 'trainImages', 'trainLabels');
+  const test = loadSplit(dir, 'testImages', 'testLabels');
+  if (train.rows !== test.rows || train.cols !== test.cols) {
+    throw new Error(
+      `${dir}: train images (${train.files.images}) are ${train.rows}x${train.cols} but ` +
+        `test images (${test.files.images}) are ${test.rows}x${test.cols}; a model needs one input size`,
+    );
+  }
+  return { dir, train, test };
+}
+
+/** `findDataDir` then `loadMnistDir`: what `wasmgrad train` calls. */
+export function loadMnist(
+  explicit?: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  candidates: readonly string[] = DEBIAN_DATA_DIRS,
+): MnistDataset {
+  return loadMnistDir(findDataDir(explicit, env, candidates));
+}
