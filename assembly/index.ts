@@ -1,0 +1,18 @@
+// The wasmgrad core: every export the TypeScript layer binds.
+// Pointers are byte offsets into this module's linear memory; sizes are elements
+// unless a name says bytes.
+
+export {
+  arenaAlloc, arenaFree, arenaLive, arenaPeak, arenaResetPeak, arenaSetLogging, arenaHeapBytes,
+} from "./arena";
+export {
+  gemm, gemmScratchBytes, gemmReserve, gemmRelease, gemmScratchReserved, macCount, macReset,
+} from "./kernels/gemm";
+
+/** Which instruction set this build was compiled for: 0 scalar, 1 SIMD, 2 relaxed SIMD. */
+export function buildKind(): i32 {
+  if (ASC_FEATURE_RELAXED_SIMD) return 2;
+  if (ASC_FEATURE_SIMD) return 1;
+  return 0;
+}
+export { peakProbe } from "./kernels/peak";

@@ -1,0 +1,333 @@
+// Dense f32 GEMM: C = alpha * op(A) * op(B) + beta * C, row-major, op = identity
+// or transpose, explicit leading dimensions.
+//
+// SIMD builds pack cache blocks of op(A) and op(B) into panels (GotoBLAS style)
+// and run a 4x8 register tile: 8 v128 accumulators, 2 B loads and 4 A
+// broadcasts per k. More live accumulators than about ten make V8's register
+// allocator spill (DESIGN.md §3), and packing keeps power-of-two strides from
+// aliasing in cache. Packing through op() is also what gives all four
+// transpose combinations one kernel. The scalar build keeps a plain loop.
+
+import { arenaAlloc, arenaFree } from "../arena";
+import { madd } from "./simd";
+
+const MR: i32 = 4; // rows of the register tile
+const NR: i32 = 8; // columns of the register tile (two v128)
+const MC: i32 = 64; // rows of op(A) packed per block (L2 resident)
+const KC: i32 = 256; // depth of a block: one B micro-panel is KC*NR*4 = 8 KiB (L1)
+const NC: i32 = 512; // columns of op(B) packed per block
+
+const WORKSPACE: i32 = 4;
+
+/** Multiply-accumulates executed since the last reset (exact: m*n*k per product). */
+let macs: u64 = 0;
+
+let scratch: usize = 0;
+let scratchBytes: usize = 0;
+
+// Spill area for edge tiles (MR x NR floats).
+const tile = memory.data(MR * NR * 4, 16);
+
+/** Bytes of packing workspace a product of this shape needs (0 in scalar builds). */
+export function gemmScratchBytes(m: i32, n: i32, k: i32): usize {
+  if (!ASC_FEATURE_SIMD || m <= 0 || n <= 0 || k <= 0) return 0;
+  const kc = <usize>min(k, KC);
+  const mc = <usize>roundUp(min(m, MC), MR);
+  const nc = <usize>roundUp(min(n, NC), NR);
+  return (mc + nc) * kc * 4;
+}
+
+/**
+ * Makes the packing workspace at least `bytes` large (tagged `workspace`).
+ * Returns false when memory cannot grow. Models reserve it up front so a
+ * training step never allocates it mid-flight.
+ */
+export function gemmReserve(bytes: usize): bool {
+  if (bytes <= scratchBytes) return true;
+  arenaFree(scratch);
+  scratchBytes = 0;
+  scratch = arenaAlloc(<u32>bytes, WORKSPACE);
+  if (scratch == 0) return false;
+  scratchBytes = bytes;
+  return true;
+}
+
+/** Frees the packing workspace. */
+export function gemmRelease(): void {
+  arenaFree(scratch);
+  scratch = 0;
+  scratchBytes = 0;
+}
+
+export function gemmScratchReserved(): usize {
+  return scratchBytes;
+}
+
+export function macCount(): u64 {
+  return macs;
+}
+
+export function macReset(): void {
+  macs = 0;
+}
+
+/**
+ * C = alpha * op(A) * op(B) + beta * C. op(A) is m x k, op(B) is k x n, C is m x n.
+ * transA/transB: 0 = as stored, 1 = transposed. Returns false only when the
+ * packing workspace could not be allocated (C is then untouched).
+ */
+export function gemm(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
+  a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32,
+): bool {
+  if (m <= 0 || n <= 0) return true;
+  if (k <= 0 || alpha == 0) {
+    scaleC(m, n, beta, c, ldc);
+    return true;
+  }
+  if (ASC_FEATURE_SIMD) {
+    if (!gemmReserve(gemmScratchBytes(m, n, k))) return false;
+    gemmPacked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  } else {
+    gemmReference(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  }
+  macs += <u64>m * <u64>n * <u64>k;
+  return true;
+}
+
+@inline function roundUp(x: i32, to: i32): i32 {
+  return (x + to - 1) / to * to;
+}
+
+/** C = beta * C, with beta = 0 writing zeros (NaNs in C do not survive), as BLAS does. */
+function scaleC(m: i32, n: i32, beta: f32, c: usize, ldc: i32): void {
+  if (beta == 1) return;
+  for (let i = 0; i < m; i++) {
+    const row = c + (<usize>i * <usize>ldc << 2);
+    for (let j = 0; j < n; j++) {
+      const p = row + (<usize>j << 2);
+      store<f32>(p, beta == 0 ? 0 : beta * load<f32>(p));
+    }
+  }
+}
+
+/** The scalar build's kernel: i-p-j order so the inner loop walks rows of B and C. */
+function gemmReference(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
+  a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32,
+): void {
+  scaleC(m, n, beta, c, ldc);
+  const as: usize = transA ? 1 : <usize>lda, ak: usize = transA ? <usize>lda : 1;
+  const bk: usize = transB ? 1 : <usize>ldb, bs: usize = transB ? <usize>ldb : 1;
+  for (let i = 0; i < m; i++) {
+    const crow = c + (<usize>i * <usize>ldc << 2);
+    for (let p = 0; p < k; p++) {
+      const aip = alpha * load<f32>(a + ((<usize>i * as + <usize>p * ak) << 2));
+      const brow = b + (<usize>p * bk << 2);
+      for (let j = 0; j < n; j++) {
+        const cp = crow + (<usize>j << 2);
+        store<f32>(cp, load<f32>(cp) + aip * load<f32>(brow + (<usize>j * bs << 2)));
+      }
+    }
+  }
+}
+
+function gemmPacked(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
+  a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32,
+): void {
+  const aPack = scratch;
+  const bPack = scratch + (<usize>roundUp(min(m, MC), MR) * <usize>min(k, KC) << 2);
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      packB(transB, b, ldb, pc, jc, kc, nc, bPack);
+      // beta applies once, on the first pass over k; later passes accumulate.
+      const betaHere: f32 = pc == 0 ? beta : 1;
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        packA(transA, a, lda, ic, pc, mc, kc, aPack);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const bPanel = bPack + (<usize>jr * <usize>kc << 2);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            const cTile = c + ((<usize>(ic + ir) * <usize>ldc + <usize>(jc + jr)) << 2);
+            kernel4x8(kc, aPack + (<usize>ir * <usize>kc << 2), bPanel, cTile, ldc, mr, nr, alpha, betaHere);
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Packs op(A)[ic:ic+mc, pc:pc+kc] into panels of MR rows: for each k, MR
+ * consecutive floats. Rows past mc are zero so edge tiles need no special loop.
+ */
+function packA(transA: i32, a: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i32, out: usize): void {
+  for (let ir = 0; ir < mc; ir += MR) {
+    const rows = min(MR, mc - ir);
+    if (transA && rows == MR) {
+      // op(A)(i, p) = A[p][i]: the MR values for one k are contiguous.
+      let src = a + ((<usize>pc * <usize>lda + <usize>(ic + ir)) << 2);
+      for (let p = 0; p < kc; p++) {
+        v128.store(out, v128.load(src));
+        src += <usize>lda << 2;
+        out += 16;
+      }
+    } else if (!transA && rows == MR) {
+      const r0 = a + ((<usize>(ic + ir) * <usize>lda + <usize>pc) << 2);
+      const r1 = r0 + (<usize>lda << 2), r2 = r1 + (<usize>lda << 2), r3 = r2 + (<usize>lda << 2);
+      let p = 0;
+      // Transpose 4x4 blocks: four row loads become four k-major stores.
+      for (; p + 4 <= kc; p += 4) {
+        const off = <usize>p << 2;
+        const x0 = v128.load(r0 + off), x1 = v128.load(r1 + off);
+        const x2 = v128.load(r2 + off), x3 = v128.load(r3 + off);
+        const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+        const t2 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+        v128.store(out, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+        v128.store(out, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 16);
+        v128.store(out, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 32);
+        v128.store(out, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 48);
+        out += 64;
+      }
+      for (; p < kc; p++) {
+        const off = <usize>p << 2;
+        store<f32>(out, load<f32>(r0 + off));
+        store<f32>(out, load<f32>(r1 + off), 4);
+        store<f32>(out, load<f32>(r2 + off), 8);
+        store<f32>(out, load<f32>(r3 + off), 12);
+        out += 16;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        for (let i = 0; i < MR; i++) {
+          let v: f32 = 0;
+          if (i < rows) {
+            const row = <usize>(ic + ir + i), col = <usize>(pc + p);
+            v = load<f32>(a + ((transA ? col * <usize>lda + row : row * <usize>lda + col) << 2));
+          }
+          store<f32>(out + (<usize>i << 2), v);
+        }
+        out += 16;
+      }
+    }
+  }
+}
+
+/**
+ * Packs op(B)[pc:pc+kc, jc:jc+nc] into panels of NR columns: for each k, NR
+ * consecutive floats, zero-padded past nc.
+ */
+function packB(transB: i32, b: usize, ldb: i32, pc: i32, jc: i32, kc: i32, nc: i32, out: usize): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const cols = min(NR, nc - jr);
+    if (!transB && cols == NR) {
+      let src = b + ((<usize>pc * <usize>ldb + <usize>(jc + jr)) << 2);
+      for (let p = 0; p < kc; p++) {
+        v128.store(out, v128.load(src));
+        v128.store(out, v128.load(src, 16), 16);
+        src += <usize>ldb << 2;
+        out += 32;
+      }
+    } else if (transB && cols == NR) {
+      // op(B)(p, j) = B[j][p]: transpose 4x4 blocks of two row quartets.
+      const base = b + ((<usize>(jc + jr) * <usize>ldb + <usize>pc) << 2);
+      const ld = <usize>ldb << 2;
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const off = <usize>p << 2;
+        for (let h = 0; h < 2; h++) {
+          const r0 = base + <usize>(4 * h) * ld + off;
+          const x0 = v128.load(r0), x1 = v128.load(r0 + ld);
+          const x2 = v128.load(r0 + 2 * ld), x3 = v128.load(r0 + 3 * ld);
+          const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+          const t2 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+          const o = out + (<usize>h << 4);
+          v128.store(o, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+          v128.store(o, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 32);
+          v128.store(o, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 64);
+          v128.store(o, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 96);
+        }
+        out += 128;
+      }
+      for (; p < kc; p++) {
+        for (let j = 0; j < NR; j++) {
+          store<f32>(out + (<usize>j << 2), load<f32>(base + <usize>j * ld + (<usize>p << 2)));
+        }
+        out += 32;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        for (let j = 0; j < NR; j++) {
+          let v: f32 = 0;
+          if (j < cols) {
+            const row = <usize>(pc + p), col = <usize>(jc + jr + j);
+            v = load<f32>(b + ((transB ? col * <usize>ldb + row : row * <usize>ldb + col) << 2));
+          }
+          store<f32>(out + (<usize>j << 2), v);
+        }
+        out += 32;
+      }
+    }
+  }
+}
+
+/** The 4x8 register tile over one packed A panel and one packed B panel. */
+function kernel4x8(kc: i32, a: usize, b: usize, c: usize, ldc: i32, mr: i32, nr: i32, alpha: f32, beta: f32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(b), b1 = v128.load(b, 16);
+    const a0 = v128.load32_splat(a), a1 = v128.load32_splat(a, 4);
+    const a2 = v128.load32_splat(a, 8), a3 = v128.load32_splat(a, 12);
+    c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01);
+    c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11);
+    c20 = madd(a2, b0, c20); c21 = madd(a2, b1, c21);
+    c30 = madd(a3, b0, c30); c31 = madd(a3, b1, c31);
+    a += 16;
+    b += 32;
+  }
+  const ld = <usize>ldc << 2;
+  if (mr == MR && nr == NR) {
+    storeRow(c, c00, c01, alpha, beta);
+    storeRow(c + ld, c10, c11, alpha, beta);
+    storeRow(c + 2 * ld, c20, c21, alpha, beta);
+    storeRow(c + 3 * ld, c30, c31, alpha, beta);
+    return;
+  }
+  v128.store(tile, c00); v128.store(tile, c01, 16);
+  v128.store(tile, c10, 32); v128.store(tile, c11, 48);
+  v128.store(tile, c20, 64); v128.store(tile, c21, 80);
+  v128.store(tile, c30, 96); v128.store(tile, c31, 112);
+  for (let i = 0; i < mr; i++) {
+    for (let j = 0; j < nr; j++) {
+      const cp = c + <usize>i * ld + (<usize>j << 2);
+      const acc = alpha * load<f32>(tile + ((<usize>(i * NR + j)) << 2));
+      store<f32>(cp, beta == 0 ? acc : acc + beta * load<f32>(cp));
+    }
+  }
+}
+
+@inline function storeRow(c: usize, lo: v128, hi: v128, alpha: f32, beta: f32): void {
+  if (alpha != 1) {
+    const va = f32x4.splat(alpha);
+    lo = f32x4.mul(lo, va);
+    hi = f32x4.mul(hi, va);
+  }
+  if (beta == 1) {
+    lo = f32x4.add(lo, v128.load(c));
+    hi = f32x4.add(hi, v128.load(c, 16));
+  } else if (beta != 0) {
+    const vb = f32x4.splat(beta);
+    lo = madd(vb, v128.load(c), lo);
+    hi = madd(vb, v128.load(c, 16), hi);
+  }
+  v128.store(c, lo);
+  v128.store(c, hi, 16);
+}

@@ -1,0 +1,126 @@
+// The TypeScript face of the core's category-tagged allocator: clear errors
+// instead of null pointers, and an optional event log that stamps each core
+// allocation with the layer and phase the caller is in.
+
+import { CATEGORIES, type Category, type CategoryBytes, zeroCategoryBytes } from './estimate/categories.js';
+import { OutOfMemoryError } from './errors.js';
+import type { CoreExports } from './core.js';
+
+export type Phase = 'setup' | 'forward' | 'backward' | 'optimizer';
+
+export interface ArenaEvent {
+  kind: 'alloc' | 'free';
+  category: Category;
+  bytes: number;
+  layer: string;
+  phase: Phase;
+  /** Live bytes per category right after this event. */
+  live: CategoryBytes;
+}
+
+/** wasm32 linear memory tops out at 65536 pages of 64 KiB. */
+export const WASM32_MAX_BYTES = 4 * 1024 ** 3;
+
+export class Arena {
+  private logging = false;
+  private events: ArenaEvent[] = [];
+  private running: CategoryBytes = zeroCategoryBytes();
+  private layer = '';
+  private phase: Phase = 'setup';
+
+  constructor(private readonly core: CoreExports) {}
+
+  /** Allocates `bytes` tagged `category`; throws OutOfMemoryError naming the request and the limit. */
+  alloc(bytes: number, category: Category, what = 'buffer'): number {
+    if (!Number.isInteger(bytes) || bytes < 0 || bytes >= WASM32_MAX_BYTES) {
+      throw new OutOfMemoryError(
+        `cannot allocate ${bytes} bytes for ${what}: a single WASM allocation must be below ${WASM32_MAX_BYTES} bytes (wasm32 limit)`,
+      );
+    }
+    const ptr = this.core.arenaAlloc(bytes, CATEGORIES.indexOf(category));
+    if (ptr === 0) {
+      throw new OutOfMemoryError(
+        `cannot allocate ${bytes} bytes (${category}) for ${what}: WASM memory holds ${this.memoryBytes()} bytes and could not grow (limit ${WASM32_MAX_BYTES} bytes)`,
+      );
+    }
+    return ptr >>> 0;
+  }
+
+  free(ptr: number): void {
+    this.core.arenaFree(ptr);
+  }
+
+  /** Live bytes of one category, or of all categories. */
+  live(category?: Category): number {
+    return this.core.arenaLive(category === undefined ? -1 : CATEGORIES.indexOf(category));
+  }
+
+  /** Peak bytes of one category alone, or of the sum of all categories, since the last resetPeak. */
+  peak(category?: Category): number {
+    return this.core.arenaPeak(category === undefined ? -1 : CATEGORIES.indexOf(category));
+  }
+
+  liveByCategory(): CategoryBytes {
+    const out = zeroCategoryBytes();
+    for (const c of CATEGORIES) out[c] = this.live(c);
+    return out;
+  }
+
+  peakByCategory(): CategoryBytes {
+    const out = zeroCategoryBytes();
+    for (const c of CATEGORIES) out[c] = this.peak(c);
+    return out;
+  }
+
+  resetPeak(): void {
+    this.core.arenaResetPeak();
+  }
+
+  /** What WASM memory holds in all: the categories plus `runtimeBytes()`. */
+  memoryBytes(): number {
+    return this.core.memory.buffer.byteLength;
+  }
+
+  /** WASM memory the categories do not account for: static data, stack, headers, free blocks. */
+  runtimeBytes(): number {
+    return this.memoryBytes() - this.live();
+  }
+
+  /** Sets the layer and phase that logged events are stamped with. */
+  setContext(layer: string, phase: Phase): void {
+    this.layer = layer;
+    this.phase = phase;
+  }
+
+  /** Starts recording events (clearing earlier ones); the running sums start from the live bytes now. */
+  startLog(): void {
+    this.events = [];
+    this.running = this.liveByCategory();
+    this.logging = true;
+    this.core.arenaSetLogging(1);
+  }
+
+  /** Stops recording and returns the events since startLog. */
+  stopLog(): ArenaEvent[] {
+    this.logging = false;
+    this.core.arenaSetLogging(0);
+    const events = this.events;
+    this.events = [];
+    return events;
+  }
+
+  /** Called by the core (env.onArenaEvent) for every allocation and free while logging. */
+  onCoreEvent(kind: number, category: number, bytes: number): void {
+    if (!this.logging) return;
+    const cat = CATEGORIES[category]!;
+    this.running[cat] += kind === 0 ? bytes : -bytes;
+    this.events.push({
+      kind: kind === 0 ? 'alloc' : 'free',
+      category: cat,
+      bytes,
+      layer: this.layer,
+      phase: this.phase,
+      live: { ...this.running },
+    });
+  }
+}

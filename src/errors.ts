@@ -1,0 +1,33 @@
+/** A tensor or matrix argument has the wrong size or shape. */
+export class ShapeError extends Error {
+  override name = 'ShapeError';
+}
+
+/** An argument has an invalid value (negative size, unknown option, non-integer, ...). */
+export class ArgumentError extends Error {
+  override name = 'ArgumentError';
+}
+
+/** WASM linear memory cannot hold what was asked for. */
+export class OutOfMemoryError extends Error {
+  override name = 'OutOfMemoryError';
+}
+
+/** A loss or gradient became NaN or infinite during training. */
+export class NonFiniteError extends Error {
+  override name = 'NonFiniteError';
+}
+
+/** Throws ArgumentError unless `value` is an integer >= min. */
+export function checkInt(name: string, value: number, min = 0): void {
+  if (!Number.isInteger(value) || value < min) {
+    throw new ArgumentError(`${name} must be an integer >= ${min}, got ${value}`);
+  }
+}
+
+/** Throws ArgumentError unless `value` is a finite number. */
+export function checkFinite(name: string, value: number): void {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new ArgumentError(`${name} must be a finite number, got ${value}`);
+  }
+}

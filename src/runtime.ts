@@ -1,0 +1,96 @@
+// Picks, loads and instantiates a core build once, and reports what it runs on.
+
+import { Arena } from './arena.js';
+import { type CoreExports, instantiateCore } from './core.js';
+import { ArgumentError } from './errors.js';
+import { detectFeatures, type EngineFeatures } from './features.js';
+import { type BuildName, defaultWasmUrl, fetchWasmBytes } from './wasm-source.js';
+
+export type { BuildName } from './wasm-source.js';
+
+export interface InitOptions {
+  /** Which build to run; 'auto' (default) picks relaxed SIMD, then SIMD, then scalar, by what the engine validates. */
+  build?: BuildName | 'auto';
+  /** The .wasm to use instead of the packaged one: bytes, a compiled module, or a URL. */
+  wasm?: BufferSource | WebAssembly.Module | URL | string;
+}
+
+export class Runtime {
+  readonly arena: Arena;
+
+  /** @internal Use init(). */
+  constructor(
+    readonly core: CoreExports,
+    readonly build: BuildName,
+    readonly features: EngineFeatures,
+    arena: Arena,
+  ) {
+    this.arena = arena;
+  }
+
+  get memory(): WebAssembly.Memory {
+    return this.core.memory;
+  }
+
+  /** Multiply-accumulates the core executed since the last reset (exact, 64-bit). */
+  macs(): bigint {
+    return BigInt.asUintN(64, this.core.macCount());
+  }
+
+  resetMacs(): void {
+    this.core.macReset();
+  }
+
+  /** One line saying what runs: build, engine features. */
+  describe(): string {
+    const f = this.features;
+    return `wasmgrad ${this.build} build (engine: SIMD ${f.simd ? 'yes' : 'no'}, relaxed SIMD ${f.relaxedSimd ? 'yes' : 'no'})`;
+  }
+}
+
+const BUILDS: readonly BuildName[] = ['relaxed', 'simd', 'scalar'];
+const cache = new Map<string, Promise<Runtime>>();
+
+export function pickBuild(features: EngineFeatures): BuildName {
+  return features.relaxedSimd ? 'relaxed' : features.simd ? 'simd' : 'scalar';
+}
+
+/**
+ * Instantiates the core (once per build) and resolves to the runtime.
+ * With a custom `wasm`, `build` names what that binary is (default 'simd').
+ */
+export function init(options: InitOptions = {}): Promise<Runtime> {
+  const features = detectFeatures();
+  const requested = options.build ?? 'auto';
+  if (requested !== 'auto' && !BUILDS.includes(requested)) {
+    throw new ArgumentError(`build must be one of auto, ${BUILDS.join(', ')}; got ${String(requested)}`);
+  }
+  const build: BuildName = requested === 'auto' ? (options.wasm ? 'simd' : pickBuild(features)) : requested;
+  if ((build === 'simd' && !features.simd) || (build === 'relaxed' && !features.relaxedSimd)) {
+    const missing = build === 'simd' ? 'SIMD' : 'relaxed SIMD';
+    return Promise.reject(new ArgumentError(`build '${build}' needs WebAssembly ${missing}, which this engine does not support; use build: 'auto'`));
+  }
+  if (options.wasm) return instantiate(build, features, options.wasm);
+  let p = cache.get(build);
+  if (!p) {
+    p = instantiate(build, features, defaultWasmUrl(build));
+    p.catch(() => cache.delete(build));
+    cache.set(build, p);
+  }
+  return p;
+}
+
+async function instantiate(
+  build: BuildName,
+  features: EngineFeatures,
+  source: BufferSource | WebAssembly.Module | URL | string,
+): Promise<Runtime> {
+  let arena: Arena | undefined;
+  const hooks = { onArenaEvent: (k: number, c: number, b: number) => arena?.onCoreEvent(k, c, b) };
+  const bytes =
+    source instanceof URL || typeof source === 'string' ? await fetchWasmBytes(source) : source;
+  const core = await instantiateCore(bytes, hooks);
+  arena = new Arena(core);
+  const kind = ['scalar', 'simd', 'relaxed'][core.buildKind()] as BuildName;
+  return new Runtime(core, kind, features, arena);
+}

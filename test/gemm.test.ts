@@ -1,0 +1,197 @@
+import { describe, expect, it } from 'vitest';
+import { init, gemm, matmul, Tensor, ShapeError, ArgumentError, type BuildName, type Runtime } from '../src/index.js';
+import { randomArray, rng } from './helpers/rng.js';
+
+// float64 reference: C = alpha * op(A) op(B) + beta * C, and the error bound
+// gamma_k * (|alpha| |op(A)||op(B)| + |beta| |C|) that any float32 summation
+// order satisfies (Higham, Accuracy and Stability, §3.5), with k + 4 roundings
+// to cover the alpha and beta products.
+function reference(
+  m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array,
+  o: { transA: boolean; transB: boolean; alpha: number; beta: number; lda: number; ldb: number; ldc: number },
+) {
+  const out = new Float64Array(c.length);
+  const bound = new Float64Array(c.length);
+  const u = 2 ** -24;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0, abs = 0;
+      for (let p = 0; p < k; p++) {
+        const av = o.transA ? a[p * o.lda + i]! : a[i * o.lda + p]!;
+        const bv = o.transB ? b[j * o.ldb + p]! : b[p * o.ldb + j]!;
+        s += av * bv;
+        abs += Math.abs(av * bv);
+      }
+      const ci = i * o.ldc + j;
+      const cv = o.beta === 0 ? 0 : o.beta * c[ci]!;
+      out[ci] = o.alpha * s + cv;
+      bound[ci] = (k + 4) * u * (Math.abs(o.alpha) * abs + Math.abs(cv)) + 1e-30;
+    }
+  }
+  return { out, bound };
+}
+
+function check(rt: Runtime, seed: number, m: number, n: number, k: number, transA: boolean, transB: boolean, alpha: number, beta: number, pad = 0) {
+  const next = rng(seed);
+  const lda = Math.max(1, transA ? m : k) + pad, ldb = Math.max(1, transB ? k : n) + pad, ldc = Math.max(1, n) + pad;
+  const a = randomArray(Math.max(0, (transA ? k : m) * lda), next);
+  const b = randomArray(Math.max(0, (transB ? n : k) * ldb), next);
+  const c = randomArray(Math.max(0, m * ldc), next);
+  const { out, bound } = reference(m, n, k, a, b, c, { transA, transB, alpha, beta, lda, ldb, ldc });
+  const before = c.slice();
+  gemm(rt, m, n, k, a, b, c, { transA, transB, alpha, beta, lda, ldb, ldc });
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < ldc; j++) {
+      const idx = i * ldc + j;
+      if (j >= n) {
+        // Padding between rows of C is never written.
+        if (!Object.is(c[idx], before[idx])) throw new Error(`wrote padding C[${i}][${j}]`);
+        continue;
+      }
+      const err = Math.abs(c[idx]! - out[idx]!);
+      if (!(err <= bound[idx]!)) {
+        throw new Error(
+          `m=${m} n=${n} k=${k} transA=${transA} transB=${transB} alpha=${alpha} beta=${beta} pad=${pad}: ` +
+            `C[${i}][${j}] = ${c[idx]} expected ${out[idx]} (error ${err} > bound ${bound[idx]})`,
+        );
+      }
+    }
+  }
+}
+
+const TRANSPOSES: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
+const SCALES: [number, number][] = [[1, 0], [1, 1], [-0.5, -0.5], [0, 1], [0, -0.5], [1, -0.5]];
+// Families around the register tile (4x8), the cache blocks (MC=64, KC=256, NC=512) and primes.
+const M_FAMILY = [0, 1, 2, 3, 4, 5, 11, 63, 64, 65, 67];
+const N_FAMILY = [0, 1, 3, 7, 8, 9, 19, 67, 513];
+const K_FAMILY = [0, 1, 2, 3, 4, 5, 67, 255, 256, 257, 513];
+
+describe.each(['simd', 'relaxed', 'scalar'] as BuildName[])('gemm (%s build)', (build) => {
+  const runtime = async () => {
+    if (build === 'relaxed') {
+      // Node 20 has relaxed SIMD behind a flag; the build is tested where the engine has it.
+      const { detectFeatures } = await import('../src/features.js');
+      if (!detectFeatures().relaxedSimd) return null;
+    }
+    return init({ build });
+  };
+
+  it('matches the float64 reference over M families, every transpose and scale', async () => {
+    const rt = await runtime();
+    if (!rt) return;
+    let seed = 1;
+    for (const [ta, tb] of TRANSPOSES) for (const [al, be] of SCALES) for (const m of M_FAMILY) check(rt, seed++, m, 9, 5, ta, tb, al, be);
+  });
+
+  it('matches the reference over N and K families, every transpose', async () => {
+    const rt = await runtime();
+    if (!rt) return;
+    let seed = 1000;
+    for (const [ta, tb] of TRANSPOSES) {
+      for (const n of N_FAMILY) check(rt, seed++, 5, n, 7, ta, tb, 1, 1);
+      for (const k of K_FAMILY) check(rt, seed++, 6, 10, k, ta, tb, -0.5, 0);
+    }
+  });
+
+  it('matches the reference on awkward sizes that cross every cache block, with strided leading dimensions', async () => {
+    const rt = await runtime();
+    if (!rt) return;
+    let seed = 2000;
+    for (const [ta, tb] of TRANSPOSES) {
+      check(rt, seed++, 67, 67, 67, ta, tb, 1, 0, 3);
+      check(rt, seed++, 130, 19, 257, ta, tb, -0.5, 1, 1);
+      check(rt, seed++, 65, 520, 300, ta, tb, 1, -0.5, 5);
+    }
+  });
+
+  it('counts exactly m*n*k multiply-accumulates per product', async () => {
+    const rt = await runtime();
+    if (!rt) return;
+    rt.resetMacs();
+    matmul(rt, new Float32Array(7 * 13), new Float32Array(13 * 5), 7, 13, 5);
+    matmul(rt, new Float32Array(784 * 64), new Float32Array(784 * 100), 64, 784, 100);
+    expect(rt.macs()).toBe(BigInt(7 * 13 * 5 + 64 * 784 * 100));
+    rt.resetMacs();
+    expect(rt.macs()).toBe(0n);
+  });
+});
+
+describe('gemm semantics', () => {
+  it('beta = 0 overwrites C, so NaN already in C does not survive (BLAS convention)', async () => {
+    const rt = await init();
+    const c = new Float32Array([NaN, Infinity, NaN, -Infinity]);
+    gemm(rt, 2, 2, 1, new Float32Array([1, 2]), new Float32Array([3, 4]), c, { beta: 0 });
+    expect(Array.from(c)).toEqual([3, 4, 6, 8]);
+  });
+
+  it('k = 0 gives beta * C', async () => {
+    const rt = await init();
+    const c = new Float32Array([1, 2, 3, 4]);
+    gemm(rt, 2, 2, 0, new Float32Array(0), new Float32Array(0), c, { beta: -0.5 });
+    expect(Array.from(c)).toEqual([-0.5, -1, -1.5, -2]);
+  });
+
+  it('computes non-finite inputs IEEE-style', async () => {
+    const rt = await init();
+    const c = matmul(rt, new Float32Array([Infinity, 1, NaN, 1]), new Float32Array([1, 0, 1, 1]), 2, 2, 2);
+    expect(c[0]).toBe(Infinity);
+    expect(Number.isNaN(c[1])).toBe(true); // Infinity * 0
+
+    expect(Number.isNaN(c[2])).toBe(true);
+    expect(Number.isNaN(c[3])).toBe(true);
+  });
+
+  it('works zero-copy on tensors in WASM memory', async () => {
+    const rt = await init();
+    const next = rng(7);
+    const a = Tensor.from(rt, randomArray(3 * 4, next), [3, 4]);
+    const b = Tensor.from(rt, randomArray(4 * 2, next), [4, 2]);
+    const c = Tensor.empty(rt, [3, 2]);
+    gemm(rt, 3, 2, 4, a, b, c);
+    const expected = matmul(rt, a.toArray(), b.toArray(), 3, 4, 2);
+    expect(Array.from(c.data)).toEqual(Array.from(expected));
+    for (const t of [a, b, c]) t.free();
+  });
+});
+
+describe('gemm argument errors name the argument and the sizes, before WASM runs', () => {
+  it.each([
+    ['a too short', () => [2, 2, 3, new Float32Array(5), new Float32Array(6), new Float32Array(4), {}], /a has 5 elements, expected at least 6/],
+    ['b too short', () => [2, 2, 3, new Float32Array(6), new Float32Array(5), new Float32Array(4), {}], /b has 5 elements, expected at least 6/],
+    ['c too short', () => [2, 2, 3, new Float32Array(6), new Float32Array(6), new Float32Array(3), {}], /c has 3 elements, expected at least 4/],
+    ['lda too small', () => [2, 2, 3, new Float32Array(6), new Float32Array(6), new Float32Array(4), { lda: 2 }], /lda must be >= 3/],
+    ['ldb too small (transposed)', () => [2, 2, 3, new Float32Array(6), new Float32Array(6), new Float32Array(4), { transB: true, ldb: 2 }], /ldb must be >= 3/],
+    ['negative m', () => [-1, 2, 3, new Float32Array(6), new Float32Array(6), new Float32Array(4), {}], /m must be an integer >= 0, got -1/],
+    ['fractional k', () => [2, 2, 1.5, new Float32Array(6), new Float32Array(6), new Float32Array(4), {}], /k must be an integer >= 0, got 1.5/],
+    ['NaN alpha', () => [2, 2, 3, new Float32Array(6), new Float32Array(6), new Float32Array(4), { alpha: NaN }], /alpha must be a finite number/],
+    ['plain array', () => [2, 2, 3, [1, 2, 3, 4, 5, 6], new Float32Array(6), new Float32Array(4), {}], /a must be a Float32Array or a Tensor/],
+  ])('%s', async (_name, args, message) => {
+    const rt = await init();
+    const [m, n, k, a, b, c, o] = args() as Parameters<typeof gemm> extends [Runtime, ...infer R] ? R : never;
+    const macs = rt.macs();
+    expect(() => gemm(rt, m, n, k, a, b, c, o)).toThrow(message);
+    expect(rt.macs()).toBe(macs);
+  });
+
+  it('errors are typed', async () => {
+    const rt = await init();
+    expect(() => matmul(rt, new Float32Array(1), new Float32Array(1), 2, 2, 2)).toThrow(ShapeError);
+    expect(() => matmul(rt, new Float32Array(4), new Float32Array(4), 2, 2, -2)).toThrow(ArgumentError);
+  });
+});
+
+describe('views over WASM memory', () => {
+  it('a tensor view stays valid after memory grows', async () => {
+    const rt = await init({ build: 'scalar' });
+    const t = Tensor.from(rt, [1, 2, 3], [3]);
+    const before = rt.memory.buffer.byteLength;
+    const big = Tensor.empty(rt, [4 * 1024 * 1024]); // 16 MiB forces growth
+    expect(rt.memory.buffer.byteLength).toBeGreaterThan(before);
+    expect(Array.from(t.data)).toEqual([1, 2, 3]);
+    t.data[1] = 5;
+    expect(Array.from(t.toArray())).toEqual([1, 5, 3]);
+    big.free();
+    t.free();
+    expect(() => t.data).toThrow(/freed/);
+  });
+});
