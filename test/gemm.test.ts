@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { init, gemm, matmul, Tensor, ShapeError, ArgumentError, type BuildName, type Runtime } from '../src/index.js';
 import { randomArray, rng } from './helpers/rng.js';
+import { enableRelaxedSimdForTests } from './helpers/relaxed.js';
+
+enableRelaxedSimdForTests();
 
 // float64 reference: C = alpha * op(A) op(B) + beta * C, and the error bound
 // gamma_k * (|alpha| |op(A)||op(B)| + |beta| |C|) that any float32 summation
@@ -67,14 +70,7 @@ const N_FAMILY = [0, 1, 3, 7, 8, 9, 19, 67, 513];
 const K_FAMILY = [0, 1, 2, 3, 4, 5, 67, 255, 256, 257, 513];
 
 describe.each(['simd', 'relaxed', 'scalar'] as BuildName[])('gemm (%s build)', (build) => {
-  const runtime = async () => {
-    if (build === 'relaxed') {
-      // Node 20 has relaxed SIMD behind a flag; the build is tested where the engine has it.
-      const { detectFeatures } = await import('../src/features.js');
-      if (!detectFeatures().relaxedSimd) return null;
-    }
-    return init({ build });
-  };
+  const runtime = async (): Promise<Runtime | null> => init({ build });
 
   it('matches the float64 reference over M families, every transpose and scale', async () => {
     const rt = await runtime();
