@@ -108,8 +108,8 @@ export function checkTrainingSetup(model: TransformerModel, setup: TrainingSetup
   const dataParallel = setup.devices / modelParallel;
   if (setup.zeroStage > 0 && dataParallel < 2) {
     throw new Error(
-      `zeroStage: ZeRO stage ${setup.zeroStage} shards model states across data-parallel replicas, but ${setup.devices} device(s) / ` +
-        `(tensorParallel ${setup.tensorParallel} x pipelineParallel ${setup.pipelineParallel}) leaves ${dataParallel} replica; ` +
+      `zeroStage: ZeRO stage ${setup.zeroStage} shards model states across data-parallel replicas, but ${setup.devices} ` +
+        `device${setup.devices === 1 ? '' : 's'} / (tensorParallel ${setup.tensorParallel} x pipelineParallel ${setup.pipelineParallel}) leaves 1 replica; ` +
         `add devices or use ZeRO stage 0`,
     );
   }

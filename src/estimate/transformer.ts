@@ -86,7 +86,7 @@ export function defineTransformer(spec: TransformerSpec): TransformerModel {
   checkChoice('norm', model.norm, NORM_KINDS);
   checkChoice('positionEmbeddings', model.positionEmbeddings, POSITION_EMBEDDING_KINDS);
   if (model.hidden % model.heads !== 0) {
-    throw new Error(`heads: ${model.heads} heads do not divide hidden size ${model.hidden} (head size would be ${model.hidden / model.heads})`);
+    throw new Error(`heads: ${model.heads} heads do not divide hidden size ${model.hidden}`);
   }
   return model;
 }

@@ -1,0 +1,358 @@
+/**
+ * `wasmgrad estimate`: training memory per device for a transformer too large
+ * to run here, from its shape and the training setup.
+ *
+ *   wasmgrad estimate --preset gpt2 --batch 8 --seq 1024 --precision mixed-bf16 \
+ *     --optimizer adamw --zero 2 --devices 8 --device-memory 80GB [--json]
+ *
+ * Exit codes: 0 success; 2 a bad value or combination (message on stderr as
+ * `error: ...`); commander's own parse errors (unknown option) exit 1.
+ *
+ * JSON output (`--json`): one document alone on stdout. Every byte figure is an
+ * exact integer number of bytes. Fields (stable; new ones may be added):
+ *
+ *   schema               "wasmgrad.estimate/1"
+ *   model                name, vocabSize, contextLength, hidden, heads, layers, ffnHidden,
+ *                        ffn ("gelu" | "swiglu"), norm ("layernorm" | "rmsnorm"), tiedEmbeddings,
+ *                        positionEmbeddings ("learned" | "none"), bias, dropout,
+ *     .parameters        total, tokenEmbedding, positionEmbedding, attention, feedForward,
+ *                        norms, outputHead, perLayer { attention, feedForward, norms, total }
+ *   setup                precision, optimizer, convention ("zero" | "megatron"), microBatch,
+ *                        seqLength, gradAccumulation, globalBatch, recompute, devices,
+ *                        dataParallel, tensorParallel, sequenceParallel, pipelineParallel, zeroStage
+ *   bytesPerParameter    weights, gradients, optimizer, total (before ZeRO sharding)
+ *   layerActivationBytes bytes one layer saves for one micro-batch on one device
+ *   perDevice            the heaviest pipeline stage, which every device must hold:
+ *                        stage, parameters, layers, microBatchesInFlight,
+ *                        weights, gradients, optimizer, activations, workspace, inputs, total
+ *   stages               one entry per pipeline stage, same fields as perDevice
+ *   largest              the largest category of perDevice ("weights", "gradients", ...)
+ *   deviceMemory         bytes given with --device-memory, or null
+ *   fits                 perDevice.total <= deviceMemory, or null without --device-memory
+ */
+import type { Command } from 'commander';
+import pc from 'picocolors';
+import { CATEGORIES } from '../estimate/categories.js';
+import { CONVENTIONS, OPTIMIZERS, PRECISIONS, ZERO_STAGES, type ZeroStage } from '../estimate/model-states.js';
+import { PRESET_NAMES, presetSpec } from '../estimate/presets.js';
+import {
+  FEED_FORWARD_KINDS,
+  NORM_KINDS,
+  POSITION_EMBEDDING_KINDS,
+  RECOMPUTE_KINDS,
+  countParameters,
+  defineTransformer,
+  type TransformerModel,
+  type TransformerSpec,
+} from '../estimate/transformer.js';
+import { defaultTrainingSetup, estimateTransformerMemory, type StageEstimate, type TrainingSetup, type TransformerEstimate } from '../estimate/training-setup.js';
+import { formatBytes, formatInteger, parseBytes } from '../estimate/units.js';
+
+/** Options as commander hands them over: strings, parsed and checked in one place below. */
+interface EstimateOptions {
+  preset?: string;
+  vocab?: string;
+  context?: string;
+  hidden?: string;
+  layers?: string;
+  heads?: string;
+  ffn?: string;
+  ffnKind?: string;
+  norm?: string;
+  tied?: boolean;
+  positions?: string;
+  bias?: boolean;
+  dropout?: boolean;
+  batch?: string;
+  seq?: string;
+  gradAccum?: string;
+  precision?: string;
+  optimizer?: string;
+  recompute?: string;
+  devices?: string;
+  zero?: string;
+  tp?: string;
+  sp?: boolean;
+  pp?: string;
+  convention?: string;
+  deviceMemory?: string;
+  json?: boolean;
+}
+
+function positiveInteger(option: string, text: string): number {
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(Number(text)) || Number(text) < 1) {
+    throw new Error(`${option}: expected a positive integer, got '${text}'`);
+  }
+  return Number(text);
+}
+
+function choice<T extends string>(option: string, text: string, choices: readonly T[]): T {
+  if (!(choices as readonly string[]).includes(text)) {
+    throw new Error(`${option}: expected one of ${choices.join(', ')}, got '${text}'`);
+  }
+  return text as T;
+}
+
+function zeroStage(text: string): ZeroStage {
+  const stage = Number(text);
+  if (!/^\d$/.test(text.trim()) || !(ZERO_STAGES as readonly number[]).includes(stage)) {
+    throw new Error(`--zero: expected a ZeRO stage 0, 1, 2 or 3, got '${text}'`);
+  }
+  return stage as ZeroStage;
+}
+
+/** The model: a preset with any shape options applied on top, or a shape given in full. */
+export function modelFromOptions(o: EstimateOptions): TransformerModel {
+  const overrides: Partial<TransformerSpec> = {};
+  if (o.vocab !== undefined) overrides.vocabSize = positiveInteger('--vocab', o.vocab);
+  if (o.context !== undefined) overrides.contextLength = positiveInteger('--context', o.context);
+  if (o.hidden !== undefined) overrides.hidden = positiveInteger('--hidden', o.hidden);
+  if (o.layers !== undefined) overrides.layers = positiveInteger('--layers', o.layers);
+  if (o.heads !== undefined) overrides.heads = positiveInteger('--heads', o.heads);
+  if (o.ffn !== undefined) overrides.ffnHidden = positiveInteger('--ffn', o.ffn);
+  if (o.ffnKind !== undefined) overrides.ffn = choice('--ffn-kind', o.ffnKind, FEED_FORWARD_KINDS);
+  if (o.norm !== undefined) overrides.norm = choice('--norm', o.norm, NORM_KINDS);
+  if (o.positions !== undefined) overrides.positionEmbeddings = choice('--positions', o.positions, POSITION_EMBEDDING_KINDS);
+  if (o.tied !== undefined) overrides.tiedEmbeddings = o.tied;
+  if (o.bias !== undefined) overrides.bias = o.bias;
+  if (o.dropout !== undefined) overrides.dropout = o.dropout;
+
+  if (o.preset !== undefined) {
+    const base = presetSpec(o.preset);
+    const modified = Object.keys(overrides).length > 0;
+    return defineTransformer({ ...base, ...overrides, name: modified ? `${base.name} (modified)` : base.name });
+  }
+  // No preset: the context defaults to the training sequence length.
+  if (overrides.contextLength === undefined && o.seq !== undefined) overrides.contextLength = positiveInteger('--seq', o.seq);
+  const required: [keyof TransformerSpec, string][] = [
+    ['vocabSize', '--vocab'],
+    ['hidden', '--hidden'],
+    ['layers', '--layers'],
+    ['heads', '--heads'],
+    ['contextLength', '--context (or --seq)'],
+  ];
+  const missing = required.filter(([key]) => overrides[key] === undefined).map(([, flag]) => flag);
+  if (missing.length > 0) {
+    throw new Error(`give --preset (${PRESET_NAMES.join(', ')}) or describe the model in full; missing ${missing.join(', ')}`);
+  }
+  return defineTransformer({ ...(overrides as TransformerSpec), name: 'custom' });
+}
+
+export function setupFromOptions(model: TransformerModel, o: EstimateOptions): TrainingSetup {
+  const setup = defaultTrainingSetup(model);
+  if (o.batch !== undefined) setup.microBatch = positiveInteger('--batch', o.batch);
+  if (o.seq !== undefined) setup.seqLength = positiveInteger('--seq', o.seq);
+  if (o.gradAccum !== undefined) setup.gradAccumulation = positiveInteger('--grad-accum', o.gradAccum);
+  if (o.precision !== undefined) setup.precision = choice('--precision', o.precision, PRECISIONS);
+  if (o.optimizer !== undefined) setup.optimizer = choice('--optimizer', o.optimizer, OPTIMIZERS);
+  if (o.recompute !== undefined) setup.recompute = choice('--recompute', o.recompute, RECOMPUTE_KINDS);
+  if (o.devices !== undefined) setup.devices = positiveInteger('--devices', o.devices);
+  if (o.zero !== undefined) setup.zeroStage = zeroStage(o.zero);
+  if (o.tp !== undefined) setup.tensorParallel = positiveInteger('--tp', o.tp);
+  if (o.pp !== undefined) setup.pipelineParallel = positiveInteger('--pp', o.pp);
+  if (o.sp !== undefined) setup.sequenceParallel = o.sp;
+  if (o.convention !== undefined) setup.convention = choice('--convention', o.convention, CONVENTIONS);
+  return setup;
+}
+
+/** Library argument names and the flags that set them, so errors speak the user's language. */
+const FLAG_OF: Record<string, string> = {
+  preset: '--preset',
+  vocabSize: '--vocab',
+  contextLength: '--context',
+  hidden: '--hidden',
+  heads: '--heads',
+  layers: '--layers',
+  ffnHidden: '--ffn',
+  microBatch: '--batch',
+  seqLength: '--seq',
+  gradAccumulation: '--grad-accum',
+  devices: '--devices',
+  zeroStage: '--zero',
+  tensorParallel: '--tp',
+  sequenceParallel: '--sp',
+  pipelineParallel: '--pp',
+};
+
+/** `tensorParallel: 5 does not divide ...` -> `--tp (tensorParallel): 5 does not divide ...`; `heads: ...` -> `--heads: ...`. */
+export function messageForCli(message: string): string {
+  const m = /^(\w+): /.exec(message);
+  if (!m || !Object.hasOwn(FLAG_OF, m[1])) return message;
+  const flag = FLAG_OF[m[1]];
+  const label = flag === `--${m[1]}` ? flag : `${flag} (${m[1]})`;
+  return `${label}: ${message.slice(m[0].length)}`;
+}
+
+function stageJson(s: StageEstimate) {
+  return {
+    stage: s.stage,
+    parameters: s.parameters,
+    layers: s.layers,
+    microBatchesInFlight: s.microBatchesInFlight,
+    ...s.bytes,
+    total: s.total,
+  };
+}
+
+/** The JSON document described at the top of this file. */
+export function estimateJson(est: TransformerEstimate, deviceMemory: number | undefined) {
+  const { model, setup } = est;
+  const bpp = est.bytesPerParameter;
+  return {
+    schema: 'wasmgrad.estimate/1',
+    model: { ...model, parameters: countParameters(model) },
+    setup: {
+      precision: setup.precision,
+      optimizer: setup.optimizer,
+      convention: setup.convention,
+      microBatch: setup.microBatch,
+      seqLength: setup.seqLength,
+      gradAccumulation: setup.gradAccumulation,
+      globalBatch: est.globalBatch,
+      recompute: setup.recompute,
+      devices: setup.devices,
+      dataParallel: est.dataParallel,
+      tensorParallel: setup.tensorParallel,
+      sequenceParallel: setup.sequenceParallel,
+      pipelineParallel: setup.pipelineParallel,
+      zeroStage: setup.zeroStage,
+    },
+    bytesPerParameter: { ...bpp, total: bpp.weights + bpp.gradients + bpp.optimizer },
+    layerActivationBytes: est.layerActivationBytes,
+    perDevice: stageJson(est.heaviest),
+    stages: est.stages.map(stageJson),
+    largest: est.largest,
+    deviceMemory: deviceMemory ?? null,
+    fits: deviceMemory === undefined ? null : est.heaviest.total <= deviceMemory,
+  };
+}
+
+/** Both unit systems, so nobody has to convert: `248.9 MB / 237.4 MiB`. */
+function human(bytes: number): string {
+  return bytes < 1000 ? `${bytes} B` : `${formatBytes(bytes)} / ${formatBytes(bytes, 'binary')}`;
+}
+
+/** The human report: the setup in three lines, then one line per category with exact bytes. */
+export function estimateTable(est: TransformerEstimate, deviceMemory: number | undefined, colour: boolean): string {
+  const c = pc.createColors(colour);
+  const { model, setup, heaviest } = est;
+  const params = countParameters(model);
+  const bpp = est.bytesPerParameter;
+  const lines: string[] = [];
+  lines.push(c.bold(`wasmgrad estimate: ${model.name}, ${formatInteger(params.total)} parameters`));
+  lines.push(
+    `  parameters  embeddings ${formatInteger(params.tokenEmbedding + params.positionEmbedding)} + attention ${formatInteger(params.attention)} + ` +
+      `feed-forward ${formatInteger(params.feedForward)} + norms ${formatInteger(params.norms)} + output head ${formatInteger(params.outputHead)}` +
+      (model.tiedEmbeddings ? ' (tied)' : ''),
+  );
+  lines.push(
+    `  model       vocab ${model.vocabSize}, context ${model.contextLength}, hidden ${model.hidden}, ${model.heads} heads, ${model.layers} layers, ` +
+      `ffn ${model.ffnHidden} ${model.ffn}, ${model.norm}, ${model.positionEmbeddings === 'learned' ? 'learned positions' : 'no position parameters'}, ` +
+      `${model.bias ? 'biases' : 'no biases'}, ${model.dropout ? 'dropout' : 'no dropout'}`,
+  );
+  lines.push(
+    `  training    ${setup.precision}, ${setup.optimizer}, micro-batch ${setup.microBatch} x ${setup.seqLength} tokens, ` +
+      `${setup.gradAccumulation} micro-batch${setup.gradAccumulation === 1 ? '' : 'es'} per step, global batch ${est.globalBatch}, recompute ${setup.recompute}`,
+  );
+  lines.push(
+    `  devices     ${setup.devices} = ${est.dataParallel} data x ${setup.tensorParallel} tensor${setup.sequenceParallel ? ' (+ sequence)' : ''} x ` +
+      `${setup.pipelineParallel} pipeline, ZeRO stage ${setup.zeroStage}`,
+  );
+  lines.push(
+    `  states      ${bpp.weights} + ${bpp.gradients} + ${bpp.optimizer} = ${bpp.weights + bpp.gradients + bpp.optimizer} bytes per parameter ` +
+      `(weights + gradients + optimizer, ${setup.convention === 'zero' ? 'ZeRO-paper convention' : 'Megatron-LM convention'}, before sharding)`,
+  );
+  lines.push('');
+  const where = setup.pipelineParallel > 1 ? `pipeline stage ${heaviest.stage} of ${setup.pipelineParallel} (the heaviest), ` : '';
+  lines.push(`per device: ${where}${formatInteger(heaviest.parameters)} parameters`);
+  const width = Math.max(...CATEGORIES.map((cat) => formatInteger(heaviest.bytes[cat]).length), formatInteger(heaviest.total).length);
+  const row = (label: string, bytes: number) => `  ${label.padEnd(13)}${formatInteger(bytes).padStart(width)} B  ${human(bytes)}`;
+  for (const cat of CATEGORIES) {
+    const line = row(cat, heaviest.bytes[cat]);
+    lines.push(cat === est.largest ? c.bold(c.yellow(`${line}  <- largest`)) : line);
+  }
+  lines.push(c.bold(row('total', heaviest.total)));
+  if (setup.pipelineParallel > 1) {
+    lines.push(`  stages      ${est.stages.map((s) => `${s.stage}: ${formatBytes(s.total)}`).join(', ')}`);
+  }
+  if (deviceMemory !== undefined) {
+    const free = deviceMemory - heaviest.total;
+    const used = ((100 * heaviest.total) / deviceMemory).toFixed(1);
+    lines.push(
+      `  device memory ${formatInteger(deviceMemory)} B (${human(deviceMemory)}): ` +
+        (free >= 0
+          ? c.green(`fits, ${used}% used, ${formatBytes(free)} free`)
+          : c.red(`does not fit, ${used}% of it, short by ${formatBytes(-free)}`)),
+    );
+  }
+  lines.push('  not modelled: backward temporaries other than recomputation, communication buffers, fragmentation, framework context');
+  return `${lines.join('\n')}\n`;
+}
+
+const HELP_AFTER = `
+Sizes: GB/MB/kB are powers of 1000, GiB/MiB/KiB powers of 1024 (a card sold as "80GB" usually holds 80GiB).
+Defaults: mixed-bf16, adamw, micro-batch 1, sequence = the model's context, 1 device, ZeRO 0, no recomputation,
+  convention 'zero' (16 bytes per parameter for mixed-precision Adam, Rajbhandari et al. 2019);
+  'megatron' keeps fp32 gradients (18 bytes, Megatron-LM).
+Activations follow Korthikanti et al. 2022; pipelines use the 1F1B schedule (the heaviest stage is reported).
+
+Examples:
+  wasmgrad estimate --preset gpt2 --batch 8 --seq 1024 --precision mixed-bf16 --optimizer adamw --zero 2 --devices 8
+  wasmgrad estimate --preset llama-7b --batch 4 --recompute selective --devices 8 --zero 3 --device-memory 80GiB
+  wasmgrad estimate --vocab 32000 --context 4096 --hidden 2048 --layers 24 --heads 16 --json
+`;
+
+/** Adds `estimate` to a commander program (commander v14). */
+export function registerEstimateCommand(program: Command): Command {
+  return program
+    .command('estimate')
+    .description('estimate training memory per device for a transformer (weights, gradients, optimizer state, activations)')
+    .option('--preset <name>', `model preset: ${PRESET_NAMES.join(', ')}`)
+    .option('--vocab <n>', 'vocabulary size')
+    .option('--context <n>', 'context length (rows of the learned position table)')
+    .option('--hidden <n>', 'hidden size h')
+    .option('--layers <n>', 'transformer layers L')
+    .option('--heads <n>', 'attention heads a (must divide h)')
+    .option('--ffn <n>', 'feed-forward size f (default 4h)')
+    .option('--ffn-kind <kind>', `feed-forward: ${FEED_FORWARD_KINDS.join(', ')}`)
+    .option('--norm <kind>', `norm: ${NORM_KINDS.join(', ')}`)
+    .option('--tied', 'output head tied to the token embedding')
+    .option('--no-tied', 'output head with its own matrix')
+    .option('--positions <kind>', `position embeddings: ${POSITION_EMBEDDING_KINDS.join(', ')}`)
+    .option('--bias', 'biases in linear layers and LayerNorm')
+    .option('--no-bias', 'no biases')
+    .option('--dropout', 'dropout (saves 1-byte masks)')
+    .option('--no-dropout', 'no dropout')
+    .option('--batch <n>', 'micro-batch size b per data-parallel replica (default 1)')
+    .option('--seq <n>', 'sequence length s (default: the context length)')
+    .option('--grad-accum <n>', 'micro-batches per optimizer step (default 1)')
+    .option('--precision <p>', `${PRECISIONS.join(', ')} (default mixed-bf16)`)
+    .option('--optimizer <o>', `${OPTIMIZERS.join(', ')} (default adamw)`)
+    .option('--recompute <r>', `activation recomputation: ${RECOMPUTE_KINDS.join(', ')} (default none)`)
+    .option('--devices <n>', 'all devices: data x tensor x pipeline parallel (default 1)')
+    .option('--zero <stage>', 'ZeRO stage 0-3 over the data-parallel devices (default 0)')
+    .option('--tp <n>', 'tensor-parallel size t (default 1)')
+    .option('--sp', 'sequence parallelism (needs --tp > 1)')
+    .option('--pp <n>', 'pipeline-parallel size p (default 1)')
+    .option('--convention <c>', `model-state bytes: ${CONVENTIONS.join(', ')} (default zero)`)
+    .option('--device-memory <size>', 'memory of one device, e.g. 80GB or 80GiB; says whether the estimate fits')
+    .option('--json', 'print one JSON document on stdout')
+    .addHelpText('after', HELP_AFTER)
+    .action((options: EstimateOptions, command: Command) => {
+      const out = command.configureOutput();
+      let text: string;
+      try {
+        const model = modelFromOptions(options);
+        const setup = setupFromOptions(model, options);
+        const deviceMemory = options.deviceMemory === undefined ? undefined : parseBytes(options.deviceMemory, '--device-memory');
+        if (deviceMemory === 0) throw new Error('--device-memory: expected a positive size, got 0');
+        const est = estimateTransformerMemory(model, setup);
+        text = options.json
+          ? `${JSON.stringify(estimateJson(est, deviceMemory), null, 2)}\n`
+          : estimateTable(est, deviceMemory, out.getOutHasColors?.() ?? false);
+      } catch (e) {
+        command.error(`error: ${messageForCli(e instanceof Error ? e.message : String(e))}`, { exitCode: 2, code: 'wasmgrad.invalidArgument' });
+      }
+      (out.writeOut ?? ((s: string) => process.stdout.write(s)))(text);
+    });
+}
