@@ -4,14 +4,13 @@
  * issue, or embeds in a notebook as is. The markup is also well-formed XML.
  */
 import { CATEGORIES } from '../estimate/categories.js';
+import { formatBytes, formatInteger } from '../estimate/units.js';
 import { renderMemorySvg, validateTimeline } from './memory-svg.js';
 import { renderThroughputSvg, validateThroughputRows } from './throughput-svg.js';
 import {
   CATEGORY_COLOURS,
   describeValue as describe,
   escapeXml,
-  formatBytes,
-  formatInteger,
   type CategoryRow,
   type HtmlReport,
   type LayerRow,
@@ -180,7 +179,7 @@ function throughputSection(report: HtmlReport): string {
 function bytesCell(bytes: number | null): string {
   if (bytes === null) return '<td class="num na">n/a</td>';
   // Below 1 KiB the human figure would repeat the exact one.
-  const human = bytes >= 1024 ? `<span class="human">${formatBytes(bytes)}</span>` : '';
+  const human = bytes >= 1024 ? `<span class="human">${formatBytes(bytes, 'binary')}</span>` : '';
   return `<td class="num">${formatInteger(bytes)}${human}</td>`;
 }
 

@@ -7,14 +7,13 @@
  * width, so a burst of small temporaries is as visible as one large block.
  */
 import { CATEGORIES, type Category } from '../estimate/categories.js';
+import { formatBytes, formatInteger } from '../estimate/units.js';
 import {
   CATEGORY_COLOURS,
   PHASES,
   byteUnitFor,
   decimalsOf,
   escapeXml,
-  formatBytes,
-  formatInteger,
   niceStep,
   svgNumber,
   placeholderSvg,
@@ -103,6 +102,10 @@ export function validateTimeline(timeline: MemoryTimeline, where = 'renderMemory
 /** The first event after which total live memory (runtime included) is highest; null for an empty timeline. */
 export function findMemoryPeak(timeline: MemoryTimeline): MemoryPeak | null {
   validateTimeline(timeline, 'findMemoryPeak: timeline');
+  return peakOf(timeline);
+}
+
+function peakOf(timeline: MemoryTimeline): MemoryPeak | null {
   const runtime = timeline.runtimeBytes ?? 0;
   let index = -1;
   let totalBytes = -1;
@@ -143,7 +146,7 @@ export function renderMemorySvg(timeline: MemoryTimeline, options: MemorySvgOpti
   if (events.length === 0) return placeholderSvg('wasmgrad-memory', width, title, 'No allocator events were recorded for this step, so there is no memory timeline to draw.');
 
   const runtime = timeline.runtimeBytes ?? 0;
-  const peak = findMemoryPeak(timeline)!;
+  const peak = peakOf(timeline)!;
   const n = events.length;
 
   // Plot area; the right margin holds the legend, the top margin the title and phase names.
@@ -153,7 +156,8 @@ export function renderMemorySvg(timeline: MemoryTimeline, options: MemorySvgOpti
   // y scale in one human unit; 25% headroom above the peak leaves room for the peak label.
   const unit = byteUnitFor(peak.totalBytes);
   const wanted = (peak.totalBytes * 1.25) / unit.bytes;
-  const step = unit.bytes === 1 ? Math.max(1, niceStep(wanted, 5)) : niceStep(wanted, 5);
+  // Whole bytes only when the unit is the byte.
+  const step = unit.bytes === 1 ? Math.max(1, Math.ceil(niceStep(wanted, 5))) : niceStep(wanted, 5);
   const topValue = Math.max(step, Math.ceil(wanted / step - 1e-9) * step);
   const yScale = (bytes: number) => bottom - (bytes / unit.bytes / topValue) * (bottom - top);
 
@@ -231,20 +235,22 @@ export function renderMemorySvg(timeline: MemoryTimeline, options: MemorySvgOpti
 
 /**
  * A closed path around one band of a step chart: event i spans [x(i), x(i+1)].
- * Uses H/V segments and emits a V only where the value changes, so long flat
- * stretches cost one command.
+ * Only H/V segments, and only where the value changes, so a flat stretch of
+ * any length costs one command.
  */
 function stepAreaPath(lower: number[], upper: number[], x: (i: number) => number, y: (bytes: number) => number): string {
   const n = upper.length;
   let d = `M${svgNumber(x(0))} ${svgNumber(y(upper[0]!))}`;
   for (let i = 0; i < n; i++) {
+    if (i + 1 < n && upper[i + 1] === upper[i]) continue;
     d += `H${svgNumber(x(i + 1))}`;
-    if (i + 1 < n && upper[i + 1] !== upper[i]) d += `V${svgNumber(y(upper[i + 1]!))}`;
+    if (i + 1 < n) d += `V${svgNumber(y(upper[i + 1]!))}`;
   }
   d += `V${svgNumber(y(lower[n - 1]!))}`;
   for (let i = n - 1; i >= 0; i--) {
+    if (i > 0 && lower[i - 1] === lower[i]) continue;
     d += `H${svgNumber(x(i))}`;
-    if (i > 0 && lower[i - 1] !== lower[i]) d += `V${svgNumber(y(lower[i - 1]!))}`;
+    if (i > 0) d += `V${svgNumber(y(lower[i - 1]!))}`;
   }
   return d + 'Z';
 }
@@ -275,7 +281,7 @@ function peakMarker(
   const cx = (x(peak.index) + x(peak.index + 1)) / 2;
   const e = peak.event;
   const lines = [
-    `peak ${formatInteger(peak.totalBytes)} B (${formatBytes(peak.totalBytes)})`,
+    `peak ${formatInteger(peak.totalBytes)} B (${formatBytes(peak.totalBytes, 'binary')})`,
     `after event ${formatInteger(peak.index + 1)} of ${formatInteger(n)}: ${e.kind} ${e.category}, ${e.layer}, ${e.phase}`,
     peak.bands.length === 0 ? 'nothing live' : peak.bands.slice(0, 3).map((b) => `${b.band} ${formatInteger(b.bytes)} B`).join(' · '),
   ];
@@ -307,7 +313,7 @@ function legend(drawn: readonly MemoryBand[], peak: MemoryPeak, x0: number, top:
       `<g class="legend-item" data-band="${band}">`,
       `<rect x="${x0}" y="${y}" width="12" height="12" fill="${CATEGORY_COLOURS[band]}"/>`,
       `<text x="${x0 + 18}" y="${y + 10}" fill="#222">${band}</text>`,
-      `<text x="${width - 10}" y="${y + 10}" text-anchor="end" fill="#444">${formatBytes(atPeak.get(band) ?? 0)}</text>`,
+      `<text x="${width - 10}" y="${y + 10}" text-anchor="end" fill="#444">${formatBytes(atPeak.get(band) ?? 0, 'binary')}</text>`,
       '</g>',
     );
   });

@@ -1,8 +1,9 @@
 /**
  * The data a wasmgrad report is drawn from, plus the small vocabulary every
- * renderer shares: how a category is coloured, how numbers and bytes are
- * spelled, how text is escaped. Renderers are pure string builders, so they
- * run unchanged in Node and in a browser page.
+ * renderer shares: how a category is coloured, how an axis picks its unit and
+ * ticks, how text is escaped. (Integers and byte counts are spelled by
+ * ../estimate/units.ts, as in every other wasmgrad report.) Renderers are pure
+ * string builders, so they run unchanged in Node and in a browser page.
  */
 import type { Category, CategoryBytes } from '../estimate/categories.js';
 
@@ -83,14 +84,6 @@ export function escapeXml(text: string): string {
 
 const XML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-/** An integer with thousands separators: 1234567 -> "1,234,567". Locale-independent on purpose. */
-export function formatInteger(n: number): string {
-  if (!Number.isInteger(n)) throw new Error(`formatInteger: n must be an integer, got ${n}`);
-  const digits = Math.abs(n).toString();
-  const grouped = digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return n < 0 ? `-${grouped}` : grouped;
-}
-
 /** A binary byte unit: KiB = 1024 B (IEC 80000-13), never mixed with decimal MB. */
 export interface ByteUnit {
   name: 'B' | 'KiB' | 'MiB' | 'GiB';
@@ -109,14 +102,6 @@ export function byteUnitFor(bytes: number): ByteUnit {
   let unit = BYTE_UNITS[0]!;
   for (const u of BYTE_UNITS) if (Math.abs(bytes) >= u.bytes) unit = u;
   return unit;
-}
-
-/** Human-readable bytes with the unit named: 1536 -> "1.50 KiB", 512 -> "512 B". */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes)) throw new Error(`formatBytes: bytes must be a finite number, got ${bytes}`);
-  const unit = byteUnitFor(bytes);
-  if (unit.bytes === 1) return `${formatInteger(Math.round(bytes))} B`;
-  return `${(bytes / unit.bytes).toFixed(2)} ${unit.name}`;
 }
 
 /**
