@@ -25,10 +25,25 @@ interface NamedTensor {
   data: number[];
 }
 
+interface SgdOptions {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  weight_decay: number;
+}
+
+interface AdamOptions {
+  lr: number;
+  betas: [number, number];
+  eps: number;
+  weight_decay: number;
+}
+
 interface OptimRun {
   optimizer: 'sgd' | 'adam' | 'adamw';
   label: string;
-  options: Record<string, number | boolean | number[]>;
+  options: SgdOptions | AdamOptions;
   losses: number[];
   params_after: NamedTensor[];
 }
@@ -124,6 +139,53 @@ function numericalGradient(values: number[], loss: () => number, h = 1e-5): Floa
   });
 }
 
+/** An update rule: updates parameter tensor k in place at step t (1-based) given its gradient. */
+type UpdateRule = (k: number, t: number, p: number[], g: Float64Array) => void;
+
+function optimizerStep(run: OptimRun): UpdateRule {
+  return run.optimizer === 'sgd'
+    ? sgdStep(run.options as SgdOptions)
+    : adamStep(run.options as AdamOptions, run.optimizer === 'adamw');
+}
+
+/** torch.optim.SGD (1.13): the first momentum step stores the raw gradient, without dampening. */
+function sgdStep({ lr, momentum, dampening, nesterov, weight_decay }: SgdOptions): UpdateRule {
+  const buffers = new Map<number, Float64Array>();
+  return (k, t, p, g) => {
+    if (!buffers.has(k)) buffers.set(k, new Float64Array(p.length));
+    const buf = buffers.get(k)!;
+    for (let i = 0; i < p.length; i++) {
+      let d = g[i]! + weight_decay * p[i]!;
+      if (momentum !== 0) {
+        buf[i] = t === 1 ? d : momentum * buf[i]! + (1 - dampening) * d;
+        d = nesterov ? d + momentum * buf[i]! : buf[i]!;
+      }
+      p[i] = p[i]! - lr * d;
+    }
+  };
+}
+
+/**
+ * torch.optim.Adam / AdamW (1.13; Kingma and Ba 2015, Loshchilov and Hutter 2019): Adam adds
+ * weight_decay * p to the gradient (L2); AdamW instead shrinks p by lr * weight_decay before the step.
+ */
+function adamStep({ lr, betas: [beta1, beta2], eps, weight_decay }: AdamOptions, decoupled: boolean): UpdateRule {
+  const moments = new Map<number, { m: Float64Array; v: Float64Array }>();
+  return (k, t, p, g) => {
+    if (!moments.has(k)) moments.set(k, { m: new Float64Array(p.length), v: new Float64Array(p.length) });
+    const { m, v } = moments.get(k)!;
+    for (let i = 0; i < p.length; i++) {
+      let d = g[i]!;
+      if (decoupled) p[i] = p[i]! * (1 - lr * weight_decay);
+      else d += weight_decay * p[i]!;
+      m[i] = beta1 * m[i]! + (1 - beta1) * d;
+      v[i] = beta2 * v[i]! + (1 - beta2) * d * d;
+      const denominator = Math.sqrt(v[i]!) / Math.sqrt(1 - beta2 ** t) + eps;
+      p[i] = p[i]! - (lr / (1 - beta1 ** t)) * (m[i]! / denominator);
+    }
+  };
+}
+
 function product(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
@@ -167,6 +229,14 @@ describe('golden fixture: format', () => {
     }
   });
 
+  it.each(cases)('%s: every recorded value is exactly a float32 (no precision lost in the JSON)', (_, c) => {
+    const tensors = [c.params, c.grads, ...c.optim.map((o) => o.params_after)].flat().map((t) => t.data);
+    const arrays = [c.input, c.targets ?? [], c.output, c.input_grad, [c.loss_value], ...c.optim.map((o) => o.losses)];
+    for (const values of [...tensors, ...arrays]) {
+      for (const v of values) expect(Math.fround(v)).toBe(v);
+    }
+  });
+
   it.each(cases)('%s: runs each optimizer setting for 3 steps from the forward pass above', (_, c) => {
     expect(c.optim.map((o) => o.label)).toEqual(Object.keys(EXPECTED_OPTIMIZERS));
     for (const run of c.optim) {
@@ -203,6 +273,25 @@ describe('golden fixture: agrees with a float64 reference', () => {
       expectClose(numericalGradient(p.data, loss), c.grads[k]!.data, { ...GRADIENT_TOLERANCE, label: `${c.name} grad ${p.name}` });
     });
     expectClose(numericalGradient(input, loss), c.input_grad, { ...GRADIENT_TOLERANCE, label: `${c.name} input grad` });
+  });
+
+  it.each(cases)('%s: optimizer runs match the PyTorch update rules driven by central-difference gradients', (_, c) => {
+    for (const run of c.optim) {
+      const params = c.params.map((p) => ({ ...p, data: [...p.data] }));
+      const loss = () => lossOf(c, forward(c, linearLayers(c, params), c.input).output);
+      const step = optimizerStep(run);
+      const losses: number[] = [];
+      for (let t = 1; t <= STEPS; t++) {
+        losses.push(loss());
+        const grads = params.map((p) => numericalGradient(p.data, loss));
+        params.forEach((p, k) => step(k, t, p.data, grads[k]!));
+      }
+      const label = `${c.name} ${run.label}`;
+      expectClose(losses, run.losses, { rtol: 1e-5, atol: 0, label: `${label} losses` });
+      params.forEach((p, k) => {
+        expectClose(p.data, run.params_after[k]!.data, { rtol: 1e-5, atol: 5e-7, label: `${label} ${p.name}` });
+      });
+    }
   });
 
   it.each(cases.filter(([, c]) => c.activation === 'relu' || c.activation === 'leaky_relu'))(

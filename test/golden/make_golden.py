@@ -73,6 +73,7 @@ def min_abs_preactivation(model, x):
 
 
 def tensors(named):
+    """(name, tensor) pairs as the fixture records them: shape plus flat row-major float32 data."""
     return [{"name": n, "shape": list(t.shape), "data": t.detach().flatten().tolist()} for n, t in named]
 
 
@@ -89,7 +90,7 @@ def optimize(model, initial_state, x, target, loss_kind, label, make, options):
         opt.step()
         losses.append(loss.item())
         margin = min(margin, min_abs_preactivation(model, x))
-    entry = {"optimizer": label.split("_")[0], "label": label, "options": options,
+    entry = {"optimizer": make.__name__.lower(), "label": label, "options": options,
              "losses": losses, "params_after": tensors(model.named_parameters())}
     return entry, margin
 

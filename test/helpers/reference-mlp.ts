@@ -43,7 +43,8 @@ export function linearForward(
   checkDimension('linearForward', 'inFeatures', inFeatures);
   checkDimension('linearForward', 'outFeatures', outFeatures);
   checkLength('linearForward', 'x', x, batch * inFeatures, `batch ${batch} x inFeatures ${inFeatures}`);
-  checkLength('linearForward', 'weight', weight, outFeatures * inFeatures, `outFeatures ${outFeatures} x inFeatures ${inFeatures}`);
+  const weightShape = `outFeatures ${outFeatures} x inFeatures ${inFeatures}`;
+  checkLength('linearForward', 'weight', weight, outFeatures * inFeatures, weightShape);
   if (bias !== null) checkLength('linearForward', 'bias', bias, outFeatures, `outFeatures ${outFeatures}`);
 
   const y = new Float64Array(batch * outFeatures);
@@ -73,12 +74,15 @@ export function mlpForward(
     if (k > 0) {
       const previous = layers[k - 1]!.outFeatures;
       if (layer.inFeatures !== previous) {
-        throw new Error(`mlpForward: layers[${k}].inFeatures must equal layers[${k - 1}].outFeatures ${previous}, got ${layer.inFeatures}`);
+        throw new Error(
+          `mlpForward: layers[${k}].inFeatures must equal layers[${k - 1}].outFeatures ${previous}, got ${layer.inFeatures}`,
+        );
       }
       preActivations.push(Float64Array.from(x));
       x = Float64Array.from(x, f);
     }
-    x = linearForward(x, layer.weight, layer.bias, { batch, inFeatures: layer.inFeatures, outFeatures: layer.outFeatures });
+    const { weight, bias, inFeatures, outFeatures } = layer;
+    x = linearForward(x, weight, bias, { batch, inFeatures, outFeatures });
   });
   return { output: x as Float64Array, preActivations };
 }
@@ -105,7 +109,10 @@ export function gelu(x: number): number {
   return 0.5 * x * (1 + erf(x / Math.SQRT2));
 }
 
-/** Tanh GELU (PyTorch approximate='tanh'; Hendrycks and Gimpel 2016): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+/**
+ * Tanh GELU (PyTorch approximate='tanh'; Hendrycks and Gimpel 2016):
+ * 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+ */
 export function geluTanh(x: number): number {
   return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
 }
@@ -128,7 +135,9 @@ export function activationFunction(name: Activation, negativeSlope = DEFAULT_NEG
     case 'gelu_tanh':
       return geluTanh;
     default:
-      throw new Error(`activationFunction: unknown activation ${JSON.stringify(name)}, expected one of ${ACTIVATIONS.join(', ')}`);
+      throw new Error(
+        `activationFunction: unknown activation ${JSON.stringify(name)}, expected one of ${ACTIVATIONS.join(', ')}`,
+      );
   }
 }
 
@@ -162,7 +171,9 @@ export function erf(x: number): number {
 export function softmaxCrossEntropy(logits: ArrayLike<number>, labels: ArrayLike<number>, classes: number): number {
   checkDimension('softmaxCrossEntropy', 'classes', classes);
   const batch = labels.length;
-  if (batch === 0) throw new Error('softmaxCrossEntropy: labels must not be empty (the mean of no losses is undefined)');
+  if (batch === 0) {
+    throw new Error('softmaxCrossEntropy: labels must not be empty (the mean of no losses is undefined)');
+  }
   checkLength('softmaxCrossEntropy', 'logits', logits, batch * classes, `labels.length ${batch} x classes ${classes}`);
   let total = 0;
   for (let b = 0; b < batch; b++) {
@@ -192,7 +203,9 @@ export function mse(predictions: ArrayLike<number>, targets: ArrayLike<number>):
 // ---- argument checks ----
 
 function checkDimension(where: string, name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${where}: ${name} must be a positive integer, got ${value}`);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`${where}: ${name} must be a positive integer, got ${value}`);
+  }
 }
 
 function checkLength(where: string, name: string, array: ArrayLike<number>, expected: number, because: string): void {
