@@ -429,6 +429,14 @@ describe('wasmgrad estimate (CLI)', () => {
     expect(doc.perDevice.total).toBe(Math.max(...doc.stages.map((s: { total: number }) => s.total)));
   });
 
+  it('a bad value prints its message and a pointer to --help, not the whole help, even when the program shows help after errors', () => {
+    let stderr = '';
+    const program = new Command('wasmgrad').exitOverride().showHelpAfterError().configureOutput({ writeOut: () => {}, writeErr: (s) => (stderr += s) });
+    registerEstimateCommand(program);
+    expect(() => program.parse(['estimate', '--preset', 'gpt2', '--heads', '7'], { from: 'user' })).toThrow(CommanderError);
+    expect(stderr).toBe("error: --heads: 7 heads do not divide hidden size 768\n(see 'wasmgrad estimate --help')\n");
+  });
+
   const bad: [string, string[], RegExp][] = [
     ['heads not dividing hidden', ['--preset', 'gpt2', '--heads', '7'], /error: --heads: 7 heads do not divide hidden size 768/],
     ['t not dividing heads', ['--preset', 'gpt2', '--devices', '5', '--tp', '5'], /error: --tp \(tensorParallel\): 5 does not divide the 12 attention heads/],

@@ -351,6 +351,8 @@ export function registerEstimateCommand(program: Command): Command {
           ? `${JSON.stringify(estimateJson(est, deviceMemory), null, 2)}\n`
           : estimateTable(est, deviceMemory, out.getOutHasColors?.() ?? false);
       } catch (e) {
+        // A bad value needs its message and a pointer, not the whole option list.
+        command.showHelpAfterError(`(see '${command.parent?.name() ?? 'wasmgrad'} estimate --help')`);
         command.error(`error: ${messageForCli(e instanceof Error ? e.message : String(e))}`, { exitCode: 2, code: 'wasmgrad.invalidArgument' });
       }
       (out.writeOut ?? ((s: string) => process.stdout.write(s)))(text);
