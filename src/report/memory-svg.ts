@@ -290,9 +290,11 @@ function peakMarker(
   let boxX = cx + 8;
   if (boxX + boxW > right) boxX = Math.max(left + 2, cx - 8 - boxW);
   const boxY = top + 6;
+  // When the label is wider than the room on either side of the line, it sits over it: stop the line at the label.
+  const lineTop = boxX <= cx && cx <= boxX + boxW ? boxY + boxH : top;
   const out = [
     '<g class="peak">',
-    `<line x1="${svgNumber(cx)}" x2="${svgNumber(cx)}" y1="${svgNumber(y(0))}" y2="${top}" stroke="#111" stroke-width="1.5"/>`,
+    `<line x1="${svgNumber(cx)}" x2="${svgNumber(cx)}" y1="${svgNumber(y(0))}" y2="${svgNumber(lineTop)}" stroke="#111" stroke-width="1.5"/>`,
     `<circle cx="${svgNumber(cx)}" cy="${svgNumber(y(peak.totalBytes))}" r="3.5" fill="#111" stroke="#fff" stroke-width="1"/>`,
     `<rect x="${svgNumber(boxX)}" y="${boxY}" width="${svgNumber(boxW)}" height="${boxH}" rx="3" fill="#ffffff" fill-opacity="0.92" stroke="#111" stroke-width="0.75"/>`,
     `<text class="peak-label" x="${svgNumber(boxX + 8)}" y="${boxY + 4}" fill="#111">`,
