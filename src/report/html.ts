@@ -31,7 +31,9 @@ svg { display: block; max-width: 100%; height: auto; }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
 th, td { padding: 6px 10px; border-bottom: 1px solid #eee; text-align: left; vertical-align: top; }
 thead th { color: #444; font-weight: 600; border-bottom: 2px solid #ddd; }
-.num { text-align: right; white-space: nowrap; }
+.scroll { overflow-x: auto; }
+.num, .name { white-space: nowrap; }
+.num { text-align: right; }
 .human { display: block; color: #777; font-size: 12px; }
 .swatch { display: inline-block; width: 12px; height: 12px; margin-right: 8px; border-radius: 2px; vertical-align: -1px; print-color-adjust: exact; -webkit-print-color-adjust: exact; }
 tr.total td { font-weight: 600; border-top: 2px solid #ccc; }
@@ -104,14 +106,14 @@ function categorySection(rows: CategoryRow[]): string {
     '<th scope="col">Category</th>',
     '<th scope="col" class="num">Measured (B)</th>',
     '<th scope="col" class="num">Estimated (B)</th>',
-    '<th scope="col" class="num">Measured − estimated (B)</th>',
+    '<th scope="col" class="num">Difference (B)</th>',
     hasPeak ? '<th scope="col" class="num">Peak (B)</th>' : '',
   ].join('');
   const body = rows.map((r) => {
     const swatch =
       r.category === 'total' ? '' : `<span class="swatch" style="background:${CATEGORY_COLOURS[r.category]}"></span>`;
     const cells = [
-      `<td>${swatch}${r.category}</td>`,
+      `<td class="name">${swatch}${r.category}</td>`,
       bytesCell(r.measured),
       bytesCell(r.estimated),
       differenceCell(r.measured, r.estimated),
@@ -122,13 +124,15 @@ function categorySection(rows: CategoryRow[]): string {
   return [
     '<section id="categories">',
     '<h2>Memory by category</h2>',
+    '<div class="scroll">',
     '<table class="categories">',
     `<thead><tr>${head}</tr></thead>`,
     '<tbody>',
     ...body,
     '</tbody>',
     '</table>',
-    '<p class="note">Measured: bytes the allocator held, by category. Estimated: the analytic model from the model description alone. “n/a”: not available for this run.</p>',
+    '</div>',
+    '<p class="note">Measured: bytes the allocator held, by category. Estimated: the analytic model, from the model description alone. Difference: measured − estimated. “n/a”: not available for this run.</p>',
     '</section>',
   ].join('\n');
 }
@@ -145,7 +149,7 @@ function layerSection(layers: LayerRow[]): string {
   const body = layers.map((l) =>
     [
       '<tr>',
-      `<td><code>${escapeXml(l.name)}</code></td>`,
+      `<td class="name"><code>${escapeXml(l.name)}</code></td>`,
       `<td class="num">${l.outputShape.length === 0 ? 'scalar' : l.outputShape.map(formatInteger).join(' × ')}</td>`,
       `<td class="num">${formatInteger(l.parameters)}</td>`,
       `<td class="num">${formatInteger(l.macsForward)}</td>`,
@@ -160,6 +164,7 @@ function layerSection(layers: LayerRow[]): string {
   return [
     '<section id="layers">',
     '<h2>Layers</h2>',
+    '<div class="scroll">',
     '<table class="layers">',
     `<thead><tr>${head}</tr></thead>`,
     '<tbody>',
@@ -167,6 +172,7 @@ function layerSection(layers: LayerRow[]): string {
     ...(layers.length > 0 ? [total] : []),
     '</tbody>',
     '</table>',
+    '</div>',
     '<p class="note">MACs count multiply-adds as torchinfo does (bias included); backward counts the weight-gradient and input-gradient GEMMs.</p>',
     '</section>',
   ].join('\n');
