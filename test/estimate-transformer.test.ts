@@ -16,6 +16,10 @@ import {
 import { defaultTrainingSetup, estimateTransformerMemory, type TrainingSetup } from '../src/estimate/training-setup.js';
 import { modelStateBytes } from '../src/estimate/model-states.js';
 import { registerEstimateCommand } from '../src/cli/estimate.js';
+import { estimateSvg } from '../src/report/estimate-svg.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const gpt2 = preset('gpt2');
 const gpt3 = preset('gpt3-175b');
@@ -466,4 +470,55 @@ describe('wasmgrad estimate (CLI)', () => {
       expect(stdout).toBe('');
     });
   }
+});
+
+describe('estimate picture (SVG)', () => {
+  const est = estimateTransformerMemory(gpt3, {
+    ...defaultTrainingSetup(gpt3),
+    devices: 256,
+    tensorParallel: 8,
+    sequenceParallel: true,
+    pipelineParallel: 4,
+    gradAccumulation: 8,
+    recompute: 'selective',
+    zeroStage: 1,
+  });
+
+  it('draws one segment per non-empty category per stage, and the exact bytes of the heaviest stage', () => {
+    const svg = estimateSvg(est);
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.endsWith('</svg>')).toBe(true);
+    const segments = est.stages.reduce((n, s) => n + CATEGORIES.filter((c) => s.bytes[c] > 0).length, 0);
+    expect(svg.match(/<rect class="segment /g)).toHaveLength(segments);
+    for (const cat of CATEGORIES) expect(svg).toContain(`${cat}: ${est.heaviest.bytes[cat].toLocaleString('en-US')} B`);
+    expect(svg).toMatch(new RegExp(`font-weight="700">${est.largest}: .*, largest`));
+    expect(svg).not.toContain('device-memory');
+  });
+
+  it('draws the device memory and says whether the heaviest stage fits', () => {
+    expect(estimateSvg(est, { deviceMemory: 80 * 2 ** 30 })).toContain('device memory 80.00 GiB: fits');
+    expect(estimateSvg(est, { deviceMemory: 2 ** 30 })).toContain('device memory 1.000 GiB: does not fit');
+  });
+
+  it('escapes text and rejects bad options', () => {
+    expect(estimateSvg(est, { title: 'a < b & "c"' })).toContain('<title>a &lt; b &amp; &quot;c&quot;</title>');
+    expect(() => estimateSvg(est, { width: 100 })).toThrow(/width: expected an integer >= 320, got 100/);
+    expect(() => estimateSvg(est, { deviceMemory: -1 })).toThrow(/deviceMemory: expected a positive integer number of bytes, got -1/);
+  });
+
+  it('--svg writes the picture and leaves stdout to the JSON document', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasmgrad-estimate-'));
+    try {
+      const file = join(dir, 'gpt2.svg');
+      const { stdout, exitCode } = runEstimate(['--preset', 'gpt2', '--json', '--svg', file]);
+      expect(exitCode).toBe(0);
+      expect(JSON.parse(stdout).model.name).toBe('gpt2');
+      expect(readFileSync(file, 'utf8')).toContain('<title>Training memory per device: gpt2</title>');
+      const bad = runEstimate(['--preset', 'gpt2', '--svg', join(dir, 'missing', 'x.svg')]);
+      expect(bad.exitCode).toBe(2);
+      expect(bad.stderr).toMatch(/error: --svg: cannot write '.*x\.svg'/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

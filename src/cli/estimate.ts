@@ -29,7 +29,10 @@
  *   largest              the largest category of perDevice ("weights", "gradients", ...)
  *   deviceMemory         bytes given with --device-memory, or null
  *   fits                 perDevice.total <= deviceMemory, or null without --device-memory
+ *
+ * `--svg <file>` writes the picture as well (src/report/estimate-svg.ts); stdout is unchanged.
  */
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { CATEGORIES } from '../estimate/categories.js';
@@ -47,6 +50,7 @@ import {
 } from '../estimate/transformer.js';
 import { defaultTrainingSetup, estimateTransformerMemory, type StageEstimate, type TrainingSetup, type TransformerEstimate } from '../estimate/training-setup.js';
 import { formatBytes, formatInteger, parseBytes } from '../estimate/units.js';
+import { estimateSvg } from '../report/estimate-svg.js';
 
 /** Options as commander hands them over: strings, parsed and checked in one place below. */
 interface EstimateOptions {
@@ -77,6 +81,7 @@ interface EstimateOptions {
   convention?: string;
   deviceMemory?: string;
   json?: boolean;
+  svg?: string;
 }
 
 function positiveInteger(option: string, text: string): number {
@@ -337,6 +342,7 @@ export function registerEstimateCommand(program: Command): Command {
     .option('--convention <c>', `model-state bytes: ${CONVENTIONS.join(', ')} (default zero)`)
     .option('--device-memory <size>', 'memory of one device, e.g. 80GB or 80GiB; says whether the estimate fits')
     .option('--json', 'print one JSON document on stdout')
+    .option('--svg <file>', 'also write the picture (one stacked bar per pipeline stage) to this SVG file')
     .addHelpText('after', HELP_AFTER)
     .action((options: EstimateOptions, command: Command) => {
       const out = command.configureOutput();
@@ -347,6 +353,13 @@ export function registerEstimateCommand(program: Command): Command {
         const deviceMemory = options.deviceMemory === undefined ? undefined : parseBytes(options.deviceMemory, '--device-memory');
         if (deviceMemory === 0) throw new Error('--device-memory: expected a positive size, got 0');
         const est = estimateTransformerMemory(model, setup);
+        if (options.svg !== undefined) {
+          try {
+            writeFileSync(options.svg, estimateSvg(est, { deviceMemory }));
+          } catch (e) {
+            throw new Error(`--svg: cannot write '${options.svg}': ${e instanceof Error ? e.message : String(e)}`);
+          }
+        }
         text = options.json
           ? `${JSON.stringify(estimateJson(est, deviceMemory), null, 2)}\n`
           : estimateTable(est, deviceMemory, out.getOutHasColors?.() ?? false);
