@@ -221,6 +221,9 @@ export interface SavedTensor {
   coreAttention: boolean;
 }
 
+/** The layer's input, which is also the first norm's input: all that full recomputation keeps. */
+const LAYER_INPUT = 'attention norm input';
+
 /**
  * The tensors one layer saves for backward for one micro-batch, before any
  * split, after Korthikanti et al. 2022, Sec. 4.1. With 16-bit activations, GeLU
@@ -245,7 +248,7 @@ export function layerSavedTensors(model: TransformerModel, setup: Pick<Activatio
     coreAttention,
   });
   const tensors: SavedTensor[] = [
-    saved('attention norm input', sbh, e, 'sequence'),
+    saved(LAYER_INPUT, sbh, e, 'sequence'),
     saved('QKV projection input', sbh, e, 'sequence'),
     saved('Q and K', 2 * sbh, e, 'tensor'),
     saved('softmax output', ass, e, 'tensor', true),
@@ -295,6 +298,10 @@ function bytesOnDevice(tensor: SavedTensor, t: number, sequenceParallel: boolean
   return (tensor.elements / split) * tensor.bytesPerElement;
 }
 
+function sumOnDevice(tensors: SavedTensor[], t: number, sequenceParallel: boolean): number {
+  return tensors.reduce((sum, x) => sum + bytesOnDevice(x, t, sequenceParallel), 0);
+}
+
 /**
  * Bytes one layer keeps for backward on one device, for one micro-batch
  * (Korthikanti et al. 2022, Table 2, with 16-bit activations and a GPT layer):
@@ -309,9 +316,9 @@ export function layerActivationBytes(model: TransformerModel, setup: ActivationS
   checkActivationSetup(model, setup);
   const { tensorParallel: t, sequenceParallel: sp } = setup;
   const tensors = layerSavedTensors(model, setup);
-  if (setup.recompute === 'full') return bytesOnDevice(tensors[0], t, sp); // the layer input
+  if (setup.recompute === 'full') return sumOnDevice(tensors.filter((x) => x.name === LAYER_INPUT), t, sp);
   const kept = setup.recompute === 'selective' ? tensors.filter((x) => !x.coreAttention) : tensors;
-  return kept.reduce((sum, x) => sum + bytesOnDevice(x, t, sp), 0);
+  return sumOnDevice(kept, t, sp);
 }
 
 /**
@@ -325,8 +332,8 @@ export function recomputeTransientBytes(model: TransformerModel, setup: Activati
   const { tensorParallel: t, sequenceParallel: sp } = setup;
   const tensors = layerSavedTensors(model, setup);
   if (setup.recompute === 'none') return 0;
-  const rebuilt = setup.recompute === 'full' ? tensors.slice(1) : tensors.filter((x) => x.coreAttention);
-  return rebuilt.reduce((sum, x) => sum + bytesOnDevice(x, t, sp), 0);
+  const rebuilt = setup.recompute === 'full' ? tensors.filter((x) => x.name !== LAYER_INPUT) : tensors.filter((x) => x.coreAttention);
+  return sumOnDevice(rebuilt, t, sp);
 }
 
 /** Activations outside the layers, per micro-batch (Korthikanti et al. 2022, Sec. 4.3). */
