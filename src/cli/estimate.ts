@@ -269,7 +269,8 @@ export function estimateTable(est: TransformerEstimate, deviceMemory: number | u
   );
   lines.push('');
   const where = setup.pipelineParallel > 1 ? `pipeline stage ${heaviest.stage} of ${setup.pipelineParallel} (the heaviest), ` : '';
-  lines.push(`per device: ${where}${formatInteger(heaviest.parameters)} parameters`);
+  const sharded = setup.zeroStage > 0 ? `, its states sharded ${est.dataParallel} ways by ZeRO stage ${setup.zeroStage}` : '';
+  lines.push(`per device: ${where}a replica of ${formatInteger(heaviest.parameters)} parameters${sharded}`);
   const width = Math.max(...CATEGORIES.map((cat) => formatInteger(heaviest.bytes[cat]).length), formatInteger(heaviest.total).length);
   const row = (label: string, bytes: number) => `  ${label.padEnd(13)}${formatInteger(bytes).padStart(width)} B  ${human(bytes)}`;
   for (const cat of CATEGORIES) {
