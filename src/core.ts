@@ -22,6 +22,23 @@ export interface CoreExports {
   macCount(): bigint;
   macReset(): void;
   peakProbe(chains: number, iters: number): number;
+  activationForward(kind: number, x: number, y: number, n: number, slope: number): void;
+  activationBackward(kind: number, saved: number, dy: number, dx: number, n: number, slope: number): void;
+  addBias(y: number, b: number, rows: number, cols: number): void;
+  biasGrad(dy: number, db: number, rows: number, cols: number): void;
+  crossEntropyForward(logits: number, labels: number, probs: number, batch: number, classes: number): number;
+  crossEntropyBackward(probs: number, labels: number, dlogits: number, batch: number, classes: number): void;
+  mseForward(pred: number, target: number, n: number): number;
+  mseBackward(pred: number, target: number, dpred: number, n: number): void;
+  firstNonFinite(x: number, n: number): number;
+  sgdStep(
+    p: number, g: number, buf: number, n: number,
+    lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: number, firstStep: number,
+  ): void;
+  adamStep(
+    p: number, g: number, state: number, n: number, step: number,
+    lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: number,
+  ): void;
 }
 
 /** Reads an AssemblyScript string (UTF-16, byte length stored just before it) for abort messages. */

@@ -1,0 +1,114 @@
+// Activation functions, forward and backward side by side.
+// Kinds: 0 ReLU, 1 LeakyReLU(slope), 2 Sigmoid, 3 Tanh, 4 GELU (erf), 5 GELU (tanh approximation).
+// ReLU and LeakyReLU are pure SIMD. The transcendental ones evaluate in f64 and
+// round once, so they agree with PyTorch's float32 results to about one ulp.
+//
+// What backward reads (what the layer saves in forward):
+//   ReLU, Sigmoid, Tanh: the output y.  LeakyReLU, GELU: the input x.
+// dx may alias dy (backward runs in place on the incoming gradient).
+
+export const RELU = 0;
+export const LEAKY_RELU = 1;
+export const SIGMOID = 2;
+export const TANH = 3;
+export const GELU = 4;
+export const GELU_TANH = 5;
+
+const SQRT_HALF: f64 = 0.7071067811865476;
+const TWO_OVER_SQRT_PI: f64 = 1.1283791670955126;
+const INV_SQRT_2PI: f64 = 0.3989422804014327;
+const SQRT_2_OVER_PI: f64 = 0.7978845608028654;
+const GELU_TANH_C: f64 = 0.044715;
+
+/** y = f(x) over n floats; y may alias x (in-place forward). */
+export function activationForward(kind: i32, x: usize, y: usize, n: i32, slope: f32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD && (kind == RELU || kind == LEAKY_RELU)) {
+    const zero = f32x4.splat(0), s = f32x4.splat(kind == RELU ? 0 : slope);
+    for (; i + 4 <= n; i += 4) {
+      const off = <usize>i << 2;
+      const v = v128.load(x + off);
+      // Lanes with v > 0 keep v, others take slope * v (0 for ReLU, which also maps NaN to NaN via v*0).
+      v128.store(y + off, v128.bitselect(v, f32x4.mul(v, s), f32x4.gt(v, zero)));
+    }
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    store<f32>(y + off, scalarForward(kind, load<f32>(x + off), slope));
+  }
+}
+
+/**
+ * dx = dy * f'(saved) over n floats. `saved` is the output for ReLU, Sigmoid
+ * and Tanh, the input for LeakyReLU and GELU.
+ */
+export function activationBackward(kind: i32, saved: usize, dy: usize, dx: usize, n: i32, slope: f32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD && (kind == RELU || kind == LEAKY_RELU)) {
+    const zero = f32x4.splat(0), s = f32x4.splat(kind == RELU ? 0 : slope);
+    for (; i + 4 <= n; i += 4) {
+      const off = <usize>i << 2;
+      const g = v128.load(dy + off);
+      v128.store(dx + off, v128.bitselect(g, f32x4.mul(g, s), f32x4.gt(v128.load(saved + off), zero)));
+    }
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    store<f32>(dx + off, <f32>(<f64>load<f32>(dy + off) * scalarDerivative(kind, load<f32>(saved + off), slope)));
+  }
+}
+
+function scalarForward(kind: i32, v: f32, slope: f32): f32 {
+  const x = <f64>v;
+  switch (kind) {
+    case RELU: return v > 0 ? v : v * 0;
+    case LEAKY_RELU: return v > 0 ? v : v * slope;
+    case SIGMOID: return <f32>(1 / (1 + Math.exp(-x)));
+    case TANH: return <f32>Math.tanh(x);
+    case GELU: return <f32>(0.5 * x * (1 + erf(x * SQRT_HALF)));
+    default: return <f32>(0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + GELU_TANH_C * x * x * x))));
+  }
+}
+
+function scalarDerivative(kind: i32, s: f32, slope: f32): f64 {
+  const v = <f64>s;
+  switch (kind) {
+    case RELU: return s > 0 ? 1 : 0;
+    case LEAKY_RELU: return s > 0 ? 1 : <f64>slope;
+    case SIGMOID: return v * (1 - v); // s is the output
+    case TANH: return 1 - v * v; // s is the output
+    case GELU: return 0.5 * (1 + erf(v * SQRT_HALF)) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v);
+    default: {
+      const inner = SQRT_2_OVER_PI * (v + GELU_TANH_C * v * v * v);
+      const t = Math.tanh(inner);
+      return 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * GELU_TANH_C * v * v);
+    }
+  }
+}
+
+/**
+ * erf in f64. |x| < 3: the series of exp(x^2) erf(x), whose terms are all
+ * positive (no cancellation); beyond, the continued fraction of erfc, which
+ * converges fast there.
+ */
+export function erf(x: f64): f64 {
+  const a = Math.abs(x);
+  let r: f64;
+  if (a < 3) {
+    // erf(x) = 2/sqrt(pi) exp(-x^2) sum_n 2^n x^(2n+1) / (1*3*...*(2n+1))
+    const x2 = a * a;
+    let term = a, sum = a;
+    for (let n = 1; n < 200; n++) {
+      term *= 2 * x2 / <f64>(2 * n + 1);
+      sum += term;
+      if (term < sum * 1e-17) break;
+    }
+    r = TWO_OVER_SQRT_PI * Math.exp(-x2) * sum;
+  } else {
+    // erfc(a) = exp(-a^2)/sqrt(pi) * 1/(a + 1/2/(a + 1/(a + 3/2/(a + 2/(a + ...))))), evaluated bottom-up.
+    let f: f64 = a;
+    for (let k = 60; k >= 1; k--) f = a + (<f64>k * 0.5) / f;
+    r = 1 - Math.exp(-a * a) / (f * 1.7724538509055159);
+  }
+  return x < 0 ? -r : r;
+}

@@ -1,0 +1,53 @@
+// Adam and AdamW over one flat parameter block, with PyTorch's rules
+// (torch.optim.Adam / AdamW, 1.13 single-tensor path):
+//   Adam:  g = grad + weight_decay * p          (L2, coupled)
+//   AdamW: p *= 1 - lr * weight_decay            (decoupled)
+//   m = beta1 * m + (1 - beta1) * g
+//   v = beta2 * v + (1 - beta2) * g * g
+//   p -= (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+// m and v live side by side in one optimizer block: m = state, v = state + n floats.
+
+export function adamStep(
+  p: usize, g: usize, state: usize, n: i32, step: i32,
+  lr: f32, beta1: f32, beta2: f32, eps: f32, weightDecay: f32, decoupled: bool,
+): void {
+  const m = state, v = state + (<usize>n << 2);
+  const bc1 = 1 - Math.pow(<f64>beta1, <f64>step);
+  const bc2Sqrt = Math.sqrt(1 - Math.pow(<f64>beta2, <f64>step));
+  const stepSize = <f32>(<f64>lr / bc1);
+  const invBc2Sqrt = <f32>(1 / bc2Sqrt);
+  const decay: f32 = decoupled ? <f32>(1 - <f64>lr * <f64>weightDecay) : 1;
+  const l2: f32 = decoupled ? 0 : weightDecay;
+  const omb1: f32 = 1 - beta1, omb2: f32 = 1 - beta2;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vb1 = f32x4.splat(beta1), vb2 = f32x4.splat(beta2), v1 = f32x4.splat(omb1), v2 = f32x4.splat(omb2);
+    const vl2 = f32x4.splat(l2), vdecay = f32x4.splat(decay), vstep = f32x4.splat(stepSize);
+    const vinv = f32x4.splat(invBc2Sqrt), veps = f32x4.splat(eps);
+    for (; i + 4 <= n; i += 4) {
+      const off = <usize>i << 2;
+      let pv = v128.load(p + off);
+      let gv = v128.load(g + off);
+      if (l2 != 0) gv = f32x4.add(gv, f32x4.mul(pv, vl2));
+      if (decay != 1) pv = f32x4.mul(pv, vdecay);
+      const mv = f32x4.add(f32x4.mul(v128.load(m + off), vb1), f32x4.mul(gv, v1));
+      const vv = f32x4.add(f32x4.mul(v128.load(v + off), vb2), f32x4.mul(f32x4.mul(gv, gv), v2));
+      v128.store(m + off, mv);
+      v128.store(v + off, vv);
+      const denom = f32x4.add(f32x4.mul(f32x4.sqrt(vv), vinv), veps);
+      v128.store(p + off, f32x4.sub(pv, f32x4.mul(vstep, f32x4.div(mv, denom))));
+    }
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    let pv = load<f32>(p + off);
+    let gv = load<f32>(g + off);
+    if (l2 != 0) gv = gv + pv * l2;
+    if (decay != 1) pv = pv * decay;
+    const mv = load<f32>(m + off) * beta1 + gv * omb1;
+    const vv = load<f32>(v + off) * beta2 + gv * gv * omb2;
+    store<f32>(m + off, mv);
+    store<f32>(v + off, vv);
+    store<f32>(p + off, pv - stepSize * (mv / (Mathf.sqrt(vv) * invBc2Sqrt + eps)));
+  }
+}

@@ -1,0 +1,42 @@
+// SGD over one flat parameter block, with PyTorch's rule (torch.optim.SGD):
+//   g = grad + weight_decay * p
+//   momentum: buf = g on the first step, else momentum * buf + (1 - dampening) * g
+//             g = nesterov ? g + momentum * buf : buf
+//   p -= lr * g
+// Plain SGD (momentum 0) is the special case with no state.
+
+export function sgdStep(
+  p: usize, g: usize, buf: usize, n: i32,
+  lr: f32, momentum: f32, dampening: f32, weightDecay: f32, nesterov: bool, firstStep: bool,
+): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vlr = f32x4.splat(lr), vm = f32x4.splat(momentum), vd = f32x4.splat(1 - dampening), vwd = f32x4.splat(weightDecay);
+    for (; i + 4 <= n; i += 4) {
+      const off = <usize>i << 2;
+      const pv = v128.load(p + off);
+      let gv = v128.load(g + off);
+      if (weightDecay != 0) gv = f32x4.add(gv, f32x4.mul(pv, vwd));
+      if (momentum != 0) {
+        let b = gv;
+        if (!firstStep) b = f32x4.add(f32x4.mul(v128.load(buf + off), vm), f32x4.mul(gv, vd));
+        v128.store(buf + off, b);
+        gv = nesterov ? f32x4.add(gv, f32x4.mul(b, vm)) : b;
+      }
+      v128.store(p + off, f32x4.sub(pv, f32x4.mul(gv, vlr)));
+    }
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    const pv = load<f32>(p + off);
+    let gv = load<f32>(g + off);
+    if (weightDecay != 0) gv = gv + pv * weightDecay;
+    if (momentum != 0) {
+      let b = gv;
+      if (!firstStep) b = load<f32>(buf + off) * momentum + gv * (1 - dampening);
+      store<f32>(buf + off, b);
+      gv = nesterov ? gv + b * momentum : b;
+    }
+    store<f32>(p + off, pv - gv * lr);
+  }
+}

@@ -1,0 +1,548 @@
+// A Sequential model trained entirely in WASM: forward and backward of every
+// layer run in the core, parameters and gradients each live in one flat block
+// (llm.c style), and every buffer a step uses is allocated through the
+// category-tagged arena, stamped with the layer and phase that asked for it.
+//
+// What a training step holds, and when (the memory estimator mirrors this):
+//   setup     gradients block (first step only), GEMM packing workspace (grows
+//             only), inputs: the batch x and its labels or targets
+//   forward   per Linear: its output z. Saved (`activations`) when the next
+//             layer needs it for backward (GELU/LeakyReLU input, the next
+//             Linear's input, the MSE prediction, or an in-place ReLU/Sigmoid/
+//             Tanh output); otherwise a temporary (`workspace`) freed as soon
+//             as the activation has read it. Per activation: its output,
+//             saved (`activations`): it is the next Linear's input and, for
+//             ReLU/Sigmoid/Tanh, what backward differentiates from. The loss
+//             saves softmax probabilities (cross-entropy); logits are a
+//             temporary.
+//   backward  the loss gradient (`workspace`), then per Linear the input
+//             gradient (`workspace`, skipped for the first layer) while the
+//             output gradient is still live; activations backward in place.
+//             Saved tensors are freed as soon as backward has consumed them.
+//   optimizer state on the first step (`optimizer`), then the update; the
+//             batch is freed last.
+
+import type { Category } from '../estimate/categories.js';
+import { ArgumentError, NonFiniteError, ShapeError, checkInt } from '../errors.js';
+import type { Optimizer, ParameterBlock } from '../optim/optimizer.js';
+import type { Phase } from '../arena.js';
+import type { Runtime } from '../runtime.js';
+import { ACTIVATION_CODE, type ActivationSpec, type LayerSpec, type LinearSpec, linearParameters, savesOutput } from './layers.js';
+import { Random } from './random.js';
+
+export type LossKind = 'cross_entropy' | 'mse';
+
+export interface SequentialOptions {
+  /** Seed of the default (PyTorch nn.Linear, Kaiming-uniform) initialisation. */
+  seed?: number;
+  loss?: LossKind;
+  /** ReLU, Sigmoid and Tanh overwrite their input instead of allocating an output. */
+  inplace?: boolean;
+}
+
+export interface NamedParameter {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface StepResult {
+  loss: number;
+  /** d loss / d input, batch x inFeatures, when asked for. */
+  inputGradient?: Float32Array;
+}
+
+interface ParameterSlot {
+  name: string;
+  shape: number[];
+  /** Offset in floats within the weights (and gradients) block. */
+  offset: number;
+  count: number;
+  layer: number;
+}
+
+/** Labels for cross-entropy (class indices) or targets for MSE (batch x outFeatures). */
+export type Target = Int32Array | Float32Array | ArrayLike<number>;
+
+export class Sequential {
+  readonly layers: readonly LayerSpec[];
+  readonly loss: LossKind;
+  readonly inplace: boolean;
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  readonly parameterCount: number;
+  /** Completed training steps. */
+  steps = 0;
+
+  private readonly slots: ParameterSlot[] = [];
+  private readonly linearOffsets = new Map<number, { w: number; b: number }>();
+  private weightsPtr: number;
+  private gradientsPtr = 0;
+  private disposed = false;
+
+  constructor(
+    readonly runtime: Runtime,
+    layers: readonly LayerSpec[],
+    options: SequentialOptions = {},
+  ) {
+    validateLayers(layers);
+    this.layers = layers.map((l) => ({ ...l }));
+    this.loss = options.loss ?? 'cross_entropy';
+    if (this.loss !== 'cross_entropy' && this.loss !== 'mse') {
+      throw new ArgumentError(`loss must be 'cross_entropy' or 'mse', got ${String(this.loss)}`);
+    }
+    this.inplace = options.inplace ?? false;
+    const linears = this.layers.filter((l): l is LinearSpec => l.type === 'linear');
+    this.inFeatures = linears[0]!.inFeatures;
+    this.outFeatures = linears[linears.length - 1]!.outFeatures;
+
+    let offset = 0;
+    this.layers.forEach((l, i) => {
+      if (l.type !== 'linear') return;
+      const w = offset;
+      this.slots.push({ name: `${i}.weight`, shape: [l.outFeatures, l.inFeatures], offset, count: l.inFeatures * l.outFeatures, layer: i });
+      offset += l.inFeatures * l.outFeatures;
+      let b = -1;
+      if (l.bias) {
+        b = offset;
+        this.slots.push({ name: `${i}.bias`, shape: [l.outFeatures], offset, count: l.outFeatures, layer: i });
+        offset += l.outFeatures;
+      }
+      this.linearOffsets.set(i, { w, b });
+    });
+    this.parameterCount = offset;
+
+    runtime.arena.setContext('model', 'setup');
+    this.weightsPtr = runtime.arena.alloc(offset * 4, 'weights', `weights of ${offset} parameters`);
+    this.initialise(options.seed ?? 0);
+  }
+
+  /** PyTorch's nn.Linear default: weight and bias ~ U(-1/sqrt(in), 1/sqrt(in)), from a seeded generator. */
+  private initialise(seed: number): void {
+    const rng = new Random(seed);
+    const w = this.weightView();
+    for (const s of this.slots) {
+      const l = this.layers[s.layer] as LinearSpec;
+      const bound = 1 / Math.sqrt(l.inFeatures);
+      for (let i = 0; i < s.count; i++) w[s.offset + i] = rng.uniform(-bound, bound);
+    }
+  }
+
+  private weightView(): Float32Array {
+    this.checkAlive();
+    return new Float32Array(this.runtime.memory.buffer, this.weightsPtr, this.parameterCount);
+  }
+
+  // ---- parameters and gradients, in PyTorch's names and layout ----
+
+  parameters(): NamedParameter[] {
+    const w = this.weightView();
+    return this.slots.map((s) => ({ name: s.name, shape: [...s.shape], data: w.slice(s.offset, s.offset + s.count) }));
+  }
+
+  /** Gradients of the last step (or lossAndGradients call). */
+  gradients(): NamedParameter[] {
+    this.checkAlive();
+    if (!this.gradientsPtr) throw new ArgumentError('no gradients yet: run trainStep or lossAndGradients first');
+    const g = new Float32Array(this.runtime.memory.buffer, this.gradientsPtr, this.parameterCount);
+    return this.slots.map((s) => ({ name: s.name, shape: [...s.shape], data: g.slice(s.offset, s.offset + s.count) }));
+  }
+
+  /**
+   * Sets parameters by name (all or some). Every value is checked before any is
+   * written, so a bad argument leaves the model as it was.
+   */
+  setParameters(values: Record<string, ArrayLike<number>> | NamedParameter[]): void {
+    const entries: [string, ArrayLike<number>][] = Array.isArray(values)
+      ? values.map((p) => [p.name, p.data])
+      : Object.entries(values);
+    const plan = entries.map(([name, data]) => {
+      const slot = this.slots.find((s) => s.name === name);
+      if (!slot) throw new ArgumentError(`unknown parameter '${name}'; this model has ${this.slots.map((s) => s.name).join(', ')}`);
+      if (data.length !== slot.count) {
+        throw new ShapeError(`parameter '${name}' needs ${slot.count} values (shape [${slot.shape.join(', ')}]), got ${data.length}`);
+      }
+      for (let i = 0; i < data.length; i++) {
+        if (!Number.isFinite(data[i])) throw new NonFiniteError(`parameter '${name}' has a non-finite value at index ${i}: ${data[i]}`);
+      }
+      return { slot, data };
+    });
+    const w = this.weightView();
+    for (const { slot, data } of plan) w.set(data, slot.offset);
+  }
+
+  // ---- inference ----
+
+  /** Runs the model forward on a batch (rows of inFeatures) without saving anything for backward. */
+  predict(x: ArrayLike<number>): Float32Array {
+    const batch = this.batchOf(x);
+    const rt = this.runtime;
+    const xPtr = this.stage(x, 'inputs', 'input batch');
+    let cur = xPtr;
+    try {
+      this.layers.forEach((l, i) => {
+        rt.arena.setContext(layerName(l, i), 'forward');
+        const next = rt.arena.alloc(batch * outWidth(this.layers, i) * 4, 'workspace', `output of layer ${i}`);
+        this.forwardLayer(i, cur, next, batch);
+        if (cur !== xPtr) rt.arena.free(cur);
+        cur = next;
+      });
+      return new Float32Array(rt.memory.buffer, cur, batch * this.outFeatures).slice();
+    } finally {
+      if (cur !== xPtr) rt.arena.free(cur);
+      rt.arena.free(xPtr);
+    }
+  }
+
+  /** Same as predict. */
+  forward(x: ArrayLike<number>): Float32Array {
+    return this.predict(x);
+  }
+
+  /** Mean loss and (for cross-entropy) accuracy over a dataset, in batches. */
+  evaluate(x: ArrayLike<number>, target: Target, options: { batchSize?: number } = {}): { loss: number; accuracy: number | null } {
+    const n = this.batchOf(x);
+    this.checkTarget(target, n);
+    const bs = options.batchSize ?? 256;
+    checkInt('batchSize', bs, 1);
+    let lossSum = 0, correct = 0;
+    const C = this.outFeatures;
+    for (let start = 0; start < n; start += bs) {
+      const end = Math.min(n, start + bs);
+      const out = this.predict(sliceRows(x, start, end, this.inFeatures));
+      for (let r = 0; r < end - start; r++) {
+        const row = out.subarray(r * C, (r + 1) * C);
+        if (this.loss === 'cross_entropy') {
+          const label = target[start + r]!;
+          let mx = -Infinity, arg = 0;
+          for (let c = 0; c < C; c++) if (row[c]! > mx) { mx = row[c]!; arg = c; }
+          let sum = 0;
+          for (let c = 0; c < C; c++) sum += Math.exp(row[c]! - mx);
+          lossSum += Math.log(sum) + mx - row[label]!;
+          if (arg === label) correct++;
+        } else {
+          for (let c = 0; c < C; c++) lossSum += (row[c]! - target[(start + r) * C + c]!) ** 2 / C;
+        }
+      }
+    }
+    return { loss: lossSum / n, accuracy: this.loss === 'cross_entropy' ? correct / n : null };
+  }
+
+  // ---- training ----
+
+  /**
+   * One training step: forward, loss, backward and the optimizer update.
+   * Returns the loss. If the loss or a gradient is NaN or infinite, throws
+   * NonFiniteError and leaves the parameters and optimizer state untouched.
+   */
+  trainStep(x: ArrayLike<number>, target: Target, optimizer: Optimizer): number {
+    return this.runStep(x, target, optimizer, false).loss;
+  }
+
+  /** Forward, loss and backward without an update; gradients() then holds them. */
+  lossAndGradients(x: ArrayLike<number>, target: Target, options: { inputGradient?: boolean } = {}): StepResult {
+    return this.runStep(x, target, null, options.inputGradient ?? false);
+  }
+
+  /** The flat parameter block an optimizer updates. */
+  parameterBlock(): ParameterBlock {
+    this.checkAlive();
+    return { runtime: this.runtime, weights: this.weightsPtr, gradients: this.gradientsPtr, count: this.parameterCount, owner: this };
+  }
+
+  /** Bytes of GEMM packing workspace a step with this batch needs (the largest of its products). */
+  gemmWorkspaceBytes(batch: number): number {
+    const core = this.runtime.core;
+    let bytes = 0;
+    let first = true;
+    for (const l of this.layers) {
+      if (l.type !== 'linear') continue;
+      bytes = Math.max(
+        bytes,
+        core.gemmScratchBytes(batch, l.outFeatures, l.inFeatures),
+        core.gemmScratchBytes(l.outFeatures, l.inFeatures, batch),
+        first ? 0 : core.gemmScratchBytes(batch, l.inFeatures, l.outFeatures),
+      );
+      first = false;
+    }
+    return bytes;
+  }
+
+  private runStep(x: ArrayLike<number>, target: Target, optimizer: Optimizer | null, wantInputGrad: boolean): StepResult {
+    const batch = this.batchOf(x);
+    this.checkTarget(target, batch);
+    const rt = this.runtime, arena = rt.arena, core = rt.core;
+    const stepNo = this.steps + 1;
+
+    // Everything this step allocates, so a failure part-way frees it all.
+    const live = new Set<number>();
+    const alloc = (bytes: number, category: Category, what: string) => {
+      const p = arena.alloc(bytes, category, what);
+      live.add(p);
+      return p;
+    };
+    const free = (p: number) => {
+      if (live.delete(p)) arena.free(p);
+    };
+    const at = (layer: string, phase: Phase) => arena.setContext(layer, phase);
+
+    try {
+      at('model', 'setup');
+      if (!this.gradientsPtr) this.gradientsPtr = arena.alloc(this.parameterCount * 4, 'gradients', 'gradients');
+      if (!core.gemmReserve(this.gemmWorkspaceBytes(batch))) {
+        arena.alloc(this.gemmWorkspaceBytes(batch), 'workspace', 'GEMM packing workspace'); // throws with the sizes
+      }
+      const xPtr = alloc(batch * this.inFeatures * 4, 'inputs', 'input batch');
+      new Float32Array(rt.memory.buffer, xPtr, batch * this.inFeatures).set(x);
+      const targetPtr = this.stageTarget(target, batch, alloc);
+
+      // Forward: outs[i] is layer i's output; outs[-1] is x.
+      const outs: number[] = [];
+      const input = (i: number) => (i === 0 ? xPtr : outs[i - 1]!);
+      this.layers.forEach((l, i) => {
+        at(layerName(l, i), 'forward');
+        const width = outWidth(this.layers, i);
+        if (l.type === 'activation' && this.inplace && savesOutput(l.kind)) {
+          this.forwardLayer(i, input(i), input(i), batch);
+          outs[i] = input(i);
+          return;
+        }
+        const category = this.outputCategory(i);
+        outs[i] = alloc(batch * width * 4, category, `output of layer ${i}`);
+        this.forwardLayer(i, input(i), outs[i]!, batch);
+        // A ReLU/Sigmoid/Tanh differentiates from its output, so its input is no longer needed.
+        if (l.type === 'activation' && savesOutput(l.kind)) free(input(i));
+      });
+
+      const last = this.layers.length - 1;
+      const prediction = outs[last]!;
+      const n = batch * this.outFeatures;
+      at('loss', 'forward');
+      let loss: number;
+      let probs = 0;
+      if (this.loss === 'cross_entropy') {
+        probs = alloc(n * 4, 'activations', 'softmax probabilities');
+        loss = core.crossEntropyForward(prediction, targetPtr, probs, batch, this.outFeatures);
+        free(prediction);
+      } else {
+        loss = core.mseForward(prediction, targetPtr, n);
+      }
+      if (!Number.isFinite(loss)) throw this.nonFiniteLoss(stepNo, loss, x);
+
+      // Backward.
+      at('loss', 'backward');
+      let grad = alloc(n * 4, 'workspace', 'loss gradient');
+      if (this.loss === 'cross_entropy') {
+        core.crossEntropyBackward(probs, targetPtr, grad, batch, this.outFeatures);
+        free(probs);
+      } else {
+        core.mseBackward(prediction, targetPtr, grad, n);
+        free(prediction);
+      }
+      let inputGradient: Float32Array | undefined;
+      for (let i = last; i >= 0; i--) {
+        const l = this.layers[i]!;
+        at(layerName(l, i), 'backward');
+        if (l.type === 'linear') {
+          const { w, b } = this.linearOffsets.get(i)!;
+          const gW = this.gradientsPtr + w * 4;
+          // dW = dY^T X  (out x in)
+          core.gemm(1, 0, l.outFeatures, l.inFeatures, batch, 1, grad, l.outFeatures, input(i), l.inFeatures, 0, gW, l.inFeatures);
+          if (b >= 0) core.biasGrad(grad, this.gradientsPtr + b * 4, batch, l.outFeatures);
+          if (i > 0 || wantInputGrad) {
+            // dX = dY W  (batch x in)
+            const dIn = alloc(batch * l.inFeatures * 4, 'workspace', `input gradient of layer ${i}`);
+            core.gemm(0, 0, batch, l.inFeatures, l.outFeatures, 1, grad, l.outFeatures, this.weightsPtr + w * 4, l.inFeatures, 0, dIn, l.inFeatures);
+            if (i === 0) inputGradient = new Float32Array(rt.memory.buffer, dIn, batch * l.inFeatures).slice();
+            free(grad);
+            grad = dIn;
+          } else {
+            free(grad);
+            grad = 0;
+          }
+        } else {
+          const width = outWidth(this.layers, i);
+          const saved = savesOutput(l.kind) ? outs[i]! : input(i);
+          core.activationBackward(ACTIVATION_CODE[l.kind], saved, grad, grad, batch * width, l.slope);
+          free(outs[i]!);
+          if (!savesOutput(l.kind)) free(input(i));
+        }
+      }
+      if (grad) free(grad);
+      this.checkGradients(stepNo);
+
+      if (optimizer) {
+        at(optimizer.name, 'optimizer');
+        optimizer.step(this.parameterBlock());
+        this.steps = stepNo;
+      }
+      at('model', 'setup');
+      return inputGradient ? { loss, inputGradient } : { loss };
+    } finally {
+      for (const p of live) arena.free(p);
+      arena.setContext('model', 'setup');
+    }
+  }
+
+  /** Where layer i's output lives during training (see the header comment). */
+  private outputCategory(i: number): Category {
+    const l = this.layers[i]!;
+    if (l.type === 'activation') return 'activations';
+    const next = this.layers[i + 1];
+    if (!next) return this.loss === 'mse' ? 'activations' : 'workspace';
+    if (next.type === 'linear') return 'activations';
+    return savesOutput(next.kind) && !this.inplace ? 'workspace' : 'activations';
+  }
+
+  private forwardLayer(i: number, input: number, output: number, batch: number): void {
+    const l = this.layers[i]!;
+    const core = this.runtime.core;
+    if (l.type === 'linear') {
+      const { w, b } = this.linearOffsets.get(i)!;
+      // y = x W^T (+ b)
+      core.gemm(0, 1, batch, l.outFeatures, l.inFeatures, 1, input, l.inFeatures, this.weightsPtr + w * 4, l.inFeatures, 0, output, l.outFeatures);
+      if (b >= 0) core.addBias(output, this.weightsPtr + b * 4, batch, l.outFeatures);
+    } else {
+      core.activationForward(ACTIVATION_CODE[l.kind], input, output, batch * outWidth(this.layers, i), l.slope);
+    }
+  }
+
+  private checkGradients(step: number): void {
+    const core = this.runtime.core;
+    for (const s of this.slots) {
+      const bad = core.firstNonFinite(this.gradientsPtr + s.offset * 4, s.count);
+      if (bad >= 0) {
+        const v = new Float32Array(this.runtime.memory.buffer, this.gradientsPtr + (s.offset + bad) * 4, 1)[0];
+        throw new NonFiniteError(
+          `step ${step}: gradient of ${s.name} (layer ${s.layer}, ${layerName(this.layers[s.layer]!, s.layer)}) is ${v} at index ${bad}; parameters were not updated`,
+        );
+      }
+    }
+  }
+
+  /** Names where a non-finite loss came from: the batch itself or the first layer whose output goes non-finite. */
+  private nonFiniteLoss(step: number, loss: number, x: ArrayLike<number>): NonFiniteError {
+    for (let i = 0; i < x.length; i++) {
+      if (!Number.isFinite(x[i])) {
+        const r = Math.floor(i / this.inFeatures), c = i % this.inFeatures;
+        return new NonFiniteError(`step ${step}: loss is ${loss} because the input batch has ${x[i]} at row ${r}, column ${c}; parameters were not updated`);
+      }
+    }
+    let where = 'the loss itself (check the targets)';
+    const batch = this.batchOf(x);
+    const rt = this.runtime;
+    let cur = this.stage(x, 'workspace', 'diagnostic forward');
+    try {
+      for (let i = 0; i < this.layers.length; i++) {
+        const next = rt.arena.alloc(batch * outWidth(this.layers, i) * 4, 'workspace', 'diagnostic forward');
+        this.forwardLayer(i, cur, next, batch);
+        rt.arena.free(cur);
+        cur = next;
+        if (rt.core.firstNonFinite(cur, batch * outWidth(this.layers, i)) >= 0) {
+          where = `the output of layer ${i} (${layerName(this.layers[i]!, i)})`;
+          break;
+        }
+      }
+    } finally {
+      rt.arena.free(cur);
+    }
+    return new NonFiniteError(`step ${step}: loss is ${loss}; the first non-finite value appears in ${where}; parameters were not updated`);
+  }
+
+  // ---- argument checks ----
+
+  private batchOf(x: ArrayLike<number>): number {
+    this.checkAlive();
+    if (!x || typeof x.length !== 'number') throw new ArgumentError('x must be a Float32Array (or array of numbers) of batch x inFeatures values');
+    if (x.length === 0 || x.length % this.inFeatures !== 0) {
+      throw new ShapeError(`x has ${x.length} values; expected a positive multiple of inFeatures = ${this.inFeatures} (batch x ${this.inFeatures})`);
+    }
+    return x.length / this.inFeatures;
+  }
+
+  private checkTarget(target: Target, batch: number): void {
+    if (!target || typeof target.length !== 'number') throw new ArgumentError('target must be an array of labels (cross-entropy) or targets (mse)');
+    if (this.loss === 'cross_entropy') {
+      if (target.length !== batch) throw new ShapeError(`labels has ${target.length} entries; the batch has ${batch} rows`);
+      for (let i = 0; i < target.length; i++) {
+        const v = target[i]!;
+        if (!Number.isInteger(v) || v < 0 || v >= this.outFeatures) {
+          throw new ArgumentError(`label ${i} is ${v}; labels must be integers in [0, ${this.outFeatures - 1}] for ${this.outFeatures} classes`);
+        }
+      }
+    } else if (target.length !== batch * this.outFeatures) {
+      throw new ShapeError(`targets has ${target.length} values; expected batch ${batch} x outFeatures ${this.outFeatures} = ${batch * this.outFeatures}`);
+    }
+  }
+
+  private stage(x: ArrayLike<number>, category: Category, what: string): number {
+    const p = this.runtime.arena.alloc(x.length * 4, category, what);
+    new Float32Array(this.runtime.memory.buffer, p, x.length).set(x);
+    return p;
+  }
+
+  private stageTarget(target: Target, batch: number, alloc: (b: number, c: Category, w: string) => number): number {
+    if (this.loss === 'cross_entropy') {
+      const p = alloc(batch * 4, 'inputs', 'labels');
+      new Int32Array(this.runtime.memory.buffer, p, batch).set(target);
+      return p;
+    }
+    const p = alloc(target.length * 4, 'inputs', 'targets');
+    new Float32Array(this.runtime.memory.buffer, p, target.length).set(target);
+    return p;
+  }
+
+  private checkAlive(): void {
+    if (this.disposed) throw new ArgumentError('this model was disposed');
+  }
+
+  /** Frees the model's weights and gradients. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.runtime.arena.free(this.weightsPtr);
+    if (this.gradientsPtr) this.runtime.arena.free(this.gradientsPtr);
+    this.disposed = true;
+  }
+}
+
+/** Checks that layers chain: Linear, then optional activation, ..., ending with a Linear. */
+export function validateLayers(layers: readonly LayerSpec[]): void {
+  if (!Array.isArray(layers) || layers.length === 0) throw new ArgumentError('a Sequential needs at least one layer');
+  let width: number | null = null;
+  layers.forEach((l, i) => {
+    if (l?.type === 'linear') {
+      checkInt(`layer ${i} inFeatures`, l.inFeatures, 1);
+      checkInt(`layer ${i} outFeatures`, l.outFeatures, 1);
+      if (width !== null && l.inFeatures !== width) {
+        throw new ShapeError(`layer ${i} (Linear) takes ${l.inFeatures} features but layer ${i - 1} produces ${width}`);
+      }
+      width = l.outFeatures;
+    } else if (l?.type === 'activation') {
+      if (!(l.kind in ACTIVATION_CODE)) throw new ArgumentError(`layer ${i}: unknown activation '${String(l.kind)}'`);
+      if (i === 0 || layers[i - 1]!.type !== 'linear') throw new ArgumentError(`layer ${i} (${l.kind}) must follow a Linear layer`);
+      if (!Number.isFinite(l.slope)) throw new ArgumentError(`layer ${i}: slope must be finite, got ${l.slope}`);
+    } else {
+      throw new ArgumentError(`layer ${i} is not a layer description (use Linear(), ReLU(), ...)`);
+    }
+  });
+  if (layers[layers.length - 1]!.type !== 'linear') throw new ArgumentError('the last layer must be a Linear (the loss takes its output)');
+}
+
+export function layerName(l: LayerSpec, i: number): string {
+  return l.type === 'linear' ? `linear${i}` : `${(l as ActivationSpec).kind}${i}`;
+}
+
+/** Features out of layer i. */
+export function outWidth(layers: readonly LayerSpec[], i: number): number {
+  for (let j = i; j >= 0; j--) {
+    const l = layers[j]!;
+    if (l.type === 'linear') return l.outFeatures;
+  }
+  throw new ArgumentError('no Linear before layer ' + i);
+}
+
+function sliceRows(x: ArrayLike<number>, start: number, end: number, width: number): ArrayLike<number> {
+  return x instanceof Float32Array ? x.subarray(start * width, end * width) : Array.prototype.slice.call(x, start * width, end * width);
+}
+
+export { linearParameters };

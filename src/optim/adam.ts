@@ -1,0 +1,65 @@
+// torch.optim.Adam (L2 weight decay added to the gradient) and torch.optim.AdamW
+// (decoupled weight decay). m and v share one state block of 2 * count floats.
+
+import { ArgumentError, checkFinite } from '../errors.js';
+import type { Optimizer, ParameterBlock } from './optimizer.js';
+import { bindState, type OptimizerState } from './state.js';
+
+export interface AdamOptions {
+  lr?: number;
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+}
+
+export class Adam implements Optimizer {
+  readonly name: string = 'adam';
+  readonly lr: number;
+  readonly betas: [number, number];
+  readonly eps: number;
+  readonly weightDecay: number;
+  protected readonly decoupled: boolean = false;
+  private state: OptimizerState | null = null;
+
+  constructor(options: AdamOptions = {}, defaultWeightDecay = 0) {
+    this.lr = options.lr ?? 1e-3;
+    this.betas = options.betas ?? [0.9, 0.999];
+    this.eps = options.eps ?? 1e-8;
+    this.weightDecay = options.weightDecay ?? defaultWeightDecay;
+    for (const [name, v] of [['lr', this.lr], ['eps', this.eps], ['weightDecay', this.weightDecay]] as const) {
+      checkFinite(`${this.constructor.name} ${name}`, v);
+      if (v < 0) throw new ArgumentError(`${this.constructor.name} ${name} must be >= 0, got ${v}`);
+    }
+    this.betas.forEach((b, i) => {
+      if (!(b >= 0 && b < 1)) throw new ArgumentError(`${this.constructor.name} betas[${i}] must be in [0, 1), got ${b}`);
+    });
+  }
+
+  stateBytes(count: number): number {
+    return 2 * count * 4;
+  }
+
+  step(block: ParameterBlock): void {
+    const s = (this.state = bindState(this.state, block, this.stateBytes(block.count), `${this.name} moments (m, v)`));
+    s.steps++;
+    block.runtime.core.adamStep(
+      block.weights, block.gradients, s.ptr, block.count, s.steps,
+      this.lr, this.betas[0], this.betas[1], this.eps, this.weightDecay, +this.decoupled,
+    );
+  }
+
+  dispose(): void {
+    this.state?.free();
+    this.state = null;
+  }
+}
+
+/** AdamW: decoupled weight decay, default 0.01 as in PyTorch. */
+export class AdamW extends Adam {
+  override readonly name = 'adamw';
+  protected override readonly decoupled = true;
+
+  constructor(options: AdamOptions = {}) {
+    super(options, 0.01);
+  }
+}

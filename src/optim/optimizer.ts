@@ -1,0 +1,26 @@
+// What a Sequential needs from an optimizer: one update over the flat
+// parameter block, given the flat gradient block. State lives in the core,
+// allocated on the first step (as PyTorch does) under the `optimizer` category.
+
+import type { Runtime } from '../runtime.js';
+
+export interface ParameterBlock {
+  runtime: Runtime;
+  /** Byte address of the flat weights block and of the matching gradients block. */
+  weights: number;
+  gradients: number;
+  /** Number of float32 parameters. */
+  count: number;
+  /** Identifies the model, so one optimizer is not used with two models. */
+  owner: object;
+}
+
+export interface Optimizer {
+  readonly name: string;
+  /** Bytes of state this optimizer keeps for `count` parameters (after its first step). */
+  stateBytes(count: number): number;
+  /** Applies one update in place. */
+  step(block: ParameterBlock): void;
+  /** Returns the state memory to the allocator. */
+  dispose(): void;
+}

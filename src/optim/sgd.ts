@@ -1,0 +1,58 @@
+// torch.optim.SGD: momentum, dampening, nesterov, weight decay. The momentum
+// buffer is allocated on the first step; plain SGD keeps no state.
+
+import { ArgumentError, checkFinite } from '../errors.js';
+import type { Optimizer, ParameterBlock } from './optimizer.js';
+import { bindState, type OptimizerState } from './state.js';
+
+export interface SGDOptions {
+  lr: number;
+  momentum?: number;
+  dampening?: number;
+  nesterov?: boolean;
+  weightDecay?: number;
+}
+
+export class SGD implements Optimizer {
+  readonly name = 'sgd';
+  readonly lr: number;
+  readonly momentum: number;
+  readonly dampening: number;
+  readonly nesterov: boolean;
+  readonly weightDecay: number;
+  private state: OptimizerState | null = null;
+
+  constructor(options: SGDOptions) {
+    this.lr = options?.lr;
+    this.momentum = options.momentum ?? 0;
+    this.dampening = options.dampening ?? 0;
+    this.nesterov = options.nesterov ?? false;
+    this.weightDecay = options.weightDecay ?? 0;
+    for (const [name, v] of [['lr', this.lr], ['momentum', this.momentum], ['weightDecay', this.weightDecay]] as const) {
+      checkFinite(`SGD ${name}`, v);
+      if (v < 0) throw new ArgumentError(`SGD ${name} must be >= 0, got ${v}`);
+    }
+    checkFinite('SGD dampening', this.dampening);
+    if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
+      throw new ArgumentError('SGD nesterov momentum requires momentum > 0 and dampening = 0');
+    }
+  }
+
+  stateBytes(count: number): number {
+    return this.momentum !== 0 ? count * 4 : 0;
+  }
+
+  step(block: ParameterBlock): void {
+    const s = (this.state = bindState(this.state, block, this.stateBytes(block.count), 'SGD momentum buffer'));
+    block.runtime.core.sgdStep(
+      block.weights, block.gradients, s.ptr, block.count,
+      this.lr, this.momentum, this.dampening, this.weightDecay, +this.nesterov, +(s.steps === 0),
+    );
+    s.steps++;
+  }
+
+  dispose(): void {
+    this.state?.free();
+    this.state = null;
+  }
+}
