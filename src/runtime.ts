@@ -13,6 +13,8 @@ export interface InitOptions {
   build?: BuildName | 'auto';
   /** The .wasm to use instead of the packaged one: bytes, a compiled module, or a URL. */
   wasm?: BufferSource | WebAssembly.Module | URL | string;
+  /** A new instance with its own memory instead of the shared one (profiles measure in a clean memory). */
+  fresh?: boolean;
 }
 
 export class Runtime {
@@ -71,13 +73,27 @@ export function init(options: InitOptions = {}): Promise<Runtime> {
     return Promise.reject(new ArgumentError(`build '${build}' needs WebAssembly ${missing}, which this engine does not support; use build: 'auto'`));
   }
   if (options.wasm) return instantiate(build, features, options.wasm);
+  if (options.fresh) return compiled(build).then((m) => instantiate(build, features, m));
   let p = cache.get(build);
   if (!p) {
-    p = instantiate(build, features, defaultWasmUrl(build));
+    p = compiled(build).then((m) => instantiate(build, features, m));
     p.catch(() => cache.delete(build));
     cache.set(build, p);
   }
   return p;
+}
+
+const modules = new Map<BuildName, Promise<WebAssembly.Module>>();
+
+/** Each build is fetched and compiled once; instances are cheap. */
+function compiled(build: BuildName): Promise<WebAssembly.Module> {
+  let m = modules.get(build);
+  if (!m) {
+    m = fetchWasmBytes(defaultWasmUrl(build)).then((bytes) => WebAssembly.compile(bytes));
+    m.catch(() => modules.delete(build));
+    modules.set(build, m);
+  }
+  return m;
 }
 
 async function instantiate(

@@ -360,6 +360,8 @@ export class Sequential {
             free(grad);
             grad = 0;
           }
+          // A Linear fed by a Linear frees its saved input itself (no activation between them will).
+          if (i > 0 && this.layers[i - 1]!.type === 'linear') free(input(i));
         } else {
           const width = outWidth(this.layers, i);
           const saved = savesOutput(l.kind) ? outs[i]! : input(i);

@@ -1,0 +1,14 @@
+// Bytes of GEMM packing workspace, mirrored from assembly/kernels/gemm.ts
+// (gemmScratchBytes) so the estimator needs no WASM. A test holds the two equal.
+
+import type { BuildName } from '../wasm-source.js';
+
+const MR = 4, NR = 8, MC = 64, KC = 256, NC = 512;
+
+const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
+
+/** Packed A block plus packed B block for one product; scalar builds do not pack. */
+export function gemmWorkspaceBytes(m: number, n: number, k: number, build: BuildName): number {
+  if (build === 'scalar' || m <= 0 || n <= 0 || k <= 0) return 0;
+  return (roundUp(Math.min(m, MC), MR) + roundUp(Math.min(n, NC), NR)) * Math.min(k, KC) * 4;
+}

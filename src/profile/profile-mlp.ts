@@ -1,0 +1,144 @@
+// Training memory of an MLP, measured: a real model trained for real steps in
+// a fresh WASM instance, every allocation logged by the core's allocator, next
+// to the analytic estimate of the same configuration.
+
+import type { Category, CategoryBytes } from '../estimate/categories.js';
+import { CATEGORIES } from '../estimate/categories.js';
+import { estimateMlp, mlpGemmMacs, type LayerCost, type MemoryEventEstimate, type MemorySummary, type MlpOptimizer, summarizeEvents } from '../estimate/mlp.js';
+import { ArgumentError, OutOfMemoryError, checkInt } from '../errors.js';
+import type { ArenaEvent } from '../arena.js';
+import { WASM32_MAX_BYTES } from '../arena.js';
+import type { LayerSpec } from '../nn/layers.js';
+import { Random } from '../nn/random.js';
+import { type LossKind, Sequential } from '../nn/sequential.js';
+import { Adam, AdamW } from '../optim/adam.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { SGD } from '../optim/sgd.js';
+import { init, type BuildName } from '../runtime.js';
+
+export interface MlpProfileOptions {
+  layers: readonly LayerSpec[];
+  /** Batch size of each measured step (default two full steps of `batch`). */
+  batches?: readonly number[];
+  batch?: number;
+  optimizer?: MlpOptimizer;
+  loss?: LossKind;
+  inplace?: boolean;
+  build?: BuildName | 'auto';
+  seed?: number;
+  lr?: number;
+}
+
+export interface MeasuredMemory {
+  live: CategoryBytes;
+  peak: CategoryBytes;
+  peakTotal: number;
+  atPeak: CategoryBytes;
+  /** What WASM memory holds in all (memory.buffer.byteLength) and the part no category owns. */
+  memoryBytes: number;
+  runtimeBytes: number;
+}
+
+export interface MlpProfile {
+  build: BuildName;
+  engine: string;
+  parameters: number;
+  batches: number[];
+  optimizer: MlpOptimizer;
+  loss: LossKind;
+  inplace: boolean;
+  losses: number[];
+  measured: MeasuredMemory;
+  estimated: MemorySummary;
+  events: ArenaEvent[];
+  estimatedEvents: MemoryEventEstimate[];
+  layers: LayerCost[];
+  /** GEMM multiply-accumulates the core counted in the last step, and what the layer costs predict. */
+  gemmMacs: { measured: number; estimated: number };
+}
+
+export function makeOptimizer(name: MlpOptimizer, lr?: number): Optimizer {
+  switch (name) {
+    case 'sgd': return new SGD({ lr: lr ?? 0.01 });
+    case 'sgd-momentum': return new SGD({ lr: lr ?? 0.01, momentum: 0.9 });
+    case 'adam': return new Adam({ lr: lr ?? 1e-3 });
+    case 'adamw': return new AdamW({ lr: lr ?? 1e-3 });
+    default: throw new ArgumentError(`optimizer must be sgd, sgd-momentum, adam or adamw, got ${String(name)}`);
+  }
+}
+
+export async function profileMlp(options: MlpProfileOptions): Promise<MlpProfile> {
+  const optimizer = options.optimizer ?? 'adam';
+  const loss = options.loss ?? 'cross_entropy';
+  const inplace = options.inplace ?? false;
+  const batch = options.batch ?? 64;
+  checkInt('batch', batch, 1);
+  const batches = [...(options.batches ?? [batch, batch])];
+  const rt = await init({ build: options.build ?? 'auto', fresh: true });
+  const estimate = estimateMlp({ layers: options.layers, batches, optimizer, loss, inplace, build: rt.build });
+
+  // Refuse what wasm32 cannot hold before allocating anything.
+  if (estimate.summary.peakTotal >= WASM32_MAX_BYTES) {
+    throw new OutOfMemoryError(
+      `this configuration needs ${estimate.summary.peakTotal} bytes at its peak; WASM memory (wasm32) holds at most ${WASM32_MAX_BYTES} bytes`,
+    );
+  }
+
+  rt.arena.startLog();
+  const model = new Sequential(rt, options.layers, { seed: options.seed ?? 0, loss, inplace });
+  const opt = makeOptimizer(optimizer, options.lr);
+  const rng = new Random((options.seed ?? 0) + 1);
+  const losses: number[] = [];
+  let gemmMacs = 0;
+  let events: ArenaEvent[];
+  try {
+    for (const b of batches) {
+      const x = new Float32Array(b * model.inFeatures).map(() => rng.uniform(-1, 1));
+      const target =
+        loss === 'cross_entropy'
+          ? Int32Array.from({ length: b }, () => rng.nextUint32() % model.outFeatures)
+          : new Float32Array(b * model.outFeatures).map(() => rng.uniform(-1, 1));
+      rt.resetMacs();
+      losses.push(model.trainStep(x, target, opt));
+      gemmMacs = Number(rt.macs());
+    }
+  } finally {
+    events = rt.arena.stopLog();
+  }
+  const fromLog = summarizeEvents(events);
+  const measured: MeasuredMemory = {
+    live: rt.arena.liveByCategory(),
+    peak: rt.arena.peakByCategory(),
+    peakTotal: rt.arena.peak(),
+    atPeak: fromLog.atPeak,
+    memoryBytes: rt.arena.memoryBytes(),
+    runtimeBytes: rt.arena.runtimeBytes(),
+  };
+  return {
+    build: rt.build,
+    engine: rt.describe(),
+    parameters: estimate.parameters,
+    batches,
+    optimizer,
+    loss,
+    inplace,
+    losses,
+    measured,
+    estimated: estimate.summary,
+    events,
+    estimatedEvents: estimate.events,
+    layers: estimate.layers,
+    gemmMacs: { measured: gemmMacs, estimated: mlpGemmMacs(options.layers, batches[batches.length - 1]!) },
+  };
+}
+
+/** Category rows of a profile: measured and estimated, live (after the step) and peak. */
+export function categoryRows(p: MlpProfile): { category: Category; live: number; peak: number; estimatedLive: number; estimatedPeak: number }[] {
+  return CATEGORIES.map((c) => ({
+    category: c,
+    live: p.measured.live[c],
+    peak: p.measured.peak[c],
+    estimatedLive: p.estimated.live[c],
+    estimatedPeak: p.estimated.peak[c],
+  }));
+}
