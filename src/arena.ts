@@ -100,6 +100,11 @@ export class Arena {
     this.core.arenaSetLogging(1);
   }
 
+  /** Events recorded so far since startLog (to mark where a step begins). */
+  eventCount(): number {
+    return this.events.length;
+  }
+
   /** Stops recording and returns the events since startLog. */
   stopLog(): ArenaEvent[] {
     this.logging = false;

@@ -4,6 +4,8 @@
 
 import { Command, CommanderError } from 'commander';
 import { registerEstimateCommand } from './cli/estimate.js';
+import { registerProfileCommand } from './cli/profile.js';
+import { registerBenchCommand } from './cli/bench.js';
 
 export function buildProgram(): Command {
   const program = new Command('wasmgrad')
@@ -17,7 +19,9 @@ export function buildProgram(): Command {
       }
       process.exit(err.exitCode === 0 ? 0 : 2);
     });
+  registerProfileCommand(program);
   registerEstimateCommand(program);
+  registerBenchCommand(program);
   return program;
 }
 

@@ -51,6 +51,8 @@ export interface MlpProfile {
   measured: MeasuredMemory;
   estimated: MemorySummary;
   events: ArenaEvent[];
+  /** Index in `events` of each step's first event (events before the first are model construction). */
+  stepStarts: number[];
   estimatedEvents: MemoryEventEstimate[];
   layers: LayerCost[];
   /** GEMM multiply-accumulates the core counted in the last step, and what the layer costs predict. */
@@ -91,8 +93,10 @@ export async function profileMlp(options: MlpProfileOptions): Promise<MlpProfile
   const losses: number[] = [];
   let gemmMacs = 0;
   let events: ArenaEvent[];
+  const stepStarts: number[] = [];
   try {
     for (const b of batches) {
+      stepStarts.push(rt.arena.eventCount());
       const x = new Float32Array(b * model.inFeatures).map(() => rng.uniform(-1, 1));
       const target =
         loss === 'cross_entropy'
@@ -126,6 +130,7 @@ export async function profileMlp(options: MlpProfileOptions): Promise<MlpProfile
     measured,
     estimated: estimate.summary,
     events,
+    stepStarts,
     estimatedEvents: estimate.events,
     layers: estimate.layers,
     gemmMacs: { measured: gemmMacs, estimated: mlpGemmMacs(options.layers, batches[batches.length - 1]!) },

@@ -1,0 +1,50 @@
+// Option parsing shared by the subcommands: each parser throws
+// InvalidArgumentError, which commander turns into a usage error (exit 2).
+
+import { InvalidArgumentError } from 'commander';
+import { ACTIVATION_KINDS, type ActivationKind, type LayerSpec, Linear, activation } from '../nn/layers.js';
+
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${value}'`);
+  return n;
+}
+
+export function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got '${value}'`);
+  return n;
+}
+
+export function intList(value: string): number[] {
+  const parts = value.split(',');
+  if (parts.some((p) => !/^\s*\d+\s*$/.test(p) || Number(p) < 1)) {
+    throw new InvalidArgumentError(`expected comma-separated positive integers like 784,100,10, got '${value}'`);
+  }
+  return parts.map(Number);
+}
+
+export function choice<T extends string>(options: readonly T[]): (value: string) => T {
+  return (value: string) => {
+    if (!options.includes(value as T)) throw new InvalidArgumentError(`expected one of ${options.join(', ')}, got '${value}'`);
+    return value as T;
+  };
+}
+
+export const activationKind = choice<ActivationKind>(ACTIVATION_KINDS);
+
+/** Linear(sizes[0], sizes[1]), act, Linear(sizes[1], sizes[2]), ... */
+export function mlpLayers(sizes: number[], kind: ActivationKind, bias = true, slope = 0.01): LayerSpec[] {
+  if (sizes.length < 2) throw new InvalidArgumentError(`--layers needs at least two sizes (input and output), got ${sizes.join(',')}`);
+  const layers: LayerSpec[] = [];
+  for (let i = 0; i + 1 < sizes.length; i++) {
+    if (i > 0) layers.push(activation(kind, slope));
+    layers.push(Linear(sizes[i]!, sizes[i + 1]!, { bias }));
+  }
+  return layers;
+}
+
+/** Colours only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
+export function useColour(stream: NodeJS.WriteStream = process.stdout): boolean {
+  return Boolean(stream.isTTY) && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '');
+}

@@ -1,0 +1,65 @@
+// `wasmgrad profile`: the training memory of an MLP, measured in WASM and estimated, side by side.
+
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { MLP_OPTIMIZERS, type MlpOptimizer } from '../estimate/mlp.js';
+import type { ActivationKind } from '../nn/layers.js';
+import type { LossKind } from '../nn/sequential.js';
+import { profileMlp } from '../profile/profile-mlp.js';
+import { profileHtml, profileJson, profileTable } from '../report/profile-report.js';
+import type { BuildName } from '../runtime.js';
+import { activationKind, choice, intList, mlpLayers, positiveInt, positiveNumber, useColour } from './options.js';
+
+interface ProfileOptions {
+  layers: number[];
+  activation: ActivationKind;
+  slope: number;
+  bias: boolean;
+  batch: number;
+  batches?: number[];
+  optimizer: MlpOptimizer;
+  loss: LossKind;
+  inplace: boolean;
+  build: BuildName | 'auto';
+  seed: number;
+  json: boolean;
+  html?: string;
+}
+
+export function registerProfileCommand(program: Command): Command {
+  return program
+    .command('profile')
+    .description('training memory of an MLP: weights, gradients, optimizer state, activations, workspace, inputs; measured and estimated')
+    .option('--layers <sizes>', 'layer sizes, input to output', intList, [784, 100, 10])
+    .option('--activation <kind>', 'relu, leaky_relu, sigmoid, tanh, gelu, gelu_tanh', activationKind, 'relu')
+    .option('--slope <x>', 'negative slope of leaky_relu', positiveNumber, 0.01)
+    .option('--no-bias', 'Linear layers without bias')
+    .option('--batch <n>', 'batch size', positiveInt, 64)
+    .option('--batches <sizes>', 'batch size of each measured step (e.g. 64,17 for a partial last batch); default: two steps of --batch', intList)
+    .option('--optimizer <name>', MLP_OPTIMIZERS.join(', '), choice(MLP_OPTIMIZERS), 'adam')
+    .option('--loss <name>', 'cross_entropy or mse', choice(['cross_entropy', 'mse'] as const), 'cross_entropy')
+    .option('--inplace', 'ReLU, Sigmoid and Tanh overwrite their input (saves a temporary)', false)
+    .option('--build <name>', 'auto, simd, relaxed, scalar', choice(['auto', 'simd', 'relaxed', 'scalar'] as const), 'auto')
+    .option('--seed <n>', 'initialisation and data seed', positiveInt, 1)
+    .option('--json', 'print one JSON document on stdout', false)
+    .option('--html <file>', 'also write a self-contained HTML report')
+    .action(async (o: ProfileOptions, command: Command) => {
+      try {
+        const layers = mlpLayers(o.layers, o.activation, o.bias, o.slope);
+        const p = await profileMlp({
+          layers, batch: o.batch, batches: o.batches, optimizer: o.optimizer, loss: o.loss,
+          inplace: o.inplace, build: o.build, seed: o.seed,
+        });
+        if (o.json) process.stdout.write(`${JSON.stringify(profileJson(p, layers), null, 2)}\n`);
+        else process.stdout.write(`${profileTable(p, layers, useColour())}\n`);
+        if (o.html) {
+          const path = resolve(o.html);
+          writeFileSync(path, profileHtml(p, layers));
+          process.stderr.write(`wrote ${path}\n`);
+        }
+      } catch (e) {
+        command.error(`error: ${e instanceof Error ? e.message : String(e)}`, { exitCode: 2 });
+      }
+    });
+}
