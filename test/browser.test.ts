@@ -1,0 +1,291 @@
+// wasmgrad in a real browser: headless Debian Chromium driven by playwright-core.
+// The package is loaded the two ways a web page gets it (a Vite build that
+// imports 'wasmgrad', and plain static files with an import map), each build
+// is run on request, results are compared with Node's bit for bit, and the
+// demo page is rendered and its chart checked in a screenshot.
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enableRelaxedSimdForTests } from './helpers/relaxed.js';
+import { CHROMIUM_PATH, chromiumMissingReason, launchChromium, type Chromium } from './browser/chromium.js';
+import { serveStatic, type StaticServer } from './browser/static-server.js';
+import { buildBundledFixture, type BundledFixture } from './browser/vite-build.js';
+// Plain-JS modules shared with the pages: the same computations, and the demo's own server.
+import { computations } from './browser/fixtures/computations.js';
+import { startDemoServer } from '../demo/serve.mjs';
+
+// Node 20 validates relaxed SIMD only behind this flag; set before any module is compiled.
+enableRelaxedSimdForTests();
+
+const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
+const BUILDS = ['relaxed', 'simd', 'scalar'] as const;
+type Build = (typeof BUILDS)[number];
+const SCREENSHOT_DIR = path.join(tmpdir(), 'wasmgrad-browser-tests');
+
+/**
+ * What is computed in Node and in each page and compared bit for bit, for each
+ * build. Each name is a function in fixtures/computations.js; a new cross-platform
+ * check is one function there and one line here.
+ */
+const CASES: { name: keyof typeof computations; params: Record<string, unknown> }[] = [
+  // k > 256 and m, n off the 4x8 tile exercise the blocked and edge paths of the GEMM.
+  { name: 'matmul', params: { seed: 20240611, m: 67, k: 300, n: 45 } },
+  { name: 'trainingSteps', params: { seed: 7, inFeatures: 20, hidden: 33, classes: 5, batch: 16, steps: 3 } },
+];
+
+interface ComputationResult {
+  build: Build;
+  describe: string;
+  inputDigest: string;
+  bits: number[];
+}
+
+interface PageRecord {
+  page: Page;
+  /** Uncaught exceptions and console errors, in order. */
+  errors: string[];
+  /** Every URL the page requested. */
+  requests: string[];
+}
+
+const missing = chromiumMissingReason();
+const inCi = process.env.CI === 'true';
+if (missing && !inCi) console.warn(`[browser tests skipped] ${missing}`);
+
+if (missing && inCi) {
+  describe('browser tests in CI', () => {
+    it(`need Chromium at ${CHROMIUM_PATH}`, () => {
+      throw new Error(`${missing}. In CI the browser tests must run, not skip.`);
+    });
+  });
+}
+
+describe.skipIf(missing !== null)('wasmgrad in headless Chromium', () => {
+  let chromium: Chromium;
+  let repoServer: StaticServer;
+  let bundled: BundledFixture;
+  let bundledServer: StaticServer;
+  let node: typeof import('../dist/src/index.js');
+
+  beforeAll(async () => {
+    [chromium, repoServer, bundled, node] = await Promise.all([
+      launchChromium(),
+      serveStatic(REPO_ROOT),
+      buildBundledFixture(),
+      // The same built package the pages load.
+      import('../dist/src/index.js'),
+    ]);
+    bundledServer = await serveStatic(bundled.outDir);
+  });
+
+  afterAll(async () => {
+    await chromium?.close();
+    await Promise.all([repoServer?.close(), bundledServer?.close()]);
+    await bundled?.remove();
+  });
+
+  const pageUrl = {
+    static: () => `${repoServer.url}test/browser/fixtures/static/`,
+    bundled: () => bundledServer.url,
+  };
+
+  async function openPage(url: string): Promise<PageRecord> {
+    const page = await chromium.context.newPage();
+    const record: PageRecord = { page, errors: [], requests: [] };
+    page.on('pageerror', (err) => record.errors.push(`uncaught: ${err.message}`));
+    page.on('console', (msg) => void (msg.type() === 'error' && record.errors.push(`console: ${msg.text()}`)));
+    page.on('request', (req) => void record.requests.push(req.url()));
+    await page.goto(url);
+    return record;
+  }
+
+  /** Opens a fixture page and waits until its harness module has loaded (or says why it did not). */
+  async function openHarness(kind: keyof typeof pageUrl): Promise<PageRecord> {
+    const record = await openPage(pageUrl[kind]());
+    try {
+      await record.page.waitForFunction(() => document.documentElement.dataset.harness === 'ready', null, { timeout: 10_000 });
+    } catch {
+      throw new Error(`the ${kind} fixture page never loaded wasmgrad; page errors: ${record.errors.join(' | ') || 'none'}`);
+    }
+    return record;
+  }
+
+  function runInPage(page: Page, name: string, params: unknown, wasmAsBytes = false): Promise<ComputationResult> {
+    return page.evaluate(
+      ([n, p, asBytes]) => (window as any).wasmgradHarness.run(n, p, { wasmAsBytes: asBytes }),
+      [name, params, wasmAsBytes] as const,
+    );
+  }
+
+  const nodeResults = new Map<string, Promise<ComputationResult>>();
+  /** The computation run in this Node process, once per (case, build). */
+  function runInNode(name: keyof typeof computations, params: Record<string, unknown>, build: Build): Promise<ComputationResult> {
+    const key = JSON.stringify([name, params, build]);
+    if (!nodeResults.has(key)) nodeResults.set(key, computations[name](node, { ...params, init: { build } }));
+    return nodeResults.get(key)!;
+  }
+
+  function wasmRequests(record: PageRecord): string[] {
+    return record.requests.filter((u) => u.endsWith('.wasm')).map((u) => path.basename(new URL(u).pathname));
+  }
+
+  it('the Vite build emits every core build as an asset and imports no Node module', async () => {
+    const wasm = bundled.assets.filter((f) => f.endsWith('.wasm')).sort();
+    expect(wasm.map((f) => f.replace(/-[\w-]{8}\.wasm$/, '.wasm'))).toEqual([
+      'wasmgrad-relaxed.wasm',
+      'wasmgrad-scalar.wasm',
+      'wasmgrad-simd.wasm',
+    ]);
+    const { readFile } = await import('node:fs/promises');
+    for (const js of bundled.assets.filter((f) => f.endsWith('.js'))) {
+      const code = await readFile(path.join(bundled.outDir, 'assets', js), 'utf8');
+      // node:fs/promises appears only as the value of a variable, imported on file: URLs alone.
+      expect(code, `${js} imports a Node module statically`).not.toMatch(/(?:from|import)\s*["'`](?:node:)?(?:fs|path|url)(?:\/promises)?["'`]/);
+    }
+  });
+
+  describe.each(['static', 'bundled'] as const)('%s page', (kind) => {
+    it('loads wasmgrad, picks the best build Chromium validates, reports it, and fetches only that .wasm', async () => {
+      const record = await openHarness(kind);
+      try {
+        const { features, autoBuild } = await record.page.evaluate(() => {
+          const h = (window as any).wasmgradHarness;
+          return { features: h.features, autoBuild: h.autoBuild };
+        });
+        const result = await runInPage(record.page, 'matmul', { init: {}, seed: 1, m: 4, k: 4, n: 4 });
+        console.log(`[${kind} page] Chromium engine: SIMD ${features.simd}, relaxed SIMD ${features.relaxedSimd}; picked: ${result.describe}`);
+
+        expect(features.simd).toBe(true);
+        expect(result.build).toBe(autoBuild);
+        expect(result.build).toBe(features.relaxedSimd ? 'relaxed' : 'simd');
+        expect(result.describe).toContain(`${result.build} build`);
+        const fetched = wasmRequests(record);
+        expect(fetched).toHaveLength(1);
+        expect(fetched[0]).toMatch(new RegExp(`^wasmgrad-${result.build}[-.]`));
+        // Everything came from the page's own origin: no CDN, no node: scheme, nothing else.
+        const origin = new URL(pageUrl[kind]()).origin;
+        expect(record.requests.filter((u) => new URL(u).origin !== origin)).toEqual([]);
+        expect(record.errors).toEqual([]);
+      } finally {
+        await record.page.close();
+      }
+    });
+
+    describe.each(CASES)('$name', ({ name, params }) => {
+      it.each(BUILDS)('with the %s build equals the same computation in Node, bit for bit', async (build) => {
+        const record = await openHarness(kind);
+        try {
+          const [inPage, inNode] = await Promise.all([runInPage(record.page, name, { ...params, init: { build } }), runInNode(name, params, build)]);
+          expect(inPage.build, 'the build the page reports').toBe(build);
+          expect(inNode.build, 'the build Node reports').toBe(build);
+          expect(wasmRequests(record)).toEqual([expect.stringMatching(new RegExp(`^wasmgrad-${build}[-.]`))]);
+          expect(inPage.inputDigest, 'inputs generated in the page and in Node').toBe(inNode.inputDigest);
+          expect(new Set(inNode.bits).size, 'a non-constant result').toBeGreaterThan(1);
+          const firstDifference = inPage.bits.findIndex((b, i) => b !== inNode.bits[i]);
+          expect(firstDifference, `first differing element (page ${inPage.bits[firstDifference]?.toString(16)} vs Node ${inNode.bits[firstDifference]?.toString(16)})`).toBe(-1);
+          expect(inPage.bits).toHaveLength(inNode.bits.length);
+          expect(record.errors).toEqual([]);
+        } finally {
+          await record.page.close();
+        }
+      });
+    });
+  });
+
+  it.each([
+    ['a URL', 'scalar', false],
+    ['bytes', 'simd', true],
+  ] as const)('runs a .wasm the user passes as %s (%s build)', async (_how, build, asBytes) => {
+    const record = await openHarness('static');
+    try {
+      const wasm = `${repoServer.url}dist/build/wasmgrad-${build}.wasm`;
+      const { name, params } = CASES[0]!;
+      const [inPage, inNode] = await Promise.all([
+        runInPage(record.page, name, { ...params, init: { build, wasm } }, asBytes),
+        runInNode(name, params, build),
+      ]);
+      expect(inPage.build).toBe(build);
+      expect(inPage.bits).toEqual(inNode.bits);
+      // The user's .wasm was fetched once (by wasmgrad for a URL, by the page for bytes) and nothing else.
+      expect(record.requests.filter((u) => u.endsWith('.wasm'))).toEqual([wasm]);
+      expect(record.errors).toEqual([]);
+    } finally {
+      await record.page.close();
+    }
+  });
+
+  it('the demo page measures throughput, draws the chart, and offers the training controls', async () => {
+    const demo = await startDemoServer({ port: 0 });
+    const record = await openPage(demo.url);
+    try {
+      const { page } = record;
+      await page.waitForFunction(() => ['done', 'failed'].includes(document.body.dataset.benchmark ?? ''), null, { timeout: 30_000 });
+      const status = await page.locator('#throughput-status').textContent();
+      expect(await page.evaluate(() => document.body.dataset.benchmark), `demo benchmark status: ${status}; errors: ${record.errors.join(' | ')}`).toBe('done');
+      expect(await page.locator('#runtime').textContent()).toMatch(/^wasmgrad (relaxed|simd) build .*picked automatically$/);
+
+      // One measured bar per shape for wasmgrad and for the peak, each longer than nothing.
+      const bars = await page.locator('#throughput-chart svg rect.bar').evaluateAll((rects) =>
+        rects.map((r) => ({ implementation: r.getAttribute('data-implementation'), width: Number(r.getAttribute('width')) })),
+      );
+      const rows = await page.locator('#throughput-table tbody tr').count();
+      expect(rows).toBeGreaterThan(0);
+      expect(bars.filter((b) => b.implementation === 'wasmgrad' && b.width > 0)).toHaveLength(rows);
+      expect(bars.filter((b) => b.implementation === 'peak' && b.width > 0)).toHaveLength(rows);
+
+      // The training section: controls present, and no numbers until the API exists.
+      for (const id of ['layers', 'batch', 'optimizer', 'steps']) expect(await page.locator(`#${id}`).count()).toBe(1);
+      expect(await page.locator('#training-status').textContent()).toMatch(/not available in this build yet/);
+      expect(await page.locator('#memory-chart').innerHTML()).toBe('');
+
+      await mkdir(SCREENSHOT_DIR, { recursive: true });
+      const screenshotPath = path.join(SCREENSHOT_DIR, 'demo.png');
+      const png = await page.screenshot({ fullPage: true });
+      await writeFile(screenshotPath, png);
+      const chartPng = await page.locator('#throughput-chart').screenshot();
+      await writeFile(path.join(SCREENSHOT_DIR, 'demo-chart.png'), chartPng);
+      console.log(`[demo] screenshot: ${screenshotPath}; ${status}`);
+
+      // The chart as drawn, not as markup: many colours, and the bar colours really on screen.
+      const pixels = await countPixels(page, chartPng, { wasmgrad: [0x00, 0x72, 0xb2], peak: [0x99, 0x99, 0x99] });
+      expect(pixels.distinctColours).toBeGreaterThan(20);
+      expect(pixels.nonWhite / pixels.total).toBeGreaterThan(0.05);
+      expect(pixels.matching.wasmgrad).toBeGreaterThan(500);
+      expect(pixels.matching.peak).toBeGreaterThan(500);
+      expect(record.errors).toEqual([]);
+    } finally {
+      await record.page.close();
+      await demo.close();
+    }
+  });
+});
+
+/** Decodes a PNG in the page (createImageBitmap) and counts colours; `targets` match within 2 per channel. */
+async function countPixels(page: Page, png: Buffer, targets: Record<string, [number, number, number]>) {
+  return page.evaluate(
+    async ({ base64, targets }) => {
+      const bytes = Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
+      const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+      const ctx = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d')!;
+      ctx.drawImage(bitmap, 0, 0);
+      const data = ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
+      const colours = new Set<number>();
+      const matching: Record<string, number> = Object.fromEntries(Object.keys(targets).map((k) => [k, 0]));
+      let nonWhite = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        const [r, g, b] = [data[i]!, data[i + 1]!, data[i + 2]!];
+        colours.add((r << 16) | (g << 8) | b);
+        if (r < 250 || g < 250 || b < 250) nonWhite++;
+        for (const [name, [tr, tg, tb]] of Object.entries(targets)) {
+          if (Math.abs(r - tr) <= 2 && Math.abs(g - tg) <= 2 && Math.abs(b - tb) <= 2) matching[name]!++;
+        }
+      }
+      return { total: data.length / 4, nonWhite, distinctColours: colours.size, matching };
+    },
+    { base64: png.toString('base64'), targets },
+  );
+}
