@@ -4,6 +4,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { registerEstimateCommand } from './cli/estimate.js';
+import { registerMainJob } from './cli/main-job.js';
 import { registerProfileCommand } from './cli/profile.js';
 import { registerBenchCommand } from './cli/bench.js';
 
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
       }
       process.exit(err.exitCode === 0 ? 0 : 2);
     });
+  registerMainJob(program);
   registerProfileCommand(program);
   registerEstimateCommand(program);
   registerBenchCommand(program);

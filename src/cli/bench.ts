@@ -1,0 +1,288 @@
+/**
+ * `wasmgrad bench [gemm|train|all]`: throughput benchmarks, each measured in
+ * one run next to its peers.
+ *
+ *   wasmgrad bench gemm [--sizes 64,256] [--no-training] [--time ms] [--all-js] [--build simd] [--json]
+ *
+ * Exit codes: 0 success; 2 a bad option value, or a suite that is not available
+ * (message on stderr as `error: ...`); 1 a failure while measuring.
+ * Progress goes to stderr; stdout holds only the table, or with --json one
+ * JSON document:
+ *
+ *   bench gemm --json    the GemmBenchReport (src/bench/gemm-bench.ts):
+ *     schema             "wasmgrad.bench.gemm/1"
+ *     build, features    the core build that ran ("simd" | "relaxed" | "scalar") and { simd, relaxedSimd }
+ *     node, v8, cpu, cores, loadavg, date    the engine and machine (loadavg at the start: 1, 5, 15 min)
+ *     statistic          "median": GFLOP/s = 2*m*n*k / median time of one call
+ *     timeMs             time budget per implementation per shape, ms
+ *     overheadNs         median time of an empty 0x0x0 core gemm call (JS-to-WASM overhead), ns
+ *     peak               { gflops, chains, lanes, byChains: [{ chains, gflops }] }: the peak probe, once per run
+ *     peers              "tfjs-wasm": { available, reason, version, backend, simd, threads }; js: { maxMacs }
+ *     shapes[]           label, m, n, k, transA, transB, flops (2*m*n*k),
+ *                        gflops { wasmgrad, peak, "tfjs-wasm", js } (null: not run),
+ *                        ratio { peak: wasmgrad/peak, tfjs: wasmgrad/"tfjs-wasm" } (null: a side missing),
+ *                        ms { wasmgrad, "tfjs-wasm", js } (median per call), samples { same keys }
+ *   bench all --json     { schema: "wasmgrad.bench/1", <suite>: <that suite's document>, ... }
+ */
+import v8 from 'node:v8';
+import { Argument, type Command } from 'commander';
+import pc from 'picocolors';
+import {
+  DEFAULT_SQUARE_SIZES,
+  DEFAULT_TIME_MS,
+  JS_DEFAULT_MAX_MACS,
+  MAX_SQUARE_SIZE,
+  MLP_TRAINING_SHAPES,
+  runGemmBench,
+  squareShapes,
+  type GemmBenchReport,
+} from '../bench/gemm-bench.js';
+import { init, type Runtime } from '../runtime.js';
+import type { BuildName } from '../wasm-source.js';
+
+const BUILD_CHOICES = ['auto', 'simd', 'relaxed', 'scalar'] as const;
+
+interface BenchOptions {
+  sizes?: string;
+  training: boolean;
+  time?: string;
+  allJs?: boolean;
+  build?: string;
+  json?: boolean;
+}
+
+/** Options parsed and checked: what every suite runs with. */
+export interface BenchSettings {
+  sizes: number[];
+  training: boolean;
+  timeMs: number;
+  jsMaxMacs: number;
+  build: BuildName | 'auto';
+  json: boolean;
+}
+
+/** `64,256` -> [64, 256]; every item a positive integer up to MAX_SQUARE_SIZE. */
+export function parseSizes(text: string): number[] {
+  const items = text.split(',').map((s) => s.trim());
+  const sizes = items.map((item) => {
+    if (!/^\d+$/.test(item) || Number(item) < 1) {
+      throw new Error(`--sizes: expected positive integers separated by commas (e.g. 64,256), got '${item}' in '${text}'`);
+    }
+    const size = Number(item);
+    if (size > MAX_SQUARE_SIZE) throw new Error(`--sizes: ${size} is above the largest size ${MAX_SQUARE_SIZE}`);
+    return size;
+  });
+  return [...new Set(sizes)];
+}
+
+export function parseTime(text: string): number {
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1) {
+    throw new Error(`--time: expected a positive integer number of milliseconds, got '${text}'`);
+  }
+  return Number(text);
+}
+
+export function settingsFromOptions(o: BenchOptions): BenchSettings {
+  const build = o.build ?? 'auto';
+  if (!(BUILD_CHOICES as readonly string[]).includes(build)) {
+    throw new Error(`--build: expected one of ${BUILD_CHOICES.join(', ')}, got '${build}'`);
+  }
+  return {
+    sizes: o.sizes === undefined ? [...DEFAULT_SQUARE_SIZES] : parseSizes(o.sizes),
+    training: o.training,
+    timeMs: o.time === undefined ? DEFAULT_TIME_MS : parseTime(o.time),
+    jsMaxMacs: o.allJs ? Infinity : JS_DEFAULT_MAX_MACS,
+    build: build as BuildName | 'auto',
+    json: o.json ?? false,
+  };
+}
+
+// ---------------------------------------------------------------- human table
+
+const fixed1 = (x: number | null) => (x === null ? '' : x.toFixed(1));
+const percent = (x: number | null) => (x === null ? '' : `${(100 * x).toFixed(0)}%`);
+const times = (x: number | null) => (x === null ? '' : `${x.toFixed(2)}x`);
+
+/** The table: GFLOP/s per implementation (1 decimal) and wasmgrad's ratios, then what it ran on. */
+export function gemmTable(r: GemmBenchReport, colour: boolean): string {
+  const c = pc.createColors(colour);
+  const tfjs = r.peers['tfjs-wasm'];
+  const header = ['shape', 'wasmgrad', 'peak', 'tfjs-wasm', 'js', 'wasmgrad/peak', 'wasmgrad/tfjs'];
+  const rows = r.shapes.map((s) => [
+    s.label,
+    fixed1(s.gflops.wasmgrad),
+    fixed1(s.gflops.peak),
+    tfjs.available ? fixed1(s.gflops['tfjs-wasm']) : 'n/a',
+    s.gflops.js === null ? 'skipped' : fixed1(s.gflops.js),
+    percent(s.ratio.peak),
+    times(s.ratio.tfjs),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+  const lines = [
+    c.bold(`wasmgrad bench gemm: GFLOP/s (2*M*N*K / median time per call), ${r.build} build, one core`),
+    c.bold(line(header)),
+    ...rows.map((row, i) => {
+      const text = line(row);
+      const ratio = r.shapes[i].ratio.tfjs;
+      return ratio === null ? text : ratio >= 1 ? c.green(text) : c.yellow(text);
+    }),
+    '',
+    `  peak      ${r.peak.gflops.toFixed(1)} GFLOP/s with ${r.peak.chains} independent ${r.peak.lanes === 1 ? 'scalar' : 'v128'} multiply-add chains ` +
+      `(${r.peak.byChains.map((p) => `${p.chains}: ${p.gflops.toFixed(1)}`).join(', ')}); no memory traffic`,
+    `  overhead  ${r.overheadNs.toFixed(1)} ns per empty (0x0x0) gemm call from JS`,
+    tfjs.available
+      ? `  tfjs-wasm ${tfjs.version}, backend ${tfjs.backend}, ${tfjs.simd ? 'SIMD' : 'no SIMD'}, ${tfjs.threads} thread(s) ` +
+        '(the WASM backend cannot start threads under Node), tf.matMul with the same transposes, dataSync()'
+      : `  tfjs-wasm not measured: ${tfjs.reason}`,
+    ...(tfjs.available && r.shapes.some((s) => s.transA || s.transB)
+      ? ['            on rows marked ᵀ, tfjs-wasm\'s tf.matMul(a, b, transposeA, transposeB) runs a much slower path than untransposed; ' +
+          'the ratio compares the call as written']
+      : []),
+    `  js        plain triple loop on Float32Array${r.peers.js.maxMacs === null ? '' : `, skipped above ${r.peers.js.maxMacs} multiply-adds (--all-js runs it everywhere)`}`,
+    `  engine    Node ${r.node}, V8 ${r.v8}, ${r.cpu}, ${r.cores} cores, load ${r.loadavg.join(' ')}, ${r.date}`,
+    `  timing    tinybench, ${r.timeMs} ms per implementation per shape after warm-up; numbers move with machine load`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+// ---------------------------------------------------------------- suites
+
+interface SuiteContext {
+  settings: BenchSettings;
+  runtime(): Promise<Runtime>;
+  progress(message: string): void;
+  colour: boolean;
+}
+
+interface SuiteOutput {
+  json: unknown;
+  table: string;
+}
+
+/** A benchmark suite: `run` when it exists, otherwise the reason it does not. */
+interface BenchSuite {
+  description: string;
+  run?: (ctx: SuiteContext) => Promise<SuiteOutput>;
+  unavailable?: string;
+}
+
+/** The suites `bench` knows, in the order `bench all` runs them. Add a suite here. */
+export const SUITES: Record<string, BenchSuite> = {
+  gemm: {
+    description: 'GEMM GFLOP/s: square sizes and 784-100-10 training shapes, next to the peak probe, tfjs-wasm and plain JS',
+    async run(ctx) {
+      const { settings } = ctx;
+      const shapes = [...squareShapes(settings.sizes), ...(settings.training ? MLP_TRAINING_SHAPES : [])];
+      const report = await runGemmBench(await ctx.runtime(), {
+        shapes,
+        timeMs: settings.timeMs,
+        jsMaxMacs: settings.jsMaxMacs,
+        onProgress: (m) => ctx.progress(`gemm: ${m}`),
+      });
+      return { json: report, table: gemmTable(report, ctx.colour) };
+    },
+  },
+  train: {
+    description: 'training-step throughput (not available yet)',
+    unavailable: 'bench train: the training benchmark is not available yet',
+  },
+};
+
+const SUITE_NAMES = [...Object.keys(SUITES), 'all'];
+
+/** Progress on stderr: a line rewritten in place on a terminal, one line per step otherwise. */
+function stderrProgress(): { progress(message: string): void; done(): void } {
+  const tty = process.stderr.isTTY;
+  let shown = false;
+  return {
+    progress(message) {
+      if (tty) {
+        process.stderr.write(`\r\x1b[2K${message}`);
+        shown = true;
+      } else {
+        process.stderr.write(`${message}\n`);
+      }
+    },
+    done() {
+      if (shown) process.stderr.write('\r\x1b[2K');
+      shown = false;
+    },
+  };
+}
+
+const HELP_AFTER = `
+Suites: ${Object.entries(SUITES).map(([name, s]) => `${name} (${s.description})`).join('; ')}; all runs every available suite.
+GFLOP/s = 2*M*N*K / median time per call, single-threaded, every implementation in the same process and run.
+Default square sizes ${DEFAULT_SQUARE_SIZES.join(',')} plus the 784-100-10 MLP training shapes at batch 64; --time ${DEFAULT_TIME_MS}.
+
+Examples:
+  wasmgrad bench gemm --sizes 64,256
+  wasmgrad bench gemm --json > gemm.json
+  wasmgrad bench gemm --build relaxed --time 500
+`;
+
+/** Adds `bench` to a commander program (commander v14). */
+export function registerBenchCommand(program: Command): Command {
+  return program
+    .command('bench')
+    .description('throughput benchmarks, measured next to their peers in one run')
+    .addArgument(new Argument('[suite]', `which benchmark: ${SUITE_NAMES.join(', ')}`).choices(SUITE_NAMES).default('all'))
+    .option('--sizes <list>', `square GEMM sizes, comma-separated (default ${DEFAULT_SQUARE_SIZES.join(',')})`)
+    .option('--no-training', 'leave out the 784-100-10 training shapes')
+    .option('--time <ms>', `time budget per implementation per shape, ms (default ${DEFAULT_TIME_MS})`)
+    .option('--all-js', `run the plain-JS loop on every shape (default: up to ${JS_DEFAULT_MAX_MACS} multiply-adds)`)
+    .option('--build <name>', `core build: ${BUILD_CHOICES.join(', ')} (default auto)`)
+    .option('--json', 'print one JSON document on stdout')
+    .addHelpText('after', HELP_AFTER)
+    .action(async (suite: string, options: BenchOptions, command: Command) => {
+      const fail = (message: string) => command.error(`error: ${message}`, { exitCode: 2, code: 'wasmgrad.invalidArgument' });
+      let settings: BenchSettings;
+      try {
+        settings = settingsFromOptions(options);
+      } catch (e) {
+        return fail(e instanceof Error ? e.message : String(e));
+      }
+      const chosen = suite === 'all' ? Object.keys(SUITES) : [suite];
+      if (suite !== 'all' && SUITES[suite].unavailable) return fail(SUITES[suite].unavailable!);
+
+      // Relaxed SIMD sits behind a V8 flag in Node 20; it must be set before any wasm is compiled.
+      if (settings.build === 'relaxed') v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+      let runtime: Promise<Runtime> | undefined;
+      const status = stderrProgress();
+      const ctx: SuiteContext = {
+        settings,
+        runtime: () => (runtime ??= init({ build: settings.build })),
+        progress: status.progress,
+        colour: command.configureOutput().getOutHasColors?.() ?? false,
+      };
+      try {
+        await ctx.runtime();
+      } catch (e) {
+        return fail(`--build ${settings.build}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+
+      const outputs: [string, SuiteOutput][] = [];
+      for (const name of chosen) {
+        const s = SUITES[name];
+        if (!s.run) {
+          process.stderr.write(`${s.unavailable ?? `bench ${name}: not available`}; skipped\n`);
+          continue;
+        }
+        try {
+          outputs.push([name, await s.run(ctx)]);
+        } catch (e) {
+          status.done();
+          process.stderr.write(`error: bench ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
+          process.exitCode = 1;
+          return;
+        } finally {
+          status.done();
+        }
+      }
+      const text = !settings.json
+        ? outputs.map(([, o]) => o.table).join('\n')
+        : `${JSON.stringify(suite === 'all' ? { schema: 'wasmgrad.bench/1', ...Object.fromEntries(outputs.map(([n, o]) => [n, o.json])) } : outputs[0][1].json, null, 2)}\n`;
+      process.stdout.write(text);
+    });
+}
