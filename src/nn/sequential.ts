@@ -520,7 +520,7 @@ export function validateLayers(layers: readonly LayerSpec[]): void {
       }
       width = l.outFeatures;
     } else if (l?.type === 'activation') {
-      if (!(l.kind in ACTIVATION_CODE)) throw new ArgumentError(`layer ${i}: unknown activation '${String(l.kind)}'`);
+      if (!Object.hasOwn(ACTIVATION_CODE, l.kind)) throw new ArgumentError(`layer ${i}: unknown activation '${String(l.kind)}'`);
       if (i === 0 || layers[i - 1]!.type !== 'linear') throw new ArgumentError(`layer ${i} (${l.kind}) must follow a Linear layer`);
       if (!Number.isFinite(l.slope)) throw new ArgumentError(`layer ${i}: slope must be finite, got ${l.slope}`);
     } else {

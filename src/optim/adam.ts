@@ -30,6 +30,9 @@ export class Adam implements Optimizer {
       checkFinite(`${this.constructor.name} ${name}`, v);
       if (v < 0) throw new ArgumentError(`${this.constructor.name} ${name} must be >= 0, got ${v}`);
     }
+    if (!Array.isArray(this.betas) || this.betas.length !== 2) {
+      throw new ArgumentError(`${this.constructor.name} betas must be a pair [beta1, beta2], got ${JSON.stringify(this.betas)}`);
+    }
     this.betas.forEach((b, i) => {
       if (!(b >= 0 && b < 1)) throw new ArgumentError(`${this.constructor.name} betas[${i}] must be in [0, 1), got ${b}`);
     });

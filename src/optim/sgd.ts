@@ -23,7 +23,8 @@ export class SGD implements Optimizer {
   private state: OptimizerState | null = null;
 
   constructor(options: SGDOptions) {
-    this.lr = options?.lr;
+    if (typeof options !== 'object' || options === null) throw new ArgumentError('SGD needs options with lr, e.g. new SGD({ lr: 0.01 })');
+    this.lr = options.lr;
     this.momentum = options.momentum ?? 0;
     this.dampening = options.dampening ?? 0;
     this.nesterov = options.nesterov ?? false;
