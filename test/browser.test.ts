@@ -15,7 +15,7 @@ import { CHROMIUM_PATH, chromiumMissingReason, launchChromium, type Chromium } f
 import { serveStatic, type StaticServer } from './browser/static-server.js';
 import { buildBundledFixture, type BundledFixture } from './browser/vite-build.js';
 // Plain-JS modules shared with the pages: the same computations, and the demo's own server.
-import { computations } from './browser/fixtures/computations.js';
+import { computations, type ComputationResult } from './browser/fixtures/computations.js';
 import { startDemoServer } from '../demo/serve.mjs';
 
 // Node 20 validates relaxed SIMD only behind this flag; set before any module is compiled.
@@ -36,13 +36,6 @@ const CASES: { name: keyof typeof computations; params: Record<string, unknown> 
   { name: 'matmul', params: { seed: 20240611, m: 67, k: 300, n: 45 } },
   { name: 'trainingSteps', params: { seed: 7, inFeatures: 20, hidden: 33, classes: 5, batch: 16, steps: 3 } },
 ];
-
-interface ComputationResult {
-  build: Build;
-  describe: string;
-  inputDigest: string;
-  bits: number[];
-}
 
 interface PageRecord {
   page: Page;
@@ -125,7 +118,7 @@ describe.skipIf(missing !== null)('wasmgrad in headless Chromium', () => {
   /** The computation run in this Node process, once per (case, build). */
   function runInNode(name: keyof typeof computations, params: Record<string, unknown>, build: Build): Promise<ComputationResult> {
     const key = JSON.stringify([name, params, build]);
-    if (!nodeResults.has(key)) nodeResults.set(key, computations[name](node, { ...params, init: { build } }));
+    if (!nodeResults.has(key)) nodeResults.set(key, computations[name]!(node, { ...params, init: { build } }));
     return nodeResults.get(key)!;
   }
 
