@@ -7,6 +7,8 @@ import { registerEstimateCommand } from './cli/estimate.js';
 import { registerMainJob } from './cli/main-job.js';
 import { registerProfileCommand } from './cli/profile.js';
 import { registerBenchCommand } from './cli/bench.js';
+import { registerTrainCommand } from './cli/train.js';
+import { registerServeCheckCommand } from './cli/serve-check.js';
 
 export function buildProgram(): Command {
   const program = new Command('wasmgrad')
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   registerProfileCommand(program);
   registerEstimateCommand(program);
   registerBenchCommand(program);
+  registerTrainCommand(program);
+  registerServeCheckCommand(program);
   return program;
 }
 

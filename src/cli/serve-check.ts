@@ -1,0 +1,169 @@
+/**
+ * `wasmgrad serve-check`: inference latency of an MLP against a p99 target.
+ * Runs --requests forward passes (`predict` on a batch of seeded uniform [0, 1)
+ * inputs, a fresh batch per request, prepared outside the timed span), one
+ * after another, after --warmup untimed ones.
+ *
+ *   wasmgrad serve-check [--layers 784,100,10] [--activation relu] [--batch 1] [--requests 1000]
+ *                        [--warmup 100] [--slo-p99-ms X] [--weights FILE] [--seed 1] [--json]
+ *
+ * With --weights (a `wasmgrad train --save` file) the model is the file's;
+ * --layers and --activation, if also given, must agree with it. Otherwise the
+ * model is --layers with the default initialisation from --seed (latency
+ * does not depend on the values).
+ *
+ * Percentiles are nearest-rank (Hyndman & Fan 1996, definition 1): p is the
+ * sample at rank ceil(p/100 * n), always an observed latency. Throughput is
+ * serial: requests / sum of latencies.
+ *
+ * Exit codes: 0 the SLO holds or none was given; 1 p99 is above --slo-p99-ms;
+ * 2 a bad option or weights file (message on stderr as `error: ...`).
+ *
+ * With --json, one JSON document on stdout:
+ *
+ *   schema            "wasmgrad.serve-check/1"
+ *   layers            layer sizes, input to output, e.g. [784, 100, 10]
+ *   model             the layers spelled out, e.g. "Linear(784, 100) -> ReLU -> Linear(100, 10)"
+ *   weights           absolute path of the --weights file, or null (default initialisation)
+ *   batch             samples per request
+ *   requests          timed requests
+ *   warmup            untimed requests before them
+ *   percentileMethod  "nearest-rank"
+ *   latencyMs         { p50, p90, p99, max, mean } per request, milliseconds
+ *   throughput        { requestsPerSecond, samplesPerSecond }
+ *   slo               { p99Ms, holds } or null when --slo-p99-ms is not given
+ *   build             the core build that ran: "relaxed" | "simd" | "scalar"
+ */
+
+import { resolve } from 'node:path';
+import { type Command, InvalidArgumentError } from 'commander';
+import pc from 'picocolors';
+import type { ActivationKind, LayerSpec } from '../nn/layers.js';
+import { Random } from '../nn/random.js';
+import { Sequential } from '../nn/sequential.js';
+import { describeLayers } from '../report/profile-report.js';
+import { init, type BuildName } from '../runtime.js';
+import { p99Holds, summarizeLatencies, throughputOf, timeRequests } from '../serve/latency.js';
+import { describeSizes, modelFromWeights, readWeights } from '../train/weights-file.js';
+import { activationKind, choice, intList, mlpLayers, positiveInt, positiveNumber, useColour } from './options.js';
+
+interface ServeCheckOptions {
+  layers: number[];
+  activation: ActivationKind;
+  batch: number;
+  requests: number;
+  warmup: number;
+  sloP99Ms?: number;
+  weights?: string;
+  seed: number;
+  build: BuildName | 'auto';
+  json: boolean;
+}
+
+function nonNegativeInt(value: string): number {
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError(`expected an integer >= 0, got '${value}'`);
+  return Number(value);
+}
+
+export function registerServeCheckCommand(program: Command): Command {
+  return program
+    .command('serve-check')
+    .description('inference latency percentiles (p50, p90, p99, max) and throughput of an MLP, checked against a p99 SLO')
+    .option('--layers <sizes>', 'layer sizes, input to output', intList, [784, 100, 10])
+    .option('--activation <kind>', 'relu, leaky_relu, sigmoid, tanh, gelu, gelu_tanh', activationKind, 'relu')
+    .option('--batch <n>', 'samples per request', positiveInt, 1)
+    .option('--requests <n>', 'timed requests', positiveInt, 1000)
+    .option('--warmup <n>', 'untimed requests first', nonNegativeInt, 100)
+    .option('--slo-p99-ms <ms>', 'latency target: exit 1 when p99 is above it', positiveNumber)
+    .option('--weights <file>', 'weights saved by `wasmgrad train --save` (default: initialisation from --seed)')
+    .option('--seed <n>', 'initialisation and input seed', positiveInt, 1)
+    .option('--build <name>', 'auto, simd, relaxed, scalar', choice(['auto', 'simd', 'relaxed', 'scalar'] as const), 'auto')
+    .option('--json', 'print one JSON document on stdout', false)
+    .action(async (o: ServeCheckOptions, command: Command) => {
+      let model: Sequential, build: BuildName, weightsPath: string | null = null;
+      try {
+        const rt = await init({ build: o.build });
+        build = rt.build;
+        if (o.weights !== undefined) {
+          weightsPath = resolve(o.weights);
+          const file = readWeights(weightsPath);
+          const explicit = ['layers', 'activation'].some((k) => command.getOptionValueSource(k) === 'cli');
+          if (explicit) checkLayersAgree(mlpLayers(o.layers, o.activation), file.layers, weightsPath);
+          model = modelFromWeights(rt, file);
+        } else {
+          model = new Sequential(rt, mlpLayers(o.layers, o.activation), { seed: o.seed });
+        }
+      } catch (e) {
+        command.showHelpAfterError(`(see 'wasmgrad serve-check --help')`);
+        return command.error(`error: ${e instanceof Error ? e.message : String(e)}`, { exitCode: 2, code: 'wasmgrad.invalidArgument' });
+      }
+
+      const rng = new Random(o.seed);
+      const x = new Float32Array(o.batch * model.inFeatures);
+      const latencies = timeRequests(() => model.predict(x), {
+        requests: o.requests,
+        warmup: o.warmup,
+        prepare: () => { for (let i = 0; i < x.length; i++) x[i] = rng.uniform(0, 1); },
+      });
+      const latencyMs = summarizeLatencies(latencies);
+      const throughput = throughputOf(latencyMs, o.batch);
+      const slo = o.sloP99Ms === undefined ? null : { p99Ms: o.sloP99Ms, holds: p99Holds(latencyMs, o.sloP99Ms) };
+      const sizes = layerSizes(model.layers);
+
+      if (o.json) {
+        // Nanoseconds are the timer's resolution; more digits are noise.
+        const ns = (v: number) => Math.round(v * 1e6) / 1e6;
+        process.stdout.write(`${JSON.stringify({
+          schema: 'wasmgrad.serve-check/1',
+          layers: sizes,
+          model: describeLayers(model.layers),
+          weights: weightsPath,
+          batch: o.batch,
+          requests: o.requests,
+          warmup: o.warmup,
+          percentileMethod: 'nearest-rank',
+          latencyMs: { p50: ns(latencyMs.p50), p90: ns(latencyMs.p90), p99: ns(latencyMs.p99), max: ns(latencyMs.max), mean: ns(latencyMs.mean) },
+          throughput: { requestsPerSecond: round2(throughput.requestsPerSecond), samplesPerSecond: round2(throughput.samplesPerSecond) },
+          slo,
+          build,
+        }, null, 2)}\n`);
+      } else {
+        const c = pc.createColors(useColour());
+        const ms = (v: number) => v.toFixed(3);
+        const lines = [
+          c.bold(`wasmgrad serve-check: ${describeLayers(model.layers)}, batch ${o.batch}, ${build} build`),
+          `${o.requests} requests after ${o.warmup} warm-up, ${weightsPath ? `weights ${weightsPath}` : `initialisation seed ${o.seed}`}`,
+          `latency ms (nearest rank): p50 ${ms(latencyMs.p50)}  p90 ${ms(latencyMs.p90)}  p99 ${ms(latencyMs.p99)}  max ${ms(latencyMs.max)}  mean ${ms(latencyMs.mean)}`,
+          `throughput (one request at a time): ${Math.round(throughput.requestsPerSecond).toLocaleString('en-US')} requests/s, ` +
+            `${Math.round(throughput.samplesPerSecond).toLocaleString('en-US')} samples/s`,
+        ];
+        if (slo) {
+          const verdict = slo.holds ? c.green('holds') : c.red('violated');
+          lines.push(`SLO p99 <= ${o.sloP99Ms} ms: ${verdict} (p99 ${ms(latencyMs.p99)} ms)`);
+        }
+        process.stdout.write(`${lines.join('\n')}\n`);
+      }
+      if (slo && !slo.holds) process.exitCode = 1;
+    });
+}
+
+function round2(v: number): number {
+  return Math.round(v * 100) / 100;
+}
+
+/** Sizes of the Linear chain: in of the first, then every out. */
+function layerSizes(layers: readonly LayerSpec[]): number[] {
+  const linears = layers.filter((l) => l.type === 'linear');
+  return [linears[0]!.inFeatures, ...linears.map((l) => l.outFeatures)];
+}
+
+function checkLayersAgree(asked: LayerSpec[], inFile: LayerSpec[], path: string): void {
+  if (JSON.stringify(asked.map(strip)) !== JSON.stringify(inFile.map(strip))) {
+    throw new Error(`--layers/--activation describe ${describeSizes(asked)} but ${path} holds ${describeSizes(inFile)}; drop them to use the file's layers`);
+  }
+}
+
+/** Bias is not a serve-check option: compare widths and activations only. */
+function strip(l: LayerSpec): unknown {
+  return l.type === 'linear' ? [l.inFeatures, l.outFeatures] : [l.kind, l.slope];
+}

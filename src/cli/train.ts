@@ -1,0 +1,224 @@
+/**
+ * `wasmgrad train`: trains an MLP on an MNIST-format dataset (MNIST,
+ * Fashion-MNIST, KMNIST: four IDX files, plain or .gz) and reports test
+ * accuracy after every epoch.
+ *
+ *   wasmgrad train [--data DIR] [--epochs 5] [--batch 64] [--optimizer adam] [--lr X]
+ *                  [--layers 784,100,10] [--activation relu] [--seed 1] [--save FILE] [--json]
+ *
+ * The data directory is --data, else $WASMGRAD_DATA, else Debian's
+ * dataset-fashion-mnist path (/usr/share/datasets/fashion-mnist). Inputs are
+ * pixel / 255; the training set is reshuffled every epoch from --seed, which
+ * also seeds the weight initialisation (PyTorch's nn.Linear default).
+ *
+ * Exit codes: 0 trained; 2 a bad option, no dataset or a malformed one, layer
+ * sizes that do not fit the data (message on stderr as `error: ...`); 1 a
+ * failure while training (non-finite loss) or while saving.
+ *
+ * Output: by default a header, then one line per epoch on stdout; while an
+ * epoch runs, a progress bar (loss, samples/s) on stderr when stderr is a
+ * terminal. With --json, nothing but one JSON document on stdout:
+ *
+ *   schema            "wasmgrad.train/1"
+ *   data              { dir, rows, cols, classes, train: { count, images, labels }, test: { count, images, labels } }
+ *                     (images, labels: the files read)
+ *   layers            layer sizes, input to output, e.g. [784, 100, 10]
+ *   activation        between the Linear layers, e.g. "relu"
+ *   model             the layers spelled out, e.g. "Linear(784, 100) -> ReLU -> Linear(100, 10)"
+ *   parameters        number of trained parameters
+ *   optimizer         "sgd" | "sgd-momentum" | "adam" | "adamw"
+ *   lr                learning rate used
+ *   batch             batch size (the last batch of an epoch holds the remainder)
+ *   seed              initialisation and shuffle seed
+ *   epochs[]          { epoch (1-based), trainLoss (mean cross-entropy over the epoch's images),
+ *                       testLoss, testAccuracy (fraction in [0, 1]),
+ *                       samplesPerSecond (training images / seconds), seconds (training pass, test evaluation excluded) }
+ *   build             the core build that ran: "relaxed" | "simd" | "scalar"
+ *   parametersSaved   absolute path of the weights file (present only with --save)
+ */
+
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import pc from 'picocolors';
+import { type MnistDataset, loadMnist } from '../data/mnist-files.js';
+import { MLP_OPTIMIZERS, type MlpOptimizer } from '../estimate/mlp.js';
+import type { ActivationKind } from '../nn/layers.js';
+import { Sequential } from '../nn/sequential.js';
+import { makeOptimizer } from '../profile/profile-mlp.js';
+import { describeLayers } from '../report/profile-report.js';
+import type { Adam } from '../optim/adam.js';
+import type { SGD } from '../optim/sgd.js';
+import { init, type BuildName, type Runtime } from '../runtime.js';
+import { type EpochResult, fit } from '../train/fit.js';
+import { saveWeights } from '../train/weights-file.js';
+import { activationKind, choice, intList, mlpLayers, positiveInt, positiveNumber, useColour } from './options.js';
+
+interface TrainOptions {
+  data?: string;
+  epochs: number;
+  batch: number;
+  optimizer: MlpOptimizer;
+  lr?: number;
+  layers: number[];
+  activation: ActivationKind;
+  seed: number;
+  build: BuildName | 'auto';
+  save?: string;
+  json: boolean;
+}
+
+export function registerTrainCommand(program: Command): Command {
+  return program
+    .command('train')
+    .description('train an MLP on an MNIST-format dataset (default: Fashion-MNIST) and report test accuracy per epoch')
+    .option('--data <dir>', 'directory with the four MNIST-format IDX files (plain or .gz); default $WASMGRAD_DATA, then /usr/share/datasets/fashion-mnist')
+    .option('--epochs <n>', 'passes over the training set', positiveInt, 5)
+    .option('--batch <n>', 'batch size', positiveInt, 64)
+    .option('--optimizer <name>', MLP_OPTIMIZERS.join(', '), choice(MLP_OPTIMIZERS), 'adam')
+    .option('--lr <x>', 'learning rate (default: 0.01 for sgd, 0.001 for adam and adamw)', positiveNumber)
+    .option('--layers <sizes>', 'layer sizes, input to output: first = pixels per image, last = classes', intList, [784, 100, 10])
+    .option('--activation <kind>', 'relu, leaky_relu, sigmoid, tanh, gelu, gelu_tanh', activationKind, 'relu')
+    .option('--seed <n>', 'initialisation and shuffle seed', positiveInt, 1)
+    .option('--build <name>', 'auto, simd, relaxed, scalar', choice(['auto', 'simd', 'relaxed', 'scalar'] as const), 'auto')
+    .option('--save <file>', 'write the trained weights as JSON (format wasmgrad.weights/1)')
+    .option('--json', 'print one JSON document on stdout and nothing else', false)
+    .action(async (o: TrainOptions, command: Command) => {
+      const usageError = (e: unknown) => {
+        command.showHelpAfterError(`(see 'wasmgrad train --help')`);
+        command.error(`error: ${e instanceof Error ? e.message : String(e)}`, { exitCode: 2, code: 'wasmgrad.invalidArgument' });
+      };
+
+      // Everything that can be wrong with the request is checked before training starts.
+      let data: MnistDataset, model: Sequential, savePath: string | undefined;
+      let rt: Runtime;
+      try {
+        savePath = o.save === undefined ? undefined : checkSavePath(o.save);
+        data = loadMnist(o.data);
+        const layers = mlpLayers(o.layers, o.activation);
+        checkLayersFitData(o.layers, data);
+        rt = await init({ build: o.build });
+        model = new Sequential(rt, layers, { seed: o.seed });
+      } catch (e) {
+        return usageError(e);
+      }
+      const optimizer = makeOptimizer(o.optimizer, o.lr);
+      const lr = (optimizer as SGD | Adam).lr;
+      const classes = o.layers[o.layers.length - 1]!;
+
+      const out = (line: string) => { if (!o.json) process.stdout.write(`${line}\n`); };
+      const c = pc.createColors(useColour());
+      out(c.bold(`wasmgrad train: ${describeLayers(model.layers)} (${model.parameterCount.toLocaleString('en-US')} parameters), ${rt.build} build`));
+      out(`data ${data.dir}: ${data.train.count} train / ${data.test.count} test images of ${data.train.rows}x${data.train.cols}, ${classes} classes`);
+      out(`${o.optimizer} lr ${lr}, batch ${o.batch}, ${o.epochs} epoch${o.epochs === 1 ? '' : 's'}, seed ${o.seed}`);
+
+      const bar = !o.json && process.stderr.isTTY ? progressBar() : null;
+      let epochs: EpochResult[];
+      try {
+        epochs = fit(model, optimizer, data.train, data.test, {
+          epochs: o.epochs,
+          batchSize: o.batch,
+          seed: o.seed,
+          onBatch: bar
+            ? (p) => {
+                if (p.batch === 1) bar.start(p.batches, 0, { epoch: `${p.epoch}/${o.epochs}`, loss: '-', speed: '-' });
+                bar.update(p.batch, { loss: p.loss.toFixed(4), speed: Math.round(p.samplesPerSecond).toLocaleString('en-US') });
+              }
+            : undefined,
+          onEpoch: (r) => {
+            bar?.stop();
+            out(epochLine(r, o.epochs, c));
+          },
+        });
+      } catch (e) {
+        bar?.stop();
+        process.stderr.write(`error: training failed: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.exitCode = 1;
+        return;
+      }
+
+      if (savePath !== undefined) {
+        try {
+          saveWeights(savePath, model);
+        } catch (e) {
+          process.stderr.write(`error: could not save the weights to ${savePath}: ${e instanceof Error ? e.message : String(e)}\n`);
+          process.exitCode = 1;
+          return;
+        }
+        out(`saved weights to ${savePath}`);
+      }
+
+      if (o.json) {
+        const doc = {
+          schema: 'wasmgrad.train/1',
+          data: {
+            dir: data.dir,
+            rows: data.train.rows,
+            cols: data.train.cols,
+            classes,
+            train: { count: data.train.count, ...data.train.files },
+            test: { count: data.test.count, ...data.test.files },
+          },
+          layers: o.layers,
+          activation: o.activation,
+          model: describeLayers(model.layers),
+          parameters: model.parameterCount,
+          optimizer: o.optimizer,
+          lr,
+          batch: o.batch,
+          seed: o.seed,
+          epochs,
+          build: rt.build,
+          ...(savePath !== undefined ? { parametersSaved: savePath } : {}),
+        };
+        process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+      }
+    });
+}
+
+/** The first size must be the pixels per image and the last the number of classes. */
+function checkLayersFitData(sizes: number[], data: MnistDataset): void {
+  const pixels = data.train.rows * data.train.cols;
+  const classes = Math.max(data.train.maxLabel, data.test.maxLabel) + 1;
+  const first = sizes[0]!, last = sizes[sizes.length - 1]!;
+  if (first !== pixels) {
+    throw new Error(`--layers starts with ${first} but the images in ${data.dir} are ${data.train.rows}x${data.train.cols} = ${pixels} pixels; use --layers ${[pixels, ...sizes.slice(1)].join(',')}`);
+  }
+  if (last !== classes) {
+    throw new Error(`--layers ends with ${last} but the labels in ${data.dir} are 0..${classes - 1} (${classes} classes); use --layers ${[...sizes.slice(0, -1), classes].join(',')}`);
+  }
+}
+
+/** Absolute path for --save; its directory must exist, so a long run does not fail at the end. */
+function checkSavePath(file: string): string {
+  if (file === '') throw new Error('--save: empty file name');
+  const path = resolve(file);
+  const dir = dirname(path);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`--save: directory ${dir} does not exist`);
+  if (existsSync(path) && statSync(path).isDirectory()) throw new Error(`--save: ${path} is a directory; give a file name`);
+  return path;
+}
+
+function progressBar(): SingleBar {
+  return new SingleBar({
+    stream: process.stderr,
+    format: 'epoch {epoch} [{bar}] {percentage}% | loss {loss} | {speed} samples/s | ETA {eta_formatted}',
+    barCompleteChar: '=',
+    barIncompleteChar: ' ',
+    clearOnComplete: true,
+    hideCursor: true,
+  });
+}
+
+function epochLine(r: EpochResult, epochs: number, c: ReturnType<typeof pc.createColors>): string {
+  const width = String(epochs).length;
+  return [
+    `epoch ${String(r.epoch).padStart(width)}/${epochs}`,
+    `train loss ${r.trainLoss.toFixed(4)}`,
+    `test loss ${r.testLoss.toFixed(4)}`,
+    `test accuracy ${c.bold(`${(r.testAccuracy * 100).toFixed(2)}%`)}`,
+    `${Math.round(r.samplesPerSecond).toLocaleString('en-US')} samples/s`,
+    `${r.seconds.toFixed(1)} s`,
+  ].join('  ');
+}
