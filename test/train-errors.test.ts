@@ -186,6 +186,16 @@ describe.each(['simd', 'relaxed', 'scalar'] as BuildName[])('non-finite values (
     m.dispose();
   });
 
+  // BUG: trainStep checks the loss and the gradients, never the updated
+  // parameters. An update lr * g that overflows float32 (here lr = 1e38 with
+  // gradients of order 100) writes +-Infinity into the weights, trainStep
+  // returns a finite loss and counts the step; only the next step fails.
+  it.fails('an update that overflows float32 parameters is refused, naming the step', async () => {
+    const m = warmModel(await init({ build }), 'cross_entropy');
+    const x = goodX(2).map((v) => 200 * v);
+    expectRejected(m, () => m.trainStep(x, [0, 1], new SGD({ lr: 1e38 })), NonFiniteError, /^step 1: /);
+  });
+
   it('a gradient that overflows float32 under a finite loss is refused, naming the step, parameter and layer', async () => {
     const m = warmModel(await init({ build }), 'mse');
     // Predictions near +2e38 against targets of -2e38: the float64 loss is finite,
@@ -273,6 +283,18 @@ describe('optimizer options', () => {
     ['AdamW with an infinite weight decay', () => new AdamW({ weightDecay: Infinity }), /AdamW weightDecay must be a finite number, got Infinity/],
   ] as [string, () => Optimizer, RegExp][])('%s', (_name, make, message) => {
     expectError(make, ArgumentError, message);
+  });
+
+  // BUG: options are checked as float64 (Number.isFinite) but the core takes
+  // them as f32, so a value above 3.4e38 is accepted and becomes Infinity in
+  // the update: one step with new SGD({ lr: 1e300 }) or new Adam({ lr: 1e39 })
+  // turns every parameter into +-Infinity or NaN without an error.
+  it.fails.each([
+    ['SGD lr', () => new SGD({ lr: 1e300 })],
+    ['Adam lr', () => new Adam({ lr: 1e39 })],
+    ['AdamW eps', () => new AdamW({ eps: 1e39 })],
+  ] as [string, () => Optimizer][])('%s beyond the float32 range', (_name, make) => {
+    expectError(make, ArgumentError, /float32|must be/);
   });
 
   // A missing beta would reach the core as NaN and silently poison every parameter.
