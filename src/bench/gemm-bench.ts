@@ -43,7 +43,9 @@ export const JS_DEFAULT_MAX_MACS = 256 ** 3;
 /** Largest square size accepted: three 4096^2 float32 matrices are 192 MiB, well inside wasm32 memory. */
 export const MAX_SQUARE_SIZE = 4096;
 /** Per-task time budget (ms) when none is given: the default `bench gemm` takes about 70 s on 2 cores. */
-export const DEFAULT_TIME_MS = 2000;
+export const DEFAULT_TIME_MS = 1500;
+/** Least warm-up per task, ms: enough for V8 to tier a small GEMM up (see warmUp). */
+export const DEFAULT_WARMUP_MS = 400;
 /** Shortest sample: a batch of calls lasting at least this long (ms). */
 const SAMPLE_MS = 0.25;
 
@@ -172,6 +174,8 @@ export interface GemmBenchReport extends EngineInfo {
   statistic: 'median';
   /** Time budget per task, ms. */
   timeMs: number;
+  /** Least warm-up per task before timing, ms. */
+  warmupMs: number;
   /** Median time of an empty (0x0x0) core gemm call: the JS-to-WASM call overhead, ns. */
   overheadNs: number;
   peak: { gflops: number; chains: number; lanes: number; byChains: { chains: number; gflops: number }[] };
@@ -184,6 +188,8 @@ export interface GemmBenchOptions {
   shapes?: readonly GemmShape[];
   /** Time budget per implementation per shape, ms. Default DEFAULT_TIME_MS. */
   timeMs?: number;
+  /** Least warm-up per implementation per shape, ms, before tinybench's own warm-up. Default DEFAULT_WARMUP_MS. */
+  warmupMs?: number;
   /** Time budget of the peak probe per chain count, ms. Default 300. */
   peakTimeMs?: number;
   /** Largest multiply-add count the plain-JS loop runs; Infinity runs it everywhere. Default JS_DEFAULT_MAX_MACS. */
@@ -197,29 +203,37 @@ export interface GemmBenchOptions {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Calls `run` until V8 has optimised it: its first calls run baseline code
- * (Liftoff for wasm, Ignition/Sparkplug for JS) while the optimising compiler
- * works in the background, on a machine whose other core may be busy. Three
- * rounds of calls with a pause between let that compile land. Returns the
- * fastest call of the last round, ms.
+ * Calls `run` until V8 has optimised it. Its first calls run baseline code
+ * (Liftoff for wasm, Ignition/Sparkplug for JS); the optimising compiler starts
+ * only once a function has used up a budget of executed code (for a small GEMM,
+ * thousands of calls: about half a second here) and then compiles in the
+ * background, which a busy second core delays further. So: rounds of calls, at
+ * least ROUND_MS each, with a pause between for the compile to land, for at
+ * least `minMs` and until the fastest call has not improved by more than 5% for
+ * three rounds running (at most 10 * minMs). Returns that fastest call, ms.
  */
-async function warmUp(run: () => unknown, budgetMs: number): Promise<number> {
-  let fastest = Infinity;
-  for (let round = 0; round < 3; round++) {
-    fastest = Infinity;
-    const start = performance.now();
-    for (let calls = 0; calls < 2 || performance.now() - start < budgetMs; calls++) {
+async function warmUp(run: () => unknown, minMs: number): Promise<number> {
+  const ROUND_MS = 10;
+  let best = Infinity;
+  const start = performance.now();
+  for (let steady = 0; ; ) {
+    let fastest = Infinity;
+    const roundStart = performance.now();
+    for (let calls = 0; calls < 2 || performance.now() - roundStart < ROUND_MS; calls++) {
       const t0 = performance.now();
       run();
       fastest = Math.min(fastest, performance.now() - t0);
     }
+    steady = fastest < 0.95 * best ? 0 : steady + 1;
+    best = Math.min(best, fastest);
+    const elapsed = performance.now() - start;
+    if ((steady >= 3 && elapsed >= minMs) || elapsed >= 10 * minMs) return best;
     await sleep(5);
   }
-  return fastest;
 }
 
 /** Times each prepared implementation as one tinybench task; returns the median ms per call. */
-async function timeTasks(tasks: [string, () => unknown][], timeMs: number): Promise<Map<string, Measurement>> {
+async function timeTasks(tasks: [string, () => unknown][], timeMs: number, warmupMs: number): Promise<Map<string, Measurement>> {
   const bench = new Bench({
     time: timeMs,
     iterations: 5,
@@ -231,7 +245,7 @@ async function timeTasks(tasks: [string, () => unknown][], timeMs: number): Prom
   let checksum = 0;
   const batches = new Map<string, number>();
   for (const [name, run] of tasks) {
-    const single = await warmUp(run, Math.min(20, timeMs / 10));
+    const single = await warmUp(run, warmupMs);
     const batch = Math.max(1, Math.ceil(SAMPLE_MS / Math.max(single, 1e-6)));
     batches.set(name, batch);
     bench.add(
@@ -306,12 +320,12 @@ function checkAgreement(shape: GemmShape, name: string, expected: Float32Array, 
 }
 
 /** JS-to-WASM call overhead: an empty 0x0x0 gemm, straight to the core export, ns per call. */
-async function measureOverhead(rt: Runtime, timeMs: number): Promise<number> {
+async function measureOverhead(rt: Runtime, timeMs: number, warmupMs: number): Promise<number> {
   const calls = 1000;
   const emptyCalls = () => {
     for (let i = 0; i < calls; i++) rt.core.gemm(0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 1);
   };
-  const t = await timeTasks([['empty call', emptyCalls]], timeMs);
+  const t = await timeTasks([['empty call', emptyCalls]], timeMs, warmupMs);
   return (t.get('empty call')!.medianMs / calls) * 1e6;
 }
 
@@ -330,8 +344,10 @@ export async function runGemmBench(rt: Runtime, options: GemmBenchOptions = {}):
   const shapes = options.shapes ?? [...squareShapes(DEFAULT_SQUARE_SIZES), ...MLP_TRAINING_SHAPES];
   const timeMs = options.timeMs ?? DEFAULT_TIME_MS;
   const jsMaxMacs = options.jsMaxMacs ?? JS_DEFAULT_MAX_MACS;
+  const warmupMs = options.warmupMs ?? DEFAULT_WARMUP_MS;
   const progress = options.onProgress ?? (() => {});
   if (!(timeMs > 0) || !Number.isFinite(timeMs)) throw new ArgumentError(`timeMs must be a positive number of milliseconds, got ${timeMs}`);
+  if (!(warmupMs >= 0) || !Number.isFinite(warmupMs)) throw new ArgumentError(`warmupMs must be a number >= 0, got ${warmupMs}`);
   if (!(jsMaxMacs >= 0)) throw new ArgumentError(`jsMaxMacs must be a number >= 0 (Infinity: no limit), got ${jsMaxMacs}`);
   if (shapes.length === 0) throw new ArgumentError('shapes must list at least one GEMM shape');
 
@@ -344,7 +360,7 @@ export async function runGemmBench(rt: Runtime, options: GemmBenchOptions = {}):
   progress(`peak probe (${rt.build} build)`);
   const peak = await measurePeak(rt, { timeMs: options.peakTimeMs ?? 300 });
   progress('empty-call overhead');
-  const overheadNs = await measureOverhead(rt, Math.min(timeMs, 500));
+  const overheadNs = await measureOverhead(rt, Math.min(timeMs, 500), warmupMs);
 
   const results: GemmShapeResult[] = [];
   for (const [index, shape] of shapes.entries()) {
@@ -358,7 +374,7 @@ export async function runGemmBench(rt: Runtime, options: GemmBenchOptions = {}):
       if (shape.m * shape.n * shape.k <= jsMaxMacs) prepared.set('js', prepareJs(shape, a, b));
       const expected = prepared.get('wasmgrad')!.run();
       for (const [name, p] of prepared) if (name !== 'wasmgrad') checkAgreement(shape, name, expected, p.run());
-      const times = await timeTasks([...prepared].map(([name, p]) => [name, () => p.run()]), timeMs);
+      const times = await timeTasks([...prepared].map(([name, p]) => [name, () => p.run()]), timeMs, warmupMs);
       const measured: Partial<Record<TimedImplementation, Measurement>> = {};
       for (const impl of TIMED) {
         const t = times.get(impl);
@@ -375,6 +391,7 @@ export async function runGemmBench(rt: Runtime, options: GemmBenchOptions = {}):
     ...engine,
     statistic: 'median',
     timeMs,
+    warmupMs,
     overheadNs,
     peak: { gflops: peak.gflops, chains: peak.chains, lanes: peak.lanes, byChains: peak.byChains.map(({ chains, gflops }) => ({ chains, gflops })) },
     peers: { 'tfjs-wasm': tfjsInfo, js: { maxMacs: Number.isFinite(jsMaxMacs) ? jsMaxMacs : null } },

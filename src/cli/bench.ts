@@ -15,6 +15,7 @@
  *     node, v8, cpu, cores, loadavg, date    the engine and machine (loadavg at the start: 1, 5, 15 min)
  *     statistic          "median": GFLOP/s = 2*m*n*k / median time of one call
  *     timeMs             time budget per implementation per shape, ms
+ *     warmupMs           least warm-up per implementation per shape before timing, ms
  *     overheadNs         median time of an empty 0x0x0 core gemm call (JS-to-WASM overhead), ns
  *     peak               { gflops, chains, lanes, byChains: [{ chains, gflops }] }: the peak probe, once per run
  *     peers              "tfjs-wasm": { available, reason, version, backend, simd, threads }; js: { maxMacs }
@@ -141,7 +142,7 @@ export function gemmTable(r: GemmBenchReport, colour: boolean): string {
       : []),
     `  js        plain triple loop on Float32Array${r.peers.js.maxMacs === null ? '' : `, skipped above ${r.peers.js.maxMacs} multiply-adds (--all-js runs it everywhere)`}`,
     `  engine    Node ${r.node}, V8 ${r.v8}, ${r.cpu}, ${r.cores} cores, load ${r.loadavg.join(' ')}, ${r.date}`,
-    `  timing    tinybench, ${r.timeMs} ms per implementation per shape after warm-up; numbers move with machine load`,
+    `  timing    tinybench, ${r.timeMs} ms per implementation per shape after at least ${r.warmupMs} ms of warm-up; numbers move with machine load`,
   ];
   return `${lines.join('\n')}\n`;
 }

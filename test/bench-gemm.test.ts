@@ -1,0 +1,253 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  MLP_TRAINING_SHAPES,
+  gemmFlops,
+  gemmShape,
+  runGemmBench,
+  shapeResult,
+  squareShapes,
+  type GemmBenchReport,
+} from '../src/bench/gemm-bench.js';
+import { PEAK_CHAINS, measurePeak, peakProbeMacs } from '../src/bench/peak.js';
+import { jsGemm, loadTfjsWasm, type TfjsWasmPeer } from '../src/bench/peers.js';
+import { ArgumentError, gemm, init, type Runtime } from '../src/index.js';
+import { randomArray, rng } from './helpers/rng.js';
+
+const CLI = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Every number in a row of the report follows from its measured times and the run's peak. */
+function expectRowConsistent(report: GemmBenchReport) {
+  for (const s of report.shapes) {
+    expect(s.flops).toBe(2 * s.m * s.n * s.k);
+    for (const impl of ['wasmgrad', 'tfjs-wasm', 'js'] as const) {
+      const ms = s.ms[impl];
+      if (ms === null) expect(s.gflops[impl]).toBeNull();
+      else expect(s.gflops[impl]).toBeCloseTo(s.flops / (ms * 1e6), 9);
+    }
+    expect(s.gflops.peak).toBe(report.peak.gflops);
+    expect(s.ratio.peak).toBeCloseTo(s.gflops.wasmgrad! / report.peak.gflops, 12);
+    if (s.gflops['tfjs-wasm'] === null) expect(s.ratio.tfjs).toBeNull();
+    else expect(s.ratio.tfjs).toBeCloseTo(s.gflops.wasmgrad! / s.gflops['tfjs-wasm'], 12);
+  }
+}
+
+describe('GEMM benchmark shapes', () => {
+  it('are the five GEMMs of a 784-100-10 training step at batch 64, in PyTorch layout', () => {
+    const dims = MLP_TRAINING_SHAPES.map(({ m, n, k, transA, transB }) => [m, n, k, transA, transB]);
+    expect(dims).toEqual([
+      [64, 100, 784, false, true], // fc1 forward: x W1^T
+      [64, 10, 100, false, true], // fc2 forward: h W2^T
+      [10, 100, 64, true, false], // fc2 weight gradient: dY2^T h
+      [64, 100, 10, false, false], // fc2 input gradient: dY2 W2
+      [100, 784, 64, true, false], // fc1 weight gradient: dY1^T x
+    ]);
+    expect(MLP_TRAINING_SHAPES[0].label).toBe('fc1 fwd 64x784·784x100ᵀ');
+    expect(MLP_TRAINING_SHAPES[4].label).toBe('fc1 dW 100x64ᵀ·64x784');
+  });
+
+  it('rejects sizes that are not positive integers or are too large', () => {
+    expect(() => squareShapes([0])).toThrow(/sizes\[0\] must be an integer >= 1, got 0/);
+    expect(() => squareShapes([64, 2.5])).toThrow(/sizes\[1\] must be an integer >= 1, got 2.5/);
+    expect(() => squareShapes([5000])).toThrow(/sizes\[0\] must be at most 4096, got 5000/);
+    expect(() => gemmShape('x', 4, 0, 4)).toThrow(ArgumentError);
+  });
+});
+
+describe('shapeResult', () => {
+  it('computes GFLOP/s from the median times and the ratios from those GFLOP/s', () => {
+    const shape = gemmShape('t', 30, 20, 10);
+    const r = shapeResult(shape, { wasmgrad: { medianMs: 0.004, samples: 9, batch: 1 }, 'tfjs-wasm': { medianMs: 0.012, samples: 7, batch: 1 } }, 5);
+    const wasmgrad = 12_000 / (0.004 * 1e6);
+    expect(r.flops).toBe(12_000);
+    expect(r.gflops.wasmgrad).toBeCloseTo(wasmgrad, 12);
+    expect(r.gflops['tfjs-wasm']).toBeCloseTo(12_000 / (0.012 * 1e6), 12);
+    expect(r.gflops.js).toBeNull();
+    expect(r.gflops.peak).toBe(5);
+    expect(r.ratio.peak).toBeCloseTo(wasmgrad / 5, 12);
+    expect(r.ratio.tfjs).toBeCloseTo(3, 12);
+    expect(r.samples).toEqual({ wasmgrad: 9, 'tfjs-wasm': 7, js: null });
+  });
+
+  it('leaves a ratio null when a side is missing', () => {
+    const r = shapeResult(gemmShape('t', 2, 2, 2), { wasmgrad: { medianMs: 1, samples: 1, batch: 1 } }, null);
+    expect(r.ratio).toEqual({ peak: null, tfjs: null });
+  });
+});
+
+describe('peak probe', () => {
+  it('counts iters * chains * 4 lanes in SIMD builds and iters * 8 in the scalar build', () => {
+    for (const chains of PEAK_CHAINS) {
+      expect(peakProbeMacs('simd', chains, 1000)).toBe(1000 * chains * 4);
+      expect(peakProbeMacs('relaxed', chains, 1000)).toBe(1000 * chains * 4);
+      expect(peakProbeMacs('scalar', chains, 1000)).toBe(1000 * 8);
+    }
+  });
+
+  it('rejects chain counts the probe does not implement and non-positive iteration counts', () => {
+    expect(() => peakProbeMacs('simd', 9, 10)).toThrow(/chains must be one of 8, 10, 12, got 9/);
+    expect(() => peakProbeMacs('simd', 8, 0)).toThrow(/iters must be an integer >= 1, got 0/);
+  });
+
+  it('reports, per chain count, the rate that follows from its iterations and fastest call', async () => {
+    for (const build of ['simd', 'scalar'] as const) {
+      const rt = await init({ build });
+      const peak = await measurePeak(rt, { timeMs: 20 });
+      expect(peak.byChains.map((p) => p.chains)).toEqual(build === 'scalar' ? [8] : [8, 10, 12]);
+      for (const p of peak.byChains) {
+        expect(p.bestSeconds).toBeGreaterThan(0);
+        expect(p.gflops).toBeCloseTo((2 * peakProbeMacs(build, p.chains, p.iters)) / p.bestSeconds / 1e9, 9);
+      }
+      expect(peak.gflops).toBe(Math.max(...peak.byChains.map((p) => p.gflops)));
+      expect(peak.lanes).toBe(build === 'scalar' ? 1 : 4);
+    }
+  });
+});
+
+describe('plain-JS peer', () => {
+  it('computes the same product as wasmgrad for every transpose', async () => {
+    const rt = await init();
+    const next = rng(7);
+    for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      const shape = gemmShape('t', 5, 7, 3, transA, transB);
+      const a = randomArray(15, next), b = randomArray(21, next);
+      const expected = new Float32Array(35);
+      gemm(rt, 5, 7, 3, a, b, expected, { transA, transB });
+      const actual = jsGemm(shape, a, b, new Float32Array(35).fill(Number.NaN));
+      for (let i = 0; i < 35; i++) expect(Math.abs(actual[i] - expected[i])).toBeLessThan(1e-5);
+    }
+  });
+});
+
+describe('tfjs-wasm peer', () => {
+  it('is reported unavailable, with the reason, when TensorFlow.js is not installed', async () => {
+    const missing = async (s: string) => {
+      throw Object.assign(new Error(`Cannot find package '${s}'`), { code: 'ERR_MODULE_NOT_FOUND' });
+    };
+    const peer = await loadTfjsWasm(missing);
+    expect(peer.prepare).toBeNull();
+    expect(peer.info.available).toBe(false);
+    expect(peer.info.reason).toMatch(/@tensorflow\/tfjs-core and @tensorflow\/tfjs-backend-wasm not installed/);
+  });
+});
+
+describe('runGemmBench on tiny shapes', () => {
+  let rt: Runtime;
+  let tfjs: TfjsWasmPeer;
+  let report: GemmBenchReport;
+  const shapes = [...squareShapes([8]), gemmShape('ta', 5, 7, 3, true, false), gemmShape('tb', 4, 6, 9, false, true)];
+
+  beforeAll(async () => {
+    rt = await init();
+    tfjs = await loadTfjsWasm();
+    report = await runGemmBench(rt, { shapes, timeMs: 20, warmupMs: 30, peakTimeMs: 10, jsMaxMacs: 8 * 8 * 8 - 1, tfjs });
+  });
+
+  it('runs tfjs on its WASM backend, single-threaded', () => {
+    expect(tfjs.info).toMatchObject({ available: true, reason: null, backend: 'wasm', threads: 1 });
+  });
+
+  it('has the documented fields and nothing that JSON would lose', () => {
+    const json = JSON.parse(JSON.stringify(report)) as Record<string, unknown>;
+    expect(Object.keys(json).sort()).toEqual(
+      ['build', 'cores', 'cpu', 'date', 'features', 'loadavg', 'node', 'overheadNs', 'peak', 'peers', 'schema', 'shapes', 'statistic', 'timeMs', 'v8', 'warmupMs'].sort(),
+    );
+    expect(json).toMatchObject({ schema: 'wasmgrad.bench.gemm/1', build: rt.build, statistic: 'median', timeMs: 20, warmupMs: 30, node: process.version, v8: process.versions.v8 });
+    expect(report.features).toEqual(rt.features);
+    expect(Number.isNaN(Date.parse(report.date))).toBe(false);
+    expect(report.overheadNs).toBeGreaterThan(0);
+    expect(Object.keys(report.peers)).toEqual(['tfjs-wasm', 'js']);
+    expect(report.peers.js.maxMacs).toBe(511);
+    expect(report.shapes.map((s) => s.label)).toEqual(shapes.map((s) => s.label));
+    for (const s of report.shapes) {
+      expect(Object.keys(s).sort()).toEqual(['flops', 'gflops', 'k', 'label', 'm', 'ms', 'n', 'ratio', 'samples', 'transA', 'transB'].sort());
+      expect(Object.keys(s.gflops)).toEqual(['wasmgrad', 'peak', 'tfjs-wasm', 'js']);
+      expect(Object.keys(s.ratio)).toEqual(['peak', 'tfjs']);
+      expect(s.gflops.wasmgrad).toBeGreaterThan(0);
+      expect(s.gflops['tfjs-wasm']).toBeGreaterThan(0);
+    }
+  });
+
+  it('skips plain JS above jsMaxMacs and runs it below', () => {
+    expect(report.shapes.map((s) => s.gflops.js === null)).toEqual([true, false, false]);
+  });
+
+  it('derives every GFLOP/s and ratio from the measured times', () => {
+    expectRowConsistent(report);
+  });
+
+  it('reports tfjs-wasm as null, not a crash, when it is unavailable', async () => {
+    const r = await runGemmBench(rt, { shapes: shapes.slice(1, 2), timeMs: 10, warmupMs: 10, peakTimeMs: 5, tfjs: false });
+    expect(r.peers['tfjs-wasm'].available).toBe(false);
+    expect(r.shapes[0].gflops['tfjs-wasm']).toBeNull();
+    expect(r.shapes[0].ratio.tfjs).toBeNull();
+    expectRowConsistent(r);
+  });
+
+  it('rejects a non-positive time budget, a negative warm-up and an empty shape list', async () => {
+    await expect(runGemmBench(rt, { shapes, timeMs: 0, tfjs: false })).rejects.toThrow(/timeMs must be a positive number of milliseconds, got 0/);
+    await expect(runGemmBench(rt, { shapes, warmupMs: -1, tfjs: false })).rejects.toThrow(/warmupMs must be a number >= 0, got -1/);
+    await expect(runGemmBench(rt, { shapes: [], tfjs: false })).rejects.toThrow(/shapes must list at least one GEMM shape/);
+  });
+});
+
+describe('wasmgrad bench (CLI)', () => {
+  beforeAll(() => {
+    if (!existsSync(fileURLToPath(new URL('../dist/src/cli/bench.js', import.meta.url)))) {
+      throw new Error('dist/src/cli/bench.js is missing: run `npm run build` first');
+    }
+  });
+
+  it.each([
+    ['0', /--sizes: expected positive integers separated by commas \(e\.g\. 64,256\), got '0' in '0'/],
+    ['abc', /got 'abc' in 'abc'/],
+    ['-5', /got '-5' in '-5'/],
+    ['64,,128', /got '' in '64,,128'/],
+    ['8192', /--sizes: 8192 is above the largest size 4096/],
+  ])('exits 2 for --sizes=%s and says why', (value, message) => {
+    const r = cli('bench', 'gemm', `--sizes=${value}`);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+  });
+
+  it('exits 2 for a bad --time, --build or suite', () => {
+    for (const [args, message] of [
+      [['--time', '0'], /--time: expected a positive integer number of milliseconds, got '0'/],
+      [['--time', '1.5'], /got '1.5'/],
+      [['--build', 'avx'], /--build: expected one of auto, simd, relaxed, scalar, got 'avx'/],
+    ] as const) {
+      const r = cli('bench', 'gemm', ...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+    const bad = cli('bench', 'cpu');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/invalid/i);
+  });
+
+  it('exits 2 with "not available yet" for bench train', () => {
+    const r = cli('bench', 'train');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/not available yet/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('prints one JSON document, alone on stdout, with --json', () => {
+    const r = cli('bench', 'gemm', '--sizes', '16', '--no-training', '--time', '20', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as GemmBenchReport;
+    expect(doc.schema).toBe('wasmgrad.bench.gemm/1');
+    expect(doc.shapes.map((s) => [s.m, s.n, s.k, s.transA, s.transB])).toEqual([[16, 16, 16, false, false]]);
+    expect(gemmFlops(doc.shapes[0])).toBe(doc.shapes[0].flops);
+    expectRowConsistent(doc);
+    expect(r.stderr).toMatch(/peak probe/);
+  });
+});
