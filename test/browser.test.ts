@@ -4,6 +4,7 @@
 // is run on request, results are compared with Node's bit for bit, and the
 // demo page is rendered and its chart checked in a screenshot.
 
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -65,6 +66,9 @@ describe.skipIf(missing !== null)('wasmgrad in headless Chromium', () => {
   let node: typeof import('../dist/src/index.js');
 
   beforeAll(async () => {
+    if (!existsSync(path.join(REPO_ROOT, 'dist', 'src', 'index.js'))) {
+      throw new Error('dist/src/index.js is missing: the browser tests load the built package; run `npm run build` (npm test does)');
+    }
     [chromium, repoServer, bundled, node] = await Promise.all([
       launchChromium(),
       serveStatic(REPO_ROOT),
