@@ -33,12 +33,12 @@ export interface CoreExports {
   firstNonFinite(x: number, n: number): number;
   sgdStep(
     p: number, g: number, buf: number, n: number,
-    lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: number, firstStep: number,
-  ): void;
+    lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: number, firstStep: number, apply: number,
+  ): number;
   adamStep(
     p: number, g: number, state: number, n: number, step: number,
-    lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: number,
-  ): void;
+    lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: number, apply: number,
+  ): number;
 }
 
 /** Reads an AssemblyScript string (UTF-16, byte length stored just before it) for abort messages. */

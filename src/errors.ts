@@ -31,3 +31,11 @@ export function checkFinite(name: string, value: number): void {
     throw new ArgumentError(`${name} must be a finite number, got ${value}`);
   }
 }
+
+/** Throws ArgumentError unless `value` is finite as a float32 (the core computes in float32). */
+export function checkFloat32(name: string, value: number): void {
+  checkFinite(name, value);
+  if (!Number.isFinite(Math.fround(value))) {
+    throw new ArgumentError(`${name} must fit in float32 (|x| <= 3.4028235e38), got ${value}`);
+  }
+}

@@ -1,5 +1,11 @@
 // Finite checks: x - x is NaN exactly when x is NaN or infinite.
 
+/** True when any lane is NaN or infinite. */
+@inline export function nonFinite(v: v128): bool {
+  const d = f32x4.sub(v, v);
+  return v128.any_true(f32x4.ne(d, d));
+}
+
 /** Index of the first NaN or infinity among n floats, or -1. */
 export function firstNonFinite(x: usize, n: i32): i32 {
   let i = 0;

@@ -6,11 +6,15 @@
 //   v = beta2 * v + (1 - beta2) * g * g
 //   p -= (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 // m and v live side by side in one optimizer block: m = state, v = state + n floats.
+// apply = false: a check-only pass that writes nothing (see sgd.ts); returns the
+// index of the first non-finite updated parameter (to within a vector), or -1.
+
+import { nonFinite } from "../kernels/check";
 
 export function adamStep(
   p: usize, g: usize, state: usize, n: i32, step: i32,
-  lr: f32, beta1: f32, beta2: f32, eps: f32, weightDecay: f32, decoupled: bool,
-): void {
+  lr: f32, beta1: f32, beta2: f32, eps: f32, weightDecay: f32, decoupled: bool, apply: bool,
+): i32 {
   const m = state, v = state + (<usize>n << 2);
   const bc1 = 1 - Math.pow(<f64>beta1, <f64>step);
   const bc2Sqrt = Math.sqrt(1 - Math.pow(<f64>beta2, <f64>step));
@@ -32,10 +36,13 @@ export function adamStep(
       if (decay != 1) pv = f32x4.mul(pv, vdecay);
       const mv = f32x4.add(f32x4.mul(v128.load(m + off), vb1), f32x4.mul(gv, v1));
       const vv = f32x4.add(f32x4.mul(v128.load(v + off), vb2), f32x4.mul(f32x4.mul(gv, gv), v2));
-      v128.store(m + off, mv);
-      v128.store(v + off, vv);
       const denom = f32x4.add(f32x4.mul(f32x4.sqrt(vv), vinv), veps);
-      v128.store(p + off, f32x4.sub(pv, f32x4.mul(vstep, f32x4.div(mv, denom))));
+      const np = f32x4.sub(pv, f32x4.mul(vstep, f32x4.div(mv, denom)));
+      if (apply) {
+        v128.store(m + off, mv);
+        v128.store(v + off, vv);
+        v128.store(p + off, np);
+      } else if (nonFinite(np) || nonFinite(mv) || nonFinite(vv)) return i;
     }
   }
   for (; i < n; i++) {
@@ -46,8 +53,14 @@ export function adamStep(
     if (decay != 1) pv = pv * decay;
     const mv = load<f32>(m + off) * beta1 + gv * omb1;
     const vv = load<f32>(v + off) * beta2 + gv * gv * omb2;
-    store<f32>(m + off, mv);
-    store<f32>(v + off, vv);
-    store<f32>(p + off, pv - stepSize * (mv / (Mathf.sqrt(vv) * invBc2Sqrt + eps)));
+    const np = pv - stepSize * (mv / (Mathf.sqrt(vv) * invBc2Sqrt + eps));
+    if (apply) {
+      store<f32>(m + off, mv);
+      store<f32>(v + off, vv);
+      store<f32>(p + off, np);
+    } else if (np - np != 0 || mv - mv != 0 || vv - vv != 0) {
+      return i;
+    }
   }
+  return -1;
 }

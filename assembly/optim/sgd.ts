@@ -4,11 +4,18 @@
 //             g = nesterov ? g + momentum * buf : buf
 //   p -= lr * g
 // Plain SGD (momentum 0) is the special case with no state.
+//
+// With apply = false nothing is written: the pass only looks for an update
+// that would leave a non-finite parameter, so a bad step can be refused
+// before it touches the model. Returns the index of the first such value
+// (to within a SIMD vector), or -1.
+
+import { nonFinite } from "../kernels/check";
 
 export function sgdStep(
   p: usize, g: usize, buf: usize, n: i32,
-  lr: f32, momentum: f32, dampening: f32, weightDecay: f32, nesterov: bool, firstStep: bool,
-): void {
+  lr: f32, momentum: f32, dampening: f32, weightDecay: f32, nesterov: bool, firstStep: bool, apply: bool,
+): i32 {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const vlr = f32x4.splat(lr), vm = f32x4.splat(momentum), vd = f32x4.splat(1 - dampening), vwd = f32x4.splat(weightDecay);
@@ -20,10 +27,12 @@ export function sgdStep(
       if (momentum != 0) {
         let b = gv;
         if (!firstStep) b = f32x4.add(f32x4.mul(v128.load(buf + off), vm), f32x4.mul(gv, vd));
-        v128.store(buf + off, b);
+        if (apply) v128.store(buf + off, b);
         gv = nesterov ? f32x4.add(gv, f32x4.mul(b, vm)) : b;
       }
-      v128.store(p + off, f32x4.sub(pv, f32x4.mul(gv, vlr)));
+      const np = f32x4.sub(pv, f32x4.mul(gv, vlr));
+      if (apply) v128.store(p + off, np);
+      else if (nonFinite(np)) return i;
     }
   }
   for (; i < n; i++) {
@@ -34,9 +43,12 @@ export function sgdStep(
     if (momentum != 0) {
       let b = gv;
       if (!firstStep) b = load<f32>(buf + off) * momentum + gv * (1 - dampening);
-      store<f32>(buf + off, b);
+      if (apply) store<f32>(buf + off, b);
       gv = nesterov ? gv + b * momentum : b;
     }
-    store<f32>(p + off, pv - gv * lr);
+    const np = pv - gv * lr;
+    if (apply) store<f32>(p + off, np);
+    else if (np - np != 0) return i;
   }
+  return -1;
 }

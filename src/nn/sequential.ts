@@ -375,7 +375,13 @@ export class Sequential {
 
       if (optimizer) {
         at(optimizer.name, 'optimizer');
-        optimizer.step(this.parameterBlock());
+        const bad = optimizer.step(this.parameterBlock());
+        if (bad >= 0) {
+          const s = this.slots.find((q) => bad >= q.offset && bad < q.offset + q.count)!;
+          throw new NonFiniteError(
+            `step ${stepNo}: the ${optimizer.name} update would make ${s.name} (layer ${s.layer}, ${layerName(this.layers[s.layer]!, s.layer)}) non-finite; parameters and optimizer state were not updated`,
+          );
+        }
         this.steps = stepNo;
       }
       at('model', 'setup');
@@ -411,7 +417,8 @@ export class Sequential {
 
   private checkGradients(step: number): void {
     const core = this.runtime.core;
-    for (const s of this.slots) {
+    // Backward order: an overflow that starts in a late layer flows into every earlier one.
+    for (const s of [...this.slots].reverse()) {
       const bad = core.firstNonFinite(this.gradientsPtr + s.offset * 4, s.count);
       if (bad >= 0) {
         const v = new Float32Array(this.runtime.memory.buffer, this.gradientsPtr + (s.offset + bad) * 4, 1)[0];

@@ -1,7 +1,7 @@
 // torch.optim.Adam (L2 weight decay added to the gradient) and torch.optim.AdamW
 // (decoupled weight decay). m and v share one state block of 2 * count floats.
 
-import { ArgumentError, checkFinite } from '../errors.js';
+import { ArgumentError, checkFloat32 } from '../errors.js';
 import type { Optimizer, ParameterBlock } from './optimizer.js';
 import { bindState, type OptimizerState } from './state.js';
 
@@ -27,7 +27,7 @@ export class Adam implements Optimizer {
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? defaultWeightDecay;
     for (const [name, v] of [['lr', this.lr], ['eps', this.eps], ['weightDecay', this.weightDecay]] as const) {
-      checkFinite(`${this.constructor.name} ${name}`, v);
+      checkFloat32(`${this.constructor.name} ${name}`, v);
       if (v < 0) throw new ArgumentError(`${this.constructor.name} ${name} must be >= 0, got ${v}`);
     }
     if (!Array.isArray(this.betas) || this.betas.length !== 2) {
@@ -42,13 +42,18 @@ export class Adam implements Optimizer {
     return 2 * count * 4;
   }
 
-  step(block: ParameterBlock): void {
+  step(block: ParameterBlock): number {
     const s = (this.state = bindState(this.state, block, this.stateBytes(block.count), `${this.name} moments (m, v)`));
+    const run = (apply: boolean) =>
+      block.runtime.core.adamStep(
+        block.weights, block.gradients, s.ptr, block.count, s.steps + 1,
+        this.lr, this.betas[0], this.betas[1], this.eps, this.weightDecay, +this.decoupled, +apply,
+      );
+    const bad = run(false);
+    if (bad >= 0) return bad;
+    run(true);
     s.steps++;
-    block.runtime.core.adamStep(
-      block.weights, block.gradients, s.ptr, block.count, s.steps,
-      this.lr, this.betas[0], this.betas[1], this.eps, this.weightDecay, +this.decoupled,
-    );
+    return -1;
   }
 
   dispose(): void {

@@ -19,8 +19,12 @@ export interface Optimizer {
   readonly name: string;
   /** Bytes of state this optimizer keeps for `count` parameters (after its first step). */
   stateBytes(count: number): number;
-  /** Applies one update in place. */
-  step(block: ParameterBlock): void;
+  /**
+   * Applies one update in place, unless it would make a parameter NaN or
+   * infinite: then nothing (parameters, state, step count) changes and the
+   * index of the first such parameter is returned. Returns -1 when applied.
+   */
+  step(block: ParameterBlock): number;
   /** Returns the state memory to the allocator. */
   dispose(): void;
 }

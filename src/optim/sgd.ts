@@ -1,7 +1,7 @@
 // torch.optim.SGD: momentum, dampening, nesterov, weight decay. The momentum
 // buffer is allocated on the first step; plain SGD keeps no state.
 
-import { ArgumentError, checkFinite } from '../errors.js';
+import { ArgumentError, checkFloat32 } from '../errors.js';
 import type { Optimizer, ParameterBlock } from './optimizer.js';
 import { bindState, type OptimizerState } from './state.js';
 
@@ -30,10 +30,10 @@ export class SGD implements Optimizer {
     this.nesterov = options.nesterov ?? false;
     this.weightDecay = options.weightDecay ?? 0;
     for (const [name, v] of [['lr', this.lr], ['momentum', this.momentum], ['weightDecay', this.weightDecay]] as const) {
-      checkFinite(`SGD ${name}`, v);
+      checkFloat32(`SGD ${name}`, v);
       if (v < 0) throw new ArgumentError(`SGD ${name} must be >= 0, got ${v}`);
     }
-    checkFinite('SGD dampening', this.dampening);
+    checkFloat32('SGD dampening', this.dampening);
     if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
       throw new ArgumentError('SGD nesterov momentum requires momentum > 0 and dampening = 0');
     }
@@ -43,13 +43,18 @@ export class SGD implements Optimizer {
     return this.momentum !== 0 ? count * 4 : 0;
   }
 
-  step(block: ParameterBlock): void {
+  step(block: ParameterBlock): number {
     const s = (this.state = bindState(this.state, block, this.stateBytes(block.count), 'SGD momentum buffer'));
-    block.runtime.core.sgdStep(
-      block.weights, block.gradients, s.ptr, block.count,
-      this.lr, this.momentum, this.dampening, this.weightDecay, +this.nesterov, +(s.steps === 0),
-    );
+    const run = (apply: boolean) =>
+      block.runtime.core.sgdStep(
+        block.weights, block.gradients, s.ptr, block.count,
+        this.lr, this.momentum, this.dampening, this.weightDecay, +this.nesterov, +(s.steps === 0), +apply,
+      );
+    const bad = run(false);
+    if (bad >= 0) return bad;
+    run(true);
     s.steps++;
+    return -1;
   }
 
   dispose(): void {
