@@ -95,8 +95,8 @@ export function registerTrainCommand(program: Command): Command {
       let rt: Runtime;
       try {
         savePath = o.save === undefined ? undefined : checkSavePath(o.save);
-        data = loadMnist(o.data);
         const layers = mlpLayers(o.layers, o.activation);
+        data = loadMnist(o.data);
         checkLayersFitData(o.layers, data);
         rt = await init({ build: o.build });
         model = new Sequential(rt, layers, { seed: o.seed });

@@ -110,7 +110,8 @@ export function parseWeights(text: string, source = 'weights'): WeightsFile {
     for (let k = 0; k < data.length; k++) {
       // JSON has no NaN or Infinity; writers that meet them emit null.
       if (typeof data[k] !== 'number' || !Number.isFinite(data[k])) {
-        throw new NonFiniteError(`${source}: parameter '${name}' has a non-finite value at index ${k}: ${JSON.stringify(data[k])}`);
+        const value = typeof data[k] === 'number' ? String(data[k]) : JSON.stringify(data[k]);
+        throw new NonFiniteError(`${source}: parameter '${name}' has a non-finite value at index ${k}: ${value}`);
       }
     }
     return { name, shape: [...shape], data: data as number[] };

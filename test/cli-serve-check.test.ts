@@ -1,0 +1,142 @@
+// `wasmgrad serve-check` run as a user runs it (node dist/src/cli.js).
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { Linear, Tanh } from '../src/nn/layers.js';
+import { Sequential } from '../src/nn/sequential.js';
+import { init } from '../src/runtime.js';
+import { saveWeights } from '../src/train/weights-file.js';
+
+const CLI = join(import.meta.dirname, '..', 'dist', 'src', 'cli.js');
+const root = mkdtempSync(join(tmpdir(), 'wasmgrad-cli-serve-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+function wasmgrad(args: string[]): Promise<Run> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [CLI, 'serve-check', ...args], { env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+const SMALL = ['--layers', '64,32,4', '--requests', '200', '--warmup', '20'];
+
+describe('wasmgrad serve-check', () => {
+  let generous: Run, impossible: Run, noSlo: Run, human: Run;
+  beforeAll(async () => {
+    [generous, impossible, noSlo, human] = await Promise.all([
+      wasmgrad([...SMALL, '--slo-p99-ms', '100000', '--json']),
+      wasmgrad([...SMALL, '--slo-p99-ms', '0.000001', '--json']),
+      wasmgrad([...SMALL, '--batch', '8', '--json']),
+      wasmgrad([...SMALL, '--slo-p99-ms', '0.000001']),
+    ]);
+  });
+
+  it('--json: the documented fields, ordered percentiles, exit 0 when the SLO holds', () => {
+    expect(generous.stderr).toBe('');
+    expect(generous.code).toBe(0);
+    const doc = JSON.parse(generous.stdout);
+    expect(Object.keys(doc)).toEqual([
+      'schema', 'layers', 'model', 'weights', 'batch', 'requests', 'warmup', 'percentileMethod', 'latencyMs', 'throughput', 'slo', 'build',
+    ]);
+    expect(doc).toMatchObject({
+      schema: 'wasmgrad.serve-check/1', layers: [64, 32, 4], model: 'Linear(64, 32) -> ReLU -> Linear(32, 4)', weights: null,
+      batch: 1, requests: 200, warmup: 20, percentileMethod: 'nearest-rank', slo: { p99Ms: 100000, holds: true },
+    });
+    expect(['relaxed', 'simd', 'scalar']).toContain(doc.build);
+    const { p50, p90, p99, max, mean } = doc.latencyMs;
+    expect(p50).toBeGreaterThan(0);
+    expect(p50).toBeLessThanOrEqual(p90);
+    expect(p90).toBeLessThanOrEqual(p99);
+    expect(p99).toBeLessThanOrEqual(max);
+    expect(mean).toBeLessThanOrEqual(max);
+    // Serial throughput: one request per mean latency.
+    expect(doc.throughput.requestsPerSecond).toBeCloseTo(1000 / mean, -1);
+    expect(doc.throughput.samplesPerSecond).toBe(doc.throughput.requestsPerSecond);
+  });
+
+  it('exits 1 when p99 is above the SLO, with holds: false', () => {
+    expect(impossible.code).toBe(1);
+    const doc = JSON.parse(impossible.stdout);
+    expect(doc.slo).toEqual({ p99Ms: 0.000001, holds: false });
+    expect(doc.latencyMs.p99).toBeGreaterThan(0.000001);
+  });
+
+  it('without an SLO: slo is null, exit 0; samples/s is requests/s times the batch', () => {
+    expect(noSlo.code).toBe(0);
+    const doc = JSON.parse(noSlo.stdout);
+    expect(doc.slo).toBeNull();
+    expect(doc.batch).toBe(8);
+    expect(doc.throughput.samplesPerSecond).toBeCloseTo(doc.throughput.requestsPerSecond * 8, 0);
+  });
+
+  it('prints percentiles, throughput and the verdict for people', () => {
+    expect(human.code).toBe(1);
+    const lines = human.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^wasmgrad serve-check: Linear\(64, 32\) -> ReLU -> Linear\(32, 4\), batch 1, (relaxed|simd|scalar) build$/);
+    expect(lines[1]).toBe('200 requests after 20 warm-up, initialisation seed 1');
+    expect(lines[2]).toMatch(/^latency ms \(nearest rank\): p50 \d+\.\d{3} {2}p90 \d+\.\d{3} {2}p99 \d+\.\d{3} {2}max \d+\.\d{3} {2}mean \d+\.\d{3}$/);
+    expect(lines[3]).toMatch(/^throughput \(one request at a time\): [\d,]+ requests\/s, [\d,]+ samples\/s$/);
+    expect(lines[4]).toMatch(/^SLO p99 <= 0\.000001 ms: violated \(p99 \d+\.\d{3} ms\)$/);
+  });
+});
+
+describe('wasmgrad serve-check --weights', () => {
+  const path = join(root, 'tanh.json');
+  beforeAll(async () => {
+    const model = new Sequential(await init(), [Linear(10, 6), Tanh(), Linear(6, 2)], { seed: 4 });
+    saveWeights(path, model);
+    model.dispose();
+  });
+
+  it('takes the layers from the file', async () => {
+    const r = await wasmgrad(['--weights', path, '--requests', '20', '--warmup', '0', '--json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ layers: [10, 6, 2], model: 'Linear(10, 6) -> Tanh -> Linear(6, 2)', weights: path, warmup: 0 });
+  });
+
+  it('--layers that disagree with the file: exit 2', async () => {
+    const r = await wasmgrad(['--weights', path, '--layers', '10,6,2']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`error: --layers/--activation describe 10-6-relu-2 but ${path} holds 10-6-tanh-2`);
+  });
+
+  it('a malformed or missing weights file: exit 2 naming it', async () => {
+    const bad = join(root, 'bad.json');
+    writeFileSync(bad, '{"format": "wasmgrad.weights/1", "layers": [], "parameters": []}');
+    const r = await wasmgrad(['--weights', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`error: ${bad}: layers: a Sequential needs at least one layer`);
+    const missing = await wasmgrad(['--weights', join(root, 'none.json')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`error: ${join(root, 'none.json')}: cannot read the weights file (ENOENT)`);
+  });
+});
+
+describe.concurrent('wasmgrad serve-check: bad arguments exit 2 with usage', () => {
+  it.each([
+    [['--requests', '0'], "option '--requests <n>' argument '0' is invalid. expected a positive integer, got '0'"],
+    [['--warmup', '-3'], "option '--warmup <n>' argument '-3' is invalid. expected an integer >= 0, got '-3'"],
+    [['--slo-p99-ms', 'fast'], "option '--slo-p99-ms <ms>' argument 'fast' is invalid. expected a positive number, got 'fast'"],
+    [['--slo-p99-ms', '0'], "expected a positive number, got '0'"],
+    [['--layers', '784'], '--layers needs at least two sizes (input and output), got 784'],
+    [['--batch', '2.5'], "expected a positive integer, got '2.5'"],
+    [['--frobnicate'], "error: unknown option '--frobnicate'"],
+  ])('%j', async (args, message) => {
+    const r = await wasmgrad(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).toMatch(/Usage: wasmgrad serve-check|see 'wasmgrad serve-check --help'/);
+    expect(r.stdout).toBe('');
+  });
+});
