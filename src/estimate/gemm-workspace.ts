@@ -3,7 +3,7 @@
 
 import type { BuildName } from '../wasm-source.js';
 
-const MR = 4, NR = 8, MC = 64, KC = 256, NC = 512;
+const MR = 2, NR = 16, MC = 64, KC = 256, NC = 512;
 
 const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
 
