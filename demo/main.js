@@ -1,9 +1,9 @@
 // The wasmgrad demo page: GEMM MAC throughput against the peak probe, drawn with
-// the same chart the command-line report uses, and (once the training API is
-// exported) the training-memory profile of a network the visitor chooses.
+// the same chart the command-line report uses, and the training-memory profile
+// of a network the visitor chooses, measured against its estimate, then trained.
 // Plain JavaScript modules, no bundler: the page loads in one round of requests.
 
-import { init, gemm, Tensor } from 'wasmgrad';
+import { init, gemm, Tensor, CATEGORIES, Sequential, Linear, ReLU, SGD, Adam, AdamW, profileMlp, renderMemorySvg } from 'wasmgrad';
 // The chart renderer is a pure string builder shared with the Node reports; it
 // is not a public export of the package, so the demo loads it by path.
 import { renderThroughputSvg } from '../dist/src/report/throughput-svg.js';
@@ -157,45 +157,319 @@ async function runThroughput(rt) {
 }
 
 // ---------------------------------------------------------------------------
-// TRAINING MEMORY PROFILE: to be wired to the training API.
-// readTrainingConfig() turns the controls into a network description; once
-// wasmgrad exports the model, optimizers, training step and memory profiler,
-// runTrainingProfile(rt, config) builds the network, trains it for
-// config.steps steps, and draws the memory picture and throughput into
-// #memory-chart. Until then the section says so and shows no numbers.
+// Training memory profile: profileMlp measures the visitor's network in a fresh
+// WASM instance (every allocation logged) next to the analytic estimate; then
+// the same network trains for a few steps in another fresh instance, so its
+// memory numbers belong to this network alone.
 // ---------------------------------------------------------------------------
 
-const OPTIMIZER_NAMES = { sgd: 'SGD', momentum: 'SGD with momentum', adam: 'Adam' };
+/**
+ * Each optimizer with a learning rate that makes the loss fall visibly within
+ * a few dozen steps of the synthetic task below. The profile uses the same
+ * ones (memory does not depend on them, but the losses it reports do).
+ */
+const OPTIMIZERS = {
+  sgd: { label: 'SGD', lr: 0.1, make: (lr) => new SGD({ lr }) },
+  'sgd-momentum': { label: 'SGD with momentum 0.9', lr: 0.01, make: (lr) => new SGD({ lr, momentum: 0.9 }) },
+  adam: { label: 'Adam', lr: 1e-3, make: (lr) => new Adam({ lr }) },
+  adamw: { label: 'AdamW', lr: 1e-3, make: (lr) => new AdamW({ lr }) },
+};
 
-function positiveInteger(name, text) {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number >= 1, got ${JSON.stringify(text)}`);
-  return value;
+const MAX_WIDTH = 65536;
+const MAX_BATCH = 65536;
+const MAX_STEPS = 1000;
+/** Training steps profileMlp runs (its default: two full batches). */
+const PROFILE_STEPS = 2;
+/**
+ * Multiply-accumulates one run may cost, profile and training together, so
+ * the page stays responsive: a few seconds at the few GMAC/s one thread gets.
+ */
+const MAX_RUN_MACS = 2e10;
+/** Steps are timed in chunks at least this long (the page's clock ticks in 0.1 ms steps)... */
+const MIN_CHUNK_MS = 20;
+/** ...whose synthetic batches, made before the chunk is timed, take at most this much JS memory. */
+const MAX_CHUNK_DATA_BYTES = 32 * 1024 * 1024;
+/** Losses shown in the table: the first, the last, and evenly spaced ones between. */
+const LOSS_COLUMNS = 6;
+
+const bytes = (n) => n.toLocaleString('en');
+
+function wholeNumber(name, text, max) {
+  const s = String(text).trim();
+  if (!/^\d+$/.test(s) || Number(s) < 1 || Number(s) > max) {
+    throw new Error(`${name} must be a whole number from 1 to ${bytes(max)}, got ${JSON.stringify(text)}`);
+  }
+  return Number(s);
+}
+
+/** Linear(w0, w1), ReLU, Linear(w1, w2), ...: the CLI's --layers network. */
+function mlpLayers(widths) {
+  const layers = [];
+  for (let i = 0; i + 1 < widths.length; i++) {
+    if (i > 0) layers.push(ReLU());
+    layers.push(Linear(widths[i], widths[i + 1]));
+  }
+  return layers;
 }
 
 /** The network the visitor chose, or an Error that names the bad field. */
 function readTrainingConfig() {
-  const parts = $('layers').value.split(/[\s,]+/).filter(Boolean);
-  if (parts.length < 2) throw new Error(`layer widths need at least an input and an output width, got ${JSON.stringify($('layers').value)}`);
+  const text = $('layers').value;
+  const parts = text.split(/[\s,]+/).filter(Boolean);
+  if (parts.length < 2) throw new Error(`layer widths need at least an input and an output width, got ${JSON.stringify(text)}`);
+  const widths = parts.map((p, i) => wholeNumber(`layer width ${i + 1}`, p, MAX_WIDTH));
+  const batch = wholeNumber('batch', $('batch').value, MAX_BATCH);
+  const steps = wholeNumber('training steps', $('steps').value, MAX_STEPS);
+  const optimizer = $('optimizer').value;
+  if (!Object.hasOwn(OPTIMIZERS, optimizer)) {
+    throw new Error(`optimizer must be one of ${Object.keys(OPTIMIZERS).join(', ')}; got ${JSON.stringify(optimizer)}`);
+  }
+  let parameters = 0;
+  for (let i = 0; i + 1 < widths.length; i++) parameters += widths[i] * widths[i + 1] + widths[i + 1];
+  // Forward costs batch x parameters MACs, backward twice that (input and weight gradients).
+  const macs = 3 * batch * parameters * (steps + PROFILE_STEPS);
+  if (macs > MAX_RUN_MACS) {
+    throw new Error(
+      `this run would cost ${macs.toExponential(1)} multiply-accumulates (3 × batch × ${bytes(parameters)} parameters × ` +
+        `${steps + PROFILE_STEPS} steps); the demo stops at ${MAX_RUN_MACS.toExponential(0)} to keep the page responsive: ` +
+        'use fewer steps, a smaller batch or narrower layers',
+    );
+  }
+  const { label, lr } = OPTIMIZERS[optimizer];
   return {
-    layers: parts.map((p, i) => positiveInteger(`layer width ${i + 1}`, p)),
-    batch: positiveInteger('batch', $('batch').value),
-    optimizer: $('optimizer').value,
-    steps: positiveInteger('steps', $('steps').value),
+    widths, layers: mlpLayers(widths), batch, steps, optimizer, lr, parameters,
+    describe: `${widths.join(' → ')}, batch ${batch}, ${label} (lr ${lr})`,
   };
 }
 
-function showTrainingStatus() {
+/** mulberry32: a small seeded generator, so every run sees the same data. */
+function seededRandom(seed) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A classification task with a known answer: each class has a random prototype
+ * and a sample is its class's prototype, scaled, plus uniform noise in [-1, 1].
+ * Every step draws fresh samples, so a falling loss is learning, not
+ * memorising a few batches. Separability grows with sqrt(width), so the scale
+ * shrinks with it and wide and narrow inputs are about equally hard.
+ */
+function syntheticTask(inFeatures, classes, seed) {
+  const random = seededRandom(seed);
+  const uniform = () => random() * 2 - 1;
+  const prototypes = Float32Array.from({ length: classes * inFeatures }, uniform);
+  const scale = Math.min(1, 8 / Math.sqrt(inFeatures));
+  return (batch) => {
+    const x = new Float32Array(batch * inFeatures);
+    const labels = new Int32Array(batch);
+    for (let i = 0; i < batch; i++) {
+      const c = Math.floor(random() * classes);
+      labels[i] = c;
+      for (let k = 0; k < inFeatures; k++) x[i * inFeatures + k] = scale * prototypes[c * inFeatures + k] + uniform();
+    }
+    return { x, labels };
+  };
+}
+
+function row(cells, className) {
+  const tr = document.createElement('tr');
+  if (className) tr.className = className;
+  for (const cell of cells) {
+    const td = document.createElement('td');
+    if (typeof cell === 'object') Object.assign(td, cell);
+    else td.textContent = cell;
+    tr.append(td);
+  }
+  return tr;
+}
+
+const agreement = (measured, estimated) =>
+  measured === estimated ? { textContent: '=', className: 'same' } : { textContent: '≠', className: 'differs' };
+
+/** Measured vs estimated bytes per category, exact. */
+function showMemoryTable(profile) {
+  const { measured, estimated } = profile;
+  const sum = (perCategory) => CATEGORIES.reduce((s, c) => s + perCategory[c], 0);
+  $('memory-table').tBodies[0].replaceChildren(
+    ...CATEGORIES.map((c) => {
+      const tr = row([c, bytes(measured.peak[c]), bytes(estimated.peak[c]), agreement(measured.peak[c], estimated.peak[c]), bytes(measured.live[c]), bytes(estimated.live[c])]);
+      tr.dataset.category = c;
+      return tr;
+    }),
+    Object.assign(
+      row(['total', bytes(measured.peakTotal), bytes(estimated.peakTotal), agreement(measured.peakTotal, estimated.peakTotal), bytes(sum(measured.live)), bytes(sum(estimated.live))], 'total'),
+      { id: 'memory-total' },
+    ),
+    row([{ textContent: 'runtime', title: 'WASM memory no category owns: static data, stack, allocator headers, free blocks' }, bytes(measured.runtimeBytes), '–', '', '', '']),
+    row(['WASM memory', bytes(measured.memoryBytes), '–', '', '', '']),
+  );
+}
+
+/** Loss at the first step, the last, and evenly spaced steps between. */
+function showLosses(losses) {
+  const picks = [...new Set(Array.from({ length: LOSS_COLUMNS }, (_, i) => Math.round((i * (losses.length - 1)) / (LOSS_COLUMNS - 1))))];
+  const header = (text) => Object.assign(document.createElement('th'), { textContent: text });
+  const line = (title, cells) => {
+    const tr = document.createElement('tr');
+    tr.append(header(title), ...cells.map((c) => Object.assign(document.createElement('td'), { textContent: c })));
+    return tr;
+  };
+  $('loss-table').tBodies[0].replaceChildren(
+    line('step', picks.map((i) => String(i + 1))),
+    line('loss', picks.map((i) => fixed(losses[i], 4))),
+  );
+}
+
+/** Trains config's network for config.steps steps in its own WASM instance; reports losses, samples/s and memory. */
+async function train(build, config, status) {
+  const rt = await init({ build, fresh: true });
+  const model = new Sequential(rt, config.layers, { seed: 0 });
+  const optimizer = OPTIMIZERS[config.optimizer].make(config.lr);
+  try {
+    const nextBatch = syntheticTask(config.widths[0], config.widths[config.widths.length - 1], 1);
+    const batchBytes = config.batch * (config.widths[0] + 1) * 4;
+    const losses = [];
+    let trainMs = 0;
+    let chunk = 1;
+    while (losses.length < config.steps) {
+      const data = Array.from({ length: Math.min(chunk, config.steps - losses.length) }, () => nextBatch(config.batch));
+      const t0 = performance.now();
+      for (const { x, labels } of data) losses.push(model.trainStep(x, labels, optimizer));
+      const ms = performance.now() - t0;
+      trainMs += ms;
+      if (ms < MIN_CHUNK_MS && 2 * chunk * batchBytes <= MAX_CHUNK_DATA_BYTES) chunk *= 2;
+      status.textContent =
+        `Training ${config.describe}: step ${losses.length} of ${config.steps}, loss ${fixed(losses[losses.length - 1], 4)}, ` +
+        `WASM memory ${bytes(rt.memory.buffer.byteLength)} B`;
+      await nextFrame();
+    }
+    return {
+      losses,
+      trainMs,
+      samplesPerSecond: trainMs > 0 ? (config.steps * config.batch) / (trainMs / 1000) : null,
+      wasmBytes: rt.memory.buffer.byteLength,
+      liveBytes: rt.arena.live(),
+      liveCategories: Object.entries(rt.arena.liveByCategory()).filter(([, b]) => b > 0).map(([c]) => c),
+      peakBytes: rt.arena.peak(),
+    };
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+}
+
+async function runTrainingProfile(build) {
+  const status = $('training-status');
+  let config;
+  try {
+    config = readTrainingConfig();
+  } catch (err) {
+    showTrainingError(err.message);
+    return;
+  }
+  document.body.dataset.training = 'running';
+  // Results on screen always belong to the network named above them: none while this one runs.
+  $('training-results').hidden = true;
+  status.className = 'muted';
+  try {
+    status.textContent = `Profiling ${config.describe}…`;
+    await nextFrame();
+    const profile = await profileMlp({ layers: config.layers, batch: config.batch, optimizer: config.optimizer, lr: config.lr, build, seed: 0 });
+
+    $('training-title').textContent = `${config.describe}: ${bytes(profile.parameters)} parameters, ${profile.build} build`;
+    showMemoryTable(profile);
+    const chart = $('memory-chart');
+    const width = Math.max(480, Math.min(960, chart.clientWidth || 960));
+    chart.innerHTML = renderMemorySvg(
+      { events: profile.events, runtimeBytes: profile.measured.runtimeBytes },
+      { width, title: `Live WASM memory: model construction, then ${PROFILE_STEPS} training steps` },
+    );
+    for (const id of ['training-throughput', 'wasm-memory']) $(id).textContent = '';
+    $('loss-table').tBodies[0].replaceChildren();
+    $('training-results').hidden = false;
+
+    const run = await train(build, config, status);
+    showLosses(run.losses);
+    const throughput = $('training-throughput');
+    throughput.replaceChildren();
+    if (run.samplesPerSecond === null) {
+      throughput.textContent = `${config.steps} steps of batch ${config.batch} took less than this page's clock resolution.`;
+    } else {
+      const sps = Object.assign(document.createElement('strong'), { id: 'samples-per-second', textContent: bytes(Math.round(run.samplesPerSecond)) });
+      sps.dataset.value = String(run.samplesPerSecond);
+      throughput.append(
+        sps,
+        ` samples/s: ${config.steps} steps of batch ${config.batch} in ${fixed(run.trainMs, 1)} ms of training ` +
+          `(forward, backward and update; making the synthetic batches is not timed).`,
+      );
+    }
+    const first = run.losses[0], last = run.losses[run.losses.length - 1];
+    const peakNote = run.peakBytes === profile.measured.peakTotal ? 'the same as the profile measured' : `the profile measured ${bytes(profile.measured.peakTotal)} B`;
+    $('wasm-memory').textContent =
+      `WASM memory of the training instance: ${bytes(run.wasmBytes)} B; the allocator holds ${bytes(run.liveBytes)} B live ` +
+      `(${run.liveCategories.join(', ')}) and peaked at ${bytes(run.peakBytes)} B while training, ${peakNote}.`;
+    status.textContent =
+      `Done: loss ${fixed(first, 4)} → ${fixed(last, 4)} over ${config.steps} steps on fresh synthetic batches ` +
+      `(noisy class prototypes, ${config.widths[config.widths.length - 1]} classes).`;
+    document.body.dataset.training = 'done';
+  } catch (err) {
+    showTrainingError(`Profile or training failed: ${err.message}`);
+  }
+}
+
+function showTrainingError(message) {
+  const status = $('training-status');
+  status.className = 'error';
+  status.textContent = message;
+  document.body.dataset.training = 'failed';
+}
+
+/** Checks the controls as the visitor types: the error, or what a run will do. */
+function previewTrainingConfig() {
   const status = $('training-status');
   try {
-    const c = readTrainingConfig();
-    status.className = 'unavailable';
-    status.textContent =
-      `${c.layers.join(' → ')}, batch ${c.batch}, ${OPTIMIZER_NAMES[c.optimizer]}, ${c.steps} steps: ` +
-      'not available in this build yet. Training and the memory profiler are not exported by this version of wasmgrad.';
+    const config = readTrainingConfig();
+    status.className = 'muted';
+    status.textContent = `Ready: ${config.describe}, ${config.steps} training steps.`;
+    return true;
   } catch (err) {
     status.className = 'error';
     status.textContent = err.message;
+    return false;
+  }
+}
+
+/**
+ * One measurement at a time: the benchmark and training share the page's
+ * thread, and each would slow the other's timings.
+ */
+let busy = false;
+
+function configIsValid() {
+  try {
+    readTrainingConfig();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function exclusively(task) {
+  if (busy) return;
+  busy = true;
+  $('run-benchmark').disabled = $('run-training').disabled = true;
+  try {
+    await task();
+  } finally {
+    busy = false;
+    $('run-benchmark').disabled = false;
+    $('run-training').disabled = !configIsValid();
   }
 }
 
@@ -205,22 +479,29 @@ async function main() {
   $('build').addEventListener('change', () => {
     location.search = `?build=${encodeURIComponent($('build').value)}`;
   });
-  $('training-form').addEventListener('input', showTrainingStatus);
+  $('training-form').addEventListener('input', () => {
+    const valid = previewTrainingConfig();
+    $('run-training').disabled = busy || !valid;
+  });
   $('training-form').addEventListener('submit', (e) => e.preventDefault());
-  showTrainingStatus();
 
   const rt = await init({ build });
   $('runtime').textContent = `${rt.describe()}${build === 'auto' ? ', picked automatically' : ', as requested'}`;
   document.body.dataset.build = rt.build;
   $('throughput-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    void runThroughput(rt);
+    void exclusively(() => runThroughput(rt));
   });
-  await runThroughput(rt);
+  $('training-form').addEventListener('submit', () => void exclusively(() => runTrainingProfile(rt.build)));
+  // The default network runs once on load, after the benchmark, so the page opens complete.
+  await exclusively(() => runThroughput(rt));
+  await exclusively(() => runTrainingProfile(rt.build));
 }
 
 main().catch((err) => {
   $('runtime').textContent = `failed to start: ${err.message}`;
   $('runtime').className = 'error';
-  document.body.dataset.benchmark = 'failed';
+  document.body.dataset.benchmark = document.body.dataset.training = 'failed';
+  $('training-status').className = 'error';
+  $('training-status').textContent = 'Training needs the runtime, which failed to start (see above).';
 });

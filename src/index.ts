@@ -12,3 +12,7 @@ export { Linear, ReLU, LeakyReLU, Sigmoid, Tanh, GELU, activation, ACTIVATION_KI
 export { SGD, type SGDOptions } from './optim/sgd.js';
 export { Adam, AdamW, type AdamOptions } from './optim/adam.js';
 export type { Optimizer, ParameterBlock } from './optim/optimizer.js';
+export { profileMlp, type MlpProfile, type MlpProfileOptions, type MeasuredMemory } from './profile/profile-mlp.js';
+export type { MlpOptimizer, MemorySummary } from './estimate/mlp.js';
+export { renderMemorySvg, type MemorySvgOptions } from './report/memory-svg.js';
+export type { MemoryEvent, MemoryTimeline } from './report/types.js';

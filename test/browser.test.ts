@@ -215,14 +215,35 @@ describe.skipIf(missing !== null)('wasmgrad in headless Chromium', () => {
     }
   });
 
-  it('the demo page measures throughput, draws the chart, and offers the training controls', async () => {
+  /** Opens the demo page and waits until the benchmark and the profile-and-train run of the default network have finished. */
+  async function openDemo(url: string): Promise<PageRecord> {
+    const record = await openPage(url);
+    const { page } = record;
+    await page.waitForFunction(() => ['done', 'failed'].includes(document.body.dataset.benchmark ?? ''), null, { timeout: 30_000 });
+    const status = await page.locator('#throughput-status').textContent();
+    expect(await page.evaluate(() => document.body.dataset.benchmark), `demo benchmark status: ${status}; errors: ${record.errors.join(' | ')}`).toBe('done');
+    await waitForTraining(record);
+    return record;
+  }
+
+  async function waitForTraining({ page, errors }: PageRecord): Promise<void> {
+    await page.waitForFunction(() => ['done', 'failed'].includes(document.body.dataset.training ?? ''), null, { timeout: 60_000 });
+    const status = await page.locator('#training-status').textContent();
+    expect(await page.evaluate(() => document.body.dataset.training), `demo training status: ${status}; errors: ${errors.join(' | ')}`).toBe('done');
+  }
+
+  /** The memory table as numbers: measured and estimated peak per row label (commas of the exact byte counts removed). */
+  async function memoryTable(page: Page): Promise<Map<string, { measured: number; estimated: number }>> {
+    const rows = await page.locator('#memory-table tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    const bytes = (text: string) => (/^[\d,]+$/.test(text) ? Number(text.replaceAll(',', '')) : NaN);
+    return new Map(rows.map(([label, measured, estimated]) => [label!, { measured: bytes(measured!), estimated: bytes(estimated!) }]));
+  }
+
+  it('the demo page measures throughput, then profiles and trains the default network', async () => {
     const demo = await startDemoServer({ port: 0 });
-    const record = await openPage(demo.url);
+    const record = await openDemo(demo.url);
     try {
       const { page } = record;
-      await page.waitForFunction(() => ['done', 'failed'].includes(document.body.dataset.benchmark ?? ''), null, { timeout: 30_000 });
-      const status = await page.locator('#throughput-status').textContent();
-      expect(await page.evaluate(() => document.body.dataset.benchmark), `demo benchmark status: ${status}; errors: ${record.errors.join(' | ')}`).toBe('done');
       expect(await page.locator('#runtime').textContent()).toMatch(/^wasmgrad (relaxed|simd) build .*picked automatically$/);
 
       // One measured bar per shape for wasmgrad and for the peak, each longer than nothing.
@@ -234,25 +255,120 @@ describe.skipIf(missing !== null)('wasmgrad in headless Chromium', () => {
       expect(bars.filter((b) => b.implementation === 'wasmgrad' && b.width > 0)).toHaveLength(rows);
       expect(bars.filter((b) => b.implementation === 'peak' && b.width > 0)).toHaveLength(rows);
 
-      // The training section: controls present, and no numbers until the API exists.
-      for (const id of ['layers', 'batch', 'optimizer', 'steps']) expect(await page.locator(`#${id}`).count()).toBe(1);
-      expect(await page.locator('#training-status').textContent()).toMatch(/not available in this build yet/);
-      expect(await page.locator('#memory-chart').innerHTML()).toBe('');
+      // The profile of the default network ran: measured equals estimated, to the byte, in total and per category.
+      expect(await page.locator('#training-title').textContent()).toMatch(/^784 → 100 → 10, batch 64, Adam \(lr 0\.001\): 79,510 parameters/);
+      const table = await memoryTable(page);
+      const total = table.get('total')!;
+      expect(total.measured).toBeGreaterThan(0);
+      expect(total.measured).toBe(total.estimated);
+      for (const category of ['weights', 'gradients', 'optimizer', 'activations', 'workspace', 'inputs']) {
+        expect(table.get(category), `${category} row`).toEqual({ measured: expect.any(Number), estimated: expect.any(Number) });
+        expect(table.get(category)!.measured, category).toBe(table.get(category)!.estimated);
+      }
+      // 79,510 float32 parameters, their gradients, and Adam's two moments.
+      expect([table.get('weights')!.measured, table.get('gradients')!.measured, table.get('optimizer')!.measured]).toEqual([318_040, 318_040, 636_080]);
+
+      // Then it trained: a positive samples/s, the loss fell, and the training instance peaked where the profile did.
+      const samplesPerSecond = Number(await page.locator('#samples-per-second').getAttribute('data-value'));
+      expect(samplesPerSecond).toBeGreaterThan(0);
+      expect(Number.isFinite(samplesPerSecond)).toBe(true);
+      expect(Number((await page.locator('#samples-per-second').textContent())!.replaceAll(',', ''))).toBeGreaterThan(0);
+      const losses = (await page.locator('#loss-table tr:nth-child(2) td').allTextContents()).map(Number);
+      expect(await page.locator('#loss-table tr:first-child td').allTextContents()).toEqual(['1', '11', '21', '30', '40', '50']);
+      expect(losses.every(Number.isFinite)).toBe(true);
+      expect(losses[losses.length - 1]!).toBeLessThan(losses[0]! * 0.75);
+      expect(await page.locator('#wasm-memory').textContent()).toMatch(/^WASM memory of the training instance: [\d,]+ B; .* the same as the profile measured\.$/);
+      const trainingStatus = await page.locator('#training-status').textContent();
 
       await mkdir(SCREENSHOT_DIR, { recursive: true });
       const screenshotPath = path.join(SCREENSHOT_DIR, 'demo.png');
-      const png = await page.screenshot({ fullPage: true });
-      await writeFile(screenshotPath, png);
+      await writeFile(screenshotPath, await page.screenshot({ fullPage: true }));
       const chartPng = await page.locator('#throughput-chart').screenshot();
       await writeFile(path.join(SCREENSHOT_DIR, 'demo-chart.png'), chartPng);
-      console.log(`[demo] screenshot: ${screenshotPath}; ${status}`);
+      const memoryPng = await page.locator('#memory-chart').screenshot();
+      await writeFile(path.join(SCREENSHOT_DIR, 'demo-memory.png'), memoryPng);
+      console.log(`[demo] screenshot: ${screenshotPath}; ${await page.locator('#throughput-status').textContent()}; ${trainingStatus}; ${samplesPerSecond.toFixed(0)} samples/s`);
 
-      // The chart as drawn, not as markup: many colours, and the bar colours really on screen.
+      // The charts as drawn, not as markup: many colours, and the bar and band colours really on screen.
       const pixels = await countPixels(page, chartPng, { wasmgrad: [0x00, 0x72, 0xb2], peak: [0x99, 0x99, 0x99] });
       expect(pixels.distinctColours).toBeGreaterThan(20);
       expect(pixels.nonWhite / pixels.total).toBeGreaterThan(0.05);
       expect(pixels.matching.wasmgrad).toBeGreaterThan(500);
       expect(pixels.matching.peak).toBeGreaterThan(500);
+
+      expect(await page.locator('#memory-chart svg path.band').count()).toBeGreaterThan(0);
+      const memoryPixels = await countPixels(page, memoryPng, {
+        weights: [0x00, 0x72, 0xb2],
+        gradients: [0x56, 0xb4, 0xe9],
+        optimizer: [0x00, 0x9e, 0x73],
+        inputs: [0xf0, 0xe4, 0x42],
+      });
+      expect(memoryPixels.distinctColours).toBeGreaterThan(20);
+      expect(memoryPixels.nonWhite / memoryPixels.total).toBeGreaterThan(0.15);
+      for (const band of ['weights', 'gradients', 'optimizer', 'inputs']) expect(memoryPixels.matching[band], band).toBeGreaterThan(500);
+      expect(record.errors).toEqual([]);
+    } finally {
+      await record.page.close();
+      await demo.close();
+    }
+  });
+
+  it('the demo page names each bad training input inline, then profiles and trains a network the visitor chose', async () => {
+    const demo = await startDemoServer({ port: 0 });
+    const record = await openDemo(demo.url);
+    try {
+      const { page } = record;
+      const status = page.locator('#training-status');
+      const button = page.locator('#run-training');
+      const defaults = { layers: '784, 100, 10', batch: '64', steps: '50' };
+      const bad: [field: keyof typeof defaults, value: string, message: string][] = [
+        ['layers', '784', 'layer widths need at least an input and an output width, got "784"'],
+        ['layers', '784, 0, 10', 'layer width 2 must be a whole number from 1 to 65,536, got "0"'],
+        ['layers', '784, 12.5, 10', 'layer width 2 must be a whole number from 1 to 65,536, got "12.5"'],
+        ['layers', '784, ten, 10', 'layer width 2 must be a whole number from 1 to 65,536, got "ten"'],
+        ['layers', '784, 100000, 10', 'layer width 2 must be a whole number from 1 to 65,536, got "100000"'],
+        ['batch', '0', 'batch must be a whole number from 1 to 65,536, got "0"'],
+        ['batch', '', 'batch must be a whole number from 1 to 65,536, got ""'],
+        ['steps', '1001', 'training steps must be a whole number from 1 to 1,000, got "1001"'],
+        ['layers', '8192, 8192, 10', 'this run would cost 6.7e+11 multiply-accumulates'],
+      ];
+      for (const [field, value, message] of bad) {
+        await page.locator(`#${field}`).fill(value);
+        expect(await status.textContent(), `${field} = ${JSON.stringify(value)}`).toContain(message);
+        expect(await status.getAttribute('class')).toBe('error');
+        expect(await button.isDisabled(), `button with ${field} = ${JSON.stringify(value)}`).toBe(true);
+        await page.locator(`#${field}`).fill(defaults[field]);
+        expect(await status.getAttribute('class')).toBe('muted');
+        expect(await button.isDisabled()).toBe(false);
+      }
+      // The default run's results are still on the page after all that.
+      expect((await memoryTable(page)).get('total')!.measured).toBeGreaterThan(0);
+
+      // A network the controls accept but wasm32 cannot hold: the profiler refuses it, and the page says so.
+      await page.locator('#layers').fill('65536, 16384');
+      await page.locator('#batch').fill('1');
+      await page.locator('#steps').fill('1');
+      await button.click();
+      await page.waitForFunction(() => ['done', 'failed'].includes(document.body.dataset.training ?? ''), null, { timeout: 60_000 });
+      expect(await page.evaluate(() => document.body.dataset.training)).toBe('failed');
+      expect(await status.textContent()).toMatch(/^Profile or training failed: this configuration needs \d+ bytes at its peak; WASM memory \(wasm32\) holds at most 4294967296 bytes$/);
+      expect(await status.getAttribute('class')).toBe('error');
+      expect(await page.locator('#training-results').isHidden()).toBe(true);
+      expect(await button.isDisabled()).toBe(false);
+
+      await page.locator('#layers').fill('20, 16, 16, 3');
+      await page.locator('#batch').fill('8');
+      await page.locator('#steps').fill('12');
+      await page.locator('#optimizer').selectOption('sgd-momentum');
+      await button.click();
+      await waitForTraining(record);
+      expect(await page.locator('#training-title').textContent()).toMatch(/^20 → 16 → 16 → 3, batch 8, SGD with momentum 0\.9 \(lr 0\.01\): 659 parameters/);
+      const table = await memoryTable(page);
+      // 659 weights, as many gradients, one momentum buffer.
+      expect([table.get('weights')!.measured, table.get('gradients')!.measured, table.get('optimizer')!.measured]).toEqual([2636, 2636, 2636]);
+      expect(table.get('total')!.measured).toBe(table.get('total')!.estimated);
+      expect(await page.locator('#loss-table tr:first-child td').allTextContents()).toEqual(['1', '3', '5', '8', '10', '12']);
+      expect(Number(await page.locator('#samples-per-second').getAttribute('data-value'))).toBeGreaterThan(0);
       expect(record.errors).toEqual([]);
     } finally {
       await record.page.close();
