@@ -13,6 +13,7 @@ import {
 } from '../src/bench/gemm-bench.js';
 import { PEAK_CHAINS, measurePeak, peakProbeMacs } from '../src/bench/peak.js';
 import { jsGemm, loadTfjsWasm, type TfjsWasmPeer } from '../src/bench/peers.js';
+import type { TrainBenchReport } from '../src/bench/train-bench.js';
 import { ArgumentError, gemm, init, type Runtime } from '../src/index.js';
 import { randomArray, rng } from './helpers/rng.js';
 
@@ -233,11 +234,20 @@ describe('wasmgrad bench (CLI)', () => {
     expect(bad.stderr).toMatch(/invalid/i);
   });
 
-  it('exits 2 with "not available yet" for bench train', () => {
-    const r = cli('bench', 'train');
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/not available yet/);
-    expect(r.stdout).toBe('');
+  it('bench train measures both optimizers next to tfjs-wasm training the identical network', () => {
+    const r = cli('bench', 'train', '--time', '60', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as TrainBenchReport;
+    expect(doc.schema).toBe('wasmgrad.bench.train/1');
+    expect(doc.gemmMacsPerStep).toBe(64 * (784 * 100 * 2 + 100 * 10 * 3));
+    expect(doc.rows.map((row) => row.optimizer)).toEqual(['sgd', 'adam']);
+    for (const row of doc.rows) {
+      expect(row.wasmgrad.samplesPerSecond).toBeCloseTo((64 * 1000) / row.wasmgrad.msPerStep, 6);
+      expect(row.stepOverGemm).toBeCloseTo(row.wasmgrad.msPerStep / row.gemmMsPerStep, 9);
+      expect(row.ratio).toBeCloseTo(row.wasmgrad.samplesPerSecond / row['tfjs-wasm']!.samplesPerSecond, 9);
+      // Same weights, same batch: the first losses agree, so both trained the same network.
+      expect(Math.abs(row.firstLoss.wasmgrad - row.firstLoss['tfjs-wasm']!)).toBeLessThan(1e-5);
+    }
   });
 
   it('prints one JSON document, alone on stdout, with --json', () => {

@@ -27,7 +27,7 @@ export function adamStep(
   if (ASC_FEATURE_SIMD) {
     const vb1 = f32x4.splat(beta1), vb2 = f32x4.splat(beta2), v1 = f32x4.splat(omb1), v2 = f32x4.splat(omb2);
     const vl2 = f32x4.splat(l2), vdecay = f32x4.splat(decay), vstep = f32x4.splat(stepSize);
-    const vinv = f32x4.splat(invBc2Sqrt), veps = f32x4.splat(eps);
+    const vinv = f32x4.splat(invBc2Sqrt), veps = f32x4.splat(eps), vbound = f32x4.splat(stepSize / eps);
     for (; i + 4 <= n; i += 4) {
       const off = <usize>i << 2;
       let pv = v128.load(p + off);
@@ -36,13 +36,22 @@ export function adamStep(
       if (decay != 1) pv = f32x4.mul(pv, vdecay);
       const mv = f32x4.add(f32x4.mul(v128.load(m + off), vb1), f32x4.mul(gv, v1));
       const vv = f32x4.add(f32x4.mul(v128.load(v + off), vb2), f32x4.mul(f32x4.mul(gv, gv), v2));
-      const denom = f32x4.add(f32x4.mul(f32x4.sqrt(vv), vinv), veps);
-      const np = f32x4.sub(pv, f32x4.mul(vstep, f32x4.div(mv, denom)));
       if (apply) {
+        const denom = f32x4.add(f32x4.mul(f32x4.sqrt(vv), vinv), veps);
         v128.store(m + off, mv);
         v128.store(v + off, vv);
-        v128.store(p + off, np);
-      } else if (nonFinite(np) || nonFinite(mv) || nonFinite(vv)) return i;
+        v128.store(p + off, f32x4.sub(pv, f32x4.mul(vstep, f32x4.div(mv, denom))));
+      } else {
+        // |new p| <= |p| + (stepSize / eps) |m| since the denominator is at least eps:
+        // a bound with no sqrt or division. Only where it is not finite (or eps = 0)
+        // is the exact update worked out.
+        const bound = f32x4.add(f32x4.abs(pv), f32x4.mul(f32x4.abs(mv), vbound));
+        if (nonFinite(bound) || nonFinite(vv)) {
+          const denom = f32x4.add(f32x4.mul(f32x4.sqrt(vv), vinv), veps);
+          const np = f32x4.sub(pv, f32x4.mul(vstep, f32x4.div(mv, denom)));
+          if (nonFinite(np) || nonFinite(mv) || nonFinite(vv)) return i;
+        }
+      }
     }
   }
   for (; i < n; i++) {

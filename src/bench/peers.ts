@@ -93,6 +93,8 @@ export interface TfjsWasmPeer {
   info: TfjsWasmInfo;
   /** Null when unavailable. */
   prepare: ((shape: GemmShape, a: Float32Array, b: Float32Array) => PreparedGemm) | null;
+  /** The loaded @tensorflow/tfjs-core module (wasm backend active), for other benchmarks; null when unavailable. */
+  tf: unknown;
 }
 
 export const TFJS_PACKAGES = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm'] as const;
@@ -100,7 +102,7 @@ export const TFJS_PACKAGES = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend
 type Importer = (specifier: string) => Promise<unknown>;
 
 function unavailable(reason: string): TfjsWasmPeer {
-  return { info: { available: false, reason, version: null, backend: null, simd: null, threads: null }, prepare: null };
+  return { info: { available: false, reason, version: null, backend: null, simd: null, threads: null }, prepare: null, tf: null };
 }
 
 /**
@@ -157,5 +159,5 @@ export async function loadTfjsWasm(importModule: Importer = (s) => import(s)): P
       },
     };
   };
-  return { info, prepare };
+  return { info, prepare, tf };
 }

@@ -38,6 +38,8 @@ import {
   squareShapes,
   type GemmBenchReport,
 } from '../bench/gemm-bench.js';
+import { loadTfjsWasm } from '../bench/peers.js';
+import { runTrainBench, type TrainBenchReport } from '../bench/train-bench.js';
 import { init, type Runtime } from '../runtime.js';
 import type { BuildName } from '../wasm-source.js';
 
@@ -168,6 +170,24 @@ interface BenchSuite {
   unavailable?: string;
 }
 
+export function trainTable(r: TrainBenchReport): string {
+  const f = (v: number | null | undefined, d = 0) => (v === null || v === undefined ? 'n/a' : v.toFixed(d));
+  const lines = [
+    `wasmgrad bench train: ${r.network}, batch ${r.batch}; samples/s (median step time), one core`,
+    `${'optimizer'.padEnd(10)}${'wasmgrad'.padStart(12)}${'tfjs-wasm'.padStart(12)}${'ratio'.padStart(8)}${'step/GEMM'.padStart(11)}${'outside GEMM'.padStart(14)}${'GFLOP/s'.padStart(9)}`,
+  ];
+  for (const row of r.rows) {
+    lines.push(
+      `${row.optimizer.padEnd(10)}${f(row.wasmgrad.samplesPerSecond).padStart(12)}${f(row['tfjs-wasm']?.samplesPerSecond).padStart(12)}` +
+        `${(row.ratio === null ? 'n/a' : `${row.ratio.toFixed(2)}x`).padStart(8)}${row.stepOverGemm.toFixed(2).padStart(11)}` +
+        `${`${(100 * row.outsideGemm).toFixed(1)}%`.padStart(14)}${row.gflops.toFixed(1).padStart(9)}`,
+    );
+  }
+  lines.push(`  GEMM alone: ${r.rows[0]?.gemmMsPerStep.toFixed(3)} ms per step (${r.gemmMacsPerStep.toLocaleString('en-US')} multiply-adds); lr sgd ${r.lr.sgd}, adam ${r.lr.adam}`);
+  lines.push(`  first-step loss: ${r.rows.map((x) => `${x.optimizer} wasmgrad ${x.firstLoss.wasmgrad.toFixed(5)} / tfjs ${f(x.firstLoss['tfjs-wasm'], 5)}`).join('; ')}`);
+  return lines.join('\n');
+}
+
 /** The suites `bench` knows, in the order `bench all` runs them. Add a suite here. */
 export const SUITES: Record<string, BenchSuite> = {
   gemm: {
@@ -185,8 +205,16 @@ export const SUITES: Record<string, BenchSuite> = {
     },
   },
   train: {
-    description: 'training-step throughput (not available yet)',
-    unavailable: 'bench train: the training benchmark is not available yet',
+    description: 'training steps/s of 784-100-10 at batch 64 with SGD and Adam, next to tfjs-wasm training the same network',
+    async run(ctx) {
+      const rt = await ctx.runtime();
+      const report = await runTrainBench(rt, {
+        timeMs: ctx.settings.timeMs,
+        tfjs: await loadTfjsWasm(),
+        onProgress: (m) => ctx.progress(m),
+      });
+      return { json: report, table: trainTable(report) };
+    },
   },
 };
 

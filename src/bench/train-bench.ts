@@ -1,0 +1,244 @@
+// Training-step throughput of the classic MNIST network (784-100-10, ReLU,
+// softmax cross-entropy) at batch 64, with SGD and with Adam, next to
+// TensorFlow.js's WASM backend training the identical network with the
+// identical optimizer in the same process; and how much of wasmgrad's step
+// is spent outside its five GEMMs.
+//
+// Fairness: both start from the same weights (tfjs gets W transposed, its
+// layout) and train on the same fixed batch; tfjs keeps the batch resident
+// as tensors while wasmgrad copies it into WASM memory every step (as a real
+// training loop feeding new batches must); both return the loss to JS each
+// step (wasmgrad's trainStep returns it, tfjs's cost is read with dataSync).
+// Only tfjs-core ops are used (matMul, add, relu, losses.softmaxCrossEntropy,
+// train.sgd / train.adam), the same computation tfjs-layers would run.
+
+import { Linear, ReLU } from '../nn/layers.js';
+import { Random } from '../nn/random.js';
+import { Sequential } from '../nn/sequential.js';
+import { Adam } from '../optim/adam.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { SGD } from '../optim/sgd.js';
+import type { Runtime } from '../runtime.js';
+import { Tensor } from '../tensor.js';
+import type { TfjsWasmPeer } from './peers.js';
+
+export const TRAIN_OPTIMIZERS = ['sgd', 'adam'] as const;
+export type TrainBenchOptimizer = (typeof TRAIN_OPTIMIZERS)[number];
+
+const SIZES = [784, 100, 10] as const;
+const SGD_LR = 0.01;
+const ADAM_LR = 1e-3;
+
+export interface TrainBenchOptions {
+  batch?: number;
+  /** Time per measurement, ms. */
+  timeMs?: number;
+  tfjs?: TfjsWasmPeer | false;
+  onProgress?: (message: string) => void;
+}
+
+export interface StepRate {
+  samplesPerSecond: number;
+  msPerStep: number;
+}
+
+export interface TrainBenchRow {
+  optimizer: TrainBenchOptimizer;
+  wasmgrad: StepRate;
+  'tfjs-wasm': StepRate | null;
+  /** wasmgrad samples/s over tfjs-wasm samples/s. */
+  ratio: number | null;
+  /** The step's five GEMMs alone, same shapes, operands resident: ms per step. */
+  gemmMsPerStep: number;
+  /** Step time over GEMM time (target: at most 1.25). */
+  stepOverGemm: number;
+  /** Fraction of the step spent outside GEMM: 1 - gemm / step. */
+  outsideGemm: number;
+  /** GFLOP/s of the whole step, counting 2 FLOP per GEMM multiply-add. */
+  gflops: number;
+  /** First-step losses, a check that both trained the same network. */
+  firstLoss: { wasmgrad: number; 'tfjs-wasm': number | null };
+}
+
+export interface TrainBenchReport {
+  schema: 'wasmgrad.bench.train/1';
+  network: string;
+  batch: number;
+  lr: { sgd: number; adam: number };
+  gemmMacsPerStep: number;
+  rows: TrainBenchRow[];
+}
+
+/** Runs `fn` repeatedly for about `timeMs` after a warm-up; returns the median ms of one call. */
+async function medianMs(fn: () => void, timeMs: number): Promise<number> {
+  const warmEnd = performance.now() + Math.min(400, timeMs);
+  while (performance.now() < warmEnd) fn();
+  await new Promise((r) => setTimeout(r, 5)); // let V8's optimised code land
+  const times: number[] = [];
+  const end = performance.now() + timeMs;
+  while (performance.now() < end || times.length < 5) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[times.length >> 1]!;
+}
+
+function makeOptimizer(name: TrainBenchOptimizer): Optimizer {
+  return name === 'sgd' ? new SGD({ lr: SGD_LR }) : new Adam({ lr: ADAM_LR });
+}
+
+/** GEMM multiply-accumulates of one step: forward, weight gradients, and fc2's input gradient. */
+function stepMacs(batch: number): number {
+  const [i, h, o] = SIZES;
+  return batch * (i * h * 2 + h * o * 3);
+}
+
+export async function runTrainBench(rt: Runtime, options: TrainBenchOptions = {}): Promise<TrainBenchReport> {
+  const batch = options.batch ?? 64;
+  const timeMs = options.timeMs ?? 1500;
+  const progress = options.onProgress ?? (() => {});
+  const rng = new Random(42);
+  const [inF, hidden, classes] = SIZES;
+  const x = Float32Array.from({ length: batch * inF }, () => rng.uniform(0, 1));
+  const labels = Int32Array.from({ length: batch }, () => rng.nextUint32() % classes);
+  const gemmMs = await gemmOnlyMs(rt, batch, timeMs);
+
+  const rows: TrainBenchRow[] = [];
+  for (const name of TRAIN_OPTIMIZERS) {
+    progress(`train: wasmgrad ${name}`);
+    const model = new Sequential(rt, [Linear(inF, hidden), ReLU(), Linear(hidden, classes)], { seed: 1 });
+    const initial = model.parameters();
+    const opt = makeOptimizer(name);
+    const firstLoss = model.trainStep(x, labels, opt);
+    const ms = await medianMs(() => void model.trainStep(x, labels, opt), timeMs);
+    opt.dispose();
+    model.dispose();
+
+    let tfRate: StepRate | null = null, tfFirst: number | null = null;
+    if (options.tfjs && options.tfjs.tf && (await registerTfjsGradients())) {
+      progress(`train: tfjs-wasm ${name}`);
+      const t = tfjsTrainer(options.tfjs.tf as TfTraining, initial, x, labels, batch, name);
+      tfFirst = t.step();
+      const tms = await medianMs(() => void t.step(), timeMs);
+      t.dispose();
+      tfRate = { samplesPerSecond: (batch * 1000) / tms, msPerStep: tms };
+    }
+    const wasm = { samplesPerSecond: (batch * 1000) / ms, msPerStep: ms };
+    rows.push({
+      optimizer: name,
+      wasmgrad: wasm,
+      'tfjs-wasm': tfRate,
+      ratio: tfRate ? wasm.samplesPerSecond / tfRate.samplesPerSecond : null,
+      gemmMsPerStep: gemmMs,
+      stepOverGemm: ms / gemmMs,
+      outsideGemm: 1 - gemmMs / ms,
+      gflops: (2 * stepMacs(batch)) / (ms * 1e6),
+      firstLoss: { wasmgrad: firstLoss, 'tfjs-wasm': tfFirst },
+    });
+  }
+  return {
+    schema: 'wasmgrad.bench.train/1',
+    network: `${SIZES.join('-')} ReLU, softmax cross-entropy`,
+    batch,
+    lr: { sgd: SGD_LR, adam: ADAM_LR },
+    gemmMacsPerStep: stepMacs(batch),
+    rows,
+  };
+}
+
+/** The five GEMMs of one step on resident operands, straight to the core: ms per step (median). */
+async function gemmOnlyMs(rt: Runtime, batch: number, timeMs: number): Promise<number> {
+  const [i, h, o] = SIZES;
+  const t = (n: number) => Tensor.empty(rt, [n], 'workspace', 'train bench operand');
+  const x = t(batch * i), w1 = t(h * i), z1 = t(batch * h), w2 = t(o * h), z2 = t(batch * o), g1 = t(h * i), g2 = t(o * h), dh = t(batch * h);
+  for (const m of [x, w1, w2, z2]) m.data.fill(0.01);
+  const core = rt.core;
+  rt.core.gemmReserve(rt.core.gemmScratchBytes(h, i, batch) + rt.core.gemmScratchBytes(batch, h, i));
+  const step = () => {
+    core.gemm(0, 1, batch, h, i, 1, x.ptr, i, w1.ptr, i, 0, z1.ptr, h); // fc1 forward
+    core.gemm(0, 1, batch, o, h, 1, z1.ptr, h, w2.ptr, h, 0, z2.ptr, o); // fc2 forward
+    core.gemm(1, 0, o, h, batch, 1, z2.ptr, o, z1.ptr, h, 0, g2.ptr, h); // fc2 dW
+    core.gemm(0, 0, batch, h, o, 1, z2.ptr, o, w2.ptr, h, 0, dh.ptr, h); // fc2 dX
+    core.gemm(1, 0, h, i, batch, 1, dh.ptr, h, x.ptr, i, 0, g1.ptr, i); // fc1 dW
+  };
+  const ms = await medianMs(step, timeMs);
+  for (const m of [x, w1, z1, w2, z2, g1, g2, dh]) m.free();
+  return ms;
+}
+
+/**
+ * tfjs-core's Node bundle ships no gradient functions; the @tensorflow/tfjs
+ * union package registers them in tfjs's global registry, which the core the
+ * WASM backend runs on shares. False when that package is not installed.
+ */
+async function registerTfjsGradients(): Promise<boolean> {
+  try {
+    await import('@tensorflow/tfjs' as string);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// The slice of tfjs-core used here, typed structurally (tfjs stays optional).
+interface TfT {
+  dataSync(): Float32Array | Int32Array;
+  dispose(): void;
+}
+interface TfTraining {
+  tensor2d(v: Float32Array, shape: [number, number]): TfT;
+  tensor1d(v: Int32Array | Float32Array, dtype?: string): TfT;
+  variable(t: TfT): TfT;
+  oneHot(indices: TfT, depth: number): TfT;
+  matMul(a: TfT, b: TfT): TfT;
+  add(a: TfT, b: TfT): TfT;
+  relu(a: TfT): TfT;
+  losses: { softmaxCrossEntropy(onehot: TfT, logits: TfT): TfT };
+  train: { sgd(lr: number): TfOptimizer; adam(lr: number, b1: number, b2: number, eps: number): TfOptimizer };
+}
+interface TfOptimizer {
+  minimize(f: () => TfT, returnCost: true): TfT;
+  dispose(): void;
+}
+
+function tfjsTrainer(
+  tf: TfTraining,
+  params: { name: string; shape: number[]; data: Float32Array }[],
+  x: Float32Array,
+  labels: Int32Array,
+  batch: number,
+  optimizer: TrainBenchOptimizer,
+) {
+  const [inF, hidden, classes] = SIZES;
+  const byName = new Map(params.map((p) => [p.name, p.data]));
+  // PyTorch layout W[out][in] -> tfjs's [in][out].
+  const transpose = (w: Float32Array, out: number, inn: number) => {
+    const t = new Float32Array(w.length);
+    for (let r = 0; r < out; r++) for (let c = 0; c < inn; c++) t[c * out + r] = w[r * inn + c]!;
+    return t;
+  };
+  const w1 = tf.variable(tf.tensor2d(transpose(byName.get('0.weight')!, hidden, inF), [inF, hidden]));
+  const b1 = tf.variable(tf.tensor1d(byName.get('0.bias')!, 'float32'));
+  const w2 = tf.variable(tf.tensor2d(transpose(byName.get('2.weight')!, classes, hidden), [hidden, classes]));
+  const b2 = tf.variable(tf.tensor1d(byName.get('2.bias')!, 'float32'));
+  const xs = tf.tensor2d(x, [batch, inF]);
+  const idx = tf.tensor1d(labels, 'int32');
+  const ys = tf.oneHot(idx, classes);
+  // PyTorch's Adam defaults, so both run the same update rule.
+  const opt = optimizer === 'sgd' ? tf.train.sgd(SGD_LR) : tf.train.adam(ADAM_LR, 0.9, 0.999, 1e-8);
+  const loss = () => tf.losses.softmaxCrossEntropy(ys, tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(xs, w1), b1)), w2), b2));
+  return {
+    step(): number {
+      const cost = opt.minimize(loss, true);
+      const v = cost.dataSync()[0]!;
+      cost.dispose();
+      return v;
+    },
+    dispose() {
+      for (const t of [w1, b1, w2, b2, xs, idx, ys]) t.dispose();
+      opt.dispose();
+    },
+  };
+}
