@@ -89,7 +89,7 @@ function metaSection(meta: Record<string, string>): string {
 function timelineSection(report: HtmlReport): string {
   return [
     '<section id="memory-timeline">',
-    '<h2>Memory over one training step</h2>',
+    '<h2>Memory over the training steps</h2>',
     renderMemorySvg(report.timeline!),
     report.timeline!.events.length === 0
       ? ''

@@ -226,7 +226,7 @@ export function renderMemorySvg(timeline: MemoryTimeline, options: MemorySvgOpti
       `<text x="${svgNumber(x(i))}" y="${bottom + 17}" text-anchor="middle">${formatInteger(i)}</text>`,
     );
   }
-  out.push(`<text x="${svgNumber((left + right) / 2)}" y="${bottom + 38}" text-anchor="middle">allocator events, in order (${formatInteger(n)} in this step)</text></g>`);
+  out.push(`<text x="${svgNumber((left + right) / 2)}" y="${bottom + 38}" text-anchor="middle">allocator events, in order (${formatInteger(n)} in all)</text></g>`);
 
   out.push(...peakMarker(peak, n, x, yScale, left, right, top), ...legend(drawn, peak, right + 22, top, width));
   out.push('</svg>');
