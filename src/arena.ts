@@ -3,20 +3,13 @@
 // allocation with the layer and phase the caller is in.
 
 import { CATEGORIES, type Category, type CategoryBytes, zeroCategoryBytes } from './estimate/categories.js';
+import type { MemoryEvent, Phase } from './report/types.js';
 import { OutOfMemoryError } from './errors.js';
 import type { CoreExports } from './core.js';
 
-export type Phase = 'setup' | 'forward' | 'backward' | 'optimizer';
-
-export interface ArenaEvent {
-  kind: 'alloc' | 'free';
-  category: Category;
-  bytes: number;
-  layer: string;
-  phase: Phase;
-  /** Live bytes per category right after this event. */
-  live: CategoryBytes;
-}
+/** One allocator event with the layer and phase it happened in (the report's MemoryEvent). */
+export type ArenaEvent = MemoryEvent;
+export type { Phase };
 
 /** wasm32 linear memory tops out at 65536 pages of 64 KiB. */
 export const WASM32_MAX_BYTES = 4 * 1024 ** 3;

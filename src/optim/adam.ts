@@ -3,7 +3,7 @@
 
 import { ArgumentError, checkFloat32 } from '../errors.js';
 import type { Optimizer, ParameterBlock } from './optimizer.js';
-import { bindState, type OptimizerState } from './state.js';
+import { bindState, checkThenApply, type OptimizerState } from './state.js';
 
 export interface AdamOptions {
   lr?: number;
@@ -49,11 +49,7 @@ export class Adam implements Optimizer {
         block.weights, block.gradients, s.ptr, block.count, s.steps + 1,
         this.lr, this.betas[0], this.betas[1], this.eps, this.weightDecay, +this.decoupled, +apply,
       );
-    const bad = run(false);
-    if (bad >= 0) return bad;
-    run(true);
-    s.steps++;
-    return -1;
+    return checkThenApply(s, run);
   }
 
   dispose(): void {

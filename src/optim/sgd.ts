@@ -3,7 +3,7 @@
 
 import { ArgumentError, checkFloat32 } from '../errors.js';
 import type { Optimizer, ParameterBlock } from './optimizer.js';
-import { bindState, type OptimizerState } from './state.js';
+import { bindState, checkThenApply, type OptimizerState } from './state.js';
 
 export interface SGDOptions {
   lr: number;
@@ -50,11 +50,7 @@ export class SGD implements Optimizer {
         block.weights, block.gradients, s.ptr, block.count,
         this.lr, this.momentum, this.dampening, this.weightDecay, +this.nesterov, +(s.steps === 0), +apply,
       );
-    const bad = run(false);
-    if (bad >= 0) return bad;
-    run(true);
-    s.steps++;
-    return -1;
+    return checkThenApply(s, run);
   }
 
   dispose(): void {

@@ -33,3 +33,16 @@ export function bindState(state: OptimizerState | null, block: ParameterBlock, b
   }
   return new OptimizerState(block, ptr);
 }
+
+/**
+ * One optimizer update in two passes over the block: a check-only pass, then,
+ * when it found no parameter that would become NaN or infinite, the update.
+ * Returns the first such parameter's index (nothing written) or -1.
+ */
+export function checkThenApply(state: OptimizerState, run: (apply: boolean) => number): number {
+  const bad = run(false);
+  if (bad >= 0) return bad;
+  run(true);
+  state.steps++;
+  return -1;
+}
