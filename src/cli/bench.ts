@@ -3,6 +3,7 @@
  * one run next to its peers.
  *
  *   wasmgrad bench gemm [--sizes 64,256] [--no-training] [--time ms] [--all-js] [--build simd] [--json]
+ *   wasmgrad bench train [--time ms] [--build simd] [--json]
  *
  * Exit codes: 0 success; 2 a bad option value, or a suite that is not available
  * (message on stderr as `error: ...`); 1 a failure while measuring.
@@ -23,6 +24,13 @@
  *                        gflops { wasmgrad, peak, "tfjs-wasm", js } (null: not run),
  *                        ratio { peak: wasmgrad/peak, tfjs: wasmgrad/"tfjs-wasm" } (null: a side missing),
  *                        ms { wasmgrad, "tfjs-wasm", js } (median per call), samples { same keys }
+ *   bench train --json   the TrainBenchReport (src/bench/train-bench.ts):
+ *     schema             "wasmgrad.bench.train/1"
+ *     network, batch, lr { sgd, adam }, gemmMacsPerStep
+ *     rows[]             optimizer ("sgd" | "adam"), wasmgrad { samplesPerSecond, msPerStep },
+ *                        "tfjs-wasm" { samplesPerSecond, msPerStep } | null, ratio (wasmgrad/tfjs samples/s),
+ *                        gemmMsPerStep (the step's five GEMMs alone), stepOverGemm, outsideGemm (fraction),
+ *                        gflops (2 x GEMM MACs / step time), firstLoss { wasmgrad, "tfjs-wasm" }
  *   bench all --json     { schema: "wasmgrad.bench/1", <suite>: <that suite's document>, ... }
  */
 import v8 from 'node:v8';
