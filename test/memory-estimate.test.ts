@@ -18,7 +18,7 @@ function mlp(sizes: number[], act: ActivationKind, bias = true): LayerSpec[] {
   return layers;
 }
 
-const CONFIGS: { name: string; layers: LayerSpec[]; batches: number[]; loss?: 'cross_entropy' | 'mse'; inplace?: boolean }[] = [
+const CONFIGS: { name: string; layers: LayerSpec[]; batches: number[]; loss?: 'cross_entropy' | 'mse'; inplace?: boolean; checkpoint?: number[] }[] = [
   { name: '784-100-10 relu, 64 then a partial 17', layers: mlp([784, 100, 10], 'relu'), batches: [64, 17] },
   { name: '13-7-5-3 gelu', layers: mlp([13, 7, 5, 3], 'gelu'), batches: [5, 5, 2] },
   { name: '9-6-4 leaky, no bias', layers: mlp([9, 6, 4], 'leaky_relu', false), batches: [3, 1] },
@@ -27,12 +27,22 @@ const CONFIGS: { name: string; layers: LayerSpec[]; batches: number[]; loss?: 'c
   { name: '300-70-70-9 relu in place, growing batch', layers: mlp([300, 70, 70, 9], 'relu'), batches: [16, 80, 7], inplace: true },
   { name: 'Linear fed by Linear', layers: [Linear(5, 4), Linear(4, 3)], batches: [6, 6] },
   { name: '5-12-3 gelu_tanh mse', layers: mlp([5, 12, 3], 'gelu_tanh'), batches: [2, 2], loss: 'mse' },
+  // Activation recomputation: one layer, every layer, in place, saved input (GELU, LeakyReLU), MSE.
+  { name: '784-100-10 relu, checkpoint 1', layers: mlp([784, 100, 10], 'relu'), batches: [64, 17], checkpoint: [1] },
+  { name: '13-7-5-3 gelu, checkpoint 3', layers: mlp([13, 7, 5, 3], 'gelu'), batches: [5, 2], checkpoint: [3] },
+  { name: '13-7-5-3 gelu, checkpoint every activation', layers: mlp([13, 7, 5, 3], 'gelu'), batches: [5, 2], checkpoint: [3, 1] },
+  { name: '12-9-8-7-4 relu, checkpoint 1,5', layers: mlp([12, 9, 8, 7, 4], 'relu'), batches: [6, 3], checkpoint: [1, 5] },
+  { name: '12-9-8-7-4 relu in place, checkpoint every activation', layers: mlp([12, 9, 8, 7, 4], 'relu'), batches: [6, 3], inplace: true, checkpoint: [1, 3, 5] },
+  { name: '300-70-70-9 tanh in place, checkpoint 3', layers: mlp([300, 70, 70, 9], 'tanh'), batches: [16, 80], inplace: true, checkpoint: [3] },
+  { name: '9-6-5-4 leaky no bias in place, checkpoint 1,3', layers: mlp([9, 6, 5, 4], 'leaky_relu', false), batches: [3, 1], inplace: true, checkpoint: [1, 3] },
+  { name: '10-20-20-2 sigmoid mse, checkpoint every activation', layers: mlp([10, 20, 20, 2], 'sigmoid'), batches: [8, 8], loss: 'mse', checkpoint: [1, 3] },
+  { name: '5-12-3 gelu_tanh mse, checkpoint 1', layers: mlp([5, 12, 3], 'gelu_tanh'), batches: [2, 2], loss: 'mse', checkpoint: [1] },
 ];
 
 describe.each(['simd', 'scalar'] as BuildName[])('measured == estimated (%s build)', (build) => {
   describe.each(CONFIGS.map((c) => [c.name, c] as const))('%s', (_n, c) => {
     it.each(MLP_OPTIMIZERS.map((o) => [o]))('%s', async (optimizer) => {
-      const p = await profileMlp({ layers: c.layers, batches: c.batches, optimizer, loss: c.loss, inplace: c.inplace, build });
+      const p = await profileMlp({ layers: c.layers, batches: c.batches, optimizer, loss: c.loss, inplace: c.inplace, checkpoint: c.checkpoint, build });
       // Event for event: same order, categories, sizes, layers and phases.
       const measured = p.events.map((e) => [e.kind, e.category, e.bytes, e.layer, e.phase]);
       const estimated = p.estimatedEvents.map((e) => [e.kind, e.category, e.bytes, e.layer, e.phase]);

@@ -9,8 +9,8 @@
 // of model states. The tests hold this estimate equal, event for event and to
 // the byte, to what the core's allocator measures.
 
-import { type LayerSpec, type LinearSpec, linearParameters, savesOutput } from '../nn/layers.js';
-import { layerName, outWidth, validateLayers, type LossKind } from '../nn/sequential.js';
+import { type ActivationSpec, type LayerSpec, type LinearSpec, linearParameters, savesOutput } from '../nn/layers.js';
+import { layerName, outWidth, validateCheckpoint, validateLayers, type LossKind } from '../nn/sequential.js';
 import type { BuildName } from '../wasm-source.js';
 import { type Category, type CategoryBytes, sumCategoryBytes, zeroCategoryBytes } from './categories.js';
 import { gemmWorkspaceBytes } from './gemm-workspace.js';
@@ -28,6 +28,8 @@ export interface MlpTrainingConfig {
   /** Batch size of each training step, in order (a last partial batch is just a smaller entry). */
   batches: readonly number[];
   inplace?: boolean;
+  /** Activation layers recomputed in backward instead of saved (SequentialOptions.checkpoint). */
+  checkpoint?: readonly number[];
   /** Scalar builds need no GEMM packing workspace. */
   build?: BuildName;
 }
@@ -82,6 +84,7 @@ export function mlpTrainingEvents(cfg: MlpTrainingConfig): MemoryEventEstimate[]
   const layers = cfg.layers;
   const loss = cfg.loss ?? 'cross_entropy';
   const inplace = cfg.inplace ?? false;
+  const checkpointed = validateCheckpoint(layers, cfg.checkpoint);
   const build = cfg.build ?? 'simd';
   if (!MLP_OPTIMIZERS.includes(cfg.optimizer)) {
     throw new ArgumentError(`optimizer must be one of ${MLP_OPTIMIZERS.join(', ')}, got ${String(cfg.optimizer)}`);
@@ -104,7 +107,9 @@ export function mlpTrainingEvents(cfg: MlpTrainingConfig): MemoryEventEstimate[]
   alloc('weights', states.weights);
   let scratch = 0;
 
-  // Where layer i's output lives during training (mirrors Sequential.outputCategory).
+  // Whether forward holds layer i's output only as a temporary (mirrors Sequential.droppedInForward).
+  const droppedInForward = (i: number) => checkpointed.has(i) || (layers[i]!.type === 'linear' && checkpointed.has(i + 1));
+  // Where layer i's output lives without checkpointing (mirrors Sequential.outputCategory).
   const outputCategory = (i: number): Category => {
     const l = layers[i]!;
     if (l.type === 'activation') return 'activations';
@@ -132,19 +137,39 @@ export function mlpTrainingEvents(cfg: MlpTrainingConfig): MemoryEventEstimate[]
     const outCat: Category[] = [];
     const sharesInput: boolean[] = [];
     const inCat = (i: number): Category => (i === 0 ? 'inputs' : outCat[i - 1]!);
+    const bytesOut = (i: number) => B * outWidth(layers, i) * 4;
     layers.forEach((l, i) => {
       at(layerName(l, i), 'forward');
-      const bytes = B * outWidth(layers, i) * 4;
       if (l.type === 'activation' && inplace && savesOutput(l.kind)) {
         outCat[i] = inCat(i);
         sharesInput[i] = true;
+      } else {
+        outCat[i] = droppedInForward(i) ? 'workspace' : outputCategory(i);
+        sharesInput[i] = false;
+        alloc(outCat[i]!, bytesOut(i));
+        if (l.type === 'activation' && (savesOutput(l.kind) || checkpointed.has(i))) free(inCat(i), bytesOut(i));
+      }
+      if (checkpointed.has(i - 1)) free(outCat[i - 1]!, bytesOut(i - 1));
+    });
+    // Re-runs checkpointed activation j and the Linear before it (mirrors Sequential's recompute).
+    const recomputed = new Set<number>();
+    const recompute = (j: number) => {
+      const lin = j - 1;
+      const act = layers[j] as ActivationSpec;
+      if (checkpointed.has(lin - 1) && !recomputed.has(lin - 1)) recompute(lin - 1);
+      recomputed.add(j);
+      at(layerName(layers[lin]!, lin), 'backward');
+      outCat[lin] = outputCategory(lin);
+      alloc(outCat[lin]!, bytesOut(j));
+      at(layerName(act, j), 'backward');
+      if (sharesInput[j]) {
+        outCat[j] = outCat[lin]!;
         return;
       }
-      outCat[i] = outputCategory(i);
-      sharesInput[i] = false;
-      alloc(outCat[i]!, bytes);
-      if (l.type === 'activation' && savesOutput(l.kind)) free(inCat(i), bytes);
-    });
+      outCat[j] = 'activations';
+      alloc('activations', bytesOut(j));
+      if (savesOutput(act.kind)) free(outCat[lin]!, bytesOut(j));
+    };
     const n = B * outF;
     at('loss', 'forward');
     if (loss === 'cross_entropy') {
@@ -160,6 +185,10 @@ export function mlpTrainingEvents(cfg: MlpTrainingConfig): MemoryEventEstimate[]
       const l = layers[i]!;
       at(layerName(l, i), 'backward');
       if (l.type === 'linear') {
+        if (checkpointed.has(i - 1) && !recomputed.has(i - 1)) {
+          recompute(i - 1);
+          at(layerName(l, i), 'backward');
+        }
         if (i > 0) alloc('workspace', B * l.inFeatures * 4);
         free('workspace', B * l.outFeatures * 4);
         // A Linear fed by a Linear frees its saved input itself (no activation between them will).
@@ -205,8 +234,13 @@ export interface LayerCost {
   macsForward: number;
   /** Weight gradient batch*in*out, bias gradient batch*out, input gradient batch*in*out unless first. */
   macsBackward: number;
-  /** Bytes of tensors this layer allocates and keeps for backward (0 if its output is a temporary). */
+  /** Bytes of tensors this layer's forward allocates and keeps for backward (0 if its output is a temporary or checkpointed). */
   savedBytes: number;
+  /**
+   * Forward MACs run again in backward (torchinfo convention): a Linear whose
+   * output feeds a checkpointed activation is recomputed once per step; 0 otherwise.
+   */
+  macsRecompute: number;
   /** Operand traffic of the forward pass: three 4-byte values per MAC (input, weight, running sum). */
   naiveBytes: number;
   /** Each input, weight, bias and output value touched once, 4 bytes each. */
@@ -214,9 +248,16 @@ export interface LayerCost {
 }
 
 /** Per-layer parameters, MACs, saved bytes and data movement of one training step at `batch`. */
-export function mlpLayerCosts(layers: readonly LayerSpec[], batch: number, options: { loss?: LossKind; inplace?: boolean } = {}): LayerCost[] {
+export function mlpLayerCosts(
+  layers: readonly LayerSpec[],
+  batch: number,
+  options: { loss?: LossKind; inplace?: boolean; checkpoint?: readonly number[] } = {},
+): LayerCost[] {
   validateLayers(layers);
-  const events = mlpTrainingEvents({ layers, batches: [batch], optimizer: 'sgd', loss: options.loss, inplace: options.inplace, build: 'scalar' });
+  const checkpointed = validateCheckpoint(layers, options.checkpoint);
+  const events = mlpTrainingEvents({
+    layers, batches: [batch], optimizer: 'sgd', loss: options.loss, inplace: options.inplace, checkpoint: options.checkpoint, build: 'scalar',
+  });
   let firstLinear = true;
   return layers.map((l, i) => {
     const name = layerName(l, i);
@@ -225,7 +266,7 @@ export function mlpLayerCosts(layers: readonly LayerSpec[], batch: number, optio
       .reduce((s, e) => s + e.bytes, 0);
     const width = outWidth(layers, i);
     if (l.type !== 'linear') {
-      return { index: i, name, outputShape: [batch, width], parameters: 0, macsForward: 0, macsBackward: 0, savedBytes, naiveBytes: 0, minimumBytes: 0 };
+      return { index: i, name, outputShape: [batch, width], parameters: 0, macsForward: 0, macsBackward: 0, savedBytes, macsRecompute: 0, naiveBytes: 0, minimumBytes: 0 };
     }
     const weightMacs = batch * l.inFeatures * l.outFeatures;
     const biasMacs = l.bias ? batch * l.outFeatures : 0;
@@ -234,20 +275,27 @@ export function mlpLayerCosts(layers: readonly LayerSpec[], batch: number, optio
     firstLinear = false;
     return {
       index: i, name, outputShape: [batch, width], parameters: linearParameters(l), macsForward, macsBackward, savedBytes,
+      macsRecompute: checkpointed.has(i + 1) ? macsForward : 0,
       naiveBytes: 3 * 4 * macsForward,
       minimumBytes: 4 * (batch * l.inFeatures + linearParameters(l) + batch * l.outFeatures),
     };
   });
 }
 
-/** GEMM multiply-accumulates of one training step: forward, weight gradient, and input gradient unless first. */
-export function mlpGemmMacs(layers: readonly LayerSpec[], batch: number): number {
+/**
+ * GEMM multiply-accumulates of one training step: forward, weight gradient,
+ * input gradient unless first, and the forward again of each Linear that feeds
+ * a checkpointed activation.
+ */
+export function mlpGemmMacs(layers: readonly LayerSpec[], batch: number, checkpoint?: readonly number[]): number {
+  const checkpointed = validateCheckpoint(layers, checkpoint);
   let macs = 0, first = true;
-  for (const l of layers) {
-    if (l.type !== 'linear') continue;
-    macs += batch * l.inFeatures * l.outFeatures * (first ? 2 : 3);
+  layers.forEach((l, i) => {
+    if (l.type !== 'linear') return;
+    const passes = (first ? 2 : 3) + (checkpointed.has(i + 1) ? 1 : 0);
+    macs += batch * l.inFeatures * l.outFeatures * passes;
     first = false;
-  }
+  });
   return macs;
 }
 

@@ -21,6 +21,26 @@
 //             Saved tensors are freed as soon as backward has consumed them.
 //   optimizer state on the first step (`optimizer`), then the update; the
 //             batch is freed last.
+//
+// Activation recomputation (`checkpoint`, Chen et al. 2016, per activation):
+//   forward   a checkpointed activation still computes its output h (the next
+//             Linear reads it), but nothing of it is saved: the Linear output z
+//             that feeds it and h are temporaries (`workspace`); z is freed as
+//             soon as the activation has read it (whatever the kind: backward
+//             recomputes it), h right after the next Linear's forward. In
+//             place, z and h are one buffer, freed then.
+//   backward  when backward reaches the Linear after a checkpointed activation
+//             (it needs h for its weight gradient), it first re-runs the two
+//             layers' forward, phase 'backward', events stamped with the layer
+//             being recomputed: z (category as if never checkpointed), h
+//             (`activations`), z freed at once for ReLU/Sigmoid/Tanh. The saved
+//             tensors are then exactly those of a step without checkpointing,
+//             and backward goes on unchanged. If the Linear's own input is a
+//             checkpointed activation too, that one is recomputed first (and
+//             kept: the next Linear back needs it), so each checkpointed layer
+//             is recomputed once per step: extra forward MACs are those of the
+//             Linear before each checkpointed activation. Same kernels, same
+//             inputs, same order: results are bit-identical.
 
 import type { Category } from '../estimate/categories.js';
 import { ArgumentError, NonFiniteError, ShapeError, checkInt } from '../errors.js';
@@ -38,6 +58,12 @@ export interface SequentialOptions {
   loss?: LossKind;
   /** ReLU, Sigmoid and Tanh overwrite their input instead of allocating an output. */
   inplace?: boolean;
+  /**
+   * Indices (in the layer list) of activation layers whose output is not saved
+   * for backward but recomputed there from the Linear before it: less
+   * activation memory for one more forward pass of that Linear.
+   */
+  checkpoint?: readonly number[];
 }
 
 export interface NamedParameter {
@@ -68,6 +94,8 @@ export class Sequential {
   readonly layers: readonly LayerSpec[];
   readonly loss: LossKind;
   readonly inplace: boolean;
+  /** Checkpointed activation layers, ascending. */
+  readonly checkpoint: readonly number[];
   readonly inFeatures: number;
   readonly outFeatures: number;
   readonly parameterCount: number;
@@ -76,6 +104,7 @@ export class Sequential {
 
   private readonly slots: ParameterSlot[] = [];
   private readonly linearOffsets = new Map<number, { w: number; b: number }>();
+  private readonly checkpointed: ReadonlySet<number>;
   private weightsPtr: number;
   private gradientsPtr = 0;
   private disposed = false;
@@ -92,6 +121,8 @@ export class Sequential {
       throw new ArgumentError(`loss must be 'cross_entropy' or 'mse', got ${String(this.loss)}`);
     }
     this.inplace = options.inplace ?? false;
+    this.checkpointed = validateCheckpoint(this.layers, options.checkpoint);
+    this.checkpoint = [...this.checkpointed].sort((a, b) => a - b);
     const linears = this.layers.filter((l): l is LinearSpec => l.type === 'linear');
     this.inFeatures = linears[0]!.inFeatures;
     this.outFeatures = linears[linears.length - 1]!.outFeatures;
@@ -296,23 +327,50 @@ export class Sequential {
       new Float32Array(rt.memory.buffer, xPtr, batch * this.inFeatures).set(x);
       const targetPtr = this.stageTarget(target, batch, alloc);
 
-      // Forward: outs[i] is layer i's output; outs[-1] is x.
+      // Forward: outs[i] is layer i's output (0 while not held); outs[-1] is x.
       const outs: number[] = [];
       const input = (i: number) => (i === 0 ? xPtr : outs[i - 1]!);
+      const drop = (i: number) => {
+        free(outs[i]!);
+        outs[i] = 0;
+      };
       this.layers.forEach((l, i) => {
         at(layerName(l, i), 'forward');
-        const width = outWidth(this.layers, i);
         if (l.type === 'activation' && this.inplace && savesOutput(l.kind)) {
           this.forwardLayer(i, input(i), input(i), batch);
           outs[i] = input(i);
+        } else {
+          const category = this.droppedInForward(i) ? 'workspace' : this.outputCategory(i);
+          outs[i] = alloc(batch * outWidth(this.layers, i) * 4, category, `output of layer ${i}`);
+          this.forwardLayer(i, input(i), outs[i]!, batch);
+          // A ReLU/Sigmoid/Tanh differentiates from its output, and a checkpointed
+          // activation recomputes its input in backward: either way the input is done.
+          if (l.type === 'activation' && (savesOutput(l.kind) || this.checkpointed.has(i))) drop(i - 1);
+        }
+        // A checkpointed activation's output lives only until this Linear has read it.
+        if (this.checkpointed.has(i - 1)) drop(i - 1);
+      });
+
+      // Re-runs the forward of checkpointed activation j and the Linear before it,
+      // allocating as a step without checkpointing would have (header comment).
+      const recompute = (j: number) => {
+        const lin = j - 1;
+        const act = this.layers[j] as ActivationSpec;
+        if (this.checkpointed.has(lin - 1) && !outs[lin - 1]) recompute(lin - 1);
+        const bytes = batch * outWidth(this.layers, j) * 4;
+        at(layerName(this.layers[lin]!, lin), 'backward');
+        outs[lin] = alloc(bytes, this.outputCategory(lin), `output of layer ${lin} (recomputed)`);
+        this.forwardLayer(lin, input(lin), outs[lin]!, batch);
+        at(layerName(act, j), 'backward');
+        if (this.inplace && savesOutput(act.kind)) {
+          this.forwardLayer(j, outs[lin]!, outs[lin]!, batch);
+          outs[j] = outs[lin]!;
           return;
         }
-        const category = this.outputCategory(i);
-        outs[i] = alloc(batch * width * 4, category, `output of layer ${i}`);
-        this.forwardLayer(i, input(i), outs[i]!, batch);
-        // A ReLU/Sigmoid/Tanh differentiates from its output, so its input is no longer needed.
-        if (l.type === 'activation' && savesOutput(l.kind)) free(input(i));
-      });
+        outs[j] = alloc(bytes, 'activations', `output of layer ${j} (recomputed)`);
+        this.forwardLayer(j, outs[lin]!, outs[j]!, batch);
+        if (savesOutput(act.kind)) drop(lin);
+      };
 
       const last = this.layers.length - 1;
       const prediction = outs[last]!;
@@ -344,6 +402,10 @@ export class Sequential {
         const l = this.layers[i]!;
         at(layerName(l, i), 'backward');
         if (l.type === 'linear') {
+          if (this.checkpointed.has(i - 1) && !outs[i - 1]) {
+            recompute(i - 1);
+            at(layerName(l, i), 'backward');
+          }
           const { w, b } = this.linearOffsets.get(i)!;
           const gW = this.gradientsPtr + w * 4;
           // dW = dY^T X  (out x in)
@@ -392,7 +454,12 @@ export class Sequential {
     }
   }
 
-  /** Where layer i's output lives during training (see the header comment). */
+  /** Whether the forward pass holds layer i's output only as a temporary because of checkpointing. */
+  private droppedInForward(i: number): boolean {
+    return this.checkpointed.has(i) || (this.layers[i]!.type === 'linear' && this.checkpointed.has(i + 1));
+  }
+
+  /** Where layer i's output lives during training without checkpointing (see the header comment). */
   private outputCategory(i: number): Category {
     const l = this.layers[i]!;
     if (l.type === 'activation') return 'activations';
@@ -535,6 +602,32 @@ export function validateLayers(layers: readonly LayerSpec[]): void {
     }
   });
   if (layers[layers.length - 1]!.type !== 'linear') throw new ArgumentError('the last layer must be a Linear (the loss takes its output)');
+}
+
+/**
+ * Checks a `checkpoint` list against (already validated) layers and returns it as a set: each
+ * entry an index of an activation layer, none twice. (An activation is always
+ * preceded and followed by a Linear, validateLayers sees to it: the one before
+ * recomputes its input, the one after is why its output is needed.)
+ */
+export function validateCheckpoint(layers: readonly LayerSpec[], checkpoint: readonly number[] | undefined): ReadonlySet<number> {
+  const set = new Set<number>();
+  if (checkpoint === undefined) return set;
+  if (!Array.isArray(checkpoint)) throw new ArgumentError(`checkpoint must be an array of activation-layer indices, got ${String(checkpoint)}`);
+  const activations = layers.flatMap((l, i) => (l.type === 'activation' ? [i] : []));
+  const these = activations.length ? `this model's activation layers are ${activations.join(', ')}` : 'this model has no activation layers';
+  checkpoint.forEach((c, k) => {
+    if (!Number.isInteger(c) || c < 0 || c >= layers.length) {
+      throw new ArgumentError(`checkpoint[${k}] must be a layer index in [0, ${layers.length - 1}], got ${c}; ${these}`);
+    }
+    const l = layers[c]!;
+    if (l.type !== 'activation') {
+      throw new ArgumentError(`checkpoint[${k}] is layer ${c}, a Linear; only activation layers can be checkpointed (${these})`);
+    }
+    if (set.has(c)) throw new ArgumentError(`checkpoint lists layer ${c} (${layerName(l, c)}) twice`);
+    set.add(c);
+  });
+  return set;
 }
 
 export function layerName(l: LayerSpec, i: number): string {

@@ -10,7 +10,7 @@ import type { ArenaEvent } from '../arena.js';
 import { WASM32_MAX_BYTES } from '../arena.js';
 import type { LayerSpec } from '../nn/layers.js';
 import { Random } from '../nn/random.js';
-import { type LossKind, Sequential } from '../nn/sequential.js';
+import { type LossKind, Sequential, validateCheckpoint, validateLayers } from '../nn/sequential.js';
 import { Adam, AdamW } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { SGD } from '../optim/sgd.js';
@@ -24,6 +24,8 @@ export interface MlpProfileOptions {
   optimizer?: MlpOptimizer;
   loss?: LossKind;
   inplace?: boolean;
+  /** Activation layers recomputed in backward instead of saved (SequentialOptions.checkpoint). */
+  checkpoint?: readonly number[];
   build?: BuildName | 'auto';
   seed?: number;
   lr?: number;
@@ -47,6 +49,8 @@ export interface MlpProfile {
   optimizer: MlpOptimizer;
   loss: LossKind;
   inplace: boolean;
+  /** Checkpointed activation layers, ascending. */
+  checkpoint: number[];
   losses: number[];
   measured: MeasuredMemory;
   estimated: MemorySummary;
@@ -77,7 +81,9 @@ export async function profileMlp(options: MlpProfileOptions): Promise<MlpProfile
   checkInt('batch', batch, 1);
   const batches = [...(options.batches ?? [batch, batch])];
   const rt = await init({ build: options.build ?? 'auto', fresh: true });
-  const estimate = estimateMlp({ layers: options.layers, batches, optimizer, loss, inplace, build: rt.build });
+  validateLayers(options.layers);
+  const checkpoint = [...validateCheckpoint(options.layers, options.checkpoint)].sort((a, b) => a - b);
+  const estimate = estimateMlp({ layers: options.layers, batches, optimizer, loss, inplace, checkpoint, build: rt.build });
 
   // Refuse what wasm32 cannot hold before allocating anything.
   if (estimate.summary.peakTotal >= WASM32_MAX_BYTES) {
@@ -87,7 +93,7 @@ export async function profileMlp(options: MlpProfileOptions): Promise<MlpProfile
   }
 
   rt.arena.startLog();
-  const model = new Sequential(rt, options.layers, { seed: options.seed ?? 0, loss, inplace });
+  const model = new Sequential(rt, options.layers, { seed: options.seed ?? 0, loss, inplace, checkpoint });
   const opt = makeOptimizer(optimizer, options.lr);
   const rng = new Random((options.seed ?? 0) + 1);
   const losses: number[] = [];
@@ -126,6 +132,7 @@ export async function profileMlp(options: MlpProfileOptions): Promise<MlpProfile
     optimizer,
     loss,
     inplace,
+    checkpoint,
     losses,
     measured,
     estimated: estimate.summary,
@@ -133,7 +140,7 @@ export async function profileMlp(options: MlpProfileOptions): Promise<MlpProfile
     stepStarts,
     estimatedEvents: estimate.events,
     layers: estimate.layers,
-    gemmMacs: { measured: gemmMacs, estimated: mlpGemmMacs(options.layers, batches[batches.length - 1]!) },
+    gemmMacs: { measured: gemmMacs, estimated: mlpGemmMacs(options.layers, batches[batches.length - 1]!, checkpoint) },
   };
 }
 
