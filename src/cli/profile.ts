@@ -21,6 +21,7 @@ interface ProfileOptions {
   optimizer: MlpOptimizer;
   loss: LossKind;
   inplace: boolean;
+  checkpoint?: number[];
   build: BuildName | 'auto';
   seed: number;
   json: boolean;
@@ -40,6 +41,11 @@ export function registerProfileCommand(program: Command): Command {
     .option('--optimizer <name>', MLP_OPTIMIZERS.join(', '), choice(MLP_OPTIMIZERS), 'adam')
     .option('--loss <name>', 'cross_entropy or mse', choice(['cross_entropy', 'mse'] as const), 'cross_entropy')
     .option('--inplace', 'ReLU, Sigmoid and Tanh overwrite their input (saves a temporary)', false)
+    .option(
+      '--checkpoint <indices>',
+      'activation layers (indices in the layer list: 1, 3, ... are the activations) to recompute in backward instead of saving, e.g. 1,3',
+      intList,
+    )
     .option('--build <name>', 'auto, simd, relaxed, scalar', choice(['auto', 'simd', 'relaxed', 'scalar'] as const), 'auto')
     .option('--seed <n>', 'initialisation and data seed', positiveInt, 1)
     .option('--json', 'print one JSON document on stdout', false)
@@ -49,7 +55,7 @@ export function registerProfileCommand(program: Command): Command {
         const layers = mlpLayers(o.layers, o.activation, o.bias, o.slope);
         const p = await profileMlp({
           layers, batch: o.batch, batches: o.batches, optimizer: o.optimizer, loss: o.loss,
-          inplace: o.inplace, build: o.build, seed: o.seed,
+          inplace: o.inplace, checkpoint: o.checkpoint, build: o.build, seed: o.seed,
         });
         if (o.json) process.stdout.write(`${JSON.stringify(profileJson(p, layers), null, 2)}\n`);
         else process.stdout.write(`${profileTable(p, layers, useColour())}\n`);

@@ -40,7 +40,10 @@
 //             kept: the next Linear back needs it), so each checkpointed layer
 //             is recomputed once per step: extra forward MACs are those of the
 //             Linear before each checkpointed activation. Same kernels, same
-//             inputs, same order: results are bit-identical.
+//             inputs, same order: results are bit-identical. A run of adjacent
+//             checkpointed activations is re-materialised all at once when
+//             backward reaches its end, so it lowers the forward's footprint
+//             but not backward's; checkpointing every other one lowers both.
 
 import type { Category } from '../estimate/categories.js';
 import { ArgumentError, NonFiniteError, ShapeError, checkInt } from '../errors.js';

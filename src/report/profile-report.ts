@@ -4,7 +4,8 @@
 // JSON (`wasmgrad profile --json`, schema "wasmgrad.profile/1"); every byte
 // figure is an exact integer:
 //   model        { description, layers: [{ index, name, type, inFeatures?, outFeatures?, bias?, kind? }] }
-//   setup        { batches, optimizer, loss, inplace, build, engine }
+//   setup        { batches, optimizer, loss, inplace, checkpoint, build, engine }; checkpoint
+//                lists the activation layers recomputed in backward ([] for none)
 //   parameters   total parameter count
 //   categories   per category (weights, gradients, optimizer, activations, workspace,
 //                inputs, runtime, total): { measured, estimated } = peak bytes during the
@@ -15,9 +16,14 @@
 //   peak         { measured, estimated, atPeak: bytes per category at that moment, phase, layer }
 //   wasmMemoryBytes  memory.buffer.byteLength after the steps
 //   layers       per layer: { index, name, outputShape, parameters, macsForward, macsBackward,
-//                savedBytes: { measured, estimated }, naiveBytes, minimumBytes }
+//                macsRecompute, savedBytes: { measured, estimated }, naiveBytes, minimumBytes };
+//                savedBytes: what the layer's forward allocates and keeps for backward
+//   savedBytes   the layers' savedBytes summed: { measured, estimated, withoutCheckpoint,
+//                avoided = withoutCheckpoint - estimated } (withoutCheckpoint is estimated)
 //   loss         { savedBytes: { measured, estimated } } (softmax probabilities)
-//   macs         { forward, backward, gemmCounted: { measured, estimated } } for the last step
+//   macs         { forward, backward, recompute, gemmCounted: { measured, estimated } } for the
+//                last step; recompute: forward MACs run again in backward for checkpointed
+//                activations (torchinfo convention); gemmCounted includes their GEMMs
 //   dataMovement { naiveBytes, minimumBytes, intensityNaive, intensityMinimum } forward pass,
 //                intensity in FLOP per byte (2 FLOP per MAC)
 //   losses       the loss of each measured step
@@ -25,6 +31,7 @@
 import pc from 'picocolors';
 import { CATEGORIES, type Category } from '../estimate/categories.js';
 import { formatBytes, formatInteger } from '../estimate/units.js';
+import { mlpLayerCosts } from '../estimate/mlp.js';
 import type { LayerSpec } from '../nn/layers.js';
 import type { MlpProfile } from '../profile/profile-mlp.js';
 import { renderHtmlReport } from './html.js';
@@ -56,17 +63,24 @@ function measuredSaved(p: MlpProfile): Map<string, number> {
   return saved;
 }
 
-function totals(p: MlpProfile) {
-  const forward = p.layers.reduce((s, l) => s + l.macsForward, 0);
-  const backward = p.layers.reduce((s, l) => s + l.macsBackward, 0);
-  const naiveBytes = p.layers.reduce((s, l) => s + l.naiveBytes, 0);
-  const minimumBytes = p.layers.reduce((s, l) => s + l.minimumBytes, 0);
-  return { forward, backward, naiveBytes, minimumBytes };
+function totals(p: MlpProfile, layers: readonly LayerSpec[]) {
+  const sum = (f: (l: MlpProfile['layers'][number]) => number) => p.layers.reduce((s, l) => s + f(l), 0);
+  const batch = p.batches[p.batches.length - 1]!;
+  const withoutCheckpoint = mlpLayerCosts(layers, batch, { loss: p.loss, inplace: p.inplace }).reduce((s, l) => s + l.savedBytes, 0);
+  return {
+    forward: sum((l) => l.macsForward),
+    backward: sum((l) => l.macsBackward),
+    recompute: sum((l) => l.macsRecompute),
+    saved: sum((l) => l.savedBytes),
+    savedWithoutCheckpoint: withoutCheckpoint,
+    naiveBytes: sum((l) => l.naiveBytes),
+    minimumBytes: sum((l) => l.minimumBytes),
+  };
 }
 
 export function profileJson(p: MlpProfile, layers: readonly LayerSpec[]) {
   const saved = measuredSaved(p);
-  const t = totals(p);
+  const t = totals(p, layers);
   const categories: Record<string, unknown> = {};
   for (const c of CATEGORIES) {
     categories[c] = {
@@ -89,7 +103,7 @@ export function profileJson(p: MlpProfile, layers: readonly LayerSpec[]) {
       description: describeLayers(layers),
       layers: layers.map((l, index) => ({ index, ...l })),
     },
-    setup: { batches: p.batches, optimizer: p.optimizer, loss: p.loss, inplace: p.inplace, build: p.build, engine: p.engine },
+    setup: { batches: p.batches, optimizer: p.optimizer, loss: p.loss, inplace: p.inplace, checkpoint: p.checkpoint, build: p.build, engine: p.engine },
     parameters: p.parameters,
     categories,
     peak: {
@@ -102,12 +116,18 @@ export function profileJson(p: MlpProfile, layers: readonly LayerSpec[]) {
     wasmMemoryBytes: p.measured.memoryBytes,
     layers: p.layers.map((l) => ({
       index: l.index, name: l.name, outputShape: l.outputShape, parameters: l.parameters,
-      macsForward: l.macsForward, macsBackward: l.macsBackward,
+      macsForward: l.macsForward, macsBackward: l.macsBackward, macsRecompute: l.macsRecompute,
       savedBytes: { measured: saved.get(l.name) ?? 0, estimated: l.savedBytes },
       naiveBytes: l.naiveBytes, minimumBytes: l.minimumBytes,
     })),
+    savedBytes: {
+      measured: p.layers.reduce((s, l) => s + (saved.get(l.name) ?? 0), 0),
+      estimated: t.saved,
+      withoutCheckpoint: t.savedWithoutCheckpoint,
+      avoided: t.savedWithoutCheckpoint - t.saved,
+    },
     loss: { savedBytes: { measured: saved.get('loss') ?? 0, estimated: p.loss === 'cross_entropy' ? p.batches[p.batches.length - 1]! * p.layers[p.layers.length - 1]!.outputShape[1]! * 4 : 0 } },
-    macs: { forward: t.forward, backward: t.backward, gemmCounted: p.gemmMacs },
+    macs: { forward: t.forward, backward: t.backward, recompute: t.recompute, gemmCounted: p.gemmMacs },
     dataMovement: {
       naiveBytes: t.naiveBytes,
       minimumBytes: t.minimumBytes,
@@ -126,11 +146,12 @@ const human = (b: number) => (b >= 1024 ? ` (${formatBytes(b, 'binary')})` : '')
 export function profileTable(p: MlpProfile, layers: readonly LayerSpec[], colour = false): string {
   const c = pc.createColors(colour);
   const saved = measuredSaved(p);
-  const t = totals(p);
+  const t = totals(p, layers);
   const out: string[] = [];
   const batch = p.batches[p.batches.length - 1]!;
   out.push(c.bold(`wasmgrad profile: ${describeLayers(layers)}`));
-  out.push(`  batch ${p.batches.join(', ')} | ${p.optimizer} | ${p.loss} | ${p.inplace ? 'in-place activations' : 'out-of-place activations'} | ${p.engine}`);
+  const checkpoint = p.checkpoint.length ? ` | checkpoint ${p.checkpoint.join(',')}` : '';
+  out.push(`  batch ${p.batches.join(', ')} | ${p.optimizer} | ${p.loss} | ${p.inplace ? 'in-place activations' : 'out-of-place activations'}${checkpoint} | ${p.engine}`);
   out.push('');
   const rule = '-'.repeat(92);
   out.push(rule);
@@ -147,6 +168,7 @@ export function profileTable(p: MlpProfile, layers: readonly LayerSpec[], colour
   out.push(rule);
   out.push(`Total parameters: ${formatInteger(p.parameters)}   MACs per step: forward ${formatInteger(t.forward)}, backward ${formatInteger(t.backward)} (torchinfo convention; bias included)`);
   out.push(`GEMM MACs counted by the core in the last step: ${formatInteger(p.gemmMacs.measured)} (layer arithmetic: ${formatInteger(p.gemmMacs.estimated)})`);
+  if (p.checkpoint.length) out.push(checkpointLine(p, t));
   out.push(
     `Forward data movement: ${formatInteger(t.naiveBytes)} B at three operands per MAC, ${formatInteger(t.minimumBytes)} B touching each value once; ` +
       `arithmetic intensity ${(2 * t.forward / t.naiveBytes).toFixed(3)} vs ${(2 * t.forward / t.minimumBytes).toFixed(1)} FLOP/B`,
@@ -172,6 +194,17 @@ export function profileTable(p: MlpProfile, layers: readonly LayerSpec[], colour
   return out.join('\n');
 }
 
+/** What checkpointing bought and what it cost, in one line. */
+function checkpointLine(p: MlpProfile, t: ReturnType<typeof totals>): string {
+  const names = p.checkpoint.map((i) => p.layers[i]!.name).join(', ');
+  const share = (100 * t.recompute) / (t.forward + t.backward);
+  return (
+    `Checkpointed ${names}: forward saves ${formatInteger(t.saved)} B instead of ${formatInteger(t.savedWithoutCheckpoint)} B ` +
+    `(${formatInteger(t.savedWithoutCheckpoint - t.saved)} B avoided); backward recomputes them for ${formatInteger(t.recompute)} extra forward MACs ` +
+    `(+${share.toFixed(1)}% of the step's forward and backward MACs)`
+  );
+}
+
 export function profileHtml(p: MlpProfile, layers: readonly LayerSpec[], throughput?: ThroughputRow[], extraMeta: Record<string, string> = {}): string {
   const saved = measuredSaved(p);
   return renderHtmlReport({
@@ -184,6 +217,7 @@ export function profileHtml(p: MlpProfile, layers: readonly LayerSpec[], through
       engine: p.engine,
       parameters: formatInteger(p.parameters),
       'peak (measured = estimated)': `${formatInteger(p.measured.peakTotal)} B = ${formatInteger(p.estimated.peakTotal)} B`,
+      ...(p.checkpoint.length ? { checkpoint: checkpointLine(p, totals(p, layers)).replace(/^Checkpointed /, '') } : {}),
       ...extraMeta,
     },
     timeline: { events: p.events, runtimeBytes: p.measured.runtimeBytes },
