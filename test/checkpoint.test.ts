@@ -22,6 +22,7 @@ import {
   type LayerSpec,
   type LossKind,
 } from '../src/index.js';
+import { mlp as buildMlp } from '../src/nn/layers.js';
 import { CATEGORIES } from '../src/estimate/categories.js';
 import { formatInteger } from '../src/estimate/units.js';
 import { mlpGemmMacs, mlpLayerCosts, mlpTrainingEvents } from '../src/estimate/mlp.js';
@@ -31,14 +32,7 @@ import { randomArray, rng } from './helpers/rng.js';
 
 enableRelaxedSimdForTests();
 
-function mlp(sizes: number[], act: ActivationKind, bias = true): LayerSpec[] {
-  const layers: LayerSpec[] = [];
-  for (let i = 0; i + 1 < sizes.length; i++) {
-    if (i > 0) layers.push(activation(act));
-    layers.push(Linear(sizes[i]!, sizes[i + 1]!, { bias }));
-  }
-  return layers;
-}
+const mlp = (sizes: number[], act: ActivationKind, bias = true): LayerSpec[] => buildMlp(sizes, act, { bias });
 
 /** The float32 bit patterns, so -0 vs 0 and every last ulp count. */
 const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));

@@ -3,20 +3,14 @@
 
 import { describe, expect, it } from 'vitest';
 import { Linear, activation, init, type ActivationKind, type BuildName, type LayerSpec } from '../src/index.js';
+import { mlp as buildMlp } from '../src/nn/layers.js';
 import { CATEGORIES } from '../src/estimate/categories.js';
 import { gemmWorkspaceBytes } from '../src/estimate/gemm-workspace.js';
 import { MLP_OPTIMIZERS, mlpLayerCosts, summarizeEvents } from '../src/estimate/mlp.js';
 import { profileMlp } from '../src/profile/profile-mlp.js';
 import { rng } from './helpers/rng.js';
 
-function mlp(sizes: number[], act: ActivationKind, bias = true): LayerSpec[] {
-  const layers: LayerSpec[] = [];
-  for (let i = 0; i + 1 < sizes.length; i++) {
-    if (i > 0) layers.push(activation(act));
-    layers.push(Linear(sizes[i]!, sizes[i + 1]!, { bias }));
-  }
-  return layers;
-}
+const mlp = (sizes: number[], act: ActivationKind, bias = true): LayerSpec[] => buildMlp(sizes, act, { bias });
 
 const CONFIGS: { name: string; layers: LayerSpec[]; batches: number[]; loss?: 'cross_entropy' | 'mse'; inplace?: boolean; checkpoint?: number[] }[] = [
   { name: '784-100-10 relu, 64 then a partial 17', layers: mlp([784, 100, 10], 'relu'), batches: [64, 17] },

@@ -2,7 +2,7 @@
 // InvalidArgumentError, which commander turns into a usage error (exit 2).
 
 import { InvalidArgumentError } from 'commander';
-import { ACTIVATION_KINDS, type ActivationKind, type LayerSpec, Linear, activation } from '../nn/layers.js';
+import { ACTIVATION_KINDS, type ActivationKind, type LayerSpec, mlp } from '../nn/layers.js';
 
 export function positiveInt(value: string): number {
   const n = Number(value);
@@ -33,15 +33,10 @@ export function choice<T extends string>(options: readonly T[]): (value: string)
 
 export const activationKind = choice<ActivationKind>(ACTIVATION_KINDS);
 
-/** Linear(sizes[0], sizes[1]), act, Linear(sizes[1], sizes[2]), ... */
+/** The MLP of --layers and --activation (at least input and output sizes). */
 export function mlpLayers(sizes: number[], kind: ActivationKind, bias = true, slope = 0.01): LayerSpec[] {
   if (sizes.length < 2) throw new InvalidArgumentError(`--layers needs at least two sizes (input and output), got ${sizes.join(',')}`);
-  const layers: LayerSpec[] = [];
-  for (let i = 0; i + 1 < sizes.length; i++) {
-    if (i > 0) layers.push(activation(kind, slope));
-    layers.push(Linear(sizes[i]!, sizes[i + 1]!, { bias }));
-  }
-  return layers;
+  return mlp(sizes, kind, { bias, slope });
 }
 
 /** Colours only on a terminal, and never when NO_COLOR is set (https://no-color.org). */

@@ -38,6 +38,19 @@ export function activation(kind: ActivationKind, slope = 0.01): ActivationSpec {
   return { type: 'activation', kind, slope: kind === 'leaky_relu' ? slope : 0 };
 }
 
+/**
+ * The layer list of a multilayer perceptron: Linear(sizes[0], sizes[1]), act,
+ * Linear(sizes[1], sizes[2]), ..., ending with a Linear.
+ */
+export function mlp(sizes: readonly number[], kind: ActivationKind = 'relu', options: { bias?: boolean; slope?: number } = {}): LayerSpec[] {
+  const layers: LayerSpec[] = [];
+  for (let i = 0; i + 1 < sizes.length; i++) {
+    if (i > 0) layers.push(activation(kind, options.slope));
+    layers.push(Linear(sizes[i]!, sizes[i + 1]!, { bias: options.bias }));
+  }
+  return layers;
+}
+
 /** Kind codes of assembly/kernels/activations.ts. */
 export const ACTIVATION_CODE: Record<ActivationKind, number> = {
   relu: 0, leaky_relu: 1, sigmoid: 2, tanh: 3, gelu: 4, gelu_tanh: 5,
