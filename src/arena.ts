@@ -4,7 +4,7 @@
 
 import { CATEGORIES, type Category, type CategoryBytes, zeroCategoryBytes } from './estimate/categories.js';
 import type { MemoryEvent, Phase } from './report/types.js';
-import { OutOfMemoryError } from './errors.js';
+import { ArgumentError, OutOfMemoryError } from './errors.js';
 import type { CoreExports } from './core.js';
 
 /** One allocator event with the layer and phase it happened in (the report's MemoryEvent). */
@@ -25,12 +25,15 @@ export class Arena {
 
   /** Allocates `bytes` tagged `category`; throws OutOfMemoryError naming the request and the limit. */
   alloc(bytes: number, category: Category, what = 'buffer'): number {
+    const code = CATEGORIES.indexOf(category);
+    // The core stores the code in the block header; an unknown one would corrupt its counters.
+    if (code < 0) throw new ArgumentError(`category must be one of ${CATEGORIES.join(', ')}, got ${String(category)}`);
     if (!Number.isInteger(bytes) || bytes < 0 || bytes >= WASM32_MAX_BYTES) {
       throw new OutOfMemoryError(
         `cannot allocate ${bytes} bytes for ${what}: a single WASM allocation must be below ${WASM32_MAX_BYTES} bytes (wasm32 limit)`,
       );
     }
-    const ptr = this.core.arenaAlloc(bytes, CATEGORIES.indexOf(category));
+    const ptr = this.core.arenaAlloc(bytes, code);
     if (ptr === 0) {
       throw new OutOfMemoryError(
         `cannot allocate ${bytes} bytes (${category}) for ${what}: WASM memory holds ${this.memoryBytes()} bytes and could not grow (limit ${WASM32_MAX_BYTES} bytes)`,

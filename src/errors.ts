@@ -26,7 +26,7 @@ export function checkInt(name: string, value: number, min = 0): void {
 }
 
 /** Throws ArgumentError unless `value` is a finite number. */
-export function checkFinite(name: string, value: number): void {
+function checkFinite(name: string, value: number): void {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new ArgumentError(`${name} must be a finite number, got ${value}`);
   }

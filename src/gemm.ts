@@ -1,7 +1,7 @@
 // GEMM from TypeScript: checks every argument before the core is called, then
 // either copies Float32Arrays through WASM memory or works in place on Tensors.
 
-import { ArgumentError, OutOfMemoryError, ShapeError, checkFinite, checkInt } from './errors.js';
+import { ArgumentError, OutOfMemoryError, ShapeError, checkFloat32, checkInt } from './errors.js';
 import type { Runtime } from './runtime.js';
 import { Tensor } from './tensor.js';
 
@@ -24,15 +24,19 @@ function spanOf(rows: number, cols: number, ld: number): number {
 }
 
 function checkMatrix(name: string, x: Matrix, rows: number, cols: number, ld: number, ldName: string, rt: Runtime, detail: string): void {
+  if (!(x instanceof Float32Array) && !(x instanceof Tensor)) {
+    throw new ArgumentError(`gemm: ${name} must be a Float32Array or a Tensor`);
+  }
+  if (x instanceof Tensor) {
+    if (x.runtime !== rt) throw new ArgumentError(`gemm: ${name} lives in another runtime's memory`);
+    // Its block may already belong to another allocation.
+    if (x.isFreed) throw new ArgumentError(`gemm: ${name} is a freed tensor`);
+  }
   if (ld < Math.max(1, cols)) {
     throw new ShapeError(`gemm: ${ldName} must be >= ${Math.max(1, cols)} (the stored row length of ${name}), got ${ld}`);
   }
   const need = spanOf(rows, cols, ld);
   const have = x instanceof Tensor ? x.size : x.length;
-  if (!(x instanceof Float32Array) && !(x instanceof Tensor)) {
-    throw new ArgumentError(`gemm: ${name} must be a Float32Array or a Tensor`);
-  }
-  if (x instanceof Tensor && x.runtime !== rt) throw new ArgumentError(`gemm: ${name} lives in another runtime's memory`);
   if (have < need) {
     throw new ShapeError(`gemm: ${name} has ${have} elements, expected at least ${need} (${rows}x${cols} stored with ${ldName}=${ld}; ${detail})`);
   }
@@ -49,8 +53,9 @@ export function gemm(rt: Runtime, m: number, n: number, k: number, a: Matrix, b:
   checkInt('k', k);
   const transA = options.transA ?? false, transB = options.transB ?? false;
   const alpha = options.alpha ?? 1, beta = options.beta ?? 0;
-  checkFinite('alpha', alpha);
-  checkFinite('beta', beta);
+  // The core computes in float32: 1e39 would become infinity there.
+  checkFloat32('alpha', alpha);
+  checkFloat32('beta', beta);
   const [aRows, aCols] = transA ? [k, m] : [m, k];
   const [bRows, bCols] = transB ? [n, k] : [k, n];
   const lda = options.lda ?? Math.max(1, aCols), ldb = options.ldb ?? Math.max(1, bCols), ldc = options.ldc ?? Math.max(1, n);

@@ -157,6 +157,9 @@ describe('gemm argument errors name the argument and the sizes, before WASM runs
     ['fractional k', () => [2, 2, 1.5, new Float32Array(6), new Float32Array(6), new Float32Array(4), {}], /k must be an integer >= 0, got 1.5/],
     ['NaN alpha', () => [2, 2, 3, new Float32Array(6), new Float32Array(6), new Float32Array(4), { alpha: NaN }], /alpha must be a finite number/],
     ['plain array', () => [2, 2, 3, [1, 2, 3, 4, 5, 6], new Float32Array(6), new Float32Array(4), {}], /a must be a Float32Array or a Tensor/],
+    ['null b', () => [2, 2, 3, new Float32Array(6), null, new Float32Array(4), {}], /b must be a Float32Array or a Tensor/],
+    ['alpha beyond float32', () => [2, 2, 3, new Float32Array(6), new Float32Array(6), new Float32Array(4), { alpha: 1e39 }], /alpha must fit in float32 \(\|x\| <= 3.4028235e38\), got 1e\+39/],
+    ['beta beyond float32', () => [2, 2, 3, new Float32Array(6), new Float32Array(6), new Float32Array(4), { beta: -1e39 }], /beta must fit in float32/],
   ])('%s', async (_name, args, message) => {
     const rt = await init();
     const [m, n, k, a, b, c, o] = args() as Parameters<typeof gemm> extends [Runtime, ...infer R] ? R : never;
@@ -165,10 +168,31 @@ describe('gemm argument errors name the argument and the sizes, before WASM runs
     expect(rt.macs()).toBe(macs);
   });
 
+  it('a freed Tensor is refused, its block never read or written', async () => {
+    const rt = await init();
+    const a = Tensor.from(rt, [1, 2, 3, 4], [2, 2]);
+    a.free();
+    const c = new Float32Array(4);
+    expect(() => gemm(rt, 2, 2, 2, new Float32Array(4), new Float32Array(4), a)).toThrow(/gemm: c is a freed tensor/);
+    expect(() => gemm(rt, 2, 2, 2, a, new Float32Array(4), c)).toThrow(ArgumentError);
+  });
+
   it('errors are typed', async () => {
     const rt = await init();
     expect(() => matmul(rt, new Float32Array(1), new Float32Array(1), 2, 2, 2)).toThrow(ShapeError);
     expect(() => matmul(rt, new Float32Array(4), new Float32Array(4), 2, 2, -2)).toThrow(ArgumentError);
+  });
+});
+
+describe('Tensor', () => {
+  it('refuses an unknown memory category before the core tags a block with it', async () => {
+    const rt = await init({ fresh: true });
+    const live = rt.arena.liveByCategory();
+    expect(() => Tensor.empty(rt, [4], 'scratch' as never)).toThrow(ArgumentError);
+    expect(() => Tensor.empty(rt, [4], 'scratch' as never)).toThrow(
+      'category must be one of weights, gradients, optimizer, activations, workspace, inputs, got scratch',
+    );
+    expect(rt.arena.liveByCategory()).toEqual(live);
   });
 });
 
