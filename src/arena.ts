@@ -34,12 +34,15 @@ export class Arena {
       );
     }
     const ptr = this.core.arenaAlloc(bytes, code);
-    if (ptr === 0) {
-      throw new OutOfMemoryError(
-        `cannot allocate ${bytes} bytes (${category}) for ${what}: WASM memory holds ${this.memoryBytes()} bytes and could not grow (limit ${WASM32_MAX_BYTES} bytes)`,
-      );
-    }
+    if (ptr === 0) throw this.cannotGrow(bytes, category, what);
     return ptr >>> 0;
+  }
+
+  /** The error for `bytes` of `category` that memory could not grow to hold, naming the limit. */
+  cannotGrow(bytes: number, category: Category, what: string): OutOfMemoryError {
+    return new OutOfMemoryError(
+      `cannot allocate ${bytes} bytes (${category}) for ${what}: WASM memory holds ${this.memoryBytes()} bytes and could not grow (limit ${WASM32_MAX_BYTES} bytes)`,
+    );
   }
 
   free(ptr: number): void {

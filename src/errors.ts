@@ -32,10 +32,15 @@ function checkFinite(name: string, value: number): void {
   }
 }
 
+/** Whether `value` is a number that stays finite when stored as float32 (|x| <= 3.4028235e38, after rounding). */
+export function isFiniteFloat32(value: unknown): boolean {
+  return typeof value === 'number' && Number.isFinite(Math.fround(value));
+}
+
 /** Throws ArgumentError unless `value` is finite as a float32 (the core computes in float32). */
 export function checkFloat32(name: string, value: number): void {
   checkFinite(name, value);
-  if (!Number.isFinite(Math.fround(value))) {
+  if (!isFiniteFloat32(value)) {
     throw new ArgumentError(`${name} must fit in float32 (|x| <= 3.4028235e38), got ${value}`);
   }
 }

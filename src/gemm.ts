@@ -1,7 +1,8 @@
 // GEMM from TypeScript: checks every argument before the core is called, then
 // either copies Float32Arrays through WASM memory or works in place on Tensors.
 
-import { ArgumentError, OutOfMemoryError, ShapeError, checkFloat32, checkInt } from './errors.js';
+import type { CoreExports } from './core.js';
+import { ArgumentError, ShapeError, checkFloat32, checkInt } from './errors.js';
 import type { Runtime } from './runtime.js';
 import { Tensor } from './tensor.js';
 
@@ -79,8 +80,7 @@ export function gemm(rt: Runtime, m: number, n: number, k: number, a: Matrix, b:
     const pb = stage(b, spanOf(bRows, bCols, ldb));
     const cLen = spanOf(m, n, ldc);
     const pc = stage(c, cLen);
-    const ok = rt.core.gemm(+transA, +transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
-    if (!ok) throw new OutOfMemoryError(`gemm: no memory for ${rt.core.gemmScratchBytes(m, n, k)} bytes of packing workspace`);
+    coreGemm(rt, +transA, +transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
     if (!(c instanceof Tensor)) c.set(new Float32Array(rt.memory.buffer, pc, cLen));
   } finally {
     for (const t of staged) t.free();
@@ -95,4 +95,21 @@ export function matmul(rt: Runtime, a: Matrix, b: Matrix, m: number, k: number, 
   const c = new Float32Array(m * n);
   gemm(rt, m, n, k, a, b, c);
   return c;
+}
+
+/**
+ * One core GEMM on pointers (arguments as CoreExports.gemm), for callers that
+ * have checked them. Its one failure, no memory for the packing workspace,
+ * throws OutOfMemoryError instead of leaving C untouched.
+ */
+export function coreGemm(rt: Runtime, ...args: Parameters<CoreExports['gemm']>): void {
+  if (!rt.core.gemm(...args)) {
+    const [, , m, n, k] = args;
+    throw rt.arena.cannotGrow(rt.core.gemmScratchBytes(m, n, k), 'workspace', 'GEMM packing workspace');
+  }
+}
+
+/** Grows the packing workspace (kept by the runtime) to `bytes` up front, so no product of a step allocates it. */
+export function reserveGemmWorkspace(rt: Runtime, bytes: number): void {
+  if (!rt.core.gemmReserve(bytes)) throw rt.arena.cannotGrow(bytes, 'workspace', 'GEMM packing workspace');
 }

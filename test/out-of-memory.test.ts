@@ -2,7 +2,7 @@
 // anything is half-built, and it never loses the caller's model.
 
 import { describe, expect, it } from 'vitest';
-import { init, Linear, OutOfMemoryError, ReLU, Sequential, SGD } from '../src/index.js';
+import { init, Linear, OutOfMemoryError, ReLU, Sequential, SGD, WASM32_MAX_BYTES } from '../src/index.js';
 
 describe('out of memory', () => {
   it('an allocation memory cannot grow to names the request and the limit', async () => {
@@ -48,5 +48,20 @@ describe('out of memory', () => {
     // The model still trains on a batch that fits.
     expect(Number.isFinite(model.trainStep(x.subarray(0, 8), labels.subarray(0, 2), opt))).toBe(true);
     expect(model.steps).toBe(1);
+  });
+
+  it('predict with no room left for the GEMM packing workspace throws instead of returning what memory held', async () => {
+    const rt = await init({ build: 'simd', fresh: true });
+    const model = new Sequential(rt, [Linear(784, 100), ReLU(), Linear(100, 10)], { seed: 1 });
+    // Leave well under the 116,736 bytes the first product (1x784 by 784x100) packs into,
+    // but room for the input row and the layer outputs.
+    const filler = rt.arena.alloc(WASM32_MAX_BYTES - rt.arena.memoryBytes() - 40_000, 'workspace', 'filler');
+    const live = rt.arena.liveByCategory();
+    expect(() => model.predict(new Float32Array(784).fill(0.5))).toThrow(
+      /cannot allocate 116736 bytes \(workspace\) for GEMM packing workspace: WASM memory holds \d+ bytes and could not grow/,
+    );
+    expect(rt.arena.liveByCategory()).toEqual(live);
+    rt.arena.free(filler);
+    expect(model.predict(new Float32Array(784).fill(0.5))).toHaveLength(10);
   });
 });

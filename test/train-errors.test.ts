@@ -161,6 +161,15 @@ describe.each(['simd', 'relaxed', 'scalar'] as BuildName[])('non-finite values (
     m.dispose();
   });
 
+  it('a value beyond float32 in x is named as such: the batch holds it as infinity', async () => {
+    const m = warmModel(await init({ build }), 'cross_entropy', 3);
+    const x = Array.from(goodX(3));
+    x[IN + 1] = -1e39; // row 1, column 1
+    const message = /step 1: loss is NaN because the input batch has -1e\+39 \(beyond float32\) at row 1, column 1; parameters were not updated/;
+    expectRejected(m, () => m.trainStep(x, [0, 1, 2], new SGD({ lr: 0.1 })), NonFiniteError, message);
+    m.dispose();
+  });
+
   it.each([
     ['an infinite', Infinity],
     ['a NaN', NaN],
@@ -212,6 +221,8 @@ describe('setParameters', () => {
     ['the wrong length', { '0.bias': new Float32Array(5) }, ShapeError, /parameter '0.bias' needs 6 values \(shape \[6\]\), got 5/],
     ['a NaN value', { '2.weight': Float32Array.from({ length: 18 }, (_, i) => (i === 4 ? NaN : 0)) }, NonFiniteError, /parameter '2.weight' has a non-finite value at index 4: NaN/],
     ['an infinite value', { '2.bias': [0, -Infinity, 0] }, NonFiniteError, /parameter '2.bias' has a non-finite value at index 1: -Infinity/],
+    ['a value beyond float32', { '2.bias': [0, 0, 1e39] }, NonFiniteError, /parameter '2.bias' has a non-finite value at index 2: 1e\+39 \(beyond float32\)/],
+    ['no object at all', null as never, ArgumentError, /setParameters needs \{ name: values \} or a parameters\(\) list, got null/],
     ['a good value before a bad one', { '0.bias': new Float32Array(6).fill(7), '2.bias': [1, 2] }, ShapeError, /parameter '2.bias' needs 3 values/],
   ];
   it.each(cases)('%s leaves the model unchanged', async (_name, values, type, message) => {
@@ -246,6 +257,17 @@ describe('layer lists', () => {
     const rt = await init({ build: 'simd' });
     const live = rt.arena.liveByCategory();
     expectError(() => new Sequential(rt, layers), type, message);
+    expect(rt.arena.liveByCategory()).toEqual(live);
+  });
+
+  it.each([
+    ['a string', 'seven'],
+    ['a fraction', 1.5],
+    ['NaN', NaN],
+  ])('a seed that is %s', async (_name, seed) => {
+    const rt = await init({ build: 'simd' });
+    const live = rt.arena.liveByCategory();
+    expectError(() => new Sequential(rt, [Linear(4, 2)], { seed: seed as never }), ArgumentError, new RegExp(`seed must be an integer, got ${seed}`));
     expect(rt.arena.liveByCategory()).toEqual(live);
   });
 

@@ -125,6 +125,9 @@ describe('parseWeights rejects a bad file with the reason', () => {
     // 1e999 parses to Infinity.
     const huge = JSON.stringify(goodDoc()).replace(/("name":"4\.bias","shape":\[3\],"data":\[)[^,\]]+/, '$11e999');
     expect(() => parseWeights(huge, 'w.json')).toThrow("w.json: parameter '4.bias' has a non-finite value at index 0: Infinity");
+    // 1e39 is a finite double but would load into float32 weights as infinity.
+    const beyond = JSON.stringify(goodDoc()).replace(/("name":"4\.bias","shape":\[3\],"data":\[)[^,\]]+/, '$11e39');
+    expect(() => parseWeights(beyond, 'w.json')).toThrow("w.json: parameter '4.bias' has a non-finite value at index 0: 1e+39 (beyond float32)");
   });
 });
 

@@ -46,11 +46,12 @@
 //             but not backward's; checkpointing every other one lowers both.
 
 import type { Category } from '../estimate/categories.js';
-import { ArgumentError, NonFiniteError, ShapeError, checkInt } from '../errors.js';
+import { ArgumentError, NonFiniteError, ShapeError, checkInt, isFiniteFloat32 } from '../errors.js';
+import { coreGemm, reserveGemmWorkspace } from '../gemm.js';
 import type { Optimizer, ParameterBlock } from '../optim/optimizer.js';
 import type { Phase } from '../arena.js';
 import type { Runtime } from '../runtime.js';
-import { ACTIVATION_CODE, type ActivationSpec, type LayerSpec, type LinearSpec, linearParameters, savesOutput } from './layers.js';
+import { ACTIVATION_CODE, type ActivationSpec, type LayerSpec, type LinearSpec, savesOutput } from './layers.js';
 import { Random } from './random.js';
 
 export type LossKind = 'cross_entropy' | 'mse';
@@ -146,9 +147,11 @@ export class Sequential {
     });
     this.parameterCount = offset;
 
+    const seed = options.seed ?? 0;
+    if (!Number.isSafeInteger(seed)) throw new ArgumentError(`seed must be an integer, got ${String(seed)}`);
     runtime.arena.setContext('model', 'setup');
     this.weightsPtr = runtime.arena.alloc(offset * 4, 'weights', `weights of ${offset} parameters`);
-    this.initialise(options.seed ?? 0);
+    this.initialise(seed);
   }
 
   /** PyTorch's nn.Linear default: weight and bias ~ U(-1/sqrt(in), 1/sqrt(in)), from a seeded generator. */
@@ -187,6 +190,9 @@ export class Sequential {
    * written, so a bad argument leaves the model as it was.
    */
   setParameters(values: Record<string, ArrayLike<number>> | NamedParameter[]): void {
+    if (typeof values !== 'object' || values === null) {
+      throw new ArgumentError(`setParameters needs { name: values } or a parameters() list, got ${String(values)}`);
+    }
     const entries: [string, ArrayLike<number>][] = Array.isArray(values)
       ? values.map((p) => [p.name, p.data])
       : Object.entries(values);
@@ -197,7 +203,12 @@ export class Sequential {
         throw new ShapeError(`parameter '${name}' needs ${slot.count} values (shape [${slot.shape.join(', ')}]), got ${data.length}`);
       }
       for (let i = 0; i < data.length; i++) {
-        if (!Number.isFinite(data[i])) throw new NonFiniteError(`parameter '${name}' has a non-finite value at index ${i}: ${data[i]}`);
+        const v = data[i]!;
+        // Weights are float32: a value beyond its range would be stored as infinity.
+        if (!isFiniteFloat32(v)) {
+          const why = Number.isFinite(v) ? ' (beyond float32)' : '';
+          throw new NonFiniteError(`parameter '${name}' has a non-finite value at index ${i}: ${v}${why}`);
+        }
       }
       return { slot, data };
     });
@@ -212,18 +223,14 @@ export class Sequential {
     const batch = this.batchOf(x);
     const rt = this.runtime;
     const xPtr = this.stage(x, 'inputs', 'input batch');
-    let cur = xPtr;
     try {
-      this.layers.forEach((l, i) => {
-        rt.arena.setContext(layerName(l, i), 'forward');
-        const next = rt.arena.alloc(batch * outWidth(this.layers, i) * 4, 'workspace', `output of layer ${i}`);
-        this.forwardLayer(i, cur, next, batch);
-        if (cur !== xPtr) rt.arena.free(cur);
-        cur = next;
-      });
-      return new Float32Array(rt.memory.buffer, cur, batch * this.outFeatures).slice();
+      const out = this.forwardTemporaries(xPtr, batch);
+      try {
+        return new Float32Array(rt.memory.buffer, out, batch * this.outFeatures).slice();
+      } finally {
+        rt.arena.free(out);
+      }
     } finally {
-      if (cur !== xPtr) rt.arena.free(cur);
       rt.arena.free(xPtr);
     }
   }
@@ -323,9 +330,7 @@ export class Sequential {
     try {
       at('model', 'setup');
       if (!this.gradientsPtr) this.gradientsPtr = arena.alloc(this.parameterCount * 4, 'gradients', 'gradients');
-      if (!core.gemmReserve(this.gemmWorkspaceBytes(batch))) {
-        arena.alloc(this.gemmWorkspaceBytes(batch), 'workspace', 'GEMM packing workspace'); // throws with the sizes
-      }
+      reserveGemmWorkspace(rt, this.gemmWorkspaceBytes(batch));
       const xPtr = alloc(batch * this.inFeatures * 4, 'inputs', 'input batch');
       new Float32Array(rt.memory.buffer, xPtr, batch * this.inFeatures).set(x);
       const targetPtr = this.stageTarget(target, batch, alloc);
@@ -412,12 +417,12 @@ export class Sequential {
           const { w, b } = this.linearOffsets.get(i)!;
           const gW = this.gradientsPtr + w * 4;
           // dW = dY^T X  (out x in)
-          core.gemm(1, 0, l.outFeatures, l.inFeatures, batch, 1, grad, l.outFeatures, input(i), l.inFeatures, 0, gW, l.inFeatures);
+          coreGemm(rt, 1, 0, l.outFeatures, l.inFeatures, batch, 1, grad, l.outFeatures, input(i), l.inFeatures, 0, gW, l.inFeatures);
           if (b >= 0) core.biasGrad(grad, this.gradientsPtr + b * 4, batch, l.outFeatures);
           if (i > 0 || wantInputGrad) {
             // dX = dY W  (batch x in)
             const dIn = alloc(batch * l.inFeatures * 4, 'workspace', `input gradient of layer ${i}`);
-            core.gemm(0, 0, batch, l.inFeatures, l.outFeatures, 1, grad, l.outFeatures, this.weightsPtr + w * 4, l.inFeatures, 0, dIn, l.inFeatures);
+            coreGemm(rt, 0, 0, batch, l.inFeatures, l.outFeatures, 1, grad, l.outFeatures, this.weightsPtr + w * 4, l.inFeatures, 0, dIn, l.inFeatures);
             if (i === 0) inputGradient = new Float32Array(rt.memory.buffer, dIn, batch * l.inFeatures).slice();
             free(grad);
             grad = dIn;
@@ -472,13 +477,40 @@ export class Sequential {
     return savesOutput(next.kind) && !this.inplace ? 'workspace' : 'activations';
   }
 
+  /**
+   * The forward pass over the batch at `xPtr` with nothing kept for backward:
+   * each layer's output is a workspace temporary, freed once the next layer has
+   * read it. Stops early when `stop(i, output)` says so. Returns the last output
+   * (the caller frees it); on an error frees all it allocated.
+   */
+  private forwardTemporaries(xPtr: number, batch: number, stop: (i: number, output: number) => boolean = () => false): number {
+    const arena = this.runtime.arena;
+    let cur = xPtr, next = 0;
+    try {
+      for (let i = 0; i < this.layers.length; i++) {
+        arena.setContext(layerName(this.layers[i]!, i), 'forward');
+        next = arena.alloc(batch * outWidth(this.layers, i) * 4, 'workspace', `output of layer ${i}`);
+        this.forwardLayer(i, cur, next, batch);
+        if (cur !== xPtr) arena.free(cur);
+        cur = next;
+        next = 0;
+        if (stop(i, cur)) break;
+      }
+      return cur;
+    } catch (e) {
+      if (next) arena.free(next);
+      if (cur !== xPtr) arena.free(cur);
+      throw e;
+    }
+  }
+
   private forwardLayer(i: number, input: number, output: number, batch: number): void {
     const l = this.layers[i]!;
     const core = this.runtime.core;
     if (l.type === 'linear') {
       const { w, b } = this.linearOffsets.get(i)!;
       // y = x W^T (+ b)
-      core.gemm(0, 1, batch, l.outFeatures, l.inFeatures, 1, input, l.inFeatures, this.weightsPtr + w * 4, l.inFeatures, 0, output, l.outFeatures);
+      coreGemm(this.runtime, 0, 1, batch, l.outFeatures, l.inFeatures, 1, input, l.inFeatures, this.weightsPtr + w * 4, l.inFeatures, 0, output, l.outFeatures);
       if (b >= 0) core.addBias(output, this.weightsPtr + b * 4, batch, l.outFeatures);
     } else {
       core.activationForward(ACTIVATION_CODE[l.kind], input, output, batch * outWidth(this.layers, i), l.slope);
@@ -502,28 +534,27 @@ export class Sequential {
   /** Names where a non-finite loss came from: the batch itself or the first layer whose output goes non-finite. */
   private nonFiniteLoss(step: number, loss: number, x: ArrayLike<number>): NonFiniteError {
     for (let i = 0; i < x.length; i++) {
-      if (!Number.isFinite(x[i])) {
+      const v = x[i]!;
+      // The batch is copied in as float32, where a value beyond its range is infinite.
+      if (!isFiniteFloat32(v)) {
         const r = Math.floor(i / this.inFeatures), c = i % this.inFeatures;
-        return new NonFiniteError(`step ${step}: loss is ${loss} because the input batch has ${x[i]} at row ${r}, column ${c}; parameters were not updated`);
+        const why = Number.isFinite(v) ? ' (beyond float32)' : '';
+        return new NonFiniteError(`step ${step}: loss is ${loss} because the input batch has ${v}${why} at row ${r}, column ${c}; parameters were not updated`);
       }
     }
     let where = 'the loss itself (check the targets)';
     const batch = this.batchOf(x);
     const rt = this.runtime;
-    let cur = this.stage(x, 'workspace', 'diagnostic forward');
+    const xPtr = this.stage(x, 'workspace', 'diagnostic forward');
     try {
-      for (let i = 0; i < this.layers.length; i++) {
-        const next = rt.arena.alloc(batch * outWidth(this.layers, i) * 4, 'workspace', 'diagnostic forward');
-        this.forwardLayer(i, cur, next, batch);
-        rt.arena.free(cur);
-        cur = next;
-        if (rt.core.firstNonFinite(cur, batch * outWidth(this.layers, i)) >= 0) {
-          where = `the output of layer ${i} (${layerName(this.layers[i]!, i)})`;
-          break;
-        }
-      }
+      const out = this.forwardTemporaries(xPtr, batch, (i, output) => {
+        if (rt.core.firstNonFinite(output, batch * outWidth(this.layers, i)) < 0) return false;
+        where = `the output of layer ${i} (${layerName(this.layers[i]!, i)})`;
+        return true;
+      });
+      rt.arena.free(out);
     } finally {
-      rt.arena.free(cur);
+      rt.arena.free(xPtr);
     }
     return new NonFiniteError(`step ${step}: loss is ${loss}; the first non-finite value appears in ${where}; parameters were not updated`);
   }
@@ -634,7 +665,7 @@ export function validateCheckpoint(layers: readonly LayerSpec[], checkpoint: rea
 }
 
 export function layerName(l: LayerSpec, i: number): string {
-  return l.type === 'linear' ? `linear${i}` : `${(l as ActivationSpec).kind}${i}`;
+  return l.type === 'linear' ? `linear${i}` : `${l.kind}${i}`;
 }
 
 /** Features out of layer i. */
@@ -650,4 +681,3 @@ function sliceRows(x: ArrayLike<number>, start: number, end: number, width: numb
   return x instanceof Float32Array ? x.subarray(start * width, end * width) : Array.prototype.slice.call(x, start * width, end * width);
 }
 
-export { linearParameters };

@@ -14,7 +14,7 @@
 // finiteness) before a model is built or touched: a bad file never half-loads.
 
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { ArgumentError, NonFiniteError, ShapeError } from '../errors.js';
+import { ArgumentError, NonFiniteError, ShapeError, isFiniteFloat32 } from '../errors.js';
 import { ACTIVATION_KINDS, type ActivationKind, type LayerSpec, Linear, activation } from '../nn/layers.js';
 import { Sequential, type SequentialOptions, validateLayers } from '../nn/sequential.js';
 import type { Runtime } from '../runtime.js';
@@ -108,10 +108,11 @@ export function parseWeights(text: string, source = 'weights'): WeightsFile {
     }
     const data = p.data as unknown[];
     for (let k = 0; k < data.length; k++) {
-      // JSON has no NaN or Infinity; writers that meet them emit null.
-      if (typeof data[k] !== 'number' || !Number.isFinite(data[k])) {
+      // JSON has no NaN or Infinity; writers that meet them emit null. A number beyond float32 would load as infinity.
+      if (!isFiniteFloat32(data[k])) {
         const value = typeof data[k] === 'number' ? String(data[k]) : JSON.stringify(data[k]);
-        throw new NonFiniteError(`${source}: parameter '${name}' has a non-finite value at index ${k}: ${value}`);
+        const why = Number.isFinite(data[k]) ? ' (beyond float32)' : '';
+        throw new NonFiniteError(`${source}: parameter '${name}' has a non-finite value at index ${k}: ${value}${why}`);
       }
     }
     return { name, shape: [...shape], data: data as number[] };
