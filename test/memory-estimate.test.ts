@@ -8,6 +8,7 @@ import { CATEGORIES } from '../src/estimate/categories.js';
 import { gemmWorkspaceBytes } from '../src/estimate/gemm-workspace.js';
 import { MLP_OPTIMIZERS, mlpLayerCosts, summarizeEvents } from '../src/estimate/mlp.js';
 import { profileMlp } from '../src/profile/profile-mlp.js';
+import { profileJson, profileTable } from '../src/report/profile-report.js';
 import { rng } from './helpers/rng.js';
 
 const mlp = (sizes: number[], act: ActivationKind, bias = true): LayerSpec[] => buildMlp(sizes, act, { bias });
@@ -46,6 +47,7 @@ describe.each(['simd', 'scalar'] as BuildName[])('measured == estimated (%s buil
       expect(p.measured.peak).toEqual(p.estimated.peak);
       expect(p.measured.peakTotal).toBe(p.estimated.peakTotal);
       expect(p.measured.atPeak).toEqual(p.estimated.atPeak);
+      expect(p.measured.peakEvent).toBe(p.estimated.peakEvent);
       // The event log's running sums equal the allocator's counters.
       const last = p.events[p.events.length - 1]!.live;
       expect(last).toEqual(p.measured.live);
@@ -96,5 +98,18 @@ describe('memory limits', () => {
     await expect(profileMlp({ layers: mlp([50_000, 30_000, 10], 'relu'), batch: 64, optimizer: 'adam' })).rejects.toThrow(
       /needs \d+ bytes at its peak; WASM memory \(wasm32\) holds at most 4294967296 bytes/,
     );
+  });
+});
+
+describe('the profile report', () => {
+  it('takes each measured figure from the log and each estimated one from the description', async () => {
+    const layers = mlp([784, 100, 10], 'relu');
+    const p = await profileMlp({ layers, batch: 64, optimizer: 'adam', build: 'simd' });
+    const lossRow = (text: string) => text.split('\n').find((l) => l.startsWith('loss '))!.trim().split(/\s{2,}/);
+    expect(lossRow(profileTable(p, layers))).toEqual(['loss', '[64, 10]', '2,560', '2,560']);
+    // A log without the softmax probabilities: only the measured side changes.
+    const tampered = { ...p, events: p.events.filter((e) => !(e.layer === 'loss' && e.category === 'activations')) };
+    expect(lossRow(profileTable(tampered, layers))).toEqual(['loss', '[64, 10]', '0', '2,560']);
+    expect(profileJson(tampered, layers).loss.savedBytes).toEqual({ measured: 0, estimated: 2_560 });
   });
 });

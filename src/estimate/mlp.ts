@@ -12,7 +12,7 @@
 import { type ActivationSpec, type LayerSpec, type LinearSpec, linearParameters, savesOutput } from '../nn/layers.js';
 import { layerName, outWidth, validateCheckpoint, validateLayers, type LossKind } from '../nn/sequential.js';
 import type { BuildName } from '../wasm-source.js';
-import { type Category, type CategoryBytes, sumCategoryBytes, zeroCategoryBytes } from './categories.js';
+import { type Category, type CategoryBytes, zeroCategoryBytes } from './categories.js';
 import { gemmWorkspaceBytes } from './gemm-workspace.js';
 import { modelStateBytes } from './model-states.js';
 import { ArgumentError, checkInt } from '../errors.js';
@@ -322,5 +322,3 @@ export function estimateMlp(cfg: MlpTrainingConfig): MlpEstimate {
     layers: mlpLayerCosts(cfg.layers, cfg.batches[cfg.batches.length - 1]!, cfg),
   };
 }
-
-export { sumCategoryBytes };

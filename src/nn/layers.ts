@@ -64,7 +64,7 @@ export function savesOutput(kind: ActivationKind): boolean {
   return kind === 'relu' || kind === 'sigmoid' || kind === 'tanh';
 }
 
-/** A Linear costs batch * (in*out + out) multiply-accumulates forward (torchinfo's convention: bias included). */
+/** Weights and bias of a Linear: in*out + out (in*out without bias). */
 export function linearParameters(l: LinearSpec): number {
   return l.inFeatures * l.outFeatures + (l.bias ? l.outFeatures : 0);
 }

@@ -2,8 +2,7 @@
 // a fresh WASM instance, every allocation logged by the core's allocator, next
 // to the analytic estimate of the same configuration.
 
-import type { Category, CategoryBytes } from '../estimate/categories.js';
-import { CATEGORIES } from '../estimate/categories.js';
+import type { CategoryBytes } from '../estimate/categories.js';
 import { estimateMlp, mlpGemmMacs, type LayerCost, type MemoryEventEstimate, type MemorySummary, type MlpOptimizer, summarizeEvents } from '../estimate/mlp.js';
 import { ArgumentError, OutOfMemoryError, checkInt } from '../errors.js';
 import type { ArenaEvent } from '../arena.js';
@@ -36,6 +35,8 @@ export interface MeasuredMemory {
   peak: CategoryBytes;
   peakTotal: number;
   atPeak: CategoryBytes;
+  /** Index in the profile's `events` of the event at which the total first reached its peak. */
+  peakEvent: number;
   /** What WASM memory holds in all (memory.buffer.byteLength) and the part no category owns. */
   memoryBytes: number;
   runtimeBytes: number;
@@ -80,9 +81,9 @@ export async function profileMlp(options: MlpProfileOptions): Promise<MlpProfile
   const batch = options.batch ?? 64;
   checkInt('batch', batch, 1);
   const batches = [...(options.batches ?? [batch, batch])];
-  const rt = await init({ build: options.build ?? 'auto', fresh: true });
   validateLayers(options.layers);
   const checkpoint = [...validateCheckpoint(options.layers, options.checkpoint)].sort((a, b) => a - b);
+  const rt = await init({ build: options.build ?? 'auto', fresh: true });
   const estimate = estimateMlp({ layers: options.layers, batches, optimizer, loss, inplace, checkpoint, build: rt.build });
 
   // Refuse what wasm32 cannot hold before allocating anything.
@@ -121,6 +122,7 @@ export async function profileMlp(options: MlpProfileOptions): Promise<MlpProfile
     peak: rt.arena.peakByCategory(),
     peakTotal: rt.arena.peak(),
     atPeak: fromLog.atPeak,
+    peakEvent: fromLog.peakEvent,
     memoryBytes: rt.arena.memoryBytes(),
     runtimeBytes: rt.arena.runtimeBytes(),
   };
@@ -142,15 +144,4 @@ export async function profileMlp(options: MlpProfileOptions): Promise<MlpProfile
     layers: estimate.layers,
     gemmMacs: { measured: gemmMacs, estimated: mlpGemmMacs(options.layers, batches[batches.length - 1]!, checkpoint) },
   };
-}
-
-/** Category rows of a profile: measured and estimated, live (after the step) and peak. */
-export function categoryRows(p: MlpProfile): { category: Category; live: number; peak: number; estimatedLive: number; estimatedPeak: number }[] {
-  return CATEGORIES.map((c) => ({
-    category: c,
-    live: p.measured.live[c],
-    peak: p.measured.peak[c],
-    estimatedLive: p.estimated.live[c],
-    estimatedPeak: p.estimated.peak[c],
-  }));
 }

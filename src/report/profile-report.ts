@@ -29,9 +29,9 @@
 //   losses       the loss of each measured step
 
 import pc from 'picocolors';
-import { CATEGORIES, type Category } from '../estimate/categories.js';
+import { CATEGORIES, sumCategoryBytes } from '../estimate/categories.js';
 import { formatBytes, formatInteger } from '../estimate/units.js';
-import { mlpLayerCosts } from '../estimate/mlp.js';
+import { lossSavedBytes, mlpLayerCosts } from '../estimate/mlp.js';
 import type { LayerSpec } from '../nn/layers.js';
 import type { MlpProfile } from '../profile/profile-mlp.js';
 import { renderHtmlReport } from './html.js';
@@ -63,10 +63,14 @@ function measuredSaved(p: MlpProfile): Map<string, number> {
   return saved;
 }
 
+/** The batch of the last measured step, which the per-layer figures describe. */
+function lastBatch(p: MlpProfile): number {
+  return p.batches[p.batches.length - 1]!;
+}
+
 function totals(p: MlpProfile, layers: readonly LayerSpec[]) {
   const sum = (f: (l: MlpProfile['layers'][number]) => number) => p.layers.reduce((s, l) => s + f(l), 0);
-  const batch = p.batches[p.batches.length - 1]!;
-  const withoutCheckpoint = mlpLayerCosts(layers, batch, { loss: p.loss, inplace: p.inplace }).reduce((s, l) => s + l.savedBytes, 0);
+  const withoutCheckpoint = mlpLayerCosts(layers, lastBatch(p), { loss: p.loss, inplace: p.inplace }).reduce((s, l) => s + l.savedBytes, 0);
   return {
     forward: sum((l) => l.macsForward),
     backward: sum((l) => l.macsBackward),
@@ -89,14 +93,13 @@ export function profileJson(p: MlpProfile, layers: readonly LayerSpec[]) {
       live: { measured: p.measured.live[c], estimated: p.estimated.live[c] },
     };
   }
-  const liveTotal = (x: Record<Category, number>) => CATEGORIES.reduce((s, c) => s + x[c], 0);
   categories.runtime = { measured: p.measured.runtimeBytes, estimated: null, live: { measured: p.measured.runtimeBytes, estimated: null } };
   categories.total = {
     measured: p.measured.peakTotal,
     estimated: p.estimated.peakTotal,
-    live: { measured: liveTotal(p.measured.live), estimated: liveTotal(p.estimated.live) },
+    live: { measured: sumCategoryBytes(p.measured.live), estimated: sumCategoryBytes(p.estimated.live) },
   };
-  const peakEvent = p.events[p.estimated.peakEvent];
+  const peakEvent = p.events[p.measured.peakEvent];
   return {
     schema: 'wasmgrad.profile/1',
     model: {
@@ -126,7 +129,7 @@ export function profileJson(p: MlpProfile, layers: readonly LayerSpec[]) {
       withoutCheckpoint: t.savedWithoutCheckpoint,
       avoided: t.savedWithoutCheckpoint - t.saved,
     },
-    loss: { savedBytes: { measured: saved.get('loss') ?? 0, estimated: p.loss === 'cross_entropy' ? p.batches[p.batches.length - 1]! * p.layers[p.layers.length - 1]!.outputShape[1]! * 4 : 0 } },
+    loss: { savedBytes: { measured: saved.get('loss') ?? 0, estimated: lossSavedBytes(layers, lastBatch(p), p.loss) } },
     macs: { forward: t.forward, backward: t.backward, recompute: t.recompute, gemmCounted: p.gemmMacs },
     dataMovement: {
       naiveBytes: t.naiveBytes,
@@ -148,7 +151,7 @@ export function profileTable(p: MlpProfile, layers: readonly LayerSpec[], colour
   const saved = measuredSaved(p);
   const t = totals(p, layers);
   const out: string[] = [];
-  const batch = p.batches[p.batches.length - 1]!;
+  const batch = lastBatch(p);
   out.push(c.bold(`wasmgrad profile: ${describeLayers(layers)}`));
   const checkpoint = p.checkpoint.length ? ` | checkpoint ${p.checkpoint.join(',')}` : '';
   out.push(`  batch ${p.batches.join(', ')} | ${p.optimizer} | ${p.loss} | ${p.inplace ? 'in-place activations' : 'out-of-place activations'}${checkpoint} | ${p.engine}`);
@@ -163,8 +166,11 @@ export function profileTable(p: MlpProfile, layers: readonly LayerSpec[], colour
         `${pad(formatInteger(l.macsBackward), 14)}${pad(formatInteger(saved.get(l.name) ?? 0), 16)}${pad(formatInteger(l.savedBytes), 10)}`,
     );
   }
-  const lossSaved = saved.get('loss') ?? 0;
-  out.push(`${padEnd('loss', 14)}${padEnd(`[${batch}, ${p.layers[p.layers.length - 1]!.outputShape[1]}]`, 14)}${pad('', 10)}${pad('', 14)}${pad('', 14)}${pad(formatInteger(lossSaved), 16)}${pad(formatInteger(lossSaved), 10)}`);
+  const lossSaved = { measured: saved.get('loss') ?? 0, estimated: lossSavedBytes(layers, batch, p.loss) };
+  out.push(
+    `${padEnd('loss', 14)}${padEnd(`[${batch}, ${p.layers[p.layers.length - 1]!.outputShape[1]}]`, 14)}${pad('', 10)}${pad('', 14)}${pad('', 14)}` +
+      `${pad(formatInteger(lossSaved.measured), 16)}${pad(formatInteger(lossSaved.estimated), 10)}`,
+  );
   out.push(rule);
   out.push(`Total parameters: ${formatInteger(p.parameters)}   MACs per step: forward ${formatInteger(t.forward)}, backward ${formatInteger(t.backward)} (torchinfo convention; bias included)`);
   out.push(`GEMM MACs counted by the core in the last step: ${formatInteger(p.gemmMacs.measured)} (layer arithmetic: ${formatInteger(p.gemmMacs.estimated)})`);
@@ -182,9 +188,8 @@ export function profileTable(p: MlpProfile, layers: readonly LayerSpec[], colour
     const line = `${padEnd(k, 13)}${pad(formatInteger(p.measured.peak[k]), 16)}${pad(formatInteger(p.estimated.peak[k]), 16)}${pad(formatInteger(p.measured.live[k]), 14)}  ${same}${human(p.measured.peak[k])}`;
     out.push(k === largest ? c.yellow(line) : line);
   }
-  const liveSum = CATEGORIES.reduce((s, k) => s + p.measured.live[k], 0);
-  out.push(`${padEnd('peak total', 13)}${pad(formatInteger(p.measured.peakTotal), 16)}${pad(formatInteger(p.estimated.peakTotal), 16)}${pad(formatInteger(liveSum), 14)}  ${p.measured.peakTotal === p.estimated.peakTotal ? c.green('=') : c.red('!=')}${human(p.measured.peakTotal)}`);
-  const at = p.events[p.estimated.peakEvent];
+  out.push(`${padEnd('peak total', 13)}${pad(formatInteger(p.measured.peakTotal), 16)}${pad(formatInteger(p.estimated.peakTotal), 16)}${pad(formatInteger(sumCategoryBytes(p.measured.live)), 14)}  ${p.measured.peakTotal === p.estimated.peakTotal ? c.green('=') : c.red('!=')}${human(p.measured.peakTotal)}`);
+  const at = p.events[p.measured.peakEvent];
   if (at) {
     const parts = CATEGORIES.filter((k) => p.measured.atPeak[k] > 0).map((k) => `${k} ${formatInteger(p.measured.atPeak[k])}`);
     out.push(`  the peak falls in ${at.phase} at ${at.layer}: ${parts.join(' + ')}`);
