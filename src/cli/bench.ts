@@ -5,7 +5,7 @@
  *   wasmgrad bench gemm [--sizes 64,256] [--no-training] [--time ms] [--all-js] [--build simd] [--json]
  *   wasmgrad bench train [--time ms] [--build simd] [--json]
  *
- * Exit codes: 0 success; 2 a bad option value, or a suite that is not available
+ * Exit codes: 0 success; 2 a bad option value or a --build the engine cannot run
  * (message on stderr as `error: ...`); 1 a failure while measuring.
  * Progress goes to stderr; stdout holds only the table, or with --json one
  * JSON document:
@@ -50,8 +50,7 @@ import { loadTfjsWasm } from '../bench/peers.js';
 import { runTrainBench, type TrainBenchReport } from '../bench/train-bench.js';
 import { init, type Runtime } from '../runtime.js';
 import type { BuildName } from '../wasm-source.js';
-
-const BUILD_CHOICES = ['auto', 'simd', 'relaxed', 'scalar'] as const;
+import { BUILD_CHOICES } from './options.js';
 
 interface BenchOptions {
   sizes?: string;
@@ -171,11 +170,9 @@ interface SuiteOutput {
   table: string;
 }
 
-/** A benchmark suite: `run` when it exists, otherwise the reason it does not. */
 interface BenchSuite {
   description: string;
-  run?: (ctx: SuiteContext) => Promise<SuiteOutput>;
-  unavailable?: string;
+  run(ctx: SuiteContext): Promise<SuiteOutput>;
 }
 
 export function trainTable(r: TrainBenchReport): string {
@@ -249,7 +246,7 @@ function stderrProgress(): { progress(message: string): void; done(): void } {
 }
 
 const HELP_AFTER = `
-Suites: ${Object.entries(SUITES).map(([name, s]) => `${name} (${s.description})`).join('; ')}; all runs every available suite.
+Suites: ${Object.entries(SUITES).map(([name, s]) => `${name} (${s.description})`).join('; ')}; all runs every suite.
 GFLOP/s = 2*M*N*K / median time per call, single-threaded, every implementation in the same process and run.
 Default square sizes ${DEFAULT_SQUARE_SIZES.join(',')} plus the 784-100-10 MLP training shapes at batch 64; --time ${DEFAULT_TIME_MS}.
 
@@ -281,7 +278,6 @@ export function registerBenchCommand(program: Command): Command {
         return fail(e instanceof Error ? e.message : String(e));
       }
       const chosen = suite === 'all' ? Object.keys(SUITES) : [suite];
-      if (suite !== 'all' && SUITES[suite].unavailable) return fail(SUITES[suite].unavailable!);
 
       // Relaxed SIMD sits behind a V8 flag in Node 20; it must be set before any wasm is compiled.
       if (settings.build === 'relaxed') v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
@@ -301,13 +297,8 @@ export function registerBenchCommand(program: Command): Command {
 
       const outputs: [string, SuiteOutput][] = [];
       for (const name of chosen) {
-        const s = SUITES[name];
-        if (!s.run) {
-          process.stderr.write(`${s.unavailable ?? `bench ${name}: not available`}; skipped\n`);
-          continue;
-        }
         try {
-          outputs.push([name, await s.run(ctx)]);
+          outputs.push([name, await SUITES[name].run(ctx)]);
         } catch (e) {
           status.done();
           process.stderr.write(`error: bench ${name}: ${e instanceof Error ? e.message : String(e)}\n`);

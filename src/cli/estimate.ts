@@ -6,7 +6,7 @@
  *     --optimizer adamw --zero 2 --devices 8 --device-memory 80GB [--json]
  *
  * Exit codes: 0 success; 2 a bad value or combination (message on stderr as
- * `error: ...`); commander's own parse errors (unknown option) exit 1.
+ * `error: ...`), and commander's own parse errors (an unknown option) too.
  *
  * JSON output (`--json`): one document alone on stdout. Every byte figure is an
  * exact integer number of bytes. Fields (stable; new ones may be added):

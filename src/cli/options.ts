@@ -3,11 +3,21 @@
 
 import { InvalidArgumentError } from 'commander';
 import { ACTIVATION_KINDS, type ActivationKind, type LayerSpec, mlp } from '../nn/layers.js';
+import type { BuildName } from '../wasm-source.js';
 
 export function positiveInt(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${value}'`);
   return n;
+}
+
+/** A parser for a whole number of at least `min`. */
+export function intAtLeast(min: number): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got '${value}'`);
+    return n;
+  };
 }
 
 export function positiveNumber(value: string): number {
@@ -32,6 +42,12 @@ export function choice<T extends string>(options: readonly T[]): (value: string)
 }
 
 export const activationKind = choice<ActivationKind>(ACTIVATION_KINDS);
+export const ACTIVATION_HELP = ACTIVATION_KINDS.join(', ');
+
+/** `--build`: which core build to run; auto picks by what the engine supports. */
+export const BUILD_CHOICES = ['auto', 'simd', 'relaxed', 'scalar'] as const;
+export const buildChoice = choice<BuildName | 'auto'>(BUILD_CHOICES);
+export const BUILD_HELP = BUILD_CHOICES.join(', ');
 
 /** The MLP of --layers and --activation (at least input and output sizes). */
 export function mlpLayers(sizes: number[], kind: ActivationKind, bias = true, slope = 0.01): LayerSpec[] {

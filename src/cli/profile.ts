@@ -9,7 +9,7 @@ import type { LossKind } from '../nn/sequential.js';
 import { profileMlp } from '../profile/profile-mlp.js';
 import { profileHtml, profileJson, profileTable } from '../report/profile-report.js';
 import type { BuildName } from '../runtime.js';
-import { activationKind, choice, intList, mlpLayers, positiveInt, positiveNumber, useColour } from './options.js';
+import { ACTIVATION_HELP, activationKind, BUILD_HELP, buildChoice, choice, intList, mlpLayers, positiveInt, positiveNumber, useColour } from './options.js';
 
 interface ProfileOptions {
   layers: number[];
@@ -33,7 +33,7 @@ export function registerProfileCommand(program: Command): Command {
     .command('profile')
     .description('training memory of an MLP: weights, gradients, optimizer state, activations, workspace, inputs; measured and estimated')
     .option('--layers <sizes>', 'layer sizes, input to output', intList, [784, 100, 10])
-    .option('--activation <kind>', 'relu, leaky_relu, sigmoid, tanh, gelu, gelu_tanh', activationKind, 'relu')
+    .option('--activation <kind>', ACTIVATION_HELP, activationKind, 'relu')
     .option('--slope <x>', 'negative slope of leaky_relu', positiveNumber, 0.01)
     .option('--no-bias', 'Linear layers without bias')
     .option('--batch <n>', 'batch size', positiveInt, 64)
@@ -46,7 +46,7 @@ export function registerProfileCommand(program: Command): Command {
       'activation layers (indices in the layer list: 1, 3, ... are the activations) to recompute in backward instead of saving, e.g. 1,3',
       intList,
     )
-    .option('--build <name>', 'auto, simd, relaxed, scalar', choice(['auto', 'simd', 'relaxed', 'scalar'] as const), 'auto')
+    .option('--build <name>', BUILD_HELP, buildChoice, 'auto')
     .option('--seed <n>', 'initialisation and data seed', positiveInt, 1)
     .option('--json', 'print one JSON document on stdout', false)
     .option('--html <file>', 'also write a self-contained HTML report')

@@ -5,7 +5,7 @@
  * after another, after --warmup untimed ones.
  *
  *   wasmgrad serve-check [--layers 784,100,10] [--activation relu] [--batch 1] [--requests 1000]
- *                        [--warmup 100] [--slo-p99-ms X] [--weights FILE] [--seed 1] [--json]
+ *                        [--warmup 100] [--slo-p99-ms X] [--weights FILE] [--seed 1] [--build auto] [--json]
  *
  * With --weights (a `wasmgrad train --save` file) the model is the file's;
  * --layers and --activation, if also given, must agree with it. Otherwise the
@@ -36,7 +36,7 @@
  */
 
 import { resolve } from 'node:path';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import pc from 'picocolors';
 import type { ActivationKind, LayerSpec } from '../nn/layers.js';
 import { Random } from '../nn/random.js';
@@ -45,7 +45,7 @@ import { describeLayers } from '../report/profile-report.js';
 import { init, type BuildName } from '../runtime.js';
 import { p99Holds, summarizeLatencies, throughputOf, timeRequests } from '../serve/latency.js';
 import { describeSizes, modelFromWeights, readWeights } from '../train/weights-file.js';
-import { activationKind, choice, intList, mlpLayers, positiveInt, positiveNumber, useColour } from './options.js';
+import { ACTIVATION_HELP, activationKind, BUILD_HELP, buildChoice, intAtLeast, intList, mlpLayers, positiveInt, positiveNumber, useColour } from './options.js';
 
 interface ServeCheckOptions {
   layers: number[];
@@ -60,24 +60,19 @@ interface ServeCheckOptions {
   json: boolean;
 }
 
-function nonNegativeInt(value: string): number {
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError(`expected an integer >= 0, got '${value}'`);
-  return Number(value);
-}
-
 export function registerServeCheckCommand(program: Command): Command {
   return program
     .command('serve-check')
     .description('inference latency percentiles (p50, p90, p99, max) and throughput of an MLP, checked against a p99 SLO')
     .option('--layers <sizes>', 'layer sizes, input to output', intList, [784, 100, 10])
-    .option('--activation <kind>', 'relu, leaky_relu, sigmoid, tanh, gelu, gelu_tanh', activationKind, 'relu')
+    .option('--activation <kind>', ACTIVATION_HELP, activationKind, 'relu')
     .option('--batch <n>', 'samples per request', positiveInt, 1)
     .option('--requests <n>', 'timed requests', positiveInt, 1000)
-    .option('--warmup <n>', 'untimed requests first', nonNegativeInt, 100)
+    .option('--warmup <n>', 'untimed requests first', intAtLeast(0), 100)
     .option('--slo-p99-ms <ms>', 'latency target: exit 1 when p99 is above it', positiveNumber)
     .option('--weights <file>', 'weights saved by `wasmgrad train --save` (default: initialisation from --seed)')
     .option('--seed <n>', 'initialisation and input seed', positiveInt, 1)
-    .option('--build <name>', 'auto, simd, relaxed, scalar', choice(['auto', 'simd', 'relaxed', 'scalar'] as const), 'auto')
+    .option('--build <name>', BUILD_HELP, buildChoice, 'auto')
     .option('--json', 'print one JSON document on stdout', false)
     .action(async (o: ServeCheckOptions, command: Command) => {
       let model: Sequential, build: BuildName, weightsPath: string | null = null;

@@ -4,7 +4,7 @@
  * accuracy after every epoch.
  *
  *   wasmgrad train [--data DIR] [--epochs 5] [--batch 64] [--optimizer adam] [--lr X]
- *                  [--layers 784,100,10] [--activation relu] [--seed 1] [--save FILE] [--json]
+ *                  [--layers 784,100,10] [--activation relu] [--seed 1] [--build auto] [--save FILE] [--json]
  *
  * The data directory is --data, else $WASMGRAD_DATA, else Debian's
  * dataset-fashion-mnist path (/usr/share/datasets/fashion-mnist). Inputs are
@@ -53,7 +53,7 @@ import type { SGD } from '../optim/sgd.js';
 import { init, type BuildName, type Runtime } from '../runtime.js';
 import { type EpochResult, fit } from '../train/fit.js';
 import { saveWeights } from '../train/weights-file.js';
-import { activationKind, choice, intList, mlpLayers, positiveInt, positiveNumber, useColour } from './options.js';
+import { ACTIVATION_HELP, activationKind, BUILD_HELP, buildChoice, choice, intList, mlpLayers, positiveInt, positiveNumber, useColour } from './options.js';
 
 interface TrainOptions {
   data?: string;
@@ -79,9 +79,9 @@ export function registerTrainCommand(program: Command): Command {
     .option('--optimizer <name>', MLP_OPTIMIZERS.join(', '), choice(MLP_OPTIMIZERS), 'adam')
     .option('--lr <x>', 'learning rate (default: 0.01 for sgd, 0.001 for adam and adamw)', positiveNumber)
     .option('--layers <sizes>', 'layer sizes, input to output: first = pixels per image, last = classes', intList, [784, 100, 10])
-    .option('--activation <kind>', 'relu, leaky_relu, sigmoid, tanh, gelu, gelu_tanh', activationKind, 'relu')
+    .option('--activation <kind>', ACTIVATION_HELP, activationKind, 'relu')
     .option('--seed <n>', 'initialisation and shuffle seed', positiveInt, 1)
-    .option('--build <name>', 'auto, simd, relaxed, scalar', choice(['auto', 'simd', 'relaxed', 'scalar'] as const), 'auto')
+    .option('--build <name>', BUILD_HELP, buildChoice, 'auto')
     .option('--save <file>', 'write the trained weights as JSON (format wasmgrad.weights/1)')
     .option('--json', 'print one JSON document on stdout and nothing else', false)
     .action(async (o: TrainOptions, command: Command) => {

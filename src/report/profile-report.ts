@@ -3,7 +3,7 @@
 //
 // JSON (`wasmgrad profile --json`, schema "wasmgrad.profile/1"); every byte
 // figure is an exact integer:
-//   model        { description, layers: [{ index, name, type, inFeatures?, outFeatures?, bias?, kind? }] }
+//   model        { description, layers: [{ index, type, inFeatures?, outFeatures?, bias?, kind?, slope? }] }
 //   setup        { batches, optimizer, loss, inplace, checkpoint, build, engine }; checkpoint
 //                lists the activation layers recomputed in backward ([] for none)
 //   parameters   total parameter count
