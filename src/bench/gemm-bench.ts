@@ -286,9 +286,16 @@ function uniform(length: number, seed: number): Float32Array {
 
 function prepareWasmgrad(rt: Runtime, shape: GemmShape, a: Float32Array, b: Float32Array): PreparedGemm {
   const { m, n, k, transA, transB } = shape;
-  const ta = Tensor.from(rt, a, transA ? [k, m] : [m, k], 'inputs');
-  const tb = Tensor.from(rt, b, transB ? [n, k] : [k, n], 'inputs');
-  const tc = Tensor.empty(rt, [m, n], 'workspace', 'gemm bench C');
+  const tensors: Tensor[] = [];
+  try {
+    tensors.push(Tensor.from(rt, a, transA ? [k, m] : [m, k], 'inputs'));
+    tensors.push(Tensor.from(rt, b, transB ? [n, k] : [k, n], 'inputs'));
+    tensors.push(Tensor.empty(rt, [m, n], 'workspace', 'gemm bench C'));
+  } catch (e) {
+    for (const t of tensors) t.free();
+    throw e;
+  }
+  const [ta, tb, tc] = tensors as [Tensor, Tensor, Tensor];
   return {
     // Inputs stay resident in WASM memory; C is copied back to JS, as tfjs's dataSync() copies its result.
     run() {
@@ -296,7 +303,7 @@ function prepareWasmgrad(rt: Runtime, shape: GemmShape, a: Float32Array, b: Floa
       return tc.toArray();
     },
     dispose() {
-      for (const t of [ta, tb, tc]) t.free();
+      for (const t of tensors) t.free();
     },
   };
 }

@@ -144,14 +144,22 @@ export async function loadTfjsWasm(importModule: Importer = (s) => import(s)): P
   const prepare = (shape: GemmShape, a: Float32Array, b: Float32Array): PreparedGemm => {
     const { m, n, k, transA, transB } = shape;
     const ta = tf.tensor2d(a, transA ? [k, m] : [m, k], 'float32');
-    const tb = tf.tensor2d(b, transB ? [n, k] : [k, n], 'float32');
+    let tb: TfTensor;
+    try {
+      tb = tf.tensor2d(b, transB ? [n, k] : [k, n], 'float32');
+    } catch (e) {
+      ta.dispose();
+      throw e;
+    }
     return {
       // Same transposes as wasmgrad; dataSync() forces the work and copies C out, as wasmgrad's read-back does.
       run() {
         const c = tf.matMul(ta, tb, transA, transB);
-        const out = c.dataSync();
-        c.dispose();
-        return out;
+        try {
+          return c.dataSync();
+        } finally {
+          c.dispose();
+        }
       },
       dispose() {
         ta.dispose();

@@ -12,12 +12,12 @@
 // Only tfjs-core ops are used (matMul, add, relu, losses.softmaxCrossEntropy,
 // train.sgd / train.adam), the same computation tfjs-layers would run.
 
-import { Linear, ReLU } from '../nn/layers.js';
+import { mlpGemmMacs, mlpGemmWorkspaceBytes } from '../estimate/mlp.js';
+import { coreGemm, reserveGemmWorkspace } from '../gemm.js';
+import { mlp } from '../nn/layers.js';
 import { Random } from '../nn/random.js';
 import { Sequential } from '../nn/sequential.js';
-import { Adam } from '../optim/adam.js';
-import type { Optimizer } from '../optim/optimizer.js';
-import { SGD } from '../optim/sgd.js';
+import { makeOptimizer } from '../optim/make-optimizer.js';
 import type { Runtime } from '../runtime.js';
 import { Tensor } from '../tensor.js';
 import type { TfjsWasmPeer } from './peers.js';
@@ -26,8 +26,8 @@ export const TRAIN_OPTIMIZERS = ['sgd', 'adam'] as const;
 export type TrainBenchOptimizer = (typeof TRAIN_OPTIMIZERS)[number];
 
 const SIZES = [784, 100, 10] as const;
-const SGD_LR = 0.01;
-const ADAM_LR = 1e-3;
+const LAYERS = mlp(SIZES, 'relu');
+const LR: Record<TrainBenchOptimizer, number> = { sgd: 0.01, adam: 1e-3 };
 
 export interface TrainBenchOptions {
   batch?: number;
@@ -85,22 +85,12 @@ async function medianMs(fn: () => void, timeMs: number): Promise<number> {
   return times[times.length >> 1]!;
 }
 
-function makeOptimizer(name: TrainBenchOptimizer): Optimizer {
-  return name === 'sgd' ? new SGD({ lr: SGD_LR }) : new Adam({ lr: ADAM_LR });
-}
-
-/** GEMM multiply-accumulates of one step: forward, weight gradients, and fc2's input gradient. */
-function stepMacs(batch: number): number {
-  const [i, h, o] = SIZES;
-  return batch * (i * h * 2 + h * o * 3);
-}
-
 export async function runTrainBench(rt: Runtime, options: TrainBenchOptions = {}): Promise<TrainBenchReport> {
   const batch = options.batch ?? 64;
   const timeMs = options.timeMs ?? 1500;
   const progress = options.onProgress ?? (() => {});
   const rng = new Random(42);
-  const [inF, hidden, classes] = SIZES;
+  const [inF, , classes] = SIZES;
   const x = Float32Array.from({ length: batch * inF }, () => rng.uniform(0, 1));
   const labels = Int32Array.from({ length: batch }, () => rng.nextUint32() % classes);
   const gemmMs = await gemmOnlyMs(rt, batch, timeMs);
@@ -108,22 +98,29 @@ export async function runTrainBench(rt: Runtime, options: TrainBenchOptions = {}
   const rows: TrainBenchRow[] = [];
   for (const name of TRAIN_OPTIMIZERS) {
     progress(`train: wasmgrad ${name}`);
-    const model = new Sequential(rt, [Linear(inF, hidden), ReLU(), Linear(hidden, classes)], { seed: 1 });
+    const model = new Sequential(rt, LAYERS, { seed: 1 });
     const initial = model.parameters();
-    const opt = makeOptimizer(name);
-    const firstLoss = model.trainStep(x, labels, opt);
-    const ms = await medianMs(() => void model.trainStep(x, labels, opt), timeMs);
-    opt.dispose();
-    model.dispose();
+    const opt = makeOptimizer(name, LR[name]);
+    let firstLoss: number, ms: number;
+    try {
+      firstLoss = model.trainStep(x, labels, opt);
+      ms = await medianMs(() => void model.trainStep(x, labels, opt), timeMs);
+    } finally {
+      opt.dispose();
+      model.dispose();
+    }
 
     let tfRate: StepRate | null = null, tfFirst: number | null = null;
     if (options.tfjs && options.tfjs.tf && (await registerTfjsGradients())) {
       progress(`train: tfjs-wasm ${name}`);
       const t = tfjsTrainer(options.tfjs.tf as TfTraining, initial, x, labels, batch, name);
-      tfFirst = t.step();
-      const tms = await medianMs(() => void t.step(), timeMs);
-      t.dispose();
-      tfRate = { samplesPerSecond: (batch * 1000) / tms, msPerStep: tms };
+      try {
+        tfFirst = t.step();
+        const tms = await medianMs(() => void t.step(), timeMs);
+        tfRate = { samplesPerSecond: (batch * 1000) / tms, msPerStep: tms };
+      } finally {
+        t.dispose();
+      }
     }
     const wasm = { samplesPerSecond: (batch * 1000) / ms, msPerStep: ms };
     rows.push({
@@ -134,7 +131,7 @@ export async function runTrainBench(rt: Runtime, options: TrainBenchOptions = {}
       gemmMsPerStep: gemmMs,
       stepOverGemm: ms / gemmMs,
       outsideGemm: 1 - gemmMs / ms,
-      gflops: (2 * stepMacs(batch)) / (ms * 1e6),
+      gflops: (2 * mlpGemmMacs(LAYERS, batch)) / (ms * 1e6),
       firstLoss: { wasmgrad: firstLoss, 'tfjs-wasm': tfFirst },
     });
   }
@@ -142,8 +139,8 @@ export async function runTrainBench(rt: Runtime, options: TrainBenchOptions = {}
     schema: 'wasmgrad.bench.train/1',
     network: `${SIZES.join('-')} ReLU, softmax cross-entropy`,
     batch,
-    lr: { sgd: SGD_LR, adam: ADAM_LR },
-    gemmMacsPerStep: stepMacs(batch),
+    lr: { ...LR },
+    gemmMacsPerStep: mlpGemmMacs(LAYERS, batch),
     rows,
   };
 }
@@ -151,21 +148,28 @@ export async function runTrainBench(rt: Runtime, options: TrainBenchOptions = {}
 /** The five GEMMs of one step on resident operands, straight to the core: ms per step (median). */
 async function gemmOnlyMs(rt: Runtime, batch: number, timeMs: number): Promise<number> {
   const [i, h, o] = SIZES;
-  const t = (n: number) => Tensor.empty(rt, [n], 'workspace', 'train bench operand');
-  const x = t(batch * i), w1 = t(h * i), z1 = t(batch * h), w2 = t(o * h), z2 = t(batch * o), g1 = t(h * i), g2 = t(o * h), dh = t(batch * h);
-  for (const m of [x, w1, w2, z2]) m.data.fill(0.01);
-  const core = rt.core;
-  rt.core.gemmReserve(rt.core.gemmScratchBytes(h, i, batch) + rt.core.gemmScratchBytes(batch, h, i));
-  const step = () => {
-    core.gemm(0, 1, batch, h, i, 1, x.ptr, i, w1.ptr, i, 0, z1.ptr, h); // fc1 forward
-    core.gemm(0, 1, batch, o, h, 1, z1.ptr, h, w2.ptr, h, 0, z2.ptr, o); // fc2 forward
-    core.gemm(1, 0, o, h, batch, 1, z2.ptr, o, z1.ptr, h, 0, g2.ptr, h); // fc2 dW
-    core.gemm(0, 0, batch, h, o, 1, z2.ptr, o, w2.ptr, h, 0, dh.ptr, h); // fc2 dX
-    core.gemm(1, 0, h, i, batch, 1, dh.ptr, h, x.ptr, i, 0, g1.ptr, i); // fc1 dW
+  const operands: Tensor[] = [];
+  const t = (n: number) => {
+    const tensor = Tensor.empty(rt, [n], 'workspace', 'train bench operand');
+    operands.push(tensor);
+    return tensor;
   };
-  const ms = await medianMs(step, timeMs);
-  for (const m of [x, w1, z1, w2, z2, g1, g2, dh]) m.free();
-  return ms;
+  try {
+    const x = t(batch * i), w1 = t(h * i), z1 = t(batch * h), w2 = t(o * h), z2 = t(batch * o), g1 = t(h * i), g2 = t(o * h), dh = t(batch * h);
+    for (const m of [x, w1, w2, z2]) m.data.fill(0.01);
+    // What a training step reserves, so no product allocates while timed.
+    reserveGemmWorkspace(rt, mlpGemmWorkspaceBytes(LAYERS, batch, rt.build));
+    const step = () => {
+      coreGemm(rt, 0, 1, batch, h, i, 1, x.ptr, i, w1.ptr, i, 0, z1.ptr, h); // fc1 forward
+      coreGemm(rt, 0, 1, batch, o, h, 1, z1.ptr, h, w2.ptr, h, 0, z2.ptr, o); // fc2 forward
+      coreGemm(rt, 1, 0, o, h, batch, 1, z2.ptr, o, z1.ptr, h, 0, g2.ptr, h); // fc2 dW
+      coreGemm(rt, 0, 0, batch, h, o, 1, z2.ptr, o, w2.ptr, h, 0, dh.ptr, h); // fc2 dX
+      coreGemm(rt, 1, 0, h, i, batch, 1, dh.ptr, h, x.ptr, i, 0, g1.ptr, i); // fc1 dW
+    };
+    return await medianMs(step, timeMs);
+  } finally {
+    for (const m of operands) m.free();
+  }
 }
 
 /**
@@ -227,7 +231,7 @@ function tfjsTrainer(
   const idx = tf.tensor1d(labels, 'int32');
   const ys = tf.oneHot(idx, classes);
   // PyTorch's Adam defaults, so both run the same update rule.
-  const opt = optimizer === 'sgd' ? tf.train.sgd(SGD_LR) : tf.train.adam(ADAM_LR, 0.9, 0.999, 1e-8);
+  const opt = optimizer === 'sgd' ? tf.train.sgd(LR.sgd) : tf.train.adam(LR.adam, 0.9, 0.999, 1e-8);
   const loss = () => tf.losses.softmaxCrossEntropy(ys, tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(xs, w1), b1)), w2), b2));
   return {
     step(): number {

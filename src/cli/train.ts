@@ -46,10 +46,8 @@ import { type MnistDataset, loadMnist } from '../data/mnist-files.js';
 import { MLP_OPTIMIZERS, type MlpOptimizer } from '../estimate/mlp.js';
 import type { ActivationKind } from '../nn/layers.js';
 import { Sequential } from '../nn/sequential.js';
-import { makeOptimizer } from '../profile/profile-mlp.js';
 import { describeLayers } from '../report/profile-report.js';
-import type { Adam } from '../optim/adam.js';
-import type { SGD } from '../optim/sgd.js';
+import { makeOptimizer } from '../optim/make-optimizer.js';
 import { init, type BuildName, type Runtime } from '../runtime.js';
 import { type EpochResult, fit } from '../train/fit.js';
 import { saveWeights } from '../train/weights-file.js';
@@ -104,7 +102,7 @@ export function registerTrainCommand(program: Command): Command {
         return usageError(e);
       }
       const optimizer = makeOptimizer(o.optimizer, o.lr);
-      const lr = (optimizer as SGD | Adam).lr;
+      const lr = optimizer.lr;
       const classes = o.layers[o.layers.length - 1]!;
 
       const out = (line: string) => { if (!o.json) process.stdout.write(`${line}\n`); };

@@ -4,15 +4,13 @@
 
 import type { CategoryBytes } from '../estimate/categories.js';
 import { estimateMlp, mlpGemmMacs, type LayerCost, type MemoryEventEstimate, type MemorySummary, type MlpOptimizer, summarizeEvents } from '../estimate/mlp.js';
-import { ArgumentError, OutOfMemoryError, checkInt } from '../errors.js';
+import { OutOfMemoryError, checkInt } from '../errors.js';
 import type { ArenaEvent } from '../arena.js';
 import { WASM32_MAX_BYTES } from '../arena.js';
 import type { LayerSpec } from '../nn/layers.js';
 import { Random } from '../nn/random.js';
 import { type LossKind, Sequential, validateCheckpoint, validateLayers } from '../nn/sequential.js';
-import { Adam, AdamW } from '../optim/adam.js';
-import type { Optimizer } from '../optim/optimizer.js';
-import { SGD } from '../optim/sgd.js';
+import { makeOptimizer } from '../optim/make-optimizer.js';
 import { init, type BuildName } from '../runtime.js';
 
 export interface MlpProfileOptions {
@@ -62,16 +60,6 @@ export interface MlpProfile {
   layers: LayerCost[];
   /** GEMM multiply-accumulates the core counted in the last step, and what the layer costs predict. */
   gemmMacs: { measured: number; estimated: number };
-}
-
-export function makeOptimizer(name: MlpOptimizer, lr?: number): Optimizer {
-  switch (name) {
-    case 'sgd': return new SGD({ lr: lr ?? 0.01 });
-    case 'sgd-momentum': return new SGD({ lr: lr ?? 0.01, momentum: 0.9 });
-    case 'adam': return new Adam({ lr: lr ?? 1e-3 });
-    case 'adamw': return new AdamW({ lr: lr ?? 1e-3 });
-    default: throw new ArgumentError(`optimizer must be sgd, sgd-momentum, adam or adamw, got ${String(name)}`);
-  }
 }
 
 export async function profileMlp(options: MlpProfileOptions): Promise<MlpProfile> {
