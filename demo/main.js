@@ -3,7 +3,7 @@
 // of a network the visitor chooses, measured against its estimate, then trained.
 // Plain JavaScript modules, no bundler: the page loads in one round of requests.
 
-import { init, gemm, Tensor, CATEGORIES, Sequential, Linear, ReLU, SGD, Adam, AdamW, profileMlp, renderMemorySvg } from 'wasmgrad';
+import { init, gemm, Tensor, CATEGORIES, Sequential, mlp, SGD, Adam, AdamW, profileMlp, renderMemorySvg } from 'wasmgrad';
 // The chart renderer is a pure string builder shared with the Node reports; it
 // is not a public export of the package, so the demo loads it by path.
 import { renderThroughputSvg } from '../dist/src/report/throughput-svg.js';
@@ -86,17 +86,21 @@ function randomValues(count) {
 
 /** One GEMM shape on operands that stay in WASM memory; MACs as counted by the core. */
 function measureGemm(rt, { m, n, k }) {
-  const a = Tensor.from(rt, randomValues(m * k), [m, k]);
-  const b = Tensor.from(rt, randomValues(k * n), [k, n]);
-  const c = Tensor.empty(rt, [m, n]);
+  const tensors = [];
   try {
+    const a = Tensor.from(rt, randomValues(m * k), [m, k]);
+    tensors.push(a);
+    const b = Tensor.from(rt, randomValues(k * n), [k, n]);
+    tensors.push(b);
+    const c = Tensor.empty(rt, [m, n]);
+    tensors.push(c);
     rt.resetMacs();
     gemm(rt, m, n, k, a, b, c);
     const macsPerCall = Number(rt.macs());
     const ms = fastestCall(() => gemm(rt, m, n, k, a, b, c), GEMM_BUDGET_MS);
     return { macsPerCall, ms, gmacs: macsPerCall / (ms * 1e6) };
   } finally {
-    for (const t of [a, b, c]) t.free();
+    for (const t of tensors) t.free();
   }
 }
 
@@ -202,16 +206,6 @@ function wholeNumber(name, text, max) {
   return Number(s);
 }
 
-/** Linear(w0, w1), ReLU, Linear(w1, w2), ...: the CLI's --layers network. */
-function mlpLayers(widths) {
-  const layers = [];
-  for (let i = 0; i + 1 < widths.length; i++) {
-    if (i > 0) layers.push(ReLU());
-    layers.push(Linear(widths[i], widths[i + 1]));
-  }
-  return layers;
-}
-
 /** The network the visitor chose, or an Error that names the bad field. */
 function readTrainingConfig() {
   const text = $('layers').value;
@@ -237,7 +231,8 @@ function readTrainingConfig() {
   }
   const { label, lr } = OPTIMIZERS[optimizer];
   return {
-    widths, layers: mlpLayers(widths), batch, steps, optimizer, lr, parameters,
+    // Linear(w0, w1), ReLU, Linear(w1, w2), ...: the CLI's --layers network.
+    widths, layers: mlp(widths, 'relu'), batch, steps, optimizer, lr, parameters,
     describe: `${widths.join(' → ')}, batch ${batch}, ${label} (lr ${lr})`,
   };
 }

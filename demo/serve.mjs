@@ -23,9 +23,15 @@ const MIME_TYPES = {
   '.wasm': 'application/wasm',
 };
 
-/** The file for a request path, or null when it is outside demo/ and dist/. */
+/** The file for a request path, or null when it is outside demo/ and dist/ or not a valid escape sequence. */
 function fileFor(pathname) {
-  const file = path.resolve(ROOT, '.' + decodeURIComponent(pathname));
+  let decoded;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    return null; // a malformed escape such as %E0%A4%A
+  }
+  const file = path.resolve(ROOT, '.' + decoded);
   const allowed = SERVED_FOLDERS.some((f) => {
     const folder = path.join(ROOT, f);
     return file === folder || file.startsWith(folder + path.sep);

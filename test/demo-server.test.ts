@@ -1,0 +1,35 @@
+// The demo's static server (demo/serve.mjs): serves demo/ and dist/ and nothing
+// else, and a bad request path is a 404, never a crash.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemoServer } from '../demo/serve.mjs';
+
+describe('demo server', () => {
+  let demo: { url: string; close(): Promise<void> };
+  let origin: string;
+  beforeAll(async () => {
+    demo = await startDemoServer({ port: 0 });
+    origin = new URL(demo.url).origin;
+  });
+  afterAll(() => demo.close());
+
+  it('serves the page and the package, with their types', async () => {
+    const page = await fetch(demo.url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const wasm = await fetch(`${origin}/dist/build/wasmgrad-simd.wasm`);
+    expect(wasm.status).toBe(200);
+    expect(wasm.headers.get('content-type')).toBe('application/wasm');
+  });
+
+  it.each([
+    ['outside demo/ and dist/', '/package.json'],
+    ['climbing out with ..', '/demo/%2e%2e/package.json'],
+    ['a malformed escape', '/demo/%E0%A4%A'],
+    ['a missing file', '/demo/nothing-here.js'],
+  ])('%s is a 404, and the server keeps serving', async (_name, path) => {
+    const r = await fetch(`${origin}${path}`);
+    expect(r.status).toBe(404);
+    expect((await fetch(demo.url)).status).toBe(200);
+  });
+});
