@@ -18,17 +18,13 @@ export interface InitOptions {
 }
 
 export class Runtime {
-  readonly arena: Arena;
-
   /** @internal Use init(). */
   constructor(
     readonly core: CoreExports,
     readonly build: BuildName,
     readonly features: EngineFeatures,
-    arena: Arena,
-  ) {
-    this.arena = arena;
-  }
+    readonly arena: Arena,
+  ) {}
 
   get memory(): WebAssembly.Memory {
     return this.core.memory;
@@ -64,8 +60,9 @@ export function pickBuild(features: EngineFeatures): BuildName {
 export function init(options: InitOptions = {}): Promise<Runtime> {
   const features = detectFeatures();
   const requested = options.build ?? 'auto';
+  // Every failure is a rejection, so `init(...).catch(...)` sees them all.
   if (requested !== 'auto' && !BUILDS.includes(requested)) {
-    throw new ArgumentError(`build must be one of auto, ${BUILDS.join(', ')}; got ${String(requested)}`);
+    return Promise.reject(new ArgumentError(`build must be one of auto, ${BUILDS.join(', ')}; got ${String(requested)}`));
   }
   const build: BuildName = requested === 'auto' ? (options.wasm ? 'simd' : pickBuild(features)) : requested;
   if ((build === 'simd' && !features.simd) || (build === 'relaxed' && !features.relaxedSimd)) {

@@ -1,0 +1,23 @@
+// init(): which build runs, one shared instance per build, and bad requests as rejections.
+
+import { describe, expect, it } from 'vitest';
+import { ArgumentError, detectFeatures, init, pickBuild } from '../src/index.js';
+
+describe('init', () => {
+  it('picks the best build the engine validates and shares one instance per build', async () => {
+    const rt = await init();
+    expect(rt.build).toBe(pickBuild(detectFeatures()));
+    expect(await init()).toBe(rt);
+    expect(await init({ build: rt.build })).toBe(rt);
+    const fresh = await init({ fresh: true });
+    expect(fresh).not.toBe(rt);
+    expect(fresh.build).toBe(rt.build);
+  });
+
+  it('an unknown build is a rejected promise, not a synchronous throw', async () => {
+    let pending: Promise<unknown> | undefined;
+    expect(() => (pending = init({ build: 'fastest' as never }))).not.toThrow();
+    await expect(pending).rejects.toThrow(ArgumentError);
+    await expect(init({ build: 'fastest' as never })).rejects.toThrow('build must be one of auto, relaxed, simd, scalar; got fastest');
+  });
+});
