@@ -34,6 +34,7 @@ import {
   type TransformerModel,
   checkActivationSetup,
   checkModelSplit,
+  checkPositiveInteger,
   edgeActivationBytes,
   layerActivationBytes,
   recomputeTransientBytes,
@@ -75,12 +76,6 @@ export function defaultTrainingSetup(model: TransformerModel): TrainingSetup {
     pipelineParallel: 1,
     convention: 'zero',
   };
-}
-
-function checkPositiveInteger(name: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new Error(`${name}: expected a positive integer, got ${value}`);
-  }
 }
 
 /** Checks a setup against a model; returns the data-parallel degree d = devices / (t p). */

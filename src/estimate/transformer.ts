@@ -47,7 +47,8 @@ export interface TransformerModel {
 export type TransformerSpec = Pick<TransformerModel, 'vocabSize' | 'contextLength' | 'hidden' | 'heads' | 'layers'> &
   Partial<TransformerModel>;
 
-function checkPositiveInteger(name: string, value: number): void {
+/** Throws `name: expected a positive integer, got ...` unless `value` is a safe integer >= 1. */
+export function checkPositiveInteger(name: string, value: number): void {
   if (!Number.isSafeInteger(value) || value < 1) {
     throw new Error(`${name}: expected a positive integer, got ${value}`);
   }
