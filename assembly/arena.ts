@@ -11,7 +11,9 @@
 // First fit with splitting and coalescing: allocations are few and large
 // (a model has tens of them), so a simple list beats anything clever.
 
-export const CATEGORY_COUNT: i32 = 6; // weights, gradients, optimizer, activations, workspace, inputs
+// weights, gradients, optimizer, activations, workspace, inputs: the order of
+// CATEGORIES in src/estimate/categories.ts, whose index the host passes.
+const CATEGORY_COUNT: i32 = 6;
 
 const HEADER: usize = 16;
 const MIN_BLOCK: usize = 32;
@@ -19,8 +21,8 @@ const USED: u32 = 1;
 
 // Counters are f64 so byte counts above 4 GiB (never reachable in wasm32, but
 // summed peaks could be) stay exact integers.
-const live = memory.data(8 * 6, 8);
-const peak = memory.data(8 * 6, 8);
+const live = memory.data(8 * CATEGORY_COUNT, 8);
+const peak = memory.data(8 * CATEGORY_COUNT, 8);
 let liveTotal: f64 = 0;
 let peakTotal: f64 = 0;
 

@@ -33,7 +33,7 @@ const SCREENSHOT_DIR = path.join(tmpdir(), 'wasmgrad-browser-tests');
  * check is one function there and one line here.
  */
 const CASES: { name: keyof typeof computations; params: Record<string, unknown> }[] = [
-  // k > 256 and m, n off the 4x8 tile exercise the blocked and edge paths of the GEMM.
+  // k > 256 and m, n off the 2x16 tile exercise the blocked and edge paths of the GEMM.
   { name: 'matmul', params: { seed: 20240611, m: 67, k: 300, n: 45 } },
   { name: 'trainingSteps', params: { seed: 7, inFeatures: 20, hidden: 33, classes: 5, batch: 16, steps: 3 } },
 ];

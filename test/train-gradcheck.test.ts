@@ -2,7 +2,7 @@
 // of a float64 reference forward + loss (test/helpers/reference-mlp.ts),
 // evaluated on the model's own float32 parameters and inputs: every activation,
 // both losses, with, without and with mixed bias, odd sizes (tails of the SIMD
-// loops and of the 4x8 GEMM tile), batch 1 and batch 7, on every build.
+// loops and of the 2x16 GEMM tile), batch 1 and batch 7, on every build.
 //
 // Finite differences: d loss / d p ~ (L(p + h) - L(p - h)) / 2h in float64 with
 // h = 1e-4. Truncation error is h^2 |L'''| / 6 ~ 1e-9 and rounding error

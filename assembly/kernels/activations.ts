@@ -91,7 +91,7 @@ function scalarDerivative(kind: i32, s: f32, slope: f32): f64 {
  * positive (no cancellation); beyond, the continued fraction of erfc, which
  * converges fast there.
  */
-export function erf(x: f64): f64 {
+function erf(x: f64): f64 {
   const a = Math.abs(x);
   let r: f64;
   if (a < 3) {

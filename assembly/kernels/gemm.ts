@@ -20,6 +20,7 @@ const MC: i32 = 64; // rows of op(A) packed per block (L2 resident)
 const KC: i32 = 256; // depth of a block: one B micro-panel is KC*NR*4 = 16 KiB (L1)
 const NC: i32 = 512; // columns of op(B) packed per block
 
+// The `workspace` category's index (CATEGORIES in src/estimate/categories.ts).
 const WORKSPACE: i32 = 4;
 
 /** Multiply-accumulates executed since the last reset (exact: m*n*k per product). */
@@ -62,10 +63,12 @@ export function gemmRelease(): void {
   scratchBytes = 0;
 }
 
+/** Bytes of packing workspace reserved now (it only grows, until gemmRelease). */
 export function gemmScratchReserved(): usize {
   return scratchBytes;
 }
 
+/** Multiply-accumulates counted since the last macReset. */
 export function macCount(): u64 {
   return macs;
 }
