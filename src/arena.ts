@@ -25,9 +25,7 @@ export class Arena {
 
   /** Allocates `bytes` tagged `category`; throws OutOfMemoryError naming the request and the limit. */
   alloc(bytes: number, category: Category, what = 'buffer'): number {
-    const code = CATEGORIES.indexOf(category);
-    // The core stores the code in the block header; an unknown one would corrupt its counters.
-    if (code < 0) throw new ArgumentError(`category must be one of ${CATEGORIES.join(', ')}, got ${String(category)}`);
+    const code = categoryCode(category);
     if (!Number.isInteger(bytes) || bytes < 0 || bytes >= WASM32_MAX_BYTES) {
       throw new OutOfMemoryError(
         `cannot allocate ${bytes} bytes for ${what}: a single WASM allocation must be below ${WASM32_MAX_BYTES} bytes (wasm32 limit)`,
@@ -51,12 +49,12 @@ export class Arena {
 
   /** Live bytes of one category, or of all categories. */
   live(category?: Category): number {
-    return this.core.arenaLive(category === undefined ? -1 : CATEGORIES.indexOf(category));
+    return this.core.arenaLive(category === undefined ? -1 : categoryCode(category));
   }
 
   /** Peak bytes of one category alone, or of the sum of all categories, since the last resetPeak. */
   peak(category?: Category): number {
-    return this.core.arenaPeak(category === undefined ? -1 : CATEGORIES.indexOf(category));
+    return this.core.arenaPeak(category === undefined ? -1 : categoryCode(category));
   }
 
   liveByCategory(): CategoryBytes {
@@ -127,4 +125,14 @@ export class Arena {
       live: { ...this.running },
     });
   }
+}
+
+/**
+ * The index the core tags blocks and keeps counters with. An unknown category
+ * would corrupt the core's counters (or, as -1, read as the total), so it throws.
+ */
+function categoryCode(category: Category): number {
+  const code = CATEGORIES.indexOf(category);
+  if (code < 0) throw new ArgumentError(`category must be one of ${CATEGORIES.join(', ')}, got ${String(category)}`);
+  return code;
 }

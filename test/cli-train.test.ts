@@ -216,6 +216,13 @@ describe.concurrent('wasmgrad train: bad data and bad arguments exit 2 with a me
     expect(r.stdout).toBe('');
   });
 
+  it('an --lr beyond float32, before loading anything', async () => {
+    const r = await wasmgrad(['train', '--data', join(root, 'nowhere'), '--lr', '1e39']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('error: Adam lr must fit in float32 (|x| <= 3.4028235e38), got 1e+39');
+    expect(r.stdout).toBe('');
+  });
+
   it.each([
     [['--epochs', '0'], "option '--epochs <n>' argument '0' is invalid. expected a positive integer, got '0'"],
     [['--batch', 'abc'], "option '--batch <n>' argument 'abc' is invalid. expected a positive integer, got 'abc'"],

@@ -193,6 +193,9 @@ describe('Tensor', () => {
       'category must be one of weights, gradients, optimizer, activations, workspace, inputs, got scratch',
     );
     expect(rt.arena.liveByCategory()).toEqual(live);
+    // Reading the counters of an unknown category is an error too, not the total.
+    expect(() => rt.arena.live('scratch' as never)).toThrow(ArgumentError);
+    expect(() => rt.arena.peak('scratch' as never)).toThrow(ArgumentError);
   });
 });
 

@@ -251,6 +251,7 @@ describe('layer lists', () => {
     ['a zero width', [Linear(0, 5)], ArgumentError, /layer 0 inFeatures must be an integer >= 1, got 0/],
     ['a fractional width', [Linear(4, 2.5)], ArgumentError, /layer 0 outFeatures must be an integer >= 1, got 2.5/],
     ['a non-finite LeakyReLU slope', [Linear(4, 5), LeakyReLU(NaN), Linear(5, 2)], ArgumentError, /layer 1: slope must be finite, got NaN/],
+    ['a LeakyReLU slope beyond float32', [Linear(4, 5), LeakyReLU(-1e39), Linear(5, 2)], ArgumentError, /layer 1: slope must be finite in float32, got -1e\+39/],
     ['something that is not a layer', [Linear(4, 5), null as never, Linear(5, 2)], ArgumentError, /layer 1 is not a layer description/],
   ];
   it.each(cases)('%s', async (_name, layers, type, message) => {

@@ -153,12 +153,12 @@ function layerSizes(layers: readonly LayerSpec[]): number[] {
 }
 
 function checkLayersAgree(asked: LayerSpec[], inFile: LayerSpec[], path: string): void {
-  if (JSON.stringify(asked.map(strip)) !== JSON.stringify(inFile.map(strip))) {
+  if (JSON.stringify(asked.map(widthsAndActivation)) !== JSON.stringify(inFile.map(widthsAndActivation))) {
     throw new Error(`--layers/--activation describe ${describeSizes(asked)} but ${path} holds ${describeSizes(inFile)}; drop them to use the file's layers`);
   }
 }
 
 /** Bias is not a serve-check option: compare widths and activations only. */
-function strip(l: LayerSpec): unknown {
+function widthsAndActivation(l: LayerSpec): unknown {
   return l.type === 'linear' ? [l.inFeatures, l.outFeatures] : [l.kind, l.slope];
 }

@@ -90,8 +90,9 @@ export function registerTrainCommand(program: Command): Command {
 
       // Everything that can be wrong with the request is checked before training starts.
       let data: MnistDataset, model: Sequential, savePath: string | undefined;
-      let rt: Runtime;
+      let rt: Runtime, optimizer: ReturnType<typeof makeOptimizer>;
       try {
+        optimizer = makeOptimizer(o.optimizer, o.lr);
         savePath = o.save === undefined ? undefined : checkSavePath(o.save);
         const layers = mlpLayers(o.layers, o.activation);
         data = loadMnist(o.data);
@@ -101,7 +102,6 @@ export function registerTrainCommand(program: Command): Command {
       } catch (e) {
         return usageError(e);
       }
-      const optimizer = makeOptimizer(o.optimizer, o.lr);
       const lr = optimizer.lr;
       const classes = o.layers[o.layers.length - 1]!;
 

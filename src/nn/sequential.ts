@@ -630,7 +630,10 @@ export function validateLayers(layers: readonly LayerSpec[]): void {
     } else if (l?.type === 'activation') {
       if (!Object.hasOwn(ACTIVATION_CODE, l.kind)) throw new ArgumentError(`layer ${i}: unknown activation '${String(l.kind)}'`);
       if (i === 0 || layers[i - 1]!.type !== 'linear') throw new ArgumentError(`layer ${i} (${l.kind}) must follow a Linear layer`);
-      if (!Number.isFinite(l.slope)) throw new ArgumentError(`layer ${i}: slope must be finite, got ${l.slope}`);
+      // The core reads the slope as float32, where 1e39 is infinite.
+      if (!isFiniteFloat32(l.slope)) {
+        throw new ArgumentError(`layer ${i}: slope must be finite${Number.isFinite(l.slope) ? ' in float32' : ''}, got ${l.slope}`);
+      }
     } else {
       throw new ArgumentError(`layer ${i} is not a layer description (use Linear(), ReLU(), ...)`);
     }
