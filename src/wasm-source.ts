@@ -2,6 +2,8 @@
 // form is what bundlers (Vite, webpack, esbuild) recognise and rewrite, so it
 // stays literal for each build.
 
+import { ArgumentError } from './errors.js';
+
 export type BuildName = 'simd' | 'relaxed' | 'scalar';
 
 export function defaultWasmUrl(build: BuildName): URL {
@@ -17,12 +19,23 @@ export function defaultWasmUrl(build: BuildName): URL {
 
 /** Reads the bytes behind a URL: fetch in browsers, the file system for file: URLs in Node. */
 export async function fetchWasmBytes(url: URL | string): Promise<ArrayBuffer> {
-  const u = typeof url === 'string' ? new URL(url, globalThis.location?.href) : url;
+  let u: URL;
+  try {
+    // A relative string resolves against the page; Node has no page to resolve it against.
+    u = typeof url === 'string' ? new URL(url, globalThis.location?.href) : url;
+  } catch {
+    throw new ArgumentError(`wasm: cannot resolve '${url}' to a URL; outside a page give an absolute URL (in Node, a file: URL) or the bytes`);
+  }
   if (u.protocol === 'file:') {
     // Only reached in Node; the specifier is hidden from bundlers' static analysis.
     const fsName = 'node:fs/promises';
     const fs = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs/promises');
-    const buf = await fs.readFile(u);
+    let buf: Uint8Array;
+    try {
+      buf = await fs.readFile(u);
+    } catch (e) {
+      throw new Error(`wasmgrad: could not load ${u.href}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
     return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
   }
   const res = await fetch(u);

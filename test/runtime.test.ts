@@ -20,4 +20,12 @@ describe('init', () => {
     await expect(pending).rejects.toThrow(ArgumentError);
     await expect(init({ build: 'fastest' as never })).rejects.toThrow('build must be one of auto, relaxed, simd, scalar; got fastest');
   });
+
+  it('a .wasm given as a path Node cannot resolve, or a file that is not there, is named', async () => {
+    await expect(init({ wasm: 'build/wasmgrad-simd.wasm' })).rejects.toThrow(ArgumentError);
+    await expect(init({ wasm: 'build/wasmgrad-simd.wasm' })).rejects.toThrow(
+      "wasm: cannot resolve 'build/wasmgrad-simd.wasm' to a URL; outside a page give an absolute URL (in Node, a file: URL) or the bytes",
+    );
+    await expect(init({ wasm: 'file:///nonexistent/wasmgrad.wasm' })).rejects.toThrow('wasmgrad: could not load file:///nonexistent/wasmgrad.wasm: ENOENT');
+  });
 });
