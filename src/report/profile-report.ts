@@ -181,7 +181,7 @@ export function profileTable(p: MlpProfile, layers: readonly LayerSpec[], colour
   );
   out.push('');
   out.push(c.bold('Training memory (bytes; peak over the measured steps, then what stays live after the last step)'));
-  out.push(`${padEnd('category', 13)}${pad('measured peak', 16)}${pad('estimated peak', 16)}${pad('live after', 14)}  `);
+  out.push(`${padEnd('category', 13)}${pad('measured peak', 16)}${pad('estimated peak', 16)}${pad('live after', 14)}`);
   const largest = CATEGORIES.reduce((a, b) => (p.measured.peak[b] > p.measured.peak[a] ? b : a));
   for (const k of CATEGORIES) {
     const same = p.measured.peak[k] === p.estimated.peak[k] ? c.green('=') : c.red('!=');
