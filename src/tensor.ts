@@ -22,7 +22,7 @@ export class Tensor {
 
   /** Allocates an uninitialised tensor in WASM memory, tagged `category` (default workspace). */
   static empty(runtime: Runtime, shape: readonly number[], category: Category = 'workspace', what = 'tensor'): Tensor {
-    shape.forEach((d, i) => checkInt(`shape[${i}]`, d));
+    checkShape(shape);
     const size = shape.reduce((a, b) => a * b, 1);
     const ptr = runtime.arena.alloc(size * 4, category, what);
     return new Tensor(runtime, ptr, [...shape], category);
@@ -30,7 +30,9 @@ export class Tensor {
 
   /** Copies `values` into a new WASM tensor of `shape` (default: 1-D). */
   static from(runtime: Runtime, values: ArrayLike<number>, shape?: readonly number[], category: Category = 'inputs'): Tensor {
+    if (typeof values?.length !== 'number') throw new ArgumentError('Tensor.from: values must be an array or typed array of numbers');
     const s = shape ?? [values.length];
+    checkShape(s);
     const size = s.reduce((a, b) => a * b, 1);
     if (values.length !== size) {
       throw new ShapeError(`Tensor.from: values has ${values.length} elements, shape [${s.join(', ')}] needs ${size}`);
@@ -66,4 +68,9 @@ export class Tensor {
     this.freed = true;
     this.view = null;
   }
+}
+
+function checkShape(shape: readonly number[]): void {
+  if (!Array.isArray(shape)) throw new ArgumentError(`shape must be an array of sizes, e.g. [rows, cols], got ${String(shape)}`);
+  shape.forEach((d, i) => checkInt(`shape[${i}]`, d));
 }

@@ -185,7 +185,7 @@ describe('gemm argument errors name the argument and the sizes, before WASM runs
 });
 
 describe('Tensor', () => {
-  it('refuses an unknown memory category before the core tags a block with it', async () => {
+  it('refuses an unknown memory category or a bad shape before the core allocates', async () => {
     const rt = await init({ fresh: true });
     const live = rt.arena.liveByCategory();
     expect(() => Tensor.empty(rt, [4], 'scratch' as never)).toThrow(ArgumentError);
@@ -193,6 +193,10 @@ describe('Tensor', () => {
       'category must be one of weights, gradients, optimizer, activations, workspace, inputs, got scratch',
     );
     expect(rt.arena.liveByCategory()).toEqual(live);
+    expect(() => Tensor.empty(rt, 12 as never)).toThrow('shape must be an array of sizes, e.g. [rows, cols], got 12');
+    expect(() => Tensor.empty(rt, [3, -1])).toThrow('shape[1] must be an integer >= 0, got -1');
+    expect(() => Tensor.from(rt, [1, 2], [-1, -2])).toThrow('shape[0] must be an integer >= 0, got -1');
+    expect(() => Tensor.from(rt, 7 as never)).toThrow('Tensor.from: values must be an array or typed array of numbers');
     // Reading the counters of an unknown category is an error too, not the total.
     expect(() => rt.arena.live('scratch' as never)).toThrow(ArgumentError);
     expect(() => rt.arena.peak('scratch' as never)).toThrow(ArgumentError);
