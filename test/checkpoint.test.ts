@@ -6,8 +6,6 @@
 //
 // The CLI case runs dist/src/cli.js: build first with `npx tsc -p tsconfig.json`.
 
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   Adam,
@@ -27,6 +25,7 @@ import { CATEGORIES } from '../src/estimate/categories.js';
 import { formatInteger } from '../src/estimate/units.js';
 import { mlpGemmMacs, mlpLayerCosts, mlpTrainingEvents } from '../src/estimate/mlp.js';
 import { type MlpProfile, profileMlp } from '../src/profile/profile-mlp.js';
+import { runCli } from './helpers/cli.js';
 import { enableRelaxedSimdForTests } from './helpers/relaxed.js';
 import { randomArray, rng } from './helpers/rng.js';
 
@@ -201,16 +200,7 @@ describe('bad checkpoint lists', () => {
 });
 
 describe('wasmgrad profile --checkpoint (node dist/src/cli.js)', () => {
-  const CLI = join(import.meta.dirname, '..', 'dist', 'src', 'cli.js');
-  const run = (args: string[]) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((done, fail) => {
-      const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: '1' } });
-      let stdout = '', stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('error', fail);
-      child.on('close', (code) => done({ code, stdout, stderr }));
-    });
+  const run = runCli;
 
   it('--layers 50,40,30,10 --checkpoint 1,3 --json reports the recomputation', async () => {
     const r = await run(['profile', '--layers', '50,40,30,10', '--checkpoint', '1,3', '--json']);

@@ -1,27 +1,15 @@
 // `wasmgrad` with no subcommand (the main job), run as a user runs it.
 
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
 
-const CLI = join(import.meta.dirname, '..', 'dist', 'src', 'cli.js');
 const root = mkdtempSync(join(tmpdir(), 'wasmgrad-cli-main-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-interface Run { code: number | null; stdout: string; stderr: string }
-
-function wasmgrad(args: string[]): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const wasmgrad = runCli;
 
 describe('wasmgrad (the main job)', () => {
   it('profiles, measures and trains 784-100-10, then writes the report', async () => {

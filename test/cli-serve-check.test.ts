@@ -1,6 +1,5 @@
 // `wasmgrad serve-check` run as a user runs it (node dist/src/cli.js).
 
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,28 +9,18 @@ import { Linear, Tanh } from '../src/nn/layers.js';
 import { Sequential } from '../src/nn/sequential.js';
 import { init } from '../src/runtime.js';
 import { saveWeights } from '../src/train/weights-file.js';
+import { type CliRun, runCli } from './helpers/cli.js';
 
-const CLI = join(import.meta.dirname, '..', 'dist', 'src', 'cli.js');
 const root = mkdtempSync(join(tmpdir(), 'wasmgrad-cli-serve-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-interface Run { code: number | null; stdout: string; stderr: string }
-
-function wasmgrad(args: string[]): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, 'serve-check', ...args], { env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+/** `wasmgrad serve-check ...args` */
+const wasmgrad = (args: string[]) => runCli(['serve-check', ...args]);
 
 const SMALL = ['--layers', '64,32,4', '--requests', '200', '--warmup', '20'];
 
 describe('wasmgrad serve-check', () => {
-  let generous: Run, impossible: Run, noSlo: Run, human: Run;
+  let generous: CliRun, impossible: CliRun, noSlo: CliRun, human: CliRun;
   beforeAll(async () => {
     [generous, impossible, noSlo, human] = await Promise.all([
       wasmgrad([...SMALL, '--slo-p99-ms', '100000', '--json']),

@@ -3,7 +3,6 @@
 // holding a bright 4x4 block, which a 64-16-4 MLP learns in two epochs.
 // Plus the library loop (fit) in-process: shuffle seed, partial last batch.
 
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,26 +16,13 @@ import { Adam } from '../src/optim/adam.js';
 import { init } from '../src/runtime.js';
 import { type BatchProgress, evaluateImages, fit } from '../src/train/fit.js';
 import { modelFromWeights, readWeights } from '../src/train/weights-file.js';
+import { type CliRun, runCli } from './helpers/cli.js';
 import { rng } from './helpers/rng.js';
 
-const CLI = join(import.meta.dirname, '..', 'dist', 'src', 'cli.js');
 const root = mkdtempSync(join(tmpdir(), 'wasmgrad-cli-train-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-interface Run { code: number | null; stdout: string; stderr: string }
-
-/** Runs the CLI with WASMGRAD_DATA unset unless `env` sets it, and without colours. */
-function wasmgrad(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const { WASMGRAD_DATA: _unset, ...inherited } = process.env;
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...inherited, NO_COLOR: '1', ...env } });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const wasmgrad = runCli;
 
 function idx(dims: number[], payload: Uint8Array): Buffer {
   const header = Buffer.alloc(4 + 4 * dims.length);
@@ -80,7 +66,7 @@ const data = writeTinyMnist(join(root, 'tiny'));
 const TINY = ['--data', data, '--layers', '64,16,4', '--batch', '16', '--lr', '0.01', '--build', 'simd'];
 
 describe('wasmgrad train on a tiny dataset', () => {
-  let json: Run, human: Run;
+  let json: CliRun, human: CliRun;
   const saved = join(root, 'weights.json');
   beforeAll(async () => {
     [json, human] = await Promise.all([
