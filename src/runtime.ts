@@ -47,6 +47,8 @@ export class Runtime {
 }
 
 const BUILDS: readonly BuildName[] = ['relaxed', 'simd', 'scalar'];
+/** What the core's buildKind() returns: 0 scalar, 1 SIMD, 2 relaxed SIMD. */
+const CORE_BUILDS: readonly BuildName[] = ['scalar', 'simd', 'relaxed'];
 const cache = new Map<string, Promise<Runtime>>();
 
 export function pickBuild(features: EngineFeatures): BuildName {
@@ -69,11 +71,11 @@ export function init(options: InitOptions = {}): Promise<Runtime> {
     const missing = build === 'simd' ? 'SIMD' : 'relaxed SIMD';
     return Promise.reject(new ArgumentError(`build '${build}' needs WebAssembly ${missing}, which this engine does not support; use build: 'auto'`));
   }
-  if (options.wasm) return instantiate(build, features, options.wasm);
-  if (options.fresh) return compiled(build).then((m) => instantiate(build, features, m));
+  if (options.wasm) return instantiate(features, options.wasm);
+  if (options.fresh) return compiled(build).then((m) => instantiate(features, m));
   let p = cache.get(build);
   if (!p) {
-    p = compiled(build).then((m) => instantiate(build, features, m));
+    p = compiled(build).then((m) => instantiate(features, m));
     p.catch(() => cache.delete(build));
     cache.set(build, p);
   }
@@ -93,17 +95,15 @@ function compiled(build: BuildName): Promise<WebAssembly.Module> {
   return m;
 }
 
-async function instantiate(
-  build: BuildName,
-  features: EngineFeatures,
-  source: BufferSource | WebAssembly.Module | URL | string,
-): Promise<Runtime> {
+/** A runtime over a new instance; its build is what the binary says it was compiled as. */
+async function instantiate(features: EngineFeatures, source: BufferSource | WebAssembly.Module | URL | string): Promise<Runtime> {
   let arena: Arena | undefined;
   const hooks = { onArenaEvent: (k: number, c: number, b: number) => arena?.onCoreEvent(k, c, b) };
   const bytes =
     source instanceof URL || typeof source === 'string' ? await fetchWasmBytes(source) : source;
   const core = await instantiateCore(bytes, hooks);
+  const kind = typeof core.buildKind === 'function' ? CORE_BUILDS[core.buildKind()] : undefined;
+  if (!kind) throw new ArgumentError('wasm: this module is not a wasmgrad core (its buildKind export is missing or unknown)');
   arena = new Arena(core);
-  const kind = ['scalar', 'simd', 'relaxed'][core.buildKind()] as BuildName;
   return new Runtime(core, kind, features, arena);
 }

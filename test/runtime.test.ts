@@ -28,4 +28,9 @@ describe('init', () => {
     );
     await expect(init({ wasm: 'file:///nonexistent/wasmgrad.wasm' })).rejects.toThrow('wasmgrad: could not load file:///nonexistent/wasmgrad.wasm: ENOENT');
   });
+
+  it('a module that is not a wasmgrad core is named as such', async () => {
+    const empty = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]); // a valid module with no exports
+    await expect(init({ wasm: empty })).rejects.toThrow('wasm: this module is not a wasmgrad core (its buildKind export is missing or unknown)');
+  });
 });

@@ -18,7 +18,7 @@ import { gemm } from '../gemm.js';
 import type { Runtime } from '../runtime.js';
 import { Tensor } from '../tensor.js';
 import type { BuildName } from '../wasm-source.js';
-import { measurePeak, type PeakResult } from './peak.js';
+import { measurePeak } from './peak.js';
 import { loadTfjsWasm, prepareJs, type PreparedGemm, type TfjsWasmInfo, type TfjsWasmPeer } from './peers.js';
 
 /** C (m x n) = op(A) (m x k) * op(B) (k x n), row-major, as wasmgrad's gemm takes it. */
