@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,6 +58,15 @@ describe('saveWeights / readWeights', () => {
     expect(doc.layers).toEqual([{ type: 'linear', inFeatures: 2, outFeatures: 1, bias: true }]);
     const [w] = model.parameters();
     expect(doc.parameters[0]).toEqual({ name: '0.weight', shape: [1, 2], data: Array.from(w!.data) });
+    model.dispose();
+  });
+
+  it('a save that cannot complete leaves neither a half file nor its temporary', () => {
+    const model = new Sequential(rt, [Linear(2, 1)], { seed: 1 });
+    const directory = join(root, 'a-directory');
+    mkdirSync(directory);
+    expect(() => saveWeights(directory, model)).toThrow(/EISDIR/);
+    expect(readdirSync(root).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     model.dispose();
   });
 

@@ -13,7 +13,7 @@
 // bit for bit. Reading checks everything (format, layers, names, shapes,
 // finiteness) before a model is built or touched: a bad file never half-loads.
 
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { ArgumentError, NonFiniteError, ShapeError, isFiniteFloat32 } from '../errors.js';
 import { ACTIVATION_KINDS, type ActivationKind, type LayerSpec, Linear, activation } from '../nn/layers.js';
 import { Sequential, type SequentialOptions, validateLayers } from '../nn/sequential.js';
@@ -49,8 +49,13 @@ export function weightsOf(model: Sequential): WeightsFile {
 export function saveWeights(path: string, model: Sequential): void {
   const text = JSON.stringify(weightsOf(model));
   const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, path);
+  try {
+    writeFileSync(temporary, text);
+    renameSync(temporary, path);
+  } catch (e) {
+    rmSync(temporary, { force: true });
+    throw e;
+  }
 }
 
 /** Reads and fully validates a weights file; errors start with `path`. */
