@@ -19,6 +19,6 @@ export { peakProbe } from "./kernels/peak";
 export { activationForward, activationBackward } from "./kernels/activations";
 export { addBias, biasGrad } from "./kernels/linear";
 export { crossEntropyForward, crossEntropyBackward, mseForward, mseBackward } from "./kernels/loss";
-export { firstNonFinite } from "./kernels/check";
+export { firstNonFinite, maxAbs } from "./kernels/check";
 export { sgdStep } from "./optim/sgd";
 export { adamStep } from "./optim/adam";

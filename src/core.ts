@@ -31,6 +31,7 @@ export interface CoreExports {
   mseForward(pred: number, target: number, n: number): number;
   mseBackward(pred: number, target: number, dpred: number, n: number): void;
   firstNonFinite(x: number, n: number): number;
+  maxAbs(x: number, n: number): number;
   sgdStep(
     p: number, g: number, buf: number, n: number,
     lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: number, firstStep: number, apply: number,

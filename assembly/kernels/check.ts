@@ -23,3 +23,30 @@ export function firstNonFinite(x: usize, n: i32): i32 {
   }
   return -1;
 }
+
+/**
+ * Largest |x| among n floats; NaN if any is NaN, infinity if any is infinite.
+ * One pass tells "all finite" and gives the optimizers the largest gradient
+ * for their bounds. pmax is one instruction (the NaN-propagating max is a long
+ * sequence in V8), so NaN is tracked separately.
+ */
+export function maxAbs(x: usize, n: i32): f32 {
+  let i = 0;
+  let m: f32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    let mv = f32x4.splat(0), nan = f32x4.splat(0);
+    for (; i + 4 <= n; i += 4) {
+      const v = v128.load(x + (<usize>i << 2));
+      mv = f32x4.pmax(mv, f32x4.abs(v));
+      nan = v128.or(nan, f32x4.ne(v, v));
+    }
+    if (v128.any_true(nan)) return NaN;
+    m = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
+  }
+  for (; i < n; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    if (v != v) return NaN;
+    m = max(m, abs(v));
+  }
+  return m;
+}

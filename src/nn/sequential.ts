@@ -112,6 +112,10 @@ export class Sequential {
   private weightsPtr: number;
   private gradientsPtr = 0;
   private disposed = false;
+  /** Bumped by setParameters, so optimizer bounds taken before it are not trusted. */
+  private version = 0;
+  /** Largest |gradient| of the last backward pass (NaN before the first). */
+  private gradientMaxAbs = NaN;
 
   constructor(
     readonly runtime: Runtime,
@@ -214,6 +218,7 @@ export class Sequential {
     });
     const w = this.weightView();
     for (const { slot, data } of plan) w.set(data, slot.offset);
+    this.version++;
   }
 
   // ---- inference ----
@@ -288,7 +293,10 @@ export class Sequential {
   /** The flat parameter block an optimizer updates. */
   parameterBlock(): ParameterBlock {
     this.checkAlive();
-    return { runtime: this.runtime, weights: this.weightsPtr, gradients: this.gradientsPtr, count: this.parameterCount, owner: this };
+    return {
+      runtime: this.runtime, weights: this.weightsPtr, gradients: this.gradientsPtr, count: this.parameterCount, owner: this,
+      version: this.version, gradientMaxAbs: this.gradientMaxAbs,
+    };
   }
 
   /** Bytes of GEMM packing workspace a step with this batch needs (the largest of its products). */
@@ -519,6 +527,9 @@ export class Sequential {
 
   private checkGradients(step: number): void {
     const core = this.runtime.core;
+    // One pass answers "all finite?" and gives the optimizer its bound.
+    this.gradientMaxAbs = core.maxAbs(this.gradientsPtr, this.parameterCount);
+    if (Number.isFinite(this.gradientMaxAbs)) return;
     // Backward order: an overflow that starts in a late layer flows into every earlier one.
     for (const s of [...this.slots].reverse()) {
       const bad = core.firstNonFinite(this.gradientsPtr + s.offset * 4, s.count);

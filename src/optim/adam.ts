@@ -3,7 +3,7 @@
 
 import { ArgumentError, checkFloat32 } from '../errors.js';
 import type { Optimizer, ParameterBlock } from './optimizer.js';
-import { bindState, checkThenApply, type OptimizerState } from './state.js';
+import { applyUpdate, bindState, currentBounds, type OptimizerState, type UpdateBounds } from './state.js';
 
 export interface AdamOptions {
   lr?: number;
@@ -49,7 +49,24 @@ export class Adam implements Optimizer {
         block.weights, block.gradients, s.ptr, block.count, s.steps + 1,
         this.lr, this.betas[0], this.betas[1], this.eps, this.weightDecay, +this.decoupled, +apply,
       );
-    return checkThenApply(s, run);
+    return applyUpdate(s, block, run, this.nextBounds(s, block));
+  }
+
+  /**
+   * Worst cases after this update: |m'| <= beta1 |m| + (1 - beta1) |g'|,
+   * |v'| <= beta2 |v| + (1 - beta2) g'^2, and |p'| <= |p| |decay| + (lr / (1 - beta1^t)) |m'| / eps,
+   * because the update's denominator is at least eps.
+   */
+  private nextBounds(s: OptimizerState, block: ParameterBlock): UpdateBounds {
+    const cur = currentBounds(s, block);
+    const [b1, b2] = this.betas;
+    const g = block.gradientMaxAbs + (this.decoupled ? 0 : this.weightDecay * cur.parameters);
+    const m = b1 * cur.state0 + (1 - b1) * g;
+    const v = b2 * cur.state1 + (1 - b2) * g * g;
+    const stepSize = this.lr / (1 - b1 ** (s.steps + 1));
+    const decay = this.decoupled ? Math.abs(1 - this.lr * this.weightDecay) : 1;
+    const p = this.eps > 0 ? cur.parameters * decay + (stepSize * m) / this.eps : NaN;
+    return { parameters: p, state0: m, state1: v };
   }
 
   dispose(): void {

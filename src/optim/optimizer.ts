@@ -13,6 +13,10 @@ export interface ParameterBlock {
   count: number;
   /** Identifies the model, so one optimizer is not used with two models. */
   owner: object;
+  /** Changes whenever the parameters are set from outside, so bounds from an earlier update are not trusted. */
+  version: number;
+  /** Largest |gradient| of this step (NaN when unknown: the optimizer then checks every value). */
+  gradientMaxAbs: number;
 }
 
 export interface Optimizer {

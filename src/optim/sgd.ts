@@ -3,7 +3,7 @@
 
 import { ArgumentError, checkFloat32 } from '../errors.js';
 import type { Optimizer, ParameterBlock } from './optimizer.js';
-import { bindState, checkThenApply, type OptimizerState } from './state.js';
+import { applyUpdate, bindState, currentBounds, type OptimizerState, type UpdateBounds } from './state.js';
 
 export interface SGDOptions {
   lr: number;
@@ -50,7 +50,17 @@ export class SGD implements Optimizer {
         block.weights, block.gradients, s.ptr, block.count,
         this.lr, this.momentum, this.dampening, this.weightDecay, +this.nesterov, +(s.steps === 0), +apply,
       );
-    return checkThenApply(s, run);
+    return applyUpdate(s, block, run, this.nextBounds(s, block));
+  }
+
+  /** Worst cases after this update: |p'| <= |p| + lr |g'|, |buf'| <= momentum |buf| + |1 - dampening| |g'|. */
+  private nextBounds(s: OptimizerState, block: ParameterBlock): UpdateBounds {
+    const cur = currentBounds(s, block);
+    const g = block.gradientMaxAbs + this.weightDecay * cur.parameters;
+    if (this.momentum === 0) return { parameters: cur.parameters + this.lr * g, state0: 0, state1: 0 };
+    const buf = s.steps === 0 ? g : this.momentum * cur.state0 + Math.abs(1 - this.dampening) * g;
+    const step = this.nesterov ? g + this.momentum * buf : buf;
+    return { parameters: cur.parameters + this.lr * step, state0: buf, state1: 0 };
   }
 
   dispose(): void {

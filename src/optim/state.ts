@@ -5,9 +5,13 @@ import type { ParameterBlock } from './optimizer.js';
 
 export class OptimizerState {
   steps = 0;
+  bounds: UpdateBounds | null = null;
+  boundsVersion = -1;
   constructor(
     readonly block: ParameterBlock,
     readonly ptr: number,
+    /** State streams of block.count floats each (0: none, 1: momentum, 2: m and v). */
+    readonly streams: number,
   ) {}
 
   free(): void {
@@ -31,18 +35,54 @@ export function bindState(state: OptimizerState | null, block: ParameterBlock, b
     ptr = block.runtime.arena.alloc(bytes, 'optimizer', what);
     new Uint8Array(block.runtime.memory.buffer, ptr, bytes).fill(0);
   }
-  return new OptimizerState(block, ptr);
+  return new OptimizerState(block, ptr, bytes / (4 * block.count));
 }
 
 /**
- * One optimizer update in two passes over the block: a check-only pass, then,
- * when it found no parameter that would become NaN or infinite, the update.
- * Returns the first such parameter's index (nothing written) or -1.
+ * Worst-case largest |value| of the parameters and of each state stream
+ * (momentum; or Adam's m and v), carried from step to step by the update rule
+ * itself, so no pass over memory is needed to keep it.
  */
-export function checkThenApply(state: OptimizerState, run: (apply: boolean) => number): number {
-  const bad = run(false);
-  if (bad >= 0) return bad;
+export interface UpdateBounds {
+  parameters: number;
+  state0: number;
+  state1: number;
+}
+
+/**
+ * float32 tops out at 3.4e38; a worst case below this leaves room for the
+ * rounding of the few operations behind each bound.
+ */
+export const SAFE_BOUND = 1e37;
+
+/** The bounds before this update: carried over, or measured when new or when the parameters were set since. */
+export function currentBounds(state: OptimizerState, block: ParameterBlock): UpdateBounds {
+  if (state.bounds && state.boundsVersion === block.version) return state.bounds;
+  const core = block.runtime.core;
+  const n = block.count;
+  return {
+    parameters: core.maxAbs(block.weights, n),
+    state0: state.streams >= 1 ? core.maxAbs(state.ptr, n) : 0,
+    state1: state.streams >= 2 ? core.maxAbs(state.ptr + n * 4, n) : 0,
+  };
+}
+
+/**
+ * One optimizer update. `next` bounds every value the update can write; while
+ * it stays below SAFE_BOUND the update is applied at once. Otherwise a
+ * check-only pass runs first and, if some parameter would become NaN or
+ * infinite, nothing is written and its index is returned. -1: applied.
+ */
+export function applyUpdate(state: OptimizerState, block: ParameterBlock, run: (apply: boolean) => number, next: UpdateBounds): number {
+  const safe = Math.max(next.parameters, next.state0, next.state1) < SAFE_BOUND; // NaN (unknown) is not safe
+  if (!safe) {
+    const bad = run(false);
+    if (bad >= 0) return bad;
+  }
   run(true);
   state.steps++;
+  // A bound that ran out of room is measured afresh, so one wild step does not mean checking forever.
+  state.bounds = safe ? next : null;
+  state.boundsVersion = block.version;
   return -1;
 }
