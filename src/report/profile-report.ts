@@ -231,10 +231,14 @@ export function profileHtml(p: MlpProfile, layers: readonly LayerSpec[], through
       { category: 'runtime' as const, measured: p.measured.runtimeBytes, estimated: null },
       { category: 'total' as const, measured: p.measured.peakTotal, estimated: p.estimated.peakTotal },
     ],
-    layers: p.layers.map((l) => ({
-      name: l.name, outputShape: l.outputShape, parameters: l.parameters, macsForward: l.macsForward, macsBackward: l.macsBackward,
-      savedBytes: saved.get(l.name) ?? 0,
-    })),
+    layers: [
+      ...p.layers.map((l) => ({
+        name: l.name, outputShape: l.outputShape, parameters: l.parameters, macsForward: l.macsForward, macsBackward: l.macsBackward,
+        savedBytes: saved.get(l.name) ?? 0,
+      })),
+      // The loss keeps its softmax probabilities for backward too.
+      { name: 'loss', outputShape: p.layers[p.layers.length - 1]!.outputShape, parameters: 0, macsForward: 0, macsBackward: 0, savedBytes: saved.get('loss') ?? 0 },
+    ],
     throughput,
   });
 }
