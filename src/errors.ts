@@ -44,3 +44,38 @@ export function checkFloat32(name: string, value: number): void {
     throw new ArgumentError(`${name} must fit in float32 (|x| <= 3.4028235e38), got ${value}`);
   }
 }
+
+/** Throws ArgumentError unless `value` is a boolean (a string such as 'false' is truthy and would mean the opposite). */
+export function checkBoolean(name: string, value: unknown): asserts value is boolean {
+  if (typeof value !== 'boolean') throw new ArgumentError(`${name} must be true or false, got ${describeValue(value)}`);
+}
+
+/**
+ * Throws ArgumentError unless `options` is undefined or a plain object whose
+ * keys are all in `known`: a misspelt option (weight_decay for weightDecay)
+ * must not be silently ignored.
+ */
+export function checkOptionKeys(where: string, options: unknown, known: readonly string[]): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ArgumentError(`${where} options must be an object, got ${describeValue(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new ArgumentError(`${where}: unknown option '${key}'; known options are ${known.join(', ')}`);
+  }
+}
+
+/** `text` cut to `max` characters, so an error never echoes a huge user value whole. */
+export function clip(text: string, max = 60): string {
+  return text.length > max ? `${text.slice(0, max)}... (${text.length} characters)` : text;
+}
+
+/** A short description of any value for an error message (never the whole of a long string or array). */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(clip(value));
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'symbol' || typeof value === 'function') return typeof value;
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (value !== null && typeof value === 'object') return `an object (${value.constructor?.name ?? 'no prototype'})`;
+  return String(value);
+}

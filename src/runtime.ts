@@ -2,7 +2,7 @@
 
 import { Arena } from './arena.js';
 import { type CoreExports, instantiateCore } from './core.js';
-import { ArgumentError } from './errors.js';
+import { ArgumentError, describeValue } from './errors.js';
 import { detectFeatures, type EngineFeatures } from './features.js';
 import { type BuildName, defaultWasmUrl, fetchWasmBytes } from './wasm-source.js';
 
@@ -106,4 +106,9 @@ async function instantiate(features: EngineFeatures, source: BufferSource | WebA
   if (!kind) throw new ArgumentError('wasm: this module is not a wasmgrad core (its buildKind export is missing or unknown)');
   arena = new Arena(core);
   return new Runtime(core, kind, features, arena);
+}
+
+/** Throws ArgumentError unless `value` is a Runtime from init(). */
+export function checkRuntime(value: unknown, where: string): asserts value is Runtime {
+  if (!(value instanceof Runtime)) throw new ArgumentError(`${where} needs a Runtime from init(), got ${describeValue(value)}`);
 }

@@ -55,16 +55,22 @@ function expectError(f: () => unknown, type: ErrorClass, message: RegExp): void 
 
 interface ModelState {
   params: { name: string; bits: number[] }[];
+  /** The gradients' bits, or what gradients() says when it has none. */
+  grads: { name: string; bits: number[] }[] | string;
   steps: number;
   live: CategoryBytes;
 }
 
+const bitsOf = (ps: { name: string; data: Float32Array }[]) => ps.map((p) => ({ name: p.name, bits: Array.from(new Uint32Array(p.data.buffer)) }));
+
 function stateOf(m: Sequential): ModelState {
-  return {
-    params: m.parameters().map((p) => ({ name: p.name, bits: Array.from(new Uint32Array(p.data.buffer)) })),
-    steps: m.steps,
-    live: m.runtime.arena.liveByCategory(),
-  };
+  let grads: ModelState['grads'];
+  try {
+    grads = bitsOf(m.gradients());
+  } catch (e) {
+    grads = (e as Error).message;
+  }
+  return { params: bitsOf(m.parameters()), grads, steps: m.steps, live: m.runtime.arena.liveByCategory() };
 }
 
 /** f throws `type` with a message matching `message`, and the model's state is the same before and after. */
@@ -200,7 +206,13 @@ describe.each(['simd', 'relaxed', 'scalar'] as BuildName[])('non-finite values (
   it('an update that overflows float32 parameters is refused, naming the step', async () => {
     const m = warmModel(await init({ build }), 'cross_entropy');
     const x = goodX(2).map((v) => 200 * v);
-    expectRejected(m, () => m.trainStep(x, [0, 1], new SGD({ lr: 1e38 })), NonFiniteError, /^step 1: /);
+    const { grads: _, ...before } = stateOf(m);
+    expectError(() => m.trainStep(x, [0, 1], new SGD({ lr: 1e38 })), NonFiniteError, /^step 1: /);
+    const { grads: refused, ...after } = stateOf(m);
+    expect(after).toEqual(before);
+    // Backward completed with finite values, so gradients() holds this batch's: only the update was refused.
+    m.lossAndGradients(x, [0, 1]);
+    expect(stateOf(m).grads).toEqual(refused);
   });
 
   it('a gradient that overflows float32 under a finite loss is refused, naming the step, parameter and layer', async () => {
@@ -209,8 +221,16 @@ describe.each(['simd', 'relaxed', 'scalar'] as BuildName[])('non-finite values (
     // but pred - target overflows float32 in the loss gradient.
     m.setParameters({ '2.weight': new Float32Array(2 * HIDDEN), '2.bias': [2e38, 2e38] });
     const targets = new Float32Array(4).fill(-2e38);
+    const before = stateOf(m);
     // The overflow flows back through every layer, so any parameter may be the one named.
-    expectRejected(m, () => m.trainStep(goodX(2), targets, new Adam()), NonFiniteError, /^step 1: gradient of (\d)\.(weight|bias) \(layer \1, linear\1\) is (-?Infinity|NaN) at index \d+; parameters were not updated$/);
+    const message = /^step 1: gradient of (\d)\.(weight|bias) \(layer \1, linear\1\) is (-?Infinity|NaN) at index \d+; parameters were not updated$/;
+    expectError(() => m.trainStep(goodX(2), targets, new Adam()), NonFiniteError, message);
+    // The gradients block was overwritten by the failed backward pass: gradients() says so rather than hand out Infinity.
+    expect(stateOf(m)).toEqual({ ...before, grads: expect.stringMatching(/^no gradients: step 1: gradient of/) });
+    expectError(() => m.gradients(), ArgumentError, /^no gradients: step 1: gradient of .* is (-?Infinity|NaN)/);
+    // A good call makes them available again.
+    m.lossAndGradients(goodX(2), new Float32Array(4));
+    expect(m.gradients().every((p) => p.data.every(Number.isFinite))).toBe(true);
     m.dispose();
   });
 });
@@ -222,7 +242,7 @@ describe('setParameters', () => {
     ['a NaN value', { '2.weight': Float32Array.from({ length: 18 }, (_, i) => (i === 4 ? NaN : 0)) }, NonFiniteError, /parameter '2.weight' has a non-finite value at index 4: NaN/],
     ['an infinite value', { '2.bias': [0, -Infinity, 0] }, NonFiniteError, /parameter '2.bias' has a non-finite value at index 1: -Infinity/],
     ['a value beyond float32', { '2.bias': [0, 0, 1e39] }, NonFiniteError, /parameter '2.bias' has a non-finite value at index 2: 1e\+39 \(beyond float32\)/],
-    ['no object at all', null as never, ArgumentError, /setParameters needs \{ name: values \} or a parameters\(\) list, got null/],
+    ['no object at all', null as never, ArgumentError, /setParameters needs \{ name: values \}, a Map or a parameters\(\) list, got null/],
     ['a good value before a bad one', { '0.bias': new Float32Array(6).fill(7), '2.bias': [1, 2] }, ShapeError, /parameter '2.bias' needs 3 values/],
   ];
   it.each(cases)('%s leaves the model unchanged', async (_name, values, type, message) => {
@@ -377,5 +397,137 @@ describe('lifetimes', () => {
     const m = new Sequential(await init({ build: 'simd' }), [Linear(IN, 2)]);
     expectError(() => m.gradients(), ArgumentError, /no gradients yet: run trainStep or lossAndGradients first/);
     m.dispose();
+  });
+});
+
+describe('refusals come before any state changes', () => {
+  it('an optimizer bound to another model is refused before the forward pass: no gradients block, nothing overwritten', async () => {
+    const rt = await init({ build: 'simd' });
+    const a = warmModel(rt, 'cross_entropy');
+    const opt = new Adam();
+    a.trainStep(goodX(2), [0, 1], opt);
+    const fresh = new Sequential(rt, [Linear(IN, HIDDEN), ReLU(), Linear(HIDDEN, CLASSES)], { seed: 4 });
+    expectRejected(fresh, () => fresh.trainStep(goodX(2), [0, 1], opt), ArgumentError, /already holds state for another model/);
+    const warm = warmModel(rt, 'cross_entropy');
+    expectRejected(warm, () => warm.trainStep(goodX(2), [1, 0], opt), ArgumentError, /already holds state for another model/);
+  });
+
+  it('an optimizer bound to a model of another runtime is refused the same way', async () => {
+    const opt = new SGD({ lr: 0.1, momentum: 0.9 });
+    const a = warmModel(await init({ build: 'simd' }), 'cross_entropy');
+    a.trainStep(goodX(2), [0, 1], opt);
+    const b = warmModel(await init({ build: 'scalar' }), 'cross_entropy');
+    expectRejected(b, () => b.trainStep(goodX(2), [0, 1], opt), ArgumentError, /already holds state for another model/);
+  });
+
+  it.each([
+    ['no optimizer', undefined, /trainStep needs an optimizer .*got none; use lossAndGradients/],
+    ['null', null, /trainStep needs an optimizer .*got null/],
+    ['an empty object', {}, /trainStep needs an optimizer .*got an object that is not one/],
+    ['options instead of an optimizer', { lr: 0.1 }, /trainStep needs an optimizer/],
+    ['a string', 'adam', /trainStep needs an optimizer .*got adam/],
+  ])('trainStep with %s is an ArgumentError and changes nothing', async (_name, optimizer, message) => {
+    const m = warmModel(await init({ build: 'simd' }), 'cross_entropy');
+    expectRejected(m, () => m.trainStep(goodX(2), [0, 1], optimizer as never), ArgumentError, message);
+  });
+
+  it.each([
+    ['a negative length', { length: -4 }],
+    ['a fractional length', { length: 4.5 }],
+    ['a string', 'abcd'],
+    ['null', null],
+  ])('x with %s is an ArgumentError', async (_name, x) => {
+    const m = warmModel(await init({ build: 'simd' }), 'cross_entropy');
+    for (const [, call] of BATCH_CALLS) expectRejected(m, () => call(m, x as never, [0]), ArgumentError, /x must be a Float32Array/);
+    expectRejected(m, () => m.predict(x as never), ArgumentError, /x must be a Float32Array/);
+  });
+
+  it('labels given as { length: -1 } are an ArgumentError', async () => {
+    const m = warmModel(await init({ build: 'simd' }), 'cross_entropy');
+    expectRejected(m, () => m.lossAndGradients(goodX(2), { length: -1 } as never), ArgumentError, /target must be an array/);
+  });
+
+  it.each([
+    ['null options', null, /lossAndGradients options must be an object, got null/],
+    ['a non-boolean inputGradient', { inputGradient: 'yes' }, /inputGradient must be true or false, got "yes"/],
+    ['a misspelt option', { inputGrad: true }, /lossAndGradients: unknown option 'inputGrad'; known options are inputGradient/],
+  ])('lossAndGradients with %s', async (_name, options, message) => {
+    const m = warmModel(await init({ build: 'simd' }), 'cross_entropy');
+    expectRejected(m, () => m.lossAndGradients(goodX(2), [0, 1], options as never), ArgumentError, message);
+  });
+
+  it.each([
+    ['null options', null, /evaluate options must be an object, got null/],
+    ['a misspelt option', { batch: 2 }, /evaluate: unknown option 'batch'/],
+  ])('evaluate with %s', async (_name, options, message) => {
+    const m = warmModel(await init({ build: 'simd' }), 'cross_entropy');
+    expectRejected(m, () => m.evaluate(goodX(2), [0, 1], options as never), ArgumentError, message);
+  });
+
+  // NaN compares false with everything, so an argmax over it used to name class 0.
+  it('evaluate over outputs that are not finite is a NonFiniteError, not the share of label-0 rows', async () => {
+    const m = warmModel(await init({ build: 'simd' }), 'cross_entropy');
+    const x = goodX(2);
+    x[IN] = NaN; // row 1
+    expectRejected(m, () => m.evaluate(x, [0, 0]), NonFiniteError, /evaluate: the model's output for row 1 is NaN at column 0/);
+  });
+});
+
+describe('options are checked as what they are', () => {
+  it.each([
+    ['SGD nesterov as a string', () => new SGD({ lr: 0.1, momentum: 0.9, nesterov: 'yes' as never }), /SGD nesterov must be true or false, got "yes"/],
+    ['SGD with a misspelt option', () => new SGD({ lr: 0.1, weight_decay: 0.1 } as never), /SGD: unknown option 'weight_decay'; known options are lr, momentum, dampening, nesterov, weightDecay/],
+    ['Adam with a misspelt option', () => new Adam({ lr: 0.1, beta1: 0.8 } as never), /Adam: unknown option 'beta1'/],
+    ['AdamW with null options', () => new AdamW(null as never), /AdamW options must be an object, got null/],
+    ['Adam with a beta as a string', () => new Adam({ betas: ['0.9', 0.999] as never }), /Adam betas\[0\] must be in \[0, 1\), got 0.9/],
+  ] as [string, () => Optimizer, RegExp][])('%s', (_name, make, message) => {
+    expectError(make, ArgumentError, message);
+  });
+
+  it.each([
+    ['undefined', undefined],
+    ['an empty object', {}],
+    ['a number', 3],
+  ])('a Sequential given %s for its runtime is an ArgumentError', (_name, rt) => {
+    expectError(() => new Sequential(rt as never, [Linear(2, 2)]), ArgumentError, /Sequential needs a Runtime from init\(\), got/);
+  });
+
+  it.each([
+    ['inplace as a string', { inplace: 'false' }, /inplace must be true or false, got "false"/],
+    ['a misspelt option', { checkpoints: [1] }, /Sequential: unknown option 'checkpoints'; known options are seed, loss, inplace, checkpoint/],
+    ['null options', null, /Sequential options must be an object, got null/],
+  ])('a Sequential with %s', async (_name, options, message) => {
+    const rt = await init({ build: 'simd' });
+    const live = rt.arena.liveByCategory();
+    expectError(() => new Sequential(rt, [Linear(2, 2), ReLU(), Linear(2, 2)], options as never), ArgumentError, message);
+    expect(rt.arena.liveByCategory()).toEqual(live);
+  });
+});
+
+describe('setParameters takes every form a state dict comes in, and checks shapes', () => {
+  it('a Map sets what it names', async () => {
+    const m = warmModel(await init({ build: 'simd' }), 'cross_entropy');
+    m.setParameters(new Map([['2.bias', [1, 2, 3]]]));
+    expect(Array.from(m.parameters()[3]!.data)).toEqual([1, 2, 3]);
+    expectRejected(m, () => m.setParameters(new Map([['2.bias', [1, 2]]])), ShapeError, /parameter '2.bias' needs 3 values/);
+  });
+
+  it('a list entry whose shape is transposed is a ShapeError, though its length fits', async () => {
+    const m = warmModel(await init({ build: 'simd' }), 'cross_entropy');
+    const list = m.parameters();
+    list[2]!.shape = [HIDDEN, CLASSES]; // 2.weight is [3, 6]
+    expectRejected(m, () => m.setParameters(list), ShapeError, /parameter '2.weight' has shape \[3, 6\], got \[6, 3\]/);
+  });
+
+  it.each([
+    ['null values', { '0.bias': null }, ArgumentError, /parameter '0.bias' needs a Float32Array or array of numbers, got null/],
+    ['a number for values', { '0.bias': 3 }, ArgumentError, /parameter '0.bias' needs a Float32Array or array of numbers, got 3/],
+    ['a string among the values', { '2.bias': [0, '1', 0] }, ArgumentError, /parameter '2.bias' has a value that is not a number at index 1: "1"/],
+    ['a Float32Array instead of a dict', new Float32Array(3), ArgumentError, /setParameters needs \{ name: values \}, a Map or a parameters\(\) list/],
+    ['a list entry that is not a parameter', [null], ArgumentError, /setParameters list entry 0 must be \{ name, shape, data \}/],
+    ['a name given twice', [{ name: '2.bias', shape: [3], data: new Float32Array(3) }, { name: '2.bias', shape: [3], data: new Float32Array(3) }], ArgumentError, /parameter '2.bias' is given twice/],
+  ])('%s', async (_name, values, type, message) => {
+    const m = warmModel(await init({ build: 'simd' }), 'cross_entropy');
+    expectRejected(m, () => m.setParameters(values as never), type, message);
   });
 });

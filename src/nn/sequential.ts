@@ -46,11 +46,11 @@
 //             but not backward's; checkpointing every other one lowers both.
 
 import type { Category } from '../estimate/categories.js';
-import { ArgumentError, NonFiniteError, ShapeError, checkInt, isFiniteFloat32 } from '../errors.js';
+import { ArgumentError, NonFiniteError, ShapeError, checkBoolean, checkInt, checkOptionKeys, clip, describeValue, isFiniteFloat32 } from '../errors.js';
 import { coreGemm, reserveGemmWorkspace } from '../gemm.js';
-import type { Optimizer, ParameterBlock } from '../optim/optimizer.js';
+import { checkOptimizer, type Optimizer, type ParameterBlock } from '../optim/optimizer.js';
 import type { Phase } from '../arena.js';
-import type { Runtime } from '../runtime.js';
+import { checkRuntime, type Runtime } from '../runtime.js';
 import { ACTIVATION_CODE, type ActivationSpec, type LayerSpec, type LinearSpec, savesOutput } from './layers.js';
 import { Random } from './random.js';
 
@@ -116,12 +116,16 @@ export class Sequential {
   private version = 0;
   /** Largest |gradient| of the last backward pass (NaN before the first). */
   private gradientMaxAbs = NaN;
+  /** Why gradients() has nothing to give: before the first step, or after a backward pass that failed part-way. */
+  private gradientsMissing = 'no gradients yet: run trainStep or lossAndGradients first';
 
   constructor(
     readonly runtime: Runtime,
     layers: readonly LayerSpec[],
     options: SequentialOptions = {},
   ) {
+    checkRuntime(runtime, 'Sequential');
+    checkOptionKeys('Sequential', options, ['seed', 'loss', 'inplace', 'checkpoint']);
     validateLayers(layers);
     this.layers = layers.map((l) => ({ ...l }));
     this.loss = options.loss ?? 'cross_entropy';
@@ -129,6 +133,7 @@ export class Sequential {
       throw new ArgumentError(`loss must be 'cross_entropy' or 'mse', got ${String(this.loss)}`);
     }
     this.inplace = options.inplace ?? false;
+    checkBoolean('inplace', this.inplace);
     this.checkpointed = validateCheckpoint(this.layers, options.checkpoint);
     this.checkpoint = [...this.checkpointed].sort((a, b) => a - b);
     const linears = this.layers.filter((l): l is LinearSpec => l.type === 'linear');
@@ -184,30 +189,38 @@ export class Sequential {
   /** Gradients of the last step (or lossAndGradients call). */
   gradients(): NamedParameter[] {
     this.checkAlive();
-    if (!this.gradientsPtr) throw new ArgumentError('no gradients yet: run trainStep or lossAndGradients first');
+    if (this.gradientsMissing) throw new ArgumentError(this.gradientsMissing);
     const g = new Float32Array(this.runtime.memory.buffer, this.gradientsPtr, this.parameterCount);
     return this.slots.map((s) => ({ name: s.name, shape: [...s.shape], data: g.slice(s.offset, s.offset + s.count) }));
   }
 
   /**
-   * Sets parameters by name (all or some). Every value is checked before any is
-   * written, so a bad argument leaves the model as it was.
+   * Sets parameters by name (all or some), from `{ name: values }`, a Map (a
+   * state dict), or a parameters() list (whose shapes are checked too). Every
+   * value is checked before any is written, so a bad argument leaves the model
+   * as it was.
    */
-  setParameters(values: Record<string, ArrayLike<number>> | NamedParameter[]): void {
-    if (typeof values !== 'object' || values === null) {
-      throw new ArgumentError(`setParameters needs { name: values } or a parameters() list, got ${String(values)}`);
-    }
-    const entries: [string, ArrayLike<number>][] = Array.isArray(values)
-      ? values.map((p) => [p.name, p.data])
-      : Object.entries(values);
-    const plan = entries.map(([name, data]) => {
+  setParameters(values: Record<string, ArrayLike<number>> | ReadonlyMap<string, ArrayLike<number>> | readonly NamedParameter[]): void {
+    this.checkAlive();
+    const entries = parameterEntries(values);
+    const seen = new Set<string>();
+    const plan = entries.map(({ name, data, shape }) => {
       const slot = this.slots.find((s) => s.name === name);
-      if (!slot) throw new ArgumentError(`unknown parameter '${name}'; this model has ${this.slots.map((s) => s.name).join(', ')}`);
+      if (!slot) throw new ArgumentError(`unknown parameter '${clip(name)}'; this model has ${this.slots.map((s) => s.name).join(', ')}`);
+      if (seen.has(name)) throw new ArgumentError(`parameter '${name}' is given twice`);
+      seen.add(name);
+      if (typeof data !== 'object' || data === null || !Number.isSafeInteger(data.length)) {
+        throw new ArgumentError(`parameter '${name}' needs a Float32Array or array of numbers, got ${describeValue(data)}`);
+      }
+      if (shape !== undefined && (!Array.isArray(shape) || shape.length !== slot.shape.length || shape.some((d, i) => d !== slot.shape[i]))) {
+        throw new ShapeError(`parameter '${name}' has shape [${slot.shape.join(', ')}], got ${Array.isArray(shape) ? `[${shape.join(', ')}]` : describeValue(shape)}`);
+      }
       if (data.length !== slot.count) {
         throw new ShapeError(`parameter '${name}' needs ${slot.count} values (shape [${slot.shape.join(', ')}]), got ${data.length}`);
       }
       for (let i = 0; i < data.length; i++) {
         const v = data[i]!;
+        if (typeof v !== 'number') throw new ArgumentError(`parameter '${name}' has a value that is not a number at index ${i}: ${describeValue(v)}`);
         // Weights are float32: a value beyond its range would be stored as infinity.
         if (!isFiniteFloat32(v)) {
           const why = Number.isFinite(v) ? ' (beyond float32)' : '';
@@ -249,6 +262,7 @@ export class Sequential {
   evaluate(x: ArrayLike<number>, target: Target, options: { batchSize?: number } = {}): { loss: number; accuracy: number | null } {
     const n = this.batchOf(x);
     this.checkTarget(target, n);
+    checkOptionKeys('evaluate', options, ['batchSize']);
     const bs = options.batchSize ?? 256;
     checkInt('batchSize', bs, 1);
     let lossSum = 0, correct = 0;
@@ -258,6 +272,11 @@ export class Sequential {
       const out = this.predict(sliceRows(x, start, end, this.inFeatures));
       for (let r = 0; r < end - start; r++) {
         const row = out.subarray(r * C, (r + 1) * C);
+        // NaN compares false with everything: an argmax over it would name class 0.
+        const bad = row.findIndex((v) => !Number.isFinite(v));
+        if (bad >= 0) {
+          throw new NonFiniteError(`evaluate: the model's output for row ${start + r} is ${row[bad]} at column ${bad}, so loss and accuracy are undefined`);
+        }
         if (this.loss === 'cross_entropy') {
           const label = target[start + r]!;
           let mx = -Infinity, arg = 0;
@@ -282,12 +301,16 @@ export class Sequential {
    * NonFiniteError and leaves the parameters and optimizer state untouched.
    */
   trainStep(x: ArrayLike<number>, target: Target, optimizer: Optimizer): number {
+    checkOptimizer(optimizer);
     return this.runStep(x, target, optimizer, false).loss;
   }
 
   /** Forward, loss and backward without an update; gradients() then holds them. */
   lossAndGradients(x: ArrayLike<number>, target: Target, options: { inputGradient?: boolean } = {}): StepResult {
-    return this.runStep(x, target, null, options.inputGradient ?? false);
+    checkOptionKeys('lossAndGradients', options, ['inputGradient']);
+    const inputGradient = options.inputGradient ?? false;
+    checkBoolean('inputGradient', inputGradient);
+    return this.runStep(x, target, null, inputGradient);
   }
 
   /** The flat parameter block an optimizer updates. */
@@ -295,7 +318,7 @@ export class Sequential {
     this.checkAlive();
     return {
       runtime: this.runtime, weights: this.weightsPtr, gradients: this.gradientsPtr, count: this.parameterCount, owner: this,
-      version: this.version, gradientMaxAbs: this.gradientMaxAbs,
+      version: this.version, written: () => ++this.version, gradientMaxAbs: this.gradientMaxAbs,
     };
   }
 
@@ -320,6 +343,7 @@ export class Sequential {
   private runStep(x: ArrayLike<number>, target: Target, optimizer: Optimizer | null, wantInputGrad: boolean): StepResult {
     const batch = this.batchOf(x);
     this.checkTarget(target, batch);
+    optimizer?.check(this.parameterBlock());
     const rt = this.runtime, arena = rt.arena, core = rt.core;
     const stepNo = this.steps + 1;
 
@@ -414,6 +438,8 @@ export class Sequential {
         free(prediction);
       }
       let inputGradient: Float32Array | undefined;
+      // From here the gradients block is overwritten: until it is whole and finite, gradients() has none to give.
+      this.gradientsMissing = `no gradients: the backward pass of step ${stepNo} did not complete`;
       for (let i = last; i >= 0; i--) {
         const l = this.layers[i]!;
         at(layerName(l, i), 'backward');
@@ -450,6 +476,7 @@ export class Sequential {
       }
       if (grad) free(grad);
       this.checkGradients(stepNo);
+      this.gradientsMissing = '';
 
       if (optimizer) {
         at(optimizer.name, 'optimizer');
@@ -535,9 +562,9 @@ export class Sequential {
       const bad = core.firstNonFinite(this.gradientsPtr + s.offset * 4, s.count);
       if (bad >= 0) {
         const v = new Float32Array(this.runtime.memory.buffer, this.gradientsPtr + (s.offset + bad) * 4, 1)[0];
-        throw new NonFiniteError(
-          `step ${step}: gradient of ${s.name} (layer ${s.layer}, ${layerName(this.layers[s.layer]!, s.layer)}) is ${v} at index ${bad}; parameters were not updated`,
-        );
+        const message = `step ${step}: gradient of ${s.name} (layer ${s.layer}, ${layerName(this.layers[s.layer]!, s.layer)}) is ${v} at index ${bad}; parameters were not updated`;
+        this.gradientsMissing = `no gradients: ${message}`;
+        throw new NonFiniteError(message);
       }
     }
   }
@@ -574,7 +601,9 @@ export class Sequential {
 
   private batchOf(x: ArrayLike<number>): number {
     this.checkAlive();
-    if (!x || typeof x.length !== 'number') throw new ArgumentError('x must be a Float32Array (or array of numbers) of batch x inFeatures values');
+    if (typeof x !== 'object' || x === null || !Number.isSafeInteger(x.length) || x.length < 0) {
+      throw new ArgumentError(`x must be a Float32Array (or array of numbers) of batch x inFeatures values, got ${describeValue(x)}`);
+    }
     if (x.length === 0 || x.length % this.inFeatures !== 0) {
       throw new ShapeError(`x has ${x.length} values; expected a positive multiple of inFeatures = ${this.inFeatures} (batch x ${this.inFeatures})`);
     }
@@ -582,7 +611,9 @@ export class Sequential {
   }
 
   private checkTarget(target: Target, batch: number): void {
-    if (!target || typeof target.length !== 'number') throw new ArgumentError('target must be an array of labels (cross-entropy) or targets (mse)');
+    if (typeof target !== 'object' || target === null || !Number.isSafeInteger(target.length) || target.length < 0) {
+      throw new ArgumentError(`target must be an array of labels (cross-entropy) or targets (mse), got ${describeValue(target)}`);
+    }
     if (this.loss === 'cross_entropy') {
       if (target.length !== batch) throw new ShapeError(`labels has ${target.length} entries; the batch has ${batch} rows`);
       for (let i = 0; i < target.length; i++) {
@@ -689,6 +720,23 @@ export function outWidth(layers: readonly LayerSpec[], i: number): number {
     if (l.type === 'linear') return l.outFeatures;
   }
   throw new ArgumentError('no Linear before layer ' + i);
+}
+
+/** The (name, values, shape?) entries of any form setParameters takes. */
+function parameterEntries(values: unknown): { name: string; data: ArrayLike<number>; shape?: unknown }[] {
+  if (values instanceof Map) return [...values].map(([name, data]) => ({ name: String(name), data }));
+  if (Array.isArray(values)) {
+    return values.map((p, i) => {
+      if (typeof p !== 'object' || p === null || typeof p.name !== 'string') {
+        throw new ArgumentError(`setParameters list entry ${i} must be { name, shape, data } as parameters() returns, got ${describeValue(p)}`);
+      }
+      return { name: p.name, data: p.data, shape: p.shape };
+    });
+  }
+  if (typeof values === 'object' && values !== null && !ArrayBuffer.isView(values)) {
+    return Object.entries(values).map(([name, data]) => ({ name, data }));
+  }
+  throw new ArgumentError(`setParameters needs { name: values }, a Map or a parameters() list, got ${describeValue(values)}`);
 }
 
 function sliceRows(x: ArrayLike<number>, start: number, end: number, width: number): ArrayLike<number> {

@@ -1,9 +1,9 @@
 // torch.optim.Adam (L2 weight decay added to the gradient) and torch.optim.AdamW
 // (decoupled weight decay). m and v share one state block of 2 * count floats.
 
-import { ArgumentError, checkFloat32 } from '../errors.js';
+import { ArgumentError, checkFloat32, checkOptionKeys } from '../errors.js';
 import type { Optimizer, ParameterBlock } from './optimizer.js';
-import { applyUpdate, bindState, currentBounds, type OptimizerState, type UpdateBounds } from './state.js';
+import { applyUpdate, bindState, checkOwner, currentBounds, type NextBounds, type OptimizerState } from './state.js';
 
 export interface AdamOptions {
   lr?: number;
@@ -22,6 +22,7 @@ export class Adam implements Optimizer {
   private state: OptimizerState | null = null;
 
   constructor(options: AdamOptions = {}, defaultWeightDecay = 0) {
+    checkOptionKeys(this.constructor.name, options, ['lr', 'betas', 'eps', 'weightDecay']);
     this.lr = options.lr ?? 1e-3;
     this.betas = options.betas ?? [0.9, 0.999];
     this.eps = options.eps ?? 1e-8;
@@ -34,12 +35,16 @@ export class Adam implements Optimizer {
       throw new ArgumentError(`${this.constructor.name} betas must be a pair [beta1, beta2], got ${JSON.stringify(this.betas)}`);
     }
     this.betas.forEach((b, i) => {
-      if (!(b >= 0 && b < 1)) throw new ArgumentError(`${this.constructor.name} betas[${i}] must be in [0, 1), got ${b}`);
+      if (typeof b !== 'number' || !(b >= 0 && b < 1)) throw new ArgumentError(`${this.constructor.name} betas[${i}] must be in [0, 1), got ${b}`);
     });
   }
 
   stateBytes(count: number): number {
     return 2 * count * 4;
+  }
+
+  check(block: ParameterBlock): void {
+    checkOwner(this.state, block);
   }
 
   step(block: ParameterBlock): number {
@@ -55,9 +60,10 @@ export class Adam implements Optimizer {
   /**
    * Worst cases after this update: |m'| <= beta1 |m| + (1 - beta1) |g'|,
    * |v'| <= beta2 |v| + (1 - beta2) g'^2, and |p'| <= |p| |decay| + (lr / (1 - beta1^t)) |m'| / eps,
-   * because the update's denominator is at least eps.
+   * because the update's denominator is at least eps. The kernel also computes
+   * g'^2 and m' / eps-sized quotients, which must stay finite on their own.
    */
-  private nextBounds(s: OptimizerState, block: ParameterBlock): UpdateBounds {
+  private nextBounds(s: OptimizerState, block: ParameterBlock): NextBounds {
     const cur = currentBounds(s, block);
     const [b1, b2] = this.betas;
     const g = block.gradientMaxAbs + (this.decoupled ? 0 : this.weightDecay * cur.parameters);
@@ -65,8 +71,9 @@ export class Adam implements Optimizer {
     const v = b2 * cur.state1 + (1 - b2) * g * g;
     const stepSize = this.lr / (1 - b1 ** (s.steps + 1));
     const decay = this.decoupled ? Math.abs(1 - this.lr * this.weightDecay) : 1;
-    const p = this.eps > 0 ? cur.parameters * decay + (stepSize * m) / this.eps : NaN;
-    return { parameters: p, state0: m, state1: v };
+    const quotient = this.eps > 0 ? m / this.eps : NaN;
+    const p = cur.parameters * decay + stepSize * quotient;
+    return { parameters: p, state0: m, state1: v, intermediate: Math.max(g * g, quotient) };
   }
 
   dispose(): void {

@@ -2,6 +2,7 @@
 // parameter block, given the flat gradient block. State lives in the core,
 // allocated on the first step (as PyTorch does) under the `optimizer` category.
 
+import { ArgumentError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 
 export interface ParameterBlock {
@@ -13,8 +14,14 @@ export interface ParameterBlock {
   count: number;
   /** Identifies the model, so one optimizer is not used with two models. */
   owner: object;
-  /** Changes whenever the parameters are set from outside, so bounds from an earlier update are not trusted. */
+  /**
+   * Changes whenever anything writes the parameters (setParameters, any
+   * optimizer's update), so bounds an optimizer carried from its own last
+   * update are trusted only if nobody else wrote since.
+   */
   version: number;
+  /** Records a write of the parameters by an optimizer; returns the new version. */
+  written(): number;
   /** Largest |gradient| of this step (NaN when unknown: the optimizer then checks every value). */
   gradientMaxAbs: number;
 }
@@ -24,11 +31,26 @@ export interface Optimizer {
   /** Bytes of state this optimizer keeps for `count` parameters (after its first step). */
   stateBytes(count: number): number;
   /**
-   * Applies one update in place, unless it would make a parameter NaN or
-   * infinite: then nothing (parameters, state, step count) changes and the
-   * index of the first such parameter is returned. Returns -1 when applied.
+   * Throws ArgumentError if this optimizer cannot update `block` (its state
+   * belongs to another model). Called before a training step changes anything.
+   */
+  check(block: ParameterBlock): void;
+  /**
+   * Applies one update in place, unless it would make a parameter or a state
+   * value NaN or infinite: then nothing (parameters, state, step count)
+   * changes and the index of the first such parameter is returned. Returns -1
+   * when applied.
    */
   step(block: ParameterBlock): number;
   /** Returns the state memory to the allocator. */
   dispose(): void;
+}
+
+/** Throws ArgumentError unless `value` looks like an Optimizer (a call from JavaScript may pass anything). */
+export function checkOptimizer(value: unknown): asserts value is Optimizer {
+  const o = value as Partial<Optimizer> | null;
+  if (typeof o !== 'object' || o === null || typeof o.step !== 'function' || typeof o.check !== 'function' || typeof o.stateBytes !== 'function') {
+    const given = value === undefined ? 'none' : value === null ? 'null' : typeof value === 'object' ? 'an object that is not one' : String(value);
+    throw new ArgumentError(`trainStep needs an optimizer (new SGD({ lr }), new Adam(), new AdamW()), got ${given}; use lossAndGradients for a step without an update`);
+  }
 }

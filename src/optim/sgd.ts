@@ -1,9 +1,9 @@
 // torch.optim.SGD: momentum, dampening, nesterov, weight decay. The momentum
 // buffer is allocated on the first step; plain SGD keeps no state.
 
-import { ArgumentError, checkFloat32 } from '../errors.js';
+import { ArgumentError, checkBoolean, checkFloat32, checkOptionKeys } from '../errors.js';
 import type { Optimizer, ParameterBlock } from './optimizer.js';
-import { applyUpdate, bindState, currentBounds, type OptimizerState, type UpdateBounds } from './state.js';
+import { applyUpdate, bindState, checkOwner, currentBounds, type NextBounds, type OptimizerState } from './state.js';
 
 export interface SGDOptions {
   lr: number;
@@ -24,6 +24,7 @@ export class SGD implements Optimizer {
 
   constructor(options: SGDOptions) {
     if (typeof options !== 'object' || options === null) throw new ArgumentError('SGD needs options with lr, e.g. new SGD({ lr: 0.01 })');
+    checkOptionKeys('SGD', options, ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay']);
     this.lr = options.lr;
     this.momentum = options.momentum ?? 0;
     this.dampening = options.dampening ?? 0;
@@ -34,6 +35,7 @@ export class SGD implements Optimizer {
       if (v < 0) throw new ArgumentError(`SGD ${name} must be >= 0, got ${v}`);
     }
     checkFloat32('SGD dampening', this.dampening);
+    checkBoolean('SGD nesterov', this.nesterov);
     if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
       throw new ArgumentError('SGD nesterov momentum requires momentum > 0 and dampening = 0');
     }
@@ -41,6 +43,10 @@ export class SGD implements Optimizer {
 
   stateBytes(count: number): number {
     return this.momentum !== 0 ? count * 4 : 0;
+  }
+
+  check(block: ParameterBlock): void {
+    checkOwner(this.state, block);
   }
 
   step(block: ParameterBlock): number {
@@ -53,14 +59,17 @@ export class SGD implements Optimizer {
     return applyUpdate(s, block, run, this.nextBounds(s, block));
   }
 
-  /** Worst cases after this update: |p'| <= |p| + lr |g'|, |buf'| <= momentum |buf| + |1 - dampening| |g'|. */
-  private nextBounds(s: OptimizerState, block: ParameterBlock): UpdateBounds {
+  /**
+   * Worst cases after this update: |p'| <= |p| + lr |g'|, |buf'| <= momentum |buf| + |1 - dampening| |g'|.
+   * Every intermediate the kernel computes is a term of one of these sums.
+   */
+  private nextBounds(s: OptimizerState, block: ParameterBlock): NextBounds {
     const cur = currentBounds(s, block);
     const g = block.gradientMaxAbs + this.weightDecay * cur.parameters;
-    if (this.momentum === 0) return { parameters: cur.parameters + this.lr * g, state0: 0, state1: 0 };
+    if (this.momentum === 0) return { parameters: cur.parameters + this.lr * g, state0: 0, state1: 0, intermediate: g };
     const buf = s.steps === 0 ? g : this.momentum * cur.state0 + Math.abs(1 - this.dampening) * g;
     const step = this.nesterov ? g + this.momentum * buf : buf;
-    return { parameters: cur.parameters + this.lr * step, state0: buf, state1: 0 };
+    return { parameters: cur.parameters + this.lr * step, state0: buf, state1: 0, intermediate: step };
   }
 
   dispose(): void {

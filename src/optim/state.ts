@@ -25,9 +25,7 @@ export class OptimizerState {
  */
 export function bindState(state: OptimizerState | null, block: ParameterBlock, bytes: number, what: string): OptimizerState {
   if (state) {
-    if (state.block.owner !== block.owner) {
-      throw new ArgumentError('this optimizer already holds state for another model; create one optimizer per model');
-    }
+    checkOwner(state, block);
     return state;
   }
   let ptr = 0;
@@ -36,6 +34,13 @@ export function bindState(state: OptimizerState | null, block: ParameterBlock, b
     new Uint8Array(block.runtime.memory.buffer, ptr, bytes).fill(0);
   }
   return new OptimizerState(block, ptr, bytes / (4 * block.count));
+}
+
+/** Throws ArgumentError if `state` belongs to a model other than `block`'s. */
+export function checkOwner(state: OptimizerState | null, block: ParameterBlock): void {
+  if (state && state.block.owner !== block.owner) {
+    throw new ArgumentError('this optimizer already holds state for another model; create one optimizer per model');
+  }
 }
 
 /**
@@ -47,6 +52,15 @@ export interface UpdateBounds {
   parameters: number;
   state0: number;
   state1: number;
+}
+
+/**
+ * What the safety test reads: the bounds carried to the next step, and the
+ * largest intermediate the kernel computes on the way (Adam's g * g), which
+ * can overflow float32 even when every stored value would not.
+ */
+export interface NextBounds extends UpdateBounds {
+  intermediate: number;
 }
 
 /**
@@ -68,13 +82,15 @@ export function currentBounds(state: OptimizerState, block: ParameterBlock): Upd
 }
 
 /**
- * One optimizer update. `next` bounds every value the update can write; while
- * it stays below SAFE_BOUND the update is applied at once. Otherwise a
- * check-only pass runs first and, if some parameter would become NaN or
- * infinite, nothing is written and its index is returned. -1: applied.
+ * One optimizer update. `next` bounds every value the update can write or
+ * compute; while it stays below SAFE_BOUND the update is applied at once.
+ * Otherwise a check-only pass runs first and, if some parameter or state
+ * value would become NaN or infinite, nothing is written and its index is
+ * returned. -1: applied.
  */
-export function applyUpdate(state: OptimizerState, block: ParameterBlock, run: (apply: boolean) => number, next: UpdateBounds): number {
-  const safe = Math.max(next.parameters, next.state0, next.state1) < SAFE_BOUND; // NaN (unknown) is not safe
+export function applyUpdate(state: OptimizerState, block: ParameterBlock, run: (apply: boolean) => number, next: NextBounds): number {
+  const { intermediate, ...carried } = next;
+  const safe = Math.max(carried.parameters, carried.state0, carried.state1, intermediate) < SAFE_BOUND; // NaN (unknown) is not safe
   if (!safe) {
     const bad = run(false);
     if (bad >= 0) return bad;
@@ -82,7 +98,7 @@ export function applyUpdate(state: OptimizerState, block: ParameterBlock, run: (
   run(true);
   state.steps++;
   // A bound that ran out of room is measured afresh, so one wild step does not mean checking forever.
-  state.bounds = safe ? next : null;
-  state.boundsVersion = block.version;
+  state.bounds = safe ? carried : null;
+  state.boundsVersion = block.written();
   return -1;
 }
