@@ -2,8 +2,8 @@
 // instead of null pointers, and an optional event log that stamps each core
 // allocation with the layer and phase the caller is in.
 
-import { CATEGORIES, type Category, type CategoryBytes, zeroCategoryBytes } from './estimate/categories.js';
-import type { MemoryEvent, Phase } from './report/types.js';
+import { CATEGORIES, type Category, type CategoryBytes, type Phase, zeroCategoryBytes } from './memory/categories.js';
+import type { MemoryEvent } from './memory/events.js';
 import { ArgumentError, OutOfMemoryError } from './errors.js';
 import type { CoreExports } from './core.js';
 

@@ -8,7 +8,8 @@ export { Arena, WASM32_MAX_BYTES, type ArenaEvent, type Phase } from './arena.js
 export { ShapeError, ArgumentError, OutOfMemoryError, NonFiniteError } from './errors.js';
 export { CATEGORIES, type Category, type CategoryBytes } from './estimate/categories.js';
 export { Sequential, validateLayers, layerName, type SequentialOptions, type LossKind, type NamedParameter, type StepResult, type Target } from './nn/sequential.js';
-export { Linear, ReLU, LeakyReLU, Sigmoid, Tanh, GELU, activation, mlp, ACTIVATION_KINDS, type ActivationKind, type LayerSpec, type LinearSpec, type ActivationSpec } from './nn/layers.js';
+export { Linear, ReLU, LeakyReLU, Sigmoid, Tanh, GELU, SiLU, activation, mlp, describeLayers, ACTIVATION_KINDS, LAYER_MODULES, type ActivationKind, type LayerSpec, type LinearSpec, type ActivationSpec, type LayerModule } from './nn/layers.js';
+export { trainingStepPlan, inferencePlan, type PlanOp, type StepPlanConfig } from './plan/step-plan.js';
 export { SGD, type SGDOptions } from './optim/sgd.js';
 export { Adam, AdamW, type AdamOptions } from './optim/adam.js';
 export type { Optimizer, ParameterBlock } from './optim/optimizer.js';

@@ -22,6 +22,8 @@ const CONFIGS: { name: string; layers: LayerSpec[]; batches: number[]; loss?: 'c
   { name: '300-70-70-9 relu in place, growing batch', layers: mlp([300, 70, 70, 9], 'relu'), batches: [16, 80, 7], inplace: true },
   { name: 'Linear fed by Linear', layers: [Linear(5, 4), Linear(4, 3)], batches: [6, 6] },
   { name: '5-12-3 gelu_tanh mse', layers: mlp([5, 12, 3], 'gelu_tanh'), batches: [2, 2], loss: 'mse' },
+  { name: '11-16-8-5 silu, in place asked (SiLU reads its input, so it allocates)', layers: mlp([11, 16, 8, 5], 'silu'), batches: [7, 3], inplace: true },
+  { name: '11-16-8-5 silu mse', layers: mlp([11, 16, 8, 5], 'silu'), batches: [4, 4], loss: 'mse' },
   // Activation recomputation: one layer, every layer, in place, saved input (GELU, LeakyReLU), MSE.
   { name: '784-100-10 relu, checkpoint 1', layers: mlp([784, 100, 10], 'relu'), batches: [64, 17], checkpoint: [1] },
   { name: '13-7-5-3 gelu, checkpoint 3', layers: mlp([13, 7, 5, 3], 'gelu'), batches: [5, 2], checkpoint: [3] },
@@ -32,6 +34,7 @@ const CONFIGS: { name: string; layers: LayerSpec[]; batches: number[]; loss?: 'c
   { name: '9-6-5-4 leaky no bias in place, checkpoint 1,3', layers: mlp([9, 6, 5, 4], 'leaky_relu', false), batches: [3, 1], inplace: true, checkpoint: [1, 3] },
   { name: '10-20-20-2 sigmoid mse, checkpoint every activation', layers: mlp([10, 20, 20, 2], 'sigmoid'), batches: [8, 8], loss: 'mse', checkpoint: [1, 3] },
   { name: '5-12-3 gelu_tanh mse, checkpoint 1', layers: mlp([5, 12, 3], 'gelu_tanh'), batches: [2, 2], loss: 'mse', checkpoint: [1] },
+  { name: '11-16-8-5 silu, checkpoint 3', layers: mlp([11, 16, 8, 5], 'silu'), batches: [7, 3], checkpoint: [3] },
 ];
 
 describe.each(['simd', 'scalar'] as BuildName[])('measured == estimated (%s build)', (build) => {

@@ -96,7 +96,7 @@ describe('parseWeights rejects a bad file with the reason', () => {
       'w.json: layers[0].bias must be true or false, got "yes"',
     );
     expect(() => parse({ ...doc, layers: [{ type: 'linear', inFeatures: 2, outFeatures: 3, bias: true }, { type: 'activation', kind: 'swish', slope: 0 }] })).toThrow(
-      'w.json: layers[1].kind must be one of relu, leaky_relu, sigmoid, tanh, gelu, gelu_tanh, got "swish"',
+      'w.json: layers[1].kind must be one of relu, leaky_relu, sigmoid, tanh, gelu, gelu_tanh, silu, got "swish"',
     );
     expect(() => parse({ ...doc, layers: [Linear(6, 5), Linear(4, 3)] })).toThrow(
       'w.json: layers: layer 1 (Linear) takes 4 features but layer 0 produces 5',

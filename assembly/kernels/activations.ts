@@ -1,10 +1,11 @@
 // Activation functions, forward and backward side by side.
-// Kinds: 0 ReLU, 1 LeakyReLU(slope), 2 Sigmoid, 3 Tanh, 4 GELU (erf), 5 GELU (tanh approximation).
+// Kinds: 0 ReLU, 1 LeakyReLU(slope), 2 Sigmoid, 3 Tanh, 4 GELU (erf), 5 GELU (tanh approximation),
+// 6 SiLU (x sigmoid(x)).
 // ReLU and LeakyReLU are pure SIMD. The transcendental ones evaluate in f64 and
 // round once, so they agree with PyTorch's float32 results to about one ulp.
 //
 // What backward reads (what the layer saves in forward):
-//   ReLU, Sigmoid, Tanh: the output y.  LeakyReLU, GELU: the input x.
+//   ReLU, Sigmoid, Tanh: the output y.  LeakyReLU, GELU, SiLU: the input x.
 // dx may alias dy (backward runs in place on the incoming gradient).
 
 export const RELU = 0;
@@ -13,6 +14,7 @@ export const SIGMOID = 2;
 export const TANH = 3;
 export const GELU = 4;
 export const GELU_TANH = 5;
+export const SILU = 6;
 
 const SQRT_HALF: f64 = 0.7071067811865476;
 const TWO_OVER_SQRT_PI: f64 = 1.1283791670955126;
@@ -40,7 +42,7 @@ export function activationForward(kind: i32, x: usize, y: usize, n: i32, slope: 
 
 /**
  * dx = dy * f'(saved) over n floats. `saved` is the output for ReLU, Sigmoid
- * and Tanh, the input for LeakyReLU and GELU.
+ * and Tanh, the input for LeakyReLU, GELU and SiLU.
  */
 export function activationBackward(kind: i32, saved: usize, dy: usize, dx: usize, n: i32, slope: f32): void {
   let i = 0;
@@ -66,6 +68,7 @@ function scalarForward(kind: i32, v: f32, slope: f32): f32 {
     case SIGMOID: return <f32>(1 / (1 + Math.exp(-x)));
     case TANH: return <f32>Math.tanh(x);
     case GELU: return <f32>(0.5 * x * (1 + erf(x * SQRT_HALF)));
+    case SILU: return <f32>(x / (1 + Math.exp(-x)));
     default: return <f32>(0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + GELU_TANH_C * x * x * x))));
   }
 }
@@ -78,6 +81,11 @@ function scalarDerivative(kind: i32, s: f32, slope: f32): f64 {
     case SIGMOID: return v * (1 - v); // s is the output
     case TANH: return 1 - v * v; // s is the output
     case GELU: return 0.5 * (1 + erf(v * SQRT_HALF)) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v);
+    case SILU: {
+      // d/dx x s(x) = s (1 + x (1 - s)), s = sigmoid(x)
+      const sg = 1 / (1 + Math.exp(-v));
+      return sg * (1 + v * (1 - sg));
+    }
     default: {
       const inner = SQRT_2_OVER_PI * (v + GELU_TANH_C * v * v * v);
       const t = Math.tanh(inner);

@@ -41,7 +41,7 @@ import pc from 'picocolors';
 import type { ActivationKind, LayerSpec } from '../nn/layers.js';
 import { Random } from '../nn/random.js';
 import { Sequential } from '../nn/sequential.js';
-import { describeLayers } from '../report/profile-report.js';
+import { describeLayers } from '../nn/layers.js';
 import { init, type BuildName } from '../runtime.js';
 import { p99Holds, summarizeLatencies, throughputOf, timeRequests } from '../serve/latency.js';
 import { describeSizes, modelFromWeights, readWeights } from '../train/weights-file.js';

@@ -46,7 +46,7 @@ import { type MnistDataset, loadMnist } from '../data/mnist-files.js';
 import { MLP_OPTIMIZERS, type MlpOptimizer } from '../estimate/mlp.js';
 import type { ActivationKind } from '../nn/layers.js';
 import { Sequential } from '../nn/sequential.js';
-import { describeLayers } from '../report/profile-report.js';
+import { describeLayers } from '../nn/layers.js';
 import { makeOptimizer } from '../optim/make-optimizer.js';
 import { init, type BuildName, type Runtime } from '../runtime.js';
 import { type EpochResult, fit } from '../train/fit.js';

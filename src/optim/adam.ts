@@ -47,6 +47,10 @@ export class Adam implements Optimizer {
     checkOwner(this.state, block);
   }
 
+  hasState(owner: object): boolean {
+    return this.state?.block.owner === owner;
+  }
+
   step(block: ParameterBlock): number {
     const s = (this.state = bindState(this.state, block, this.stateBytes(block.count), `${this.name} moments (m, v)`));
     const run = (apply: boolean) =>

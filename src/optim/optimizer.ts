@@ -35,6 +35,8 @@ export interface Optimizer {
    * belongs to another model). Called before a training step changes anything.
    */
   check(block: ParameterBlock): void;
+  /** Whether this optimizer already holds its state for the model `owner` (allocated on its first step). */
+  hasState(owner: object): boolean;
   /**
    * Applies one update in place, unless it would make a parameter or a state
    * value NaN or infinite: then nothing (parameters, state, step count)
@@ -49,7 +51,7 @@ export interface Optimizer {
 /** Throws ArgumentError unless `value` looks like an Optimizer (a call from JavaScript may pass anything). */
 export function checkOptimizer(value: unknown): asserts value is Optimizer {
   const o = value as Partial<Optimizer> | null;
-  if (typeof o !== 'object' || o === null || typeof o.step !== 'function' || typeof o.check !== 'function' || typeof o.stateBytes !== 'function') {
+  if (typeof o !== 'object' || o === null || typeof o.step !== 'function' || typeof o.check !== 'function' || typeof o.hasState !== 'function' || typeof o.stateBytes !== 'function') {
     const given = value === undefined ? 'none' : value === null ? 'null' : typeof value === 'object' ? 'an object that is not one' : String(value);
     throw new ArgumentError(`trainStep needs an optimizer (new SGD({ lr }), new Adam(), new AdamW()), got ${given}; use lossAndGradients for a step without an update`);
   }

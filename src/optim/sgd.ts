@@ -49,6 +49,10 @@ export class SGD implements Optimizer {
     checkOwner(this.state, block);
   }
 
+  hasState(owner: object): boolean {
+    return this.state?.block.owner === owner;
+  }
+
   step(block: ParameterBlock): number {
     const s = (this.state = bindState(this.state, block, this.stateBytes(block.count), 'SGD momentum buffer'));
     const run = (apply: boolean) =>

@@ -32,27 +32,11 @@ import pc from 'picocolors';
 import { CATEGORIES, sumCategoryBytes } from '../estimate/categories.js';
 import { formatBytes, formatInteger } from '../estimate/units.js';
 import { lossSavedBytes, mlpLayerCosts } from '../estimate/mlp.js';
-import type { LayerSpec } from '../nn/layers.js';
+import { describeLayers, type LayerSpec } from '../nn/layers.js';
 import type { MlpProfile } from '../profile/profile-mlp.js';
 import { renderHtmlReport } from './html.js';
 import type { ThroughputRow } from './types.js';
 
-export function describeLayers(layers: readonly LayerSpec[]): string {
-  return layers
-    .map((l) => (l.type === 'linear' ? `Linear(${l.inFeatures}, ${l.outFeatures}${l.bias ? '' : ', bias=False'})` : activationName(l.kind, l.slope)))
-    .join(' -> ');
-}
-
-function activationName(kind: string, slope: number): string {
-  switch (kind) {
-    case 'relu': return 'ReLU';
-    case 'leaky_relu': return `LeakyReLU(${slope})`;
-    case 'sigmoid': return 'Sigmoid';
-    case 'tanh': return 'Tanh';
-    case 'gelu': return 'GELU';
-    default: return "GELU(approximate='tanh')";
-  }
-}
 
 /** Saved-activation bytes per layer name, measured from the last step's forward events. */
 function measuredSaved(p: MlpProfile): Map<string, number> {

@@ -5,24 +5,11 @@
  * ../estimate/units.ts, as in every other wasmgrad report.) Renderers are pure
  * string builders, so they run unchanged in Node and in a browser page.
  */
-import type { Category, CategoryBytes } from '../estimate/categories.js';
+import type { Category, CategoryBytes } from '../memory/categories.js';
+import type { MemoryEvent } from '../memory/events.js';
 
-export type { Category, CategoryBytes };
-
-export const PHASES = ['setup', 'forward', 'backward', 'optimizer'] as const;
-export type Phase = (typeof PHASES)[number];
-
-/** One allocator event, in the order the allocator saw it. */
-export interface MemoryEvent {
-  kind: 'alloc' | 'free';
-  category: Category;
-  bytes: number;
-  /** The layer or component that asked, e.g. "linear1", "relu1", "loss", "model", "adam". */
-  layer: string;
-  phase: Phase;
-  /** Live bytes per category after this event. */
-  live: CategoryBytes;
-}
+export type { Category, CategoryBytes, MemoryEvent };
+export { PHASES, type Phase } from '../memory/categories.js';
 
 export interface MemoryTimeline {
   events: MemoryEvent[];

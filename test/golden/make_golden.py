@@ -23,6 +23,7 @@ CASES = [
     ("gelu_tanh_ce_7_5_7_4", 6, [7, 5, 7, 4], "gelu_tanh", "cross_entropy", 3, None),
     ("tanh_mse_4_6_2", 7, [4, 6, 2], "tanh", "mse", 5, None),
     ("relu_nobias_ce_6_5_3", 8, [6, 5, 3], "relu", "cross_entropy", 9, [False, True]),
+    ("silu_ce_6_9_5_3", 9, [6, 9, 5, 3], "silu", "cross_entropy", 5, None),
 ]
 
 NEGATIVE_SLOPE = 0.1
@@ -35,6 +36,7 @@ ACTIVATIONS = {
     "tanh": nn.Tanh,
     "gelu": lambda: nn.GELU(approximate="none"),
     "gelu_tanh": lambda: nn.GELU(approximate="tanh"),
+    "silu": nn.SiLU,
 }
 
 # label, constructor, options as recorded (PyTorch keyword names)

@@ -4,7 +4,7 @@
  * Written for obviousness, not speed: tests compare wasmgrad's float32 kernels against it.
  */
 
-export const ACTIVATIONS = ['relu', 'leaky_relu', 'sigmoid', 'tanh', 'gelu', 'gelu_tanh'] as const;
+export const ACTIVATIONS = ['relu', 'leaky_relu', 'sigmoid', 'tanh', 'gelu', 'gelu_tanh', 'silu'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 
 /** PyTorch's nn.LeakyReLU default. */
@@ -117,6 +117,11 @@ export function geluTanh(x: number): number {
   return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
 }
 
+/** SiLU (PyTorch nn.SiLU): x sigmoid(x). */
+export function silu(x: number): number {
+  return x * sigmoid(x);
+}
+
 export function activationFunction(name: Activation, negativeSlope = DEFAULT_NEGATIVE_SLOPE): (x: number) => number {
   switch (name) {
     case 'relu':
@@ -134,6 +139,8 @@ export function activationFunction(name: Activation, negativeSlope = DEFAULT_NEG
       return gelu;
     case 'gelu_tanh':
       return geluTanh;
+    case 'silu':
+      return silu;
     default:
       throw new Error(
         `activationFunction: unknown activation ${JSON.stringify(name)}, expected one of ${ACTIVATIONS.join(', ')}`,
