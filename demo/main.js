@@ -6,7 +6,9 @@
 import { init, gemm, Tensor, CATEGORIES, Sequential, mlp, SGD, Adam, AdamW, profileMlp, renderMemorySvg } from 'wasmgrad';
 // The chart renderer is a pure string builder shared with the Node reports; it
 // is not a public export of the package, so the demo loads it by path.
-import { renderThroughputSvg } from '../dist/src/report/throughput-svg.js';
+import { formatGflops, renderThroughputSvg } from '../dist/src/report/throughput-svg.js';
+// The words every wasmgrad report uses for the peak, so this page says what the CLI and HTML report say.
+import { AT_PEAK_NOTE, OWN_PEAKS_NOTE, PEAK_DEFINITION, RUNTIME_NOTE } from '../dist/src/report/types.js';
 
 const BUILD_CHOICES = ['auto', 'relaxed', 'simd', 'scalar'];
 
@@ -48,32 +50,40 @@ function timeBatch(fn, calls) {
   return performance.now() - t0;
 }
 
-/** The fastest time per call of fn, in ms, over batches timed for about budgetMs (at least 3 batches). */
-function fastestCall(fn, budgetMs) {
+/**
+ * The median time per call of fn, in ms, over batches timed for about budgetMs
+ * (at least 5 batches): the statistic `wasmgrad bench` reports, less flattered
+ * by a lucky batch than the fastest one.
+ */
+function medianCall(fn, budgetMs) {
   fn(); // warm-up: compilation tiers, first-touch of memory
   let calls = 1;
   while (timeBatch(fn, calls) < MIN_BATCH_MS) calls *= 2;
-  let fastest = Infinity;
+  const perCall = [];
   const start = performance.now();
-  for (let batch = 0; batch < 3 || performance.now() - start < budgetMs; batch++) {
-    fastest = Math.min(fastest, timeBatch(fn, calls) / calls);
-  }
-  return fastest;
+  while (perCall.length < 5 || performance.now() - start < budgetMs) perCall.push(timeBatch(fn, calls) / calls);
+  perCall.sort((a, b) => a - b);
+  const mid = perCall.length >> 1;
+  return perCall.length % 2 ? perCall[mid] : (perCall[mid - 1] + perCall[mid]) / 2;
 }
 
+/** GFLOP/s of `flops` floating-point operations done in `ms` milliseconds. */
+const gflopsOf = (flops, ms) => flops / (ms * 1e6);
+
 /**
- * The arithmetic ceiling: the best multiply-add rate of the register-only probe
- * over 8, 10 and 12 independent chains of 4-lane vectors (scalar builds always
- * run 8 scalar chains). MACs per call = iters * chains * lanes.
+ * The arithmetic ceiling: the register-only probe's rate over 8, 10 and 12
+ * independent chains of 4-lane vectors (scalar builds always run 8 scalar
+ * chains), the best chain count's median. 2 FLOP per multiply-add; multiply-adds
+ * per call = iters * chains * lanes.
  */
 function measurePeak(rt) {
   const scalar = rt.build === 'scalar';
   const lanes = scalar ? 1 : 4;
-  let best = { gmacs: 0, chains: 0 };
+  let best = { gflops: 0, chains: 0 };
   for (const chains of scalar ? [8] : [8, 10, 12]) {
-    const ms = fastestCall(() => rt.core.peakProbe(chains, PEAK_ITERS), PEAK_BUDGET_MS);
-    const gmacs = (PEAK_ITERS * chains * lanes) / (ms * 1e6);
-    if (gmacs > best.gmacs) best = { gmacs, chains };
+    const ms = medianCall(() => rt.core.peakProbe(chains, PEAK_ITERS), PEAK_BUDGET_MS);
+    const gflops = gflopsOf(2 * PEAK_ITERS * chains * lanes, ms);
+    if (gflops > best.gflops) best = { gflops, chains };
   }
   return best;
 }
@@ -84,7 +94,7 @@ function randomValues(count) {
   return values;
 }
 
-/** One GEMM shape on operands that stay in WASM memory; MACs as counted by the core. */
+/** One GEMM shape on operands that stay in WASM memory; FLOPs = 2 x the multiply-adds the core counts (2*M*N*K). */
 function measureGemm(rt, { m, n, k }) {
   const tensors = [];
   try {
@@ -96,9 +106,9 @@ function measureGemm(rt, { m, n, k }) {
     tensors.push(c);
     rt.resetMacs();
     gemm(rt, m, n, k, a, b, c);
-    const macsPerCall = Number(rt.macs());
-    const ms = fastestCall(() => gemm(rt, m, n, k, a, b, c), GEMM_BUDGET_MS);
-    return { macsPerCall, ms, gmacs: macsPerCall / (ms * 1e6) };
+    const flopsPerCall = 2 * Number(rt.macs());
+    const ms = medianCall(() => gemm(rt, m, n, k, a, b, c), GEMM_BUDGET_MS);
+    return { flopsPerCall, ms, gflops: gflopsOf(flopsPerCall, ms) };
   } finally {
     for (const t of tensors) t.free();
   }
@@ -109,6 +119,7 @@ const fixed = (x, digits) => x.toLocaleString('en', { minimumFractionDigits: dig
 
 async function runThroughput(rt) {
   const status = $('throughput-status');
+  status.className = 'muted';
   document.body.dataset.benchmark = 'running';
   $('run-benchmark').disabled = true;
   try {
@@ -122,11 +133,8 @@ async function runThroughput(rt) {
       results.push({ shape, ...measureGemm(rt, shape) });
     }
 
-    // GFLOP/s = 2 x GMAC/s. The peak is one measurement, drawn in every group as its ceiling.
-    const rows = results.map((r) => ({
-      shape: shapeLabel(r.shape),
-      gflops: { wasmgrad: 2 * r.gmacs, peak: 2 * peak.gmacs },
-    }));
+    // The peak is one measurement, drawn in every group as its ceiling.
+    const rows = results.map((r) => ({ shape: shapeLabel(r.shape), gflops: { wasmgrad: r.gflops, peak: peak.gflops } }));
     const chart = $('throughput-chart');
     const width = Math.max(480, Math.min(960, chart.clientWidth || 960));
     chart.innerHTML = renderThroughputSvg(rows, { width, title: `GEMM throughput, single thread, ${rt.build} build` });
@@ -134,12 +142,14 @@ async function runThroughput(rt) {
     $('throughput-table').tBodies[0].replaceChildren(
       ...results.map((r) => {
         const tr = document.createElement('tr');
+        tr.dataset.flops = String(r.flopsPerCall);
+        tr.dataset.ms = String(r.ms);
         for (const cell of [
           shapeLabel(r.shape),
-          r.macsPerCall.toLocaleString('en'),
-          `${fixed(r.ms * 1000, 0)} µs`,
-          fixed(r.gmacs, 2),
-          `${fixed((100 * r.gmacs) / peak.gmacs, 0)}%`,
+          r.flopsPerCall.toLocaleString('en'),
+          r.ms >= 1 ? `${fixed(r.ms, 2)} ms` : `${fixed(r.ms * 1000, 1)} µs`,
+          formatGflops(r.gflops),
+          `${fixed((100 * r.gflops) / peak.gflops, 0)}%`,
         ]) {
           tr.append(Object.assign(document.createElement('td'), { textContent: cell }));
         }
@@ -148,8 +158,9 @@ async function runThroughput(rt) {
     );
     $('throughput-table').hidden = false;
     status.textContent =
-      `Peak probe: ${fixed(peak.gmacs, 2)} GMAC/s (${fixed(2 * peak.gmacs, 1)} GFLOP/s) ` +
-      `with ${peak.chains} accumulator chains. GEMM: fastest call over ${GEMM_BUDGET_MS} ms per shape.`;
+      `Peak probe: ${formatGflops(peak.gflops)} GFLOP/s with ${peak.chains} accumulator chains. ` +
+      `Every figure is the median call time over about ${GEMM_BUDGET_MS} ms per GEMM shape (${PEAK_BUDGET_MS} ms per probe variant); ` +
+      'GFLOP/s = 2·M·N·K / median time.';
     document.body.dataset.benchmark = 'done';
   } catch (err) {
     status.textContent = `Benchmark failed: ${err.message}`;
@@ -186,7 +197,7 @@ const MAX_STEPS = 1000;
 const PROFILE_STEPS = 2;
 /**
  * Multiply-accumulates one run may cost, profile and training together, so
- * the page stays responsive: a few seconds at the few GMAC/s one thread gets.
+ * the page stays responsive: a few seconds at the tens of GFLOP/s one thread gets.
  */
 const MAX_RUN_MACS = 2e10;
 /** Steps are timed in chunks at least this long (the page's clock ticks in 0.1 ms steps)... */
@@ -198,43 +209,55 @@ const LOSS_COLUMNS = 6;
 
 const bytes = (n) => n.toLocaleString('en');
 
+/** A whole number from 1 to max, or the message saying what is wrong with `text`. */
 function wholeNumber(name, text, max) {
   const s = String(text).trim();
   if (!/^\d+$/.test(s) || Number(s) < 1 || Number(s) > max) {
-    throw new Error(`${name} must be a whole number from 1 to ${bytes(max)}, got ${JSON.stringify(text)}`);
+    return { error: `${name} must be a whole number from 1 to ${bytes(max)}, got ${JSON.stringify(text)}` };
   }
-  return Number(s);
+  return { value: Number(s) };
 }
 
-/** The network the visitor chose, or an Error that names the bad field. */
+/** The fields of the training form, by element id. */
+const TRAINING_FIELDS = ['layers', 'batch', 'optimizer', 'steps'];
+
+/**
+ * The network the visitor chose, or every problem with it at once:
+ * { config } or { errors: [{ field, message }] }, field being the control's id.
+ */
 function readTrainingConfig() {
+  const errors = [];
+  const check = (field, result) => (result.error === undefined ? result.value : void errors.push({ field, message: result.error }));
+
   const text = $('layers').value;
   const parts = text.split(/[\s,]+/).filter(Boolean);
-  if (parts.length < 2) throw new Error(`layer widths need at least an input and an output width, got ${JSON.stringify(text)}`);
-  const widths = parts.map((p, i) => wholeNumber(`layer width ${i + 1}`, p, MAX_WIDTH));
-  const batch = wholeNumber('batch', $('batch').value, MAX_BATCH);
-  const steps = wholeNumber('training steps', $('steps').value, MAX_STEPS);
+  const widths = parts.map((p, i) => check('layers', wholeNumber(`layer width ${i + 1}`, p, MAX_WIDTH)));
+  if (parts.length < 2) errors.push({ field: 'layers', message: `layer widths need at least an input and an output width, got ${JSON.stringify(text)}` });
+  const batch = check('batch', wholeNumber('batch', $('batch').value, MAX_BATCH));
+  const steps = check('steps', wholeNumber('training steps', $('steps').value, MAX_STEPS));
   const optimizer = $('optimizer').value;
   if (!Object.hasOwn(OPTIMIZERS, optimizer)) {
-    throw new Error(`optimizer must be one of ${Object.keys(OPTIMIZERS).join(', ')}; got ${JSON.stringify(optimizer)}`);
+    errors.push({ field: 'optimizer', message: `optimizer must be one of ${Object.keys(OPTIMIZERS).join(', ')}; got ${JSON.stringify(optimizer)}` });
   }
+  if (errors.length > 0) return { errors };
+
   let parameters = 0;
   for (let i = 0; i + 1 < widths.length; i++) parameters += widths[i] * widths[i + 1] + widths[i + 1];
   // Forward costs batch x parameters MACs, backward twice that (input and weight gradients).
   const macs = 3 * batch * parameters * (steps + PROFILE_STEPS);
   if (macs > MAX_RUN_MACS) {
-    throw new Error(
+    const message =
       `this run would cost ${macs.toExponential(1)} multiply-accumulates (3 × batch × ${bytes(parameters)} parameters × ` +
-        `${steps + PROFILE_STEPS} steps); the demo stops at ${MAX_RUN_MACS.toExponential(0)} to keep the page responsive: ` +
-        'use fewer steps, a smaller batch or narrower layers',
-    );
+      `${steps + PROFILE_STEPS} steps); the demo stops at ${MAX_RUN_MACS.toExponential(0)} to keep the page responsive: ` +
+      'use fewer steps, a smaller batch or narrower layers';
+    return { errors: [{ field: null, message }] }; // no one field is wrong: their product is
   }
   const { label, lr } = OPTIMIZERS[optimizer];
-  return {
+  return { config: {
     // Linear(w0, w1), ReLU, Linear(w1, w2), ...: the CLI's --layers network.
     widths, layers: mlp(widths, 'relu'), batch, steps, optimizer, lr, parameters,
     describe: `${widths.join(' → ')}, batch ${batch}, ${label} (lr ${lr})`,
-  };
+  } };
 }
 
 /** mulberry32: a small seeded generator, so every run sees the same data. */
@@ -285,25 +308,40 @@ function row(cells, className) {
 }
 
 const agreement = (measured, estimated) =>
-  measured === estimated ? { textContent: '=', className: 'same' } : { textContent: '≠', className: 'differs' };
+  measured === estimated ? { textContent: 'exact', className: 'same' } : { textContent: 'differs', className: 'differs' };
 
-/** Measured vs estimated bytes per category, exact. */
+/** A note as a sentence: capitalised, with a full stop. */
+const sentence = (text) => `${text[0].toUpperCase()}${text.slice(1)}.`;
+
+/**
+ * Measured vs estimated bytes per category, exact: each category's own peak,
+ * then what it held at the peak (which sums to the peak row), then what stays
+ * live. The peak is the one every wasmgrad report shows; the runtime is beside it.
+ */
 function showMemoryTable(profile) {
   const { measured, estimated } = profile;
   const sum = (perCategory) => CATEGORIES.reduce((s, c) => s + perCategory[c], 0);
+  const withCategory = (tr, category) => {
+    tr.dataset.category = category;
+    return tr;
+  };
   $('memory-table').tBodies[0].replaceChildren(
-    ...CATEGORIES.map((c) => {
-      const tr = row([c, bytes(measured.peak[c]), bytes(estimated.peak[c]), agreement(measured.peak[c], estimated.peak[c]), bytes(measured.live[c]), bytes(estimated.live[c])]);
-      tr.dataset.category = c;
-      return tr;
-    }),
-    Object.assign(
-      row(['total', bytes(measured.peakTotal), bytes(estimated.peakTotal), agreement(measured.peakTotal, estimated.peakTotal), bytes(sum(measured.live)), bytes(sum(estimated.live))], 'total'),
-      { id: 'memory-total' },
+    ...CATEGORIES.map((c) =>
+      withCategory(
+        row([c, bytes(measured.peak[c]), bytes(estimated.peak[c]), agreement(measured.peak[c], estimated.peak[c]), bytes(measured.atPeak[c]), bytes(measured.live[c]), bytes(estimated.live[c])]),
+        c,
+      ),
     ),
-    row([{ textContent: 'runtime', title: 'WASM memory no category owns: static data, stack, allocator headers, free blocks' }, bytes(measured.runtimeBytes), '–', '', '', '']),
-    row(['WASM memory', bytes(measured.memoryBytes), '–', '', '', '']),
+    withCategory(
+      row(['peak', bytes(measured.peakTotal), bytes(estimated.peakTotal), agreement(measured.peakTotal, estimated.peakTotal), bytes(sum(measured.atPeak)), bytes(sum(measured.live)), bytes(sum(estimated.live))], 'total'),
+      'total',
+    ),
+    withCategory(row([{ textContent: 'runtime (not in the peak)', title: RUNTIME_NOTE }, bytes(measured.runtimeBytes), '–', '', '', '', '']), 'runtime'),
+    row(['WASM memory', bytes(measured.memoryBytes), '–', '', '', '', '']),
   );
+  $('memory-caption').textContent =
+    `Bytes, over model construction and ${PROFILE_STEPS} training steps. ${sentence(PEAK_DEFINITION)} ${sentence(AT_PEAK_NOTE)} ` +
+    `${sentence(OWN_PEAKS_NOTE)} Runtime: ${RUNTIME_NOTE}. Live: what stays after the last step.`;
 }
 
 /** Loss at the first step, the last, and evenly spaced steps between. */
@@ -361,11 +399,10 @@ async function train(build, config, status) {
 
 async function runTrainingProfile(build) {
   const status = $('training-status');
-  let config;
-  try {
-    config = readTrainingConfig();
-  } catch (err) {
-    showTrainingError(err.message);
+  const { config, errors } = readTrainingConfig();
+  if (errors) {
+    showFieldErrors(errors);
+    document.body.dataset.training = 'failed';
     return;
   }
   document.body.dataset.training = 'running';
@@ -383,7 +420,7 @@ async function runTrainingProfile(build) {
     const width = Math.max(480, Math.min(960, chart.clientWidth || 960));
     chart.innerHTML = renderMemorySvg(
       { events: profile.events, runtimeBytes: profile.measured.runtimeBytes },
-      { width, title: `Live WASM memory: model construction, then ${PROFILE_STEPS} training steps` },
+      { width, title: `Live memory by training category: model construction, then ${PROFILE_STEPS} training steps` },
     );
     for (const id of ['training-throughput', 'wasm-memory']) $(id).textContent = '';
     $('loss-table').tBodies[0].replaceChildren();
@@ -425,19 +462,35 @@ function showTrainingError(message) {
   document.body.dataset.training = 'failed';
 }
 
-/** Checks the controls as the visitor types: the error, or what a run will do. */
-function previewTrainingConfig() {
+/**
+ * Every problem with the form at once: each bad control marked invalid, and
+ * the status lists the messages (one message is a sentence, several a list).
+ */
+function showFieldErrors(errors) {
+  for (const id of TRAINING_FIELDS) $(id).toggleAttribute('aria-invalid', errors.some((e) => e.field === id));
   const status = $('training-status');
-  try {
-    const config = readTrainingConfig();
-    status.className = 'muted';
-    status.textContent = `Ready: ${config.describe}, ${config.steps} training steps.`;
-    return true;
-  } catch (err) {
-    status.className = 'error';
-    status.textContent = err.message;
+  status.className = 'error';
+  if (errors.length === 1) {
+    status.textContent = errors[0].message;
+    return;
+  }
+  const list = document.createElement('ul');
+  list.append(...errors.map((e) => Object.assign(document.createElement('li'), { textContent: e.message })));
+  status.replaceChildren(`${errors.length} problems to fix:`, list);
+}
+
+/** Checks the controls as the visitor types: every error, or what a run will do. */
+function previewTrainingConfig() {
+  const { config, errors } = readTrainingConfig();
+  if (errors) {
+    showFieldErrors(errors);
     return false;
   }
+  for (const id of TRAINING_FIELDS) $(id).removeAttribute('aria-invalid');
+  const status = $('training-status');
+  status.className = 'muted';
+  status.textContent = `Ready: ${config.describe}, ${config.steps} training steps.`;
+  return true;
 }
 
 /**
@@ -447,42 +500,63 @@ function previewTrainingConfig() {
 let busy = false;
 
 function configIsValid() {
-  try {
-    readTrainingConfig();
-    return true;
-  } catch {
-    return false;
-  }
+  return readTrainingConfig().errors === undefined;
 }
 
 async function exclusively(task) {
   if (busy) return;
   busy = true;
-  $('run-benchmark').disabled = $('run-training').disabled = true;
+  $('run-benchmark').disabled = $('run-training').disabled = $('build').disabled = true;
   try {
     await task();
   } finally {
     busy = false;
-    $('run-benchmark').disabled = false;
+    $('run-benchmark').disabled = $('build').disabled = false;
     $('run-training').disabled = !configIsValid();
   }
+}
+
+/** The runtime the benchmark measures and whose build the profile and training use. */
+let rt;
+
+async function useBuild(build) {
+  rt = await init({ build });
+  $('runtime').textContent = `${rt.describe()}${build === 'auto' ? ', picked automatically' : ', as requested'}`;
+  $('runtime').className = '';
+  document.body.dataset.build = rt.build;
+}
+
+/**
+ * Switches the build in place, without reloading: the network as edited stays
+ * in the form, and both measurements run again with the new build. The URL
+ * records the choice, so a reload or a shared link opens with it.
+ */
+async function switchBuild() {
+  const build = $('build').value;
+  try {
+    await useBuild(build);
+  } catch (err) {
+    $('build').value = requestedBuild(); // the build still in use
+    $('throughput-status').className = 'error';
+    $('throughput-status').textContent = `Cannot switch to the ${build} build: ${err.message}`;
+    return;
+  }
+  history.replaceState(null, '', `?build=${encodeURIComponent(build)}`);
+  await runThroughput(rt);
+  if (configIsValid()) await runTrainingProfile(rt.build);
 }
 
 async function main() {
   const build = requestedBuild();
   $('build').value = build;
-  $('build').addEventListener('change', () => {
-    location.search = `?build=${encodeURIComponent($('build').value)}`;
-  });
+  $('build').addEventListener('change', () => void exclusively(switchBuild));
   $('training-form').addEventListener('input', () => {
     const valid = previewTrainingConfig();
     $('run-training').disabled = busy || !valid;
   });
   $('training-form').addEventListener('submit', (e) => e.preventDefault());
 
-  const rt = await init({ build });
-  $('runtime').textContent = `${rt.describe()}${build === 'auto' ? ', picked automatically' : ', as requested'}`;
-  document.body.dataset.build = rt.build;
+  await useBuild(build);
   $('throughput-form').addEventListener('submit', (e) => {
     e.preventDefault();
     void exclusively(() => runThroughput(rt));

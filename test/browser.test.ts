@@ -239,6 +239,15 @@ describe.skipIf(missing !== null)('wasmgrad in headless Chromium', () => {
     return new Map(rows.map(([label, measured, estimated]) => [label!, { measured: bytes(measured!), estimated: bytes(estimated!) }]));
   }
 
+  /** One column of the memory table by its header, as numbers per row label. */
+  async function memoryColumn(page: Page, header: string): Promise<Map<string, number>> {
+    const headers = await page.locator('#memory-table thead th').allTextContents();
+    const col = headers.indexOf(header);
+    expect(col, `memory table headers ${JSON.stringify(headers)}`).toBeGreaterThan(0);
+    const rows = await page.locator('#memory-table tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    return new Map(rows.filter((r) => /^[\d,]+$/.test(r[col] ?? '')).map((r) => [r[0]!, Number(r[col]!.replaceAll(',', ''))]));
+  }
+
   it('the demo page measures throughput, then profiles and trains the default network', async () => {
     const demo = await startDemoServer({ port: 0 });
     const record = await openDemo(demo.url);
@@ -258,7 +267,7 @@ describe.skipIf(missing !== null)('wasmgrad in headless Chromium', () => {
       // The profile of the default network ran: measured equals estimated, to the byte, in total and per category.
       expect(await page.locator('#training-title').textContent()).toMatch(/^784 → 100 → 10, batch 64, Adam \(lr 0\.001\): 79,510 parameters/);
       const table = await memoryTable(page);
-      const total = table.get('total')!;
+      const total = table.get('peak')!;
       expect(total.measured).toBeGreaterThan(0);
       expect(total.measured).toBe(total.estimated);
       for (const category of ['weights', 'gradients', 'optimizer', 'activations', 'workspace', 'inputs']) {
@@ -342,7 +351,7 @@ describe.skipIf(missing !== null)('wasmgrad in headless Chromium', () => {
         expect(await button.isDisabled()).toBe(false);
       }
       // The default run's results are still on the page after all that.
-      expect((await memoryTable(page)).get('total')!.measured).toBeGreaterThan(0);
+      expect((await memoryTable(page)).get('peak')!.measured).toBeGreaterThan(0);
 
       // A network the controls accept but wasm32 cannot hold: the profiler refuses it, and the page says so.
       await page.locator('#layers').fill('65536, 16384');
@@ -366,9 +375,128 @@ describe.skipIf(missing !== null)('wasmgrad in headless Chromium', () => {
       const table = await memoryTable(page);
       // 659 weights, as many gradients, one momentum buffer.
       expect([table.get('weights')!.measured, table.get('gradients')!.measured, table.get('optimizer')!.measured]).toEqual([2636, 2636, 2636]);
-      expect(table.get('total')!.measured).toBe(table.get('total')!.estimated);
+      expect(table.get('peak')!.measured).toBe(table.get('peak')!.estimated);
       expect(await page.locator('#loss-table tr:first-child td').allTextContents()).toEqual(['1', '3', '5', '8', '10', '12']);
       expect(Number(await page.locator('#samples-per-second').getAttribute('data-value'))).toBeGreaterThan(0);
+      expect(record.errors).toEqual([]);
+    } finally {
+      await record.page.close();
+      await demo.close();
+    }
+  });
+  it('the demo page shows the one peak the reports show: table, composition and chart agree, runtime beside it', async () => {
+    const demo = await startDemoServer({ port: 0 });
+    const record = await openDemo(demo.url);
+    try {
+      const { page } = record;
+      const peak = (await memoryTable(page)).get('peak')!.measured;
+      const atPeak = await memoryColumn(page, 'at the peak');
+      const categories = ['weights', 'gradients', 'optimizer', 'activations', 'workspace', 'inputs'];
+      expect(categories.reduce((s, c) => s + atPeak.get(c)!, 0), 'the composition sums to the peak').toBe(peak);
+      expect(atPeak.get('peak')).toBe(peak);
+      // Here the own peaks do not coincide (activations peak in forward, the total in backward).
+      const ownPeaks = await memoryTable(page);
+      expect(categories.reduce((s, c) => s + ownPeaks.get(c)!.measured, 0)).toBeGreaterThan(peak);
+      expect(await page.locator('#memory-caption').textContent()).toMatch(/need not coincide/);
+      expect(await page.locator('#memory-table tr[data-category="runtime"] td').first().textContent()).toBe('runtime (not in the peak)');
+
+      const label = await page.locator('#memory-chart svg .peak-label tspan').first().textContent();
+      expect(Number(/peak ([\d,]+) B/.exec(label!)![1]!.replaceAll(',', '')), `chart: "${label}"`).toBe(peak);
+      const legendPeak = await page.locator('#memory-chart svg .legend-peak text').nth(1).textContent();
+      expect(Number(legendPeak!.replaceAll(',', ''))).toBe(peak);
+      expect(await page.locator('#memory-chart svg path.band[data-band="runtime"]').count()).toBe(0);
+      expect(record.errors).toEqual([]);
+    } finally {
+      await record.page.close();
+      await demo.close();
+    }
+  });
+
+  it('the demo page measures in one unit, GFLOP/s = 2·M·N·K / median time, in its table, chart and status', async () => {
+    const demo = await startDemoServer({ port: 0 });
+    const record = await openDemo(demo.url);
+    try {
+      const { page } = record;
+      const text = (await page.locator('#throughput').textContent())!;
+      expect(text).not.toMatch(/GMAC|fastest/i);
+      expect(await page.locator('#throughput-table thead th').allTextContents()).toEqual(['M×N×K', 'FLOPs per call (2·M·N·K)', 'median call', 'GFLOP/s', 'of peak']);
+      expect(await page.locator('#throughput-status').textContent()).toMatch(/median call time.*GFLOP\/s = 2·M·N·K \/ median time/);
+      const rows = await page.locator('#throughput-table tbody tr').evaluateAll((trs) =>
+        trs.map((tr) => ({ flops: Number((tr as HTMLElement).dataset.flops), ms: Number((tr as HTMLElement).dataset.ms), cells: [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '') })),
+      );
+      const chartValues = await page.locator('#throughput-chart svg .group').evaluateAll((groups) =>
+        groups.map((g) => g.querySelector('rect.bar[data-implementation="wasmgrad"] + text.value')?.textContent ?? null),
+      );
+      expect(rows).toHaveLength(4);
+      rows.forEach((r, i) => {
+        const [m, n, k] = r.cells[0]!.split(' ')[0]!.split('×').map(Number);
+        expect(r.flops, r.cells[0]).toBe(2 * m! * n! * k!);
+        expect(Number(r.cells[1]!.replaceAll(',', ''))).toBe(r.flops);
+        expect(Number(r.cells[3]), `GFLOP/s of ${r.cells[0]}`).toBeCloseTo(r.flops / (r.ms * 1e6), r.flops / (r.ms * 1e6) >= 10 ? 0 : 1);
+        expect(chartValues[i], 'the chart shows the table figure').toBe(r.cells[3]);
+      });
+      expect(record.errors).toEqual([]);
+    } finally {
+      await record.page.close();
+      await demo.close();
+    }
+  });
+
+  it('the demo page lists every invalid training field at once and marks each', async () => {
+    const demo = await startDemoServer({ port: 0 });
+    const record = await openDemo(demo.url);
+    try {
+      const { page } = record;
+      await page.locator('#layers').fill('784, 0, ten, 10');
+      await page.locator('#batch').fill('0');
+      await page.locator('#steps').fill('1001');
+      const status = page.locator('#training-status');
+      expect(await status.getAttribute('class')).toBe('error');
+      expect(await status.locator('li').allTextContents()).toEqual([
+        'layer width 2 must be a whole number from 1 to 65,536, got "0"',
+        'layer width 3 must be a whole number from 1 to 65,536, got "ten"',
+        'batch must be a whole number from 1 to 65,536, got "0"',
+        'training steps must be a whole number from 1 to 1,000, got "1001"',
+      ]);
+      const invalid = await page.locator('#training-form [aria-invalid]').evaluateAll((els) => els.map((e) => e.id));
+      expect(invalid).toEqual(['layers', 'batch', 'steps']);
+      expect(await page.locator('#run-training').isDisabled()).toBe(true);
+      // Fixing one field leaves the others listed.
+      await page.locator('#batch').fill('8');
+      expect(await status.locator('li').count()).toBe(3);
+      expect(await page.locator('#training-form [aria-invalid]').evaluateAll((els) => els.map((e) => e.id))).toEqual(['layers', 'steps']);
+      await page.locator('#layers').fill('20, 16, 3');
+      await page.locator('#steps').fill('5');
+      expect(await status.getAttribute('class')).toBe('muted');
+      expect(await page.locator('#training-form [aria-invalid]').count()).toBe(0);
+      expect(await page.locator('#run-training').isDisabled()).toBe(false);
+      expect(record.errors).toEqual([]);
+    } finally {
+      await record.page.close();
+      await demo.close();
+    }
+  });
+
+  it('switching the demo build keeps the edited network and measures it again with the new build, without a reload', async () => {
+    const demo = await startDemoServer({ port: 0 });
+    const record = await openDemo(demo.url);
+    try {
+      const { page } = record;
+      await page.evaluate(() => ((window as any).sameDocument = true));
+      await page.locator('#layers').fill('20, 16, 3');
+      await page.locator('#batch').fill('8');
+      await page.locator('#steps').fill('6');
+      await page.locator('#optimizer').selectOption('sgd');
+      await page.locator('#build').selectOption('scalar');
+      await page.waitForFunction(() => /scalar build$/.test(document.getElementById('training-title')?.textContent ?? '') && document.body.dataset.training === 'done', null, { timeout: 60_000 });
+      expect(await page.evaluate(() => (window as any).sameDocument), 'the page was not reloaded').toBe(true);
+      expect(new URL(page.url()).searchParams.get('build')).toBe('scalar');
+      expect(await page.locator('#runtime').textContent()).toMatch(/^wasmgrad scalar build .*as requested$/);
+      expect(await page.evaluate(() => document.body.dataset.benchmark)).toBe('done');
+      expect(await page.locator('#throughput-chart svg title').textContent()).toMatch(/scalar build$/);
+      expect([await page.locator('#layers').inputValue(), await page.locator('#batch').inputValue(), await page.locator('#steps').inputValue(), await page.locator('#optimizer').inputValue()]).toEqual(['20, 16, 3', '8', '6', 'sgd']);
+      expect(await page.locator('#training-title').textContent()).toBe('20 → 16 → 3, batch 8, SGD (lr 0.1): 387 parameters, scalar build');
+      expect(await page.locator('#loss-table tr:first-child td').allTextContents()).toEqual(['1', '2', '3', '4', '5', '6']);
       expect(record.errors).toEqual([]);
     } finally {
       await record.page.close();

@@ -168,6 +168,28 @@ describe('renderHtmlReport: memory by category', () => {
     expect(all(all(noPeak, byClass('categories'))[0]!, byName('th'))).toHaveLength(4);
   });
 
+  it('has an at-the-peak column when any row gives one, says the peak is its sum, and names the runtime as outside it', () => {
+    const report: HtmlReport = {
+      title: 't',
+      meta: {},
+      categories: [
+        { category: 'weights', measured: 100, estimated: 100, atPeak: 100 },
+        { category: 'workspace', measured: 60, estimated: 60, atPeak: 20 },
+        { category: 'total', measured: 120, estimated: 120, atPeak: 120 },
+        { category: 'runtime', measured: 50, estimated: null, atPeak: null },
+      ],
+    };
+    const section = all(page(report), (e) => e.attrs.id === 'categories')[0]!;
+    expect(all(section, byName('th')).map(textOf).pop()).toBe('At the peak (B)');
+    const r = all(section, (e) => e.name === 'tr' && 'data-category' in e.attrs).map((row) => cellsOf(row).map(textOf));
+    expect(r.map((cells) => [cells[0], cells[4]])).toEqual([['weights', '100'], ['workspace', '20'], ['peak', '120'], ['runtime (not in the peak)', 'n/a']]);
+    const notes = all(section, byClass('note')).map(textOf);
+    expect(notes.filter((n) => /sum to the peak/.test(n))).toHaveLength(1);
+    expect(notes.filter((n) => /need not coincide/.test(n))).toHaveLength(1);
+    // Without at-the-peak figures the table and its notes are as before.
+    expect(all(all(page(sampleReport()), (e) => e.attrs.id === 'categories')[0]!, byClass('note'))).toHaveLength(1);
+  });
+
   it('colours each category as the memory chart does', () => {
     const html = page(sampleReport());
     const chartFill = new Map(all(all(html, byName('svg'))[0]!, byName('path')).map((p) => [p.attrs['data-band'], p.attrs.fill]));
@@ -234,6 +256,7 @@ describe('renderHtmlReport: bad input', () => {
     ['a negative measured value', bad({ categories: [{ category: 'weights', measured: -4, estimated: 1 }] }), /report\.categories\[0\]\.measured must be a non-negative integer byte count or null, got -4/],
     ['a fractional estimate', bad({ categories: [{ category: 'weights', measured: 4, estimated: 0.5 }] }), /report\.categories\[0\]\.estimated must be .* got 0\.5/],
     ['a bad peak', bad({ categories: [{ category: 'weights', measured: 4, estimated: 4, peak: 'big' }] }), /report\.categories\[0\]\.peak must be .* got "big"/],
+    ['a bad at-the-peak figure', bad({ categories: [{ category: 'weights', measured: 4, estimated: 4, atPeak: -1 }] }), /report\.categories\[0\]\.atPeak must be .* got -1/],
     ['layers not an array', bad({ layers: 'linear' }), /report\.layers must be an array, got "linear"/],
     ['a non-string layer name', bad({ layers: [{ ...layers[0]!, name: null }] }), /report\.layers\[0\]\.name must be a string, got null/],
     ['a bad output shape', bad({ layers: [layers[0]!, { ...layers[1]!, outputShape: [64, -1] }] }), /report\.layers\[1\]\.outputShape must be an array of non-negative integers, got \[64,-1\]/],

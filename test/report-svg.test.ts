@@ -51,9 +51,9 @@ function mlpTimeline(runtimeBytes?: number): MemoryTimeline {
   );
 }
 
-/** Peak computed here from the events, independently of the renderer. */
+/** Peak computed here from the events, independently of the renderer: the training categories together, runtime not included. */
 function expectedPeak(t: MemoryTimeline): { index: number; total: number } {
-  const totals = t.events.map((e) => (t.runtimeBytes ?? 0) + CATEGORIES.reduce((s, c) => s + e.live[c], 0));
+  const totals = t.events.map((e) => CATEGORIES.reduce((s, c) => s + e.live[c], 0));
   const total = Math.max(...totals);
   return { index: totals.indexOf(total), total };
 }
@@ -68,12 +68,12 @@ function xOfBoundary(svg: XmlElement): (i: number) => number {
 }
 
 describe('renderMemorySvg: structure', () => {
-  it('draws one closed path per non-empty band, bottom to top in stack order, in the category colour', () => {
+  it('draws one closed path per non-empty category, bottom to top in stack order, in the category colour', () => {
     const svg = parseXml(renderMemorySvg(mlpTimeline(131_072)));
     const paths = all(svg, byName('path'));
-    const expected = STACK_ORDER.filter((b) => b === 'runtime' || mlpTimeline().events.some((e) => e.live[b] > 0));
+    const expected = STACK_ORDER.filter((b) => mlpTimeline().events.some((e) => e.live[b] > 0));
     expect(paths.map((p) => p.attrs['data-band'])).toEqual(expected);
-    expect(expected).toHaveLength(7);
+    expect(expected).toHaveLength(6);
     for (const p of paths) {
       expect(p.attrs.fill).toBe(CATEGORY_COLOURS[p.attrs['data-band'] as keyof typeof CATEGORY_COLOURS]);
       expect(p.attrs.d).toMatch(/^M[\d.]+ [\d.]+([HV][\d.]+)+Z$/);
@@ -91,12 +91,12 @@ describe('renderMemorySvg: structure', () => {
     expect(all(svg, byClass('legend-item')).map((g) => g.attrs['data-band'])).toEqual(['activations', 'weights']);
   });
 
-  it('draws the runtime as a flat band at the bottom: one step up, one across', () => {
+  it('names the runtime in the legend, outside the peak, and stacks no band for it', () => {
     const svg = parseXml(renderMemorySvg(mlpTimeline(131_072)));
-    const runtime = all(svg, byName('path'))[0]!;
-    expect(runtime.attrs['data-band']).toBe('runtime');
-    expect(runtime.attrs.d!.match(/H/g)).toHaveLength(2);
-    expect(runtime.attrs.d!.match(/V/g)).toHaveLength(1);
+    expect(all(svg, byName('path')).map((p) => p.attrs['data-band'])).not.toContain('runtime');
+    const runtime = all(svg, byClass('legend-runtime'))[0]!;
+    expect(all(runtime, byName('text')).map(textOf)).toEqual(['runtime', '131,072', 'not in the peak, not drawn']);
+    expect(all(parseXml(renderMemorySvg(mlpTimeline())), byClass('legend-runtime'))).toHaveLength(0);
   });
 
   it('shades and names each contiguous phase run', () => {
@@ -130,7 +130,7 @@ describe('renderMemorySvg: the peak', () => {
     const svg = parseXml(renderMemorySvg(t));
     const [first, second, third] = linesOf(all(svg, byClass('peak-label'))[0]!);
     expect(first).toBe(`peak ${formatInteger(total)} B (${(total / 2 ** 20).toPrecision(4)} MiB)`);
-    expect(total).toBe(318_040 * 4 + 200_960 + 25_600 + 65_536 + 131_072);
+    expect(total).toBe(318_040 * 4 + 200_960 + 25_600 + 65_536);
     expect(second).toBe(`after event ${index + 1} of ${t.events.length}: alloc workspace, linear1, backward`);
     expect(third).toBe('optimizer 636,080 B · weights 318,040 B · gradients 318,040 B');
   });
@@ -155,12 +155,23 @@ describe('renderMemorySvg: the peak', () => {
     expect(peak.bands).toEqual([{ band: 'workspace', bytes: 100 }]);
   });
 
-  it('lists the peak bands largest first, runtime included', () => {
+  it('lists the peak bands largest first; they sum to the peak, and the runtime is beside it, not in it', () => {
     const peak = findMemoryPeak(mlpTimeline(131_072))!;
     const bytes = peak.bands.map((b) => b.bytes);
     expect(bytes).toEqual([...bytes].sort((a, b) => b - a));
     expect(bytes.reduce((s, b) => s + b, 0)).toBe(peak.totalBytes);
-    expect(peak.bands.map((b) => b.band)).toContain('runtime');
+    expect(peak.bands.map((b) => b.band)).not.toContain('runtime');
+    expect(peak.runtimeBytes).toBe(131_072);
+    expect(findMemoryPeak(mlpTimeline())!.totalBytes).toBe(peak.totalBytes);
+  });
+
+  it('legends the composition of the peak with exact bytes, and their sum, the peak', () => {
+    const t = mlpTimeline(131_072);
+    const svg = parseXml(renderMemorySvg(t));
+    const items = all(svg, byClass('legend-item')).map((g) => all(g, byName('text')).map(textOf));
+    const atPeak = t.events[expectedPeak(t).index]!.live;
+    expect(items).toEqual([...STACK_ORDER].reverse().map((c) => [c, formatInteger(atPeak[c])]));
+    expect(all(all(svg, byClass('legend-peak'))[0]!, byName('text')).map(textOf)).toEqual(['peak', formatInteger(expectedPeak(t).total)]);
   });
 
   it('escapes layer names, which come from users', () => {
@@ -174,10 +185,10 @@ describe('renderMemorySvg: the peak', () => {
 
 describe('renderMemorySvg: y axis', () => {
   const cases: [number, string][] = [
-    [500, 'live memory (bytes)'],
-    [50 * 1024, 'live memory (KiB, 1 KiB = 1,024 B)'],
-    [1_695_328, 'live memory (MiB, 1 MiB = 1,048,576 B)'],
-    [3 * 1024 ** 3, 'live memory (GiB, 1 GiB = 1,073,741,824 B)'],
+    [500, 'live memory, training categories (bytes)'],
+    [50 * 1024, 'live memory, training categories (KiB, 1 KiB = 1,024 B)'],
+    [1_695_328, 'live memory, training categories (MiB, 1 MiB = 1,048,576 B)'],
+    [3 * 1024 ** 3, 'live memory, training categories (GiB, 1 GiB = 1,073,741,824 B)'],
   ];
   for (const [bytes, title] of cases) {
     it(`names the unit for a ${formatInteger(bytes)} B peak, and its top tick is above the peak`, () => {

@@ -8,7 +8,10 @@ import { formatBytes, formatInteger } from '../estimate/units.js';
 import { renderMemorySvg, validateTimeline } from './memory-svg.js';
 import { renderThroughputSvg, validateThroughputRows } from './throughput-svg.js';
 import {
+  AT_PEAK_NOTE,
   CATEGORY_COLOURS,
+  OWN_PEAKS_NOTE,
+  PEAK_DEFINITION,
   describeValue as describe,
   escapeXml,
   type CategoryRow,
@@ -17,6 +20,8 @@ import {
 } from './types.js';
 
 const CATEGORY_ROW_NAMES: readonly string[] = [...CATEGORIES, 'runtime', 'total'];
+/** What the rows that are not a category are called on the page: the total is the peak, and the runtime is outside it. */
+const ROW_LABELS: Readonly<Record<string, string>> = { total: 'peak', runtime: 'runtime (not in the peak)' };
 
 const STYLE = `
 :root { color-scheme: light; }
@@ -93,7 +98,7 @@ function timelineSection(report: HtmlReport): string {
     renderMemorySvg(report.timeline!),
     report.timeline!.events.length === 0
       ? ''
-      : '<p class="note">Live bytes per category after each allocator event. Every event has the same width, so the x axis is event order, not time. Shaded bands are the phases of the step.</p>',
+      : '<p class="note">Live bytes per training category after each allocator event. Every event has the same width, so the x axis is event order, not time. Shaded bands are the phases of the step. The runtime\'s share of WASM memory is named in the legend, neither stacked nor in the peak.</p>',
     '</section>',
   ]
     .filter((s) => s !== '')
@@ -102,22 +107,26 @@ function timelineSection(report: HtmlReport): string {
 
 function categorySection(rows: CategoryRow[]): string {
   const hasPeak = rows.some((r) => r.peak !== undefined);
+  const hasAtPeak = rows.some((r) => r.atPeak !== undefined);
   const head = [
     '<th scope="col">Category</th>',
-    '<th scope="col" class="num">Measured (B)</th>',
-    '<th scope="col" class="num">Estimated (B)</th>',
+    // With a composition column, the first two are each category's own peak: say so, as the text table does.
+    `<th scope="col" class="num">Measured${hasAtPeak ? ' peak' : ''} (B)</th>`,
+    `<th scope="col" class="num">Estimated${hasAtPeak ? ' peak' : ''} (B)</th>`,
     '<th scope="col" class="num">Difference (B)</th>',
     hasPeak ? '<th scope="col" class="num">Peak (B)</th>' : '',
+    hasAtPeak ? '<th scope="col" class="num">At the peak (B)</th>' : '',
   ].join('');
   const body = rows.map((r) => {
     const swatch =
       r.category === 'total' ? '' : `<span class="swatch" style="background:${CATEGORY_COLOURS[r.category]}"></span>`;
     const cells = [
-      `<td class="name">${swatch}${r.category}</td>`,
+      `<td class="name">${swatch}${ROW_LABELS[r.category] ?? r.category}</td>`,
       bytesCell(r.measured),
       bytesCell(r.estimated),
       differenceCell(r.measured, r.estimated),
       hasPeak ? bytesCell(r.peak ?? null) : '',
+      hasAtPeak ? bytesCell(r.atPeak ?? null) : '',
     ];
     return `<tr data-category="${r.category}"${r.category === 'total' ? ' class="total"' : ''}>${cells.join('')}</tr>`;
   });
@@ -133,6 +142,12 @@ function categorySection(rows: CategoryRow[]): string {
     '</table>',
     '</div>',
     '<p class="note">Measured: bytes the allocator held, by category. Estimated: the analytic model, from the model description alone. Difference: measured − estimated. “n/a”: not available for this run.</p>',
+    ...(hasAtPeak
+      ? [
+          `<p class="note">${escapeXml(sentence(PEAK_DEFINITION))} ${escapeXml(sentence(AT_PEAK_NOTE))}</p>`,
+          `<p class="note">${escapeXml(sentence(OWN_PEAKS_NOTE))}</p>`,
+        ]
+      : []),
     '</section>',
   ].join('\n');
 }
@@ -182,6 +197,11 @@ function throughputSection(report: HtmlReport): string {
   return ['<section id="throughput">', '<h2>Throughput</h2>', renderThroughputSvg(report.throughput!), '</section>'].join('\n');
 }
 
+/** A note as a sentence: capitalised, with a full stop. */
+function sentence(text: string): string {
+  return `${text[0]!.toUpperCase()}${text.slice(1)}.`;
+}
+
 function bytesCell(bytes: number | null): string {
   if (bytes === null) return '<td class="num na">n/a</td>';
   // Below 1 KiB the human figure would repeat the exact one.
@@ -218,6 +238,7 @@ function validateReport(report: HtmlReport): void {
       requireBytesOrNull(r.measured, `${at}.measured`);
       requireBytesOrNull(r.estimated, `${at}.estimated`);
       if (r.peak !== undefined) requireBytesOrNull(r.peak, `${at}.peak`);
+      if (r.atPeak !== undefined) requireBytesOrNull(r.atPeak, `${at}.atPeak`);
     });
   }
 

@@ -2,14 +2,18 @@
  * The picture of one training step's memory: live bytes per category, stacked,
  * as a step chart over the allocator's event sequence. Phases are shaded and
  * named, the peak is marked with its exact total and what it is made of.
+ * The peak is PEAK_DEFINITION's, the figure every other report shows: the
+ * runtime's share of WASM memory is named in the legend but neither stacked
+ * nor counted, so the top of the stack at the peak reads the peak.
  *
  * The x axis is event order, not time: every allocation or free gets the same
  * width, so a burst of small temporaries is as visible as one large block.
  */
-import { CATEGORIES, type Category } from '../estimate/categories.js';
+import { CATEGORIES, sumCategoryBytes, type Category } from '../estimate/categories.js';
 import { formatBytes, formatInteger } from '../estimate/units.js';
 import {
   CATEGORY_COLOURS,
+  PEAK_DEFINITION,
   PHASES,
   byteUnitFor,
   decimalsOf,
@@ -24,24 +28,23 @@ import {
   type Phase,
 } from './types.js';
 
-/** A band of the stack: an allocator category, or the runtime's fixed share of WASM memory. */
-export type MemoryBand = Category | 'runtime';
-
 /**
- * Stacking order, bottom to top: fixed memory first (runtime, then the blocks
- * that live across steps), transient memory last, so activations and workspace
- * rise and fall visibly on a flat base.
+ * Stacking order, bottom to top: the blocks that live across steps first,
+ * transient memory last, so activations and workspace rise and fall visibly on
+ * a flat base.
  */
-export const STACK_ORDER: readonly MemoryBand[] = ['runtime', 'weights', 'gradients', 'optimizer', 'inputs', 'activations', 'workspace'];
+export const STACK_ORDER: readonly Category[] = ['weights', 'gradients', 'optimizer', 'inputs', 'activations', 'workspace'];
 
 export interface MemoryPeak {
-  /** Index of the first event after which the total is highest. */
+  /** Index of the first event after which the training categories together hold the most. */
   index: number;
   event: MemoryEvent;
-  /** Runtime bytes plus every allocator category, live after `event`. */
+  /** The peak: every allocator category's live bytes after `event` (runtime not included). */
   totalBytes: number;
-  /** Non-empty bands at the peak, largest first (ties keep stacking order). */
-  bands: { band: MemoryBand; bytes: number }[];
+  /** Its composition: the non-empty categories at the peak, largest first (ties keep stacking order); they sum to totalBytes. */
+  bands: { band: Category; bytes: number }[];
+  /** The timeline's runtime bytes, reported beside the peak. */
+  runtimeBytes: number;
 }
 
 export interface MemorySvgOptions {
@@ -51,7 +54,7 @@ export interface MemorySvgOptions {
   title?: string;
 }
 
-const DEFAULT_TITLE = 'Live WASM memory by category';
+const DEFAULT_TITLE = 'Live memory by training category';
 
 const PHASE_FILL: Record<Phase, string> = {
   setup: '#f2f2f2',
@@ -99,26 +102,25 @@ export function validateTimeline(timeline: MemoryTimeline, where = 'renderMemory
   });
 }
 
-/** The first event after which total live memory (runtime included) is highest; null for an empty timeline. */
+/** The first event after which the training categories together hold the most (PEAK_DEFINITION); null for an empty timeline. */
 export function findMemoryPeak(timeline: MemoryTimeline): MemoryPeak | null {
   validateTimeline(timeline, 'findMemoryPeak: timeline');
   return peakOf(timeline);
 }
 
 function peakOf(timeline: MemoryTimeline): MemoryPeak | null {
-  const runtime = timeline.runtimeBytes ?? 0;
   let index = -1;
   let totalBytes = -1;
   timeline.events.forEach((e, i) => {
-    const total = runtime + CATEGORIES.reduce((s, c) => s + e.live[c], 0);
+    const total = sumCategoryBytes(e.live);
     if (total > totalBytes) [index, totalBytes] = [i, total];
   });
   if (index < 0) return null;
   const event = timeline.events[index]!;
-  const bands = STACK_ORDER.map((band) => ({ band, bytes: band === 'runtime' ? runtime : event.live[band] }))
+  const bands = STACK_ORDER.map((band) => ({ band, bytes: event.live[band] }))
     .filter((b) => b.bytes > 0)
     .sort((a, b) => b.bytes - a.bytes);
-  return { index, event, totalBytes, bands };
+  return { index, event, totalBytes, bands, runtimeBytes: timeline.runtimeBytes ?? 0 };
 }
 
 /** Contiguous runs of one phase, as half-open event index ranges [start, end). */
@@ -145,7 +147,6 @@ export function renderMemorySvg(timeline: MemoryTimeline, options: MemorySvgOpti
   const { events } = timeline;
   if (events.length === 0) return placeholderSvg('wasmgrad-memory', width, title, 'No allocator events were recorded for this step, so there is no memory timeline to draw.');
 
-  const runtime = timeline.runtimeBytes ?? 0;
   const peak = peakOf(timeline)!;
   const n = events.length;
 
@@ -165,7 +166,7 @@ export function renderMemorySvg(timeline: MemoryTimeline, options: MemorySvgOpti
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" class="wasmgrad-memory" role="img" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT}" font-size="12">`,
     `<title>${escapeXml(title)}</title>`,
-    `<desc>${escapeXml(`Peak ${formatInteger(peak.totalBytes)} B after event ${peak.index + 1} of ${n}.`)}</desc>`,
+    `<desc>${escapeXml(`Peak ${formatInteger(peak.totalBytes)} B after event ${peak.index + 1} of ${n}; ${PEAK_DEFINITION}.`)}</desc>`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="${left}" y="22" font-size="15" font-weight="600" fill="#222">${escapeXml(title)}</text>`,
   );
@@ -194,16 +195,16 @@ export function renderMemorySvg(timeline: MemoryTimeline, options: MemorySvgOpti
   }
   const unitNote = unit.bytes === 1 ? 'bytes' : `${unit.name}, 1 ${unit.name} = ${formatInteger(unit.bytes)} B`;
   out.push(
-    `<text class="y-title" transform="translate(18 ${svgNumber((top + bottom) / 2)}) rotate(-90)" text-anchor="middle">live memory (${unitNote})</text>`,
+    `<text class="y-title" transform="translate(18 ${svgNumber((top + bottom) / 2)}) rotate(-90)" text-anchor="middle">live memory, training categories (${unitNote})</text>`,
     '</g>',
   );
 
   // The stack: one closed step path per non-empty band. No outlines: on a band a few pixels tall they would hide the fill.
   out.push('<g class="stack">');
   const lower = new Array<number>(n).fill(0);
-  const drawn: MemoryBand[] = [];
+  const drawn: Category[] = [];
   for (const band of STACK_ORDER) {
-    const values = events.map((e) => (band === 'runtime' ? runtime : e.live[band]));
+    const values = events.map((e) => e.live[band]);
     if (values.every((v) => v === 0)) continue;
     drawn.push(band);
     const upper = values.map((v, i) => lower[i]! + v);
@@ -304,10 +305,14 @@ function peakMarker(
   return out;
 }
 
-/** Legend in stack order, top band first: every band drawn, with its live bytes at the peak. */
-function legend(drawn: readonly MemoryBand[], peak: MemoryPeak, x0: number, top: number, width: number): string[] {
-  const out = ['<g class="legend">', `<text x="${x0}" y="${top + 4}" font-weight="600" fill="#222">live at peak</text>`];
+/**
+ * Legend in stack order, top band first: every band drawn with its exact bytes
+ * at the peak, then their sum (the peak), then the runtime, which is neither.
+ */
+function legend(drawn: readonly Category[], peak: MemoryPeak, x0: number, top: number, width: number): string[] {
+  const out = ['<g class="legend">', `<text x="${x0}" y="${top + 4}" font-weight="600" fill="#222">at the peak (B)</text>`];
   const atPeak = new Map(peak.bands.map((b) => [b.band, b.bytes]));
+  const valueX = width - 10;
   if (drawn.length === 0) out.push(`<text x="${x0}" y="${top + 24}" fill="#666">no live bytes</text>`);
   [...drawn].reverse().forEach((band, i) => {
     const y = top + 16 + i * 20;
@@ -315,10 +320,23 @@ function legend(drawn: readonly MemoryBand[], peak: MemoryPeak, x0: number, top:
       `<g class="legend-item" data-band="${band}">`,
       `<rect x="${x0}" y="${y}" width="12" height="12" fill="${CATEGORY_COLOURS[band]}"/>`,
       `<text x="${x0 + 18}" y="${y + 10}" fill="#222">${band}</text>`,
-      `<text x="${width - 10}" y="${y + 10}" text-anchor="end" fill="#444">${formatBytes(atPeak.get(band) ?? 0, 'binary')}</text>`,
+      `<text x="${valueX}" y="${y + 10}" text-anchor="end" fill="#444">${formatInteger(atPeak.get(band) ?? 0)}</text>`,
       '</g>',
     );
   });
+  const y = top + 16 + drawn.length * 20;
+  out.push(
+    `<line x1="${x0}" x2="${valueX}" y1="${y - 3}" y2="${y - 3}" stroke="#444"/>`,
+    `<g class="legend-peak" font-weight="600"><text x="${x0 + 18}" y="${y + 10}" fill="#222">peak</text>`,
+    `<text x="${valueX}" y="${y + 10}" text-anchor="end" fill="#222">${formatInteger(peak.totalBytes)}</text></g>`,
+  );
+  if (peak.runtimeBytes > 0) {
+    out.push(
+      `<g class="legend-runtime" fill="#666"><text x="${x0 + 18}" y="${y + 32}">runtime</text>`,
+      `<text x="${valueX}" y="${y + 32}" text-anchor="end">${formatInteger(peak.runtimeBytes)}</text>`,
+      `<text x="${x0 + 18}" y="${y + 48}" font-size="11">not in the peak, not drawn</text></g>`,
+    );
+  }
   out.push('</g>');
   return out;
 }

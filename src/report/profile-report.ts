@@ -11,9 +11,12 @@
 //                inputs, runtime, total): { measured, estimated } = peak bytes during the
 //                measured steps, and live: { measured, estimated } = bytes still held after
 //                the last step. runtime (WASM memory no category owns: static data, stack,
-//                allocator headers, free blocks) is measured only (estimated: null);
-//                total is the peak of all categories together (runtime excluded).
-//   peak         { measured, estimated, atPeak: bytes per category at that moment, phase, layer }
+//                allocator headers, free blocks) is measured only (estimated: null) and is
+//                never part of the peak; total is the peak (below).
+//   peak         { measured, estimated, atPeak, phase, layer }: the most the training categories
+//                held at once, the one peak figure of every report (PEAK_DEFINITION in
+//                types.ts); atPeak is each category's bytes at that moment and sums to it.
+//                The categories' own peaks need not coincide, so they sum to more.
 //   wasmMemoryBytes  memory.buffer.byteLength after the steps
 //   layers       per layer: { index, name, outputShape, parameters, macsForward, macsBackward,
 //                macsRecompute, savedBytes: { measured, estimated }, naiveBytes, minimumBytes };
@@ -35,7 +38,7 @@ import { lossSavedBytes, mlpLayerCosts } from '../estimate/mlp.js';
 import { describeLayers, type LayerSpec } from '../nn/layers.js';
 import type { MlpProfile } from '../profile/profile-mlp.js';
 import { renderHtmlReport } from './html.js';
-import type { ThroughputRow } from './types.js';
+import { AT_PEAK_NOTE, OWN_PEAKS_NOTE, PEAK_DEFINITION, RUNTIME_NOTE, type ThroughputRow } from './types.js';
 
 
 /** Saved-activation bytes per layer name, measured from the last step's forward events. */
@@ -125,9 +128,44 @@ export function profileJson(p: MlpProfile, layers: readonly LayerSpec[]) {
   };
 }
 
+/** The widest line the text profile prints, so it reads in a terminal or a code block without wrapping. */
+const TEXT_COLUMNS = 100;
+
 const pad = (s: string, n: number) => s.padStart(n);
 const padEnd = (s: string, n: number) => s.padEnd(n);
-const human = (b: number) => (b >= 1024 ? ` (${formatBytes(b, 'binary')})` : '');
+/** A byte count with its binary-unit spelling beside it; none below 1 KiB, where it would repeat the number. */
+const withHuman = (b: number) => (b >= 1024 ? `${formatInteger(b)} (${formatBytes(b, 'binary')})` : formatInteger(b));
+
+/** Greedy word wrap at TEXT_COLUMNS, keeping the text's own indentation; continuation lines start with `indent`. */
+function wrap(text: string, indent = '  '): string[] {
+  const lines: string[] = [];
+  const [, lead, rest] = /^( *)(.*)$/.exec(text)!;
+  let line = lead!;
+  for (const word of rest!.split(' ')) {
+    if (line.trim() !== '' && line.length + 1 + word.length > TEXT_COLUMNS) {
+      lines.push(line);
+      line = indent + word;
+    } else line = line.trim() === '' ? line + word : `${line} ${word}`;
+  }
+  return [...lines, line];
+}
+
+/** "2 measured steps (batch 64, 64)": what the memory figures were measured over. */
+function measuredSteps(p: MlpProfile): string {
+  return `${p.batches.length} measured step${p.batches.length === 1 ? '' : 's'} (batch ${p.batches.join(', ')})`;
+}
+
+/**
+ * The memory table's columns: category, measured peak with its human size,
+ * estimated peak, match, at the peak, live after. Fixed widths hold any wasm32
+ * byte count (below 4 GiB: 13 characters), and columns are two spaces apart at least.
+ */
+const MEMORY_COLUMNS = { label: 12, measured: 27, estimated: 16, match: 9, atPeak: 13, live: 13 };
+
+function memoryRow(label: string, measured: string, estimated: string, match: string, atPeak: string, live: string): string {
+  const w = MEMORY_COLUMNS;
+  return `${padEnd(label, w.label)}${pad(measured, w.measured)}${pad(estimated, w.estimated)}  ${padEnd(match, w.match - 2)}${pad(atPeak, w.atPeak)}${pad(live, w.live)}`.trimEnd();
+}
 
 /** The human-readable profile: per-layer table, then categories measured vs estimated. */
 export function profileTable(p: MlpProfile, layers: readonly LayerSpec[], colour = false): string {
@@ -136,9 +174,10 @@ export function profileTable(p: MlpProfile, layers: readonly LayerSpec[], colour
   const t = totals(p, layers);
   const out: string[] = [];
   const batch = lastBatch(p);
-  out.push(c.bold(`wasmgrad profile: ${describeLayers(layers)}`));
+  out.push(...wrap(`wasmgrad profile: ${describeLayers(layers)}`).map((l) => c.bold(l)));
   const checkpoint = p.checkpoint.length ? ` | checkpoint ${p.checkpoint.join(',')}` : '';
-  out.push(`  batch ${p.batches.join(', ')} | ${p.optimizer} | ${p.loss} | ${p.inplace ? 'in-place activations' : 'out-of-place activations'}${checkpoint} | ${p.engine}`);
+  out.push(...wrap(`  ${measuredSteps(p)} | ${p.optimizer} | ${p.loss} | ${p.inplace ? 'in-place activations' : 'out-of-place activations'}${checkpoint}`));
+  out.push(`  ${p.engine}`);
   out.push('');
   const rule = '-'.repeat(92);
   out.push(rule);
@@ -156,30 +195,42 @@ export function profileTable(p: MlpProfile, layers: readonly LayerSpec[], colour
       `${pad(formatInteger(lossSaved.measured), 16)}${pad(formatInteger(lossSaved.estimated), 10)}`,
   );
   out.push(rule);
-  out.push(`Total parameters: ${formatInteger(p.parameters)}   MACs per step: forward ${formatInteger(t.forward)}, backward ${formatInteger(t.backward)} (torchinfo convention; bias included)`);
+  out.push(`Total parameters: ${formatInteger(p.parameters)}`);
+  out.push(`MACs per step: forward ${formatInteger(t.forward)}, backward ${formatInteger(t.backward)} (torchinfo convention; bias included)`);
   out.push(`GEMM MACs counted by the core in the last step: ${formatInteger(p.gemmMacs.measured)} (layer arithmetic: ${formatInteger(p.gemmMacs.estimated)})`);
-  if (p.checkpoint.length) out.push(checkpointLine(p, t));
+  if (p.checkpoint.length) out.push(...wrap(checkpointLine(p, t)));
   out.push(
-    `Forward data movement: ${formatInteger(t.naiveBytes)} B at three operands per MAC, ${formatInteger(t.minimumBytes)} B touching each value once; ` +
-      `arithmetic intensity ${(2 * t.forward / t.naiveBytes).toFixed(3)} vs ${(2 * t.forward / t.minimumBytes).toFixed(1)} FLOP/B`,
+    ...wrap(
+      `Forward data movement: ${formatInteger(t.naiveBytes)} B at three operands per MAC, ${formatInteger(t.minimumBytes)} B touching each value once; ` +
+        `arithmetic intensity ${(2 * t.forward / t.naiveBytes).toFixed(3)} vs ${(2 * t.forward / t.minimumBytes).toFixed(1)} FLOP/B`,
+    ),
   );
   out.push('');
-  out.push(c.bold('Training memory (bytes; peak over the measured steps, then what stays live after the last step)'));
-  out.push(`${padEnd('category', 13)}${pad('measured peak', 16)}${pad('estimated peak', 16)}${pad('live after', 14)}`);
+  out.push(...wrap(`Training memory (bytes) over ${measuredSteps(p)}, next to the estimate`).map((l) => c.bold(l)));
+  out.push(memoryRow('category', 'measured peak', 'estimated peak', 'match', 'at the peak', 'live after'));
+  const match = (measured: number, estimated: number) => (measured === estimated ? c.green('exact') : c.red('differs'));
   const largest = CATEGORIES.reduce((a, b) => (p.measured.peak[b] > p.measured.peak[a] ? b : a));
   for (const k of CATEGORIES) {
-    const same = p.measured.peak[k] === p.estimated.peak[k] ? c.green('=') : c.red('!=');
-    const line = `${padEnd(k, 13)}${pad(formatInteger(p.measured.peak[k]), 16)}${pad(formatInteger(p.estimated.peak[k]), 16)}${pad(formatInteger(p.measured.live[k]), 14)}  ${same}${human(p.measured.peak[k])}`;
+    const line = memoryRow(
+      k, withHuman(p.measured.peak[k]), formatInteger(p.estimated.peak[k]), match(p.measured.peak[k], p.estimated.peak[k]),
+      formatInteger(p.measured.atPeak[k]), formatInteger(p.measured.live[k]),
+    );
     out.push(k === largest ? c.yellow(line) : line);
   }
-  out.push(`${padEnd('peak total', 13)}${pad(formatInteger(p.measured.peakTotal), 16)}${pad(formatInteger(p.estimated.peakTotal), 16)}${pad(formatInteger(sumCategoryBytes(p.measured.live)), 14)}  ${p.measured.peakTotal === p.estimated.peakTotal ? c.green('=') : c.red('!=')}${human(p.measured.peakTotal)}`);
+  out.push(
+    memoryRow(
+      'peak', withHuman(p.measured.peakTotal), formatInteger(p.estimated.peakTotal), match(p.measured.peakTotal, p.estimated.peakTotal),
+      formatInteger(sumCategoryBytes(p.measured.atPeak)), formatInteger(sumCategoryBytes(p.measured.live)),
+    ),
+  );
   const at = p.events[p.measured.peakEvent];
-  if (at) {
-    const parts = CATEGORIES.filter((k) => p.measured.atPeak[k] > 0).map((k) => `${k} ${formatInteger(p.measured.atPeak[k])}`);
-    out.push(`  the peak falls in ${at.phase} at ${at.layer}: ${parts.join(' + ')}`);
-  }
-  out.push(`${padEnd('runtime', 13)}${pad(formatInteger(p.measured.runtimeBytes), 16)}${pad('-', 16)}${pad('', 14)}  WASM memory no category owns (static data, stack, headers, free blocks)`);
-  out.push(`${padEnd('WASM memory', 13)}${pad(formatInteger(p.measured.memoryBytes), 16)}${pad('', 16)}${pad('', 14)}  memory.buffer.byteLength = live categories + runtime${human(p.measured.memoryBytes)}`);
+  out.push(...wrap(`  ${PEAK_DEFINITION}${at ? `; in ${at.phase} at ${at.layer}` : ''}`, '    '));
+  out.push(...wrap(`  ${AT_PEAK_NOTE}`, '    '), ...wrap(`  ${OWN_PEAKS_NOTE}`, '    '));
+  const noteIndent = ' '.repeat(MEMORY_COLUMNS.label + MEMORY_COLUMNS.measured + 2);
+  const noted = (label: string, bytes: number, note: string) =>
+    wrap(`${padEnd(label, MEMORY_COLUMNS.label)}${pad(withHuman(bytes), MEMORY_COLUMNS.measured)}  ${note}`, noteIndent);
+  out.push(...noted('runtime', p.measured.runtimeBytes, RUNTIME_NOTE));
+  out.push(...noted('WASM memory', p.measured.memoryBytes, 'memory.buffer.byteLength = live after + runtime'));
   return out.join('\n');
 }
 
@@ -200,20 +251,23 @@ export function profileHtml(p: MlpProfile, layers: readonly LayerSpec[], through
     title: 'wasmgrad training-memory profile',
     subtitle: describeLayers(layers),
     meta: {
-      batches: p.batches.join(', '),
+      'measured steps': measuredSteps(p),
       optimizer: p.optimizer,
       loss: p.loss,
       engine: p.engine,
       parameters: formatInteger(p.parameters),
-      'peak (measured = estimated)': `${formatInteger(p.measured.peakTotal)} B = ${formatInteger(p.estimated.peakTotal)} B`,
+      // The one peak figure, defined as in every report; the runtime beside it, outside it.
+      'peak (training categories, runtime not included)':
+        `${formatInteger(p.measured.peakTotal)} B measured, ${formatInteger(p.estimated.peakTotal)} B estimated (${formatBytes(p.measured.peakTotal, 'binary')})`,
+      runtime: `${formatInteger(p.measured.runtimeBytes)} B (${formatBytes(p.measured.runtimeBytes, 'binary')}): ${RUNTIME_NOTE}`,
       ...(p.checkpoint.length ? { checkpoint: checkpointLine(p, totals(p, layers)).replace(/^Checkpointed /, '') } : {}),
       ...extraMeta,
     },
     timeline: { events: p.events, runtimeBytes: p.measured.runtimeBytes },
     categories: [
-      ...CATEGORIES.map((k) => ({ category: k, measured: p.measured.peak[k], estimated: p.estimated.peak[k] })),
-      { category: 'runtime' as const, measured: p.measured.runtimeBytes, estimated: null },
-      { category: 'total' as const, measured: p.measured.peakTotal, estimated: p.estimated.peakTotal },
+      ...CATEGORIES.map((k) => ({ category: k, measured: p.measured.peak[k], estimated: p.estimated.peak[k], atPeak: p.measured.atPeak[k] })),
+      { category: 'total' as const, measured: p.measured.peakTotal, estimated: p.estimated.peakTotal, atPeak: sumCategoryBytes(p.measured.atPeak) },
+      { category: 'runtime' as const, measured: p.measured.runtimeBytes, estimated: null, atPeak: null },
     ],
     layers: [
       ...p.layers.map((l) => ({

@@ -28,6 +28,8 @@ export interface CategoryRow {
   measured: number | null;
   estimated: number | null;
   peak?: number | null;
+  /** Bytes the category held at the moment of the peak total (see PEAK_DEFINITION); these sum to the total row. */
+  atPeak?: number | null;
 }
 
 export interface LayerRow {
@@ -48,6 +50,19 @@ export interface HtmlReport {
   timeline?: MemoryTimeline;
   throughput?: ThroughputRow[];
 }
+
+/**
+ * The peak every wasmgrad report shows, in the same words on every surface
+ * (text, JSON, HTML, SVG, demo): one moment's sum over the training
+ * categories. The runtime's share of WASM memory is reported beside it, never in it.
+ */
+export const PEAK_DEFINITION = 'peak: the most the training categories held at once, runtime not included';
+/** What the composition columns show. */
+export const AT_PEAK_NOTE = 'at the peak: what each category held at that moment; these sum to the peak';
+/** Why the categories' own peaks add up to more than the peak. */
+export const OWN_PEAKS_NOTE = "own peaks (each category's maximum) need not coincide, so they add up to more than the peak";
+/** What the runtime row is, and that it is outside the peak. */
+export const RUNTIME_NOTE = 'WASM memory no category owns (static data, stack, allocator headers, free blocks); not in the peak';
 
 /**
  * One fixed colour per category, from the Okabe-Ito palette (Okabe & Ito, 2008),
