@@ -83,6 +83,11 @@ export function checkOptions(where: string, options: unknown, known: readonly st
   return options as Record<string, unknown>;
 }
 
+/** An option's value or its default. Only undefined takes the default: null is a value to check, not an absent option. */
+export function orDefault(value: unknown, fallback: unknown): unknown {
+  return value === undefined ? fallback : value;
+}
+
 /** Throws ArgumentError unless `value` is a finite number. */
 function checkFinite(name: string, value: unknown): asserts value is number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {

@@ -2,7 +2,7 @@
 // either copies Float32Arrays through WASM memory or works in place on Tensors.
 
 import type { CoreExports } from './core.js';
-import { ArgumentError, OutOfMemoryError, ShapeError, checkBoolean, checkFloat32, checkInt, checkOptions, describeValue, firstLine } from './errors.js';
+import { ArgumentError, OutOfMemoryError, ShapeError, checkBoolean, checkFloat32, checkInt, checkOptions, describeValue, firstLine, orDefault } from './errors.js';
 import { checkRuntime, type Runtime } from './runtime.js';
 import { Tensor, checkLiveView } from './tensor.js';
 
@@ -63,8 +63,11 @@ function isCopied(rt: Runtime, x: Matrix): boolean {
   return x instanceof Float32Array && x.buffer !== rt.memory.buffer;
 }
 
+/** Stands for C in matmul's checks: the result it allocates once they pass. */
+const NEW_RESULT = Symbol('matmul result');
+
 /**
- * Checks every argument of a product (c undefined: matmul's result, not yet
+ * Checks every argument of a product (c NEW_RESULT: matmul's result, not yet
  * allocated) and that the copies and packing workspace it needs fit in wasm32
  * memory, all before anything is allocated or copied.
  */
@@ -74,16 +77,16 @@ function checkCall(rt: Runtime, where: string, m: number, n: number, k: number, 
   checkInt(`${where}: n`, n, 0, MAX_I32);
   checkInt(`${where}: k`, k, 0, MAX_I32);
   const o = checkOptions(where, options, GEMM_OPTIONS);
-  const transA = o.transA ?? false, transB = o.transB ?? false;
+  const transA = orDefault(o.transA, false), transB = orDefault(o.transB, false);
   checkBoolean(`${where}: transA`, transA);
   checkBoolean(`${where}: transB`, transB);
-  const alpha = o.alpha ?? 1, beta = o.beta ?? 0;
+  const alpha = orDefault(o.alpha, 1), beta = orDefault(o.beta, 0);
   // The core computes in float32: 1e39 would become infinity there.
   checkFloat32(`${where}: alpha`, alpha);
   checkFloat32(`${where}: beta`, beta);
   const [aRows, aCols] = transA ? [k, m] : [m, k];
   const [bRows, bCols] = transB ? [n, k] : [k, n];
-  const lda = o.lda ?? Math.max(1, aCols), ldb = o.ldb ?? Math.max(1, bCols), ldc = o.ldc ?? Math.max(1, n);
+  const lda = orDefault(o.lda, Math.max(1, aCols)), ldb = orDefault(o.ldb, Math.max(1, bCols)), ldc = orDefault(o.ldc, Math.max(1, n));
   checkInt(`${where}: lda`, lda, 0, MAX_I32);
   checkInt(`${where}: ldb`, ldb, 0, MAX_I32);
   checkInt(`${where}: ldc`, ldc, 0, MAX_I32);
@@ -91,13 +94,13 @@ function checkCall(rt: Runtime, where: string, m: number, n: number, k: number, 
   const spans = [
     checkMatrix(where, 'a', a, aRows, aCols, lda, 'lda', rt, dims),
     checkMatrix(where, 'b', b, bRows, bCols, ldb, 'ldb', rt, dims),
-    c === undefined ? spanOf(m, n, ldc) : checkMatrix(where, 'c', c, m, n, ldc, 'ldc', rt, dims),
+    c === NEW_RESULT ? spanOf(m, n, ldc) : checkMatrix(where, 'c', c, m, n, ldc, 'ldc', rt, dims),
   ] as const;
   if (m > 0 && n > 0) {
     const copies: [string, bigint][] = [];
     if (isCopied(rt, a as Matrix)) copies.push(['a', 4n * BigInt(spans[0])]);
     if (isCopied(rt, b as Matrix)) copies.push(['b', 4n * BigInt(spans[1])]);
-    if (c === undefined) copies.push(['result', 4n * BigInt(m) * BigInt(n)]);
+    if (c === NEW_RESULT) copies.push(['result', 4n * BigInt(m) * BigInt(n)]);
     else if (isCopied(rt, c as Matrix)) copies.push(['c', 4n * BigInt(spans[2])]);
     const parts = copies.length > 0 ? [`copies of ${copies.map(([name, bytes]) => `${name} ${bytes}`).join(', ')}`] : [];
     const scratch = Math.max(0, rt.core.gemmScratchBytes(m, n, k) - rt.core.gemmScratchReserved());
@@ -147,7 +150,7 @@ export function gemm(rt: Runtime, m: number, n: number, k: number, a: Matrix, b:
 
 /** Returns A * B for row-major A (m x k) and B (k x n). */
 export function matmul(rt: Runtime, a: Matrix, b: Matrix, m: number, k: number, n: number): Float32Array {
-  const call = checkCall(rt, 'matmul', m, n, k, a, b, undefined, undefined);
+  const call = checkCall(rt, 'matmul', m, n, k, a, b, NEW_RESULT, undefined);
   let c: Float32Array;
   try {
     c = new Float32Array(m * n);

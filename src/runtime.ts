@@ -2,7 +2,7 @@
 
 import { Arena } from './arena.js';
 import { type CoreExports, instantiateCore } from './core.js';
-import { ArgumentError, checkBoolean, checkOptions, describeValue, firstLine } from './errors.js';
+import { ArgumentError, checkBoolean, checkOptions, describeValue, firstLine, orDefault } from './errors.js';
 import { detectFeatures, type EngineFeatures } from './features.js';
 import { type BuildName, defaultWasmUrl, fetchWasmBytes } from './wasm-source.js';
 
@@ -75,7 +75,7 @@ export function pickBuild(features: EngineFeatures): BuildName {
 export async function init(options?: InitOptions): Promise<Runtime> {
   const o = checkOptions('init', options, INIT_OPTIONS) as InitOptions;
   const features = detectFeatures();
-  const requested: unknown = o.build ?? 'auto';
+  const requested = orDefault(o.build, 'auto');
   if (requested !== 'auto' && !BUILDS.includes(requested as BuildName)) {
     throw new ArgumentError(`init: build must be one of auto, ${BUILDS.join(', ')}; got ${describeValue(requested)}`);
   }

@@ -39,7 +39,7 @@ export class Tensor {
       throw new ArgumentError(`Tensor.from: values must be an array or typed array of numbers, got ${describeValue(values)}`);
     }
     if (ArrayBuffer.isView(values)) checkLiveView('Tensor.from', 'values', values);
-    const s = shape ?? [values.length];
+    const s = shape === undefined ? [values.length] : shape;
     const size = checkShape('Tensor.from', s);
     if (values.length !== size) {
       throw new ShapeError(`Tensor.from: values has ${values.length} elements, shape [${s.join(', ')}] needs ${size}`);

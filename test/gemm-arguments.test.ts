@@ -12,6 +12,8 @@ describe('gemm options are checked as what they are', () => {
   // reached the core as 0 would compute the untransposed product.
   it.each([
     ['transA as a string', { transA: 'false' }, /gemm: transA must be a boolean \(true or false\), got "false"/],
+    ['transA as null', { transA: null }, /gemm: transA must be a boolean \(true or false\), got null/],
+    ['alpha as null', { alpha: null }, /gemm: alpha must be a finite number, got null/],
     ['transB as a number', { transB: 1 }, /gemm: transB must be a boolean \(true or false\), got 1/],
     ['alpha as a string', { alpha: '2' }, /gemm: alpha must be a finite number, got "2"/],
     ['beta as a BigInt', { beta: 1n }, /gemm: beta must be a finite number, got 1n/],
@@ -48,6 +50,13 @@ describe('gemm options are checked as what they are', () => {
     const rt = await init();
     expect(() => gemm(rt, Symbol('m') as never, 1, 1, f32(1), f32(1), f32(0))).toThrow(/gemm: m must be an integer >= 0, got Symbol\(m\)/);
     expect(() => matmul(rt, f32(1), f32(1), 1, 1n as never, 1)).toThrow(/matmul: k must be an integer >= 0, got 1n/);
+  });
+});
+
+describe('operands', () => {
+  it('an undefined C is named, not taken for a result to allocate', async () => {
+    const rt = await init();
+    expect(() => gemm(rt, 1, 1, 1, f32(1), f32(1), undefined as never)).toThrow(new ArgumentError('gemm: c must be a Float32Array or a Tensor, got undefined'));
   });
 });
 

@@ -37,6 +37,7 @@ describe('init options', () => {
     ['a string', 'simd', 'init: options must be an object, got "simd"'],
     ['a misspelt key', { bulid: 'simd' }, 'init: unknown option "bulid"; known options: build, wasm, fresh'],
     ['fresh as a string', { fresh: 'yes' }, 'init: fresh must be a boolean (true or false), got "yes"'],
+    ['build as null', { build: null }, 'init: build must be one of auto, relaxed, simd, scalar; got null'],
     ['build as a symbol', { build: Symbol('simd') }, 'init: build must be one of auto, relaxed, simd, scalar; got Symbol(simd)'],
     ['wasm as a number', { wasm: 42 }, 'init: wasm must be the bytes, a WebAssembly.Module, a URL or a URL string of a wasmgrad core, got 42'],
     ['wasm as an empty string', { wasm: '' }, "wasm: cannot resolve '' to a URL"],

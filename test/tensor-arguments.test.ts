@@ -22,6 +22,7 @@ describe('shapes', () => {
     expect(() => Tensor.empty(rt, [, 3] as number[])).toThrow(new ArgumentError('Tensor.empty: shape[0] must be an integer >= 0, got undefined'));
     expect(() => Tensor.empty(rt, [2, '3'] as never)).toThrow(new ArgumentError('Tensor.empty: shape[1] must be an integer >= 0, got "3"'));
     expect(() => Tensor.from(rt, [1], [Symbol('x')] as never)).toThrow(new ArgumentError('Tensor.from: shape[0] must be an integer >= 0, got Symbol(x)'));
+    expect(() => Tensor.from(rt, [1, 2], null as never)).toThrow(new ArgumentError('Tensor.from: shape must be an array of sizes, e.g. [rows, cols], got null'));
     expect(rt.arena.live()).toBe(live);
   });
 
