@@ -50,7 +50,7 @@ export class Tensor {
       }
     }
     // A view of this runtime's memory would be detached if allocating the tensor grows it.
-    const source = ArrayBuffer.isView(values) && values.buffer === runtime.memory.buffer ? Array.prototype.slice.call(values) : values;
+    const source = ArrayBuffer.isView(values) && values.buffer === runtime.memory.buffer ? (values as Float32Array).slice() : values;
     const t = Tensor.empty(runtime, s, category);
     t.data.set(source);
     return t;
