@@ -4,7 +4,7 @@
 
 import { CATEGORIES, type Category, type CategoryBytes, type Phase, zeroCategoryBytes } from './memory/categories.js';
 import type { MemoryEvent } from './memory/events.js';
-import { ArgumentError, OutOfMemoryError } from './errors.js';
+import { ArgumentError, OutOfMemoryError, describeValue } from './errors.js';
 import type { CoreExports } from './core.js';
 
 /** One allocator event with the layer and phase it happened in (the report's MemoryEvent). */
@@ -41,6 +41,21 @@ export class Arena {
     return new OutOfMemoryError(
       `cannot allocate ${bytes} bytes (${category}) for ${what}: WASM memory holds ${this.memoryBytes()} bytes and could not grow (limit ${WASM32_MAX_BYTES} bytes)`,
     );
+  }
+
+  /**
+   * Throws OutOfMemoryError, before anything is allocated, when `bytes` more
+   * (`what`: the allocations a call is about to make) cannot fit in wasm32
+   * memory beside the bytes live now. Exact for any size (a BigInt).
+   */
+  checkRoom(bytes: bigint, where: string, what: string): void {
+    const live = this.live();
+    const free = BigInt(WASM32_MAX_BYTES - live);
+    if (bytes > free) {
+      throw new OutOfMemoryError(
+        `${where}: needs ${bytes} bytes of WASM memory (${what}) but at most ${free} bytes are free (wasm32 limit ${WASM32_MAX_BYTES} bytes, ${live} bytes live)`,
+      );
+    }
   }
 
   free(ptr: number): void {
@@ -133,6 +148,6 @@ export class Arena {
  */
 function categoryCode(category: Category): number {
   const code = CATEGORIES.indexOf(category);
-  if (code < 0) throw new ArgumentError(`category must be one of ${CATEGORIES.join(', ')}, got ${String(category)}`);
+  if (code < 0) throw new ArgumentError(`category must be one of ${CATEGORIES.join(', ')}, got ${describeValue(category)}`);
   return code;
 }

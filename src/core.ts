@@ -1,6 +1,8 @@
 // The raw exports of a wasmgrad core build (assembly/index.ts). Pointers are
 // byte offsets into `memory`; booleans come back as 0/1.
 
+import { ArgumentError, firstLine } from './errors.js';
+
 export interface CoreExports {
   memory: WebAssembly.Memory;
   buildKind(): number;
@@ -53,7 +55,20 @@ export interface CoreHooks {
   onArenaEvent(kind: number, category: number, bytes: number, ptr: number): void;
 }
 
-export async function instantiateCore(source: BufferSource | WebAssembly.Module, hooks: CoreHooks): Promise<CoreExports> {
+/** Every export a core must have; `satisfies` keeps it complete as CoreExports grows. */
+const CORE_EXPORT_NAMES = Object.keys({
+  memory: 0, buildKind: 0, arenaAlloc: 0, arenaFree: 0, arenaLive: 0, arenaPeak: 0, arenaResetPeak: 0,
+  arenaSetLogging: 0, arenaHeapBytes: 0, gemm: 0, gemmScratchBytes: 0, gemmReserve: 0, gemmRelease: 0,
+  gemmScratchReserved: 0, macCount: 0, macReset: 0, peakProbe: 0, activationForward: 0, activationBackward: 0,
+  addBias: 0, biasGrad: 0, crossEntropyForward: 0, crossEntropyBackward: 0, mseForward: 0, mseBackward: 0,
+  firstNonFinite: 0, maxAbs: 0, sgdStep: 0, adamStep: 0,
+} satisfies Record<keyof CoreExports, 0>) as (keyof CoreExports)[];
+
+/**
+ * Instantiates a compiled core. A module that does not link against the core's
+ * imports, or lacks its exports, is an ArgumentError saying it is not a core.
+ */
+export async function instantiateCore(module: WebAssembly.Module, hooks: CoreHooks): Promise<CoreExports> {
   let memory: WebAssembly.Memory | undefined;
   const imports = {
     env: {
@@ -65,11 +80,18 @@ export async function instantiateCore(source: BufferSource | WebAssembly.Module,
         hooks.onArenaEvent(kind, category, size >>> 0, ptr >>> 0),
     },
   };
-  const instance =
-    source instanceof WebAssembly.Module
-      ? await WebAssembly.instantiate(source, imports)
-      : (await WebAssembly.instantiate(source, imports)).instance;
-  const core = instance.exports as unknown as CoreExports;
+  let instance: WebAssembly.Instance;
+  try {
+    instance = await WebAssembly.instantiate(module, imports);
+  } catch (e) {
+    throw new ArgumentError(`wasm: this module is not a wasmgrad core (${firstLine(e)})`);
+  }
+  const exports = instance.exports as Record<string, unknown>;
+  const missing = CORE_EXPORT_NAMES.filter((name) =>
+    name === 'memory' ? !(exports.memory instanceof WebAssembly.Memory) : typeof exports[name] !== 'function',
+  );
+  if (missing.length > 0) throw new ArgumentError(`wasm: this module is not a wasmgrad core (missing exports: ${missing.join(', ')})`);
+  const core = exports as unknown as CoreExports;
   memory = core.memory;
   return core;
 }

@@ -18,17 +18,80 @@ export class NonFiniteError extends Error {
   override name = 'NonFiniteError';
 }
 
-/** Throws ArgumentError unless `value` is an integer >= min. */
-export function checkInt(name: string, value: number, min = 0): void {
-  if (!Number.isInteger(value) || value < min) {
-    throw new ArgumentError(`${name} must be an integer >= ${min}, got ${value}`);
+/**
+ * A value as an error message shows it, on one line and never throwing
+ * (symbols and null-prototype objects cannot go through a template string).
+ */
+export function describeValue(value: unknown): string {
+  switch (typeof value) {
+    case 'string': {
+      const shown = JSON.stringify(clip(value));
+      return shown.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+    }
+    case 'bigint':
+      return `${value}n`;
+    case 'symbol':
+      return `Symbol(${describeValue(value.description ?? '').slice(1, -1)})`;
+    case 'function':
+      return 'a function';
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) return `an array of ${value.length}`;
+      const tag = Object.prototype.toString.call(value).slice(8, -1);
+      if (tag === 'Object') return 'an object';
+      const named = `${/^[AEIOU]/.test(tag) ? 'an' : 'a'} ${tag}`;
+      return ArrayBuffer.isView(value) && 'length' in value ? `${named} of ${String(value.length)}` : named;
+    }
+    default:
+      return String(value);
   }
 }
 
+/** The first line of a caught error's message, for wrapping it in a one-line typed error. */
+export function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : describeValue(error)).split('\n')[0]!;
+}
+
+/** Throws ArgumentError unless `value` is an integer from min to max (default: the largest safe integer). */
+export function checkInt(name: string, value: unknown, min = 0, max = Number.MAX_SAFE_INTEGER): asserts value is number {
+  if (!Number.isInteger(value) || (value as number) < min) {
+    throw new ArgumentError(`${name} must be an integer >= ${min}, got ${describeValue(value)}`);
+  }
+  if ((value as number) > max) throw new ArgumentError(`${name} must be an integer <= ${max}, got ${describeValue(value)}`);
+}
+
+/** Throws ArgumentError unless `value` is true or false (a truthy string must not pass for true). */
+export function checkBoolean(name: string, value: unknown): asserts value is boolean {
+  if (typeof value !== 'boolean') throw new ArgumentError(`${name} must be a boolean (true or false), got ${describeValue(value)}`);
+}
+
+/**
+ * The options object of `where` (undefined reads as none), refusing anything
+ * that is not an object and any key not in `known`, so a misspelt option is
+ * an error instead of a silently ignored default.
+ */
+export function checkOptions(where: string, options: unknown, known: readonly string[]): Record<string, unknown> {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ArgumentError(`${where}: options must be an object, got ${describeValue(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new ArgumentError(`${where}: unknown option ${describeValue(key)}; known options: ${known.join(', ')}`);
+    }
+  }
+  return options as Record<string, unknown>;
+}
+
+/** An option's value or its default. Only undefined takes the default: null is a value to check, not an absent option. */
+export function orDefault(value: unknown, fallback: unknown): unknown {
+  return value === undefined ? fallback : value;
+}
+
 /** Throws ArgumentError unless `value` is a finite number. */
-function checkFinite(name: string, value: number): void {
+function checkFinite(name: string, value: unknown): asserts value is number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new ArgumentError(`${name} must be a finite number, got ${value}`);
+    throw new ArgumentError(`${name} must be a finite number, got ${describeValue(value)}`);
   }
 }
 
@@ -38,44 +101,14 @@ export function isFiniteFloat32(value: unknown): boolean {
 }
 
 /** Throws ArgumentError unless `value` is finite as a float32 (the core computes in float32). */
-export function checkFloat32(name: string, value: number): void {
+export function checkFloat32(name: string, value: unknown): asserts value is number {
   checkFinite(name, value);
   if (!isFiniteFloat32(value)) {
     throw new ArgumentError(`${name} must fit in float32 (|x| <= 3.4028235e38), got ${value}`);
   }
 }
 
-/** Throws ArgumentError unless `value` is a boolean (a string such as 'false' is truthy and would mean the opposite). */
-export function checkBoolean(name: string, value: unknown): asserts value is boolean {
-  if (typeof value !== 'boolean') throw new ArgumentError(`${name} must be true or false, got ${describeValue(value)}`);
-}
-
-/**
- * Throws ArgumentError unless `options` is undefined or a plain object whose
- * keys are all in `known`: a misspelt option (weight_decay for weightDecay)
- * must not be silently ignored.
- */
-export function checkOptionKeys(where: string, options: unknown, known: readonly string[]): void {
-  if (options === undefined) return;
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new ArgumentError(`${where} options must be an object, got ${describeValue(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new ArgumentError(`${where}: unknown option '${key}'; known options are ${known.join(', ')}`);
-  }
-}
-
 /** `text` cut to `max` characters, so an error never echoes a huge user value whole. */
 export function clip(text: string, max = 60): string {
   return text.length > max ? `${text.slice(0, max)}... (${text.length} characters)` : text;
-}
-
-/** A short description of any value for an error message (never the whole of a long string or array). */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(clip(value));
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value === 'symbol' || typeof value === 'function') return typeof value;
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (value !== null && typeof value === 'object') return `an object (${value.constructor?.name ?? 'no prototype'})`;
-  return String(value);
 }

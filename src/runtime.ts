@@ -2,7 +2,7 @@
 
 import { Arena } from './arena.js';
 import { type CoreExports, instantiateCore } from './core.js';
-import { ArgumentError, describeValue } from './errors.js';
+import { ArgumentError, checkBoolean, checkOptions, describeValue, firstLine, orDefault } from './errors.js';
 import { detectFeatures, type EngineFeatures } from './features.js';
 import { type BuildName, defaultWasmUrl, fetchWasmBytes } from './wasm-source.js';
 
@@ -46,9 +46,20 @@ export class Runtime {
   }
 }
 
+/**
+ * Throws ArgumentError unless `value` is a Runtime, naming `where` (the
+ * function or class that needs it) so a missing `await init()` reads as such.
+ */
+export function checkRuntime(value: unknown, where: string): asserts value is Runtime {
+  if (value instanceof Runtime) return;
+  const hint = value instanceof Promise ? ' (await init() first)' : '';
+  throw new ArgumentError(`${where} needs a Runtime from init(), got ${describeValue(value)}${hint}`);
+}
+
 const BUILDS: readonly BuildName[] = ['relaxed', 'simd', 'scalar'];
 /** What the core's buildKind() returns: 0 scalar, 1 SIMD, 2 relaxed SIMD. */
 const CORE_BUILDS: readonly BuildName[] = ['scalar', 'simd', 'relaxed'];
+const INIT_OPTIONS: readonly (keyof InitOptions)[] = ['build', 'wasm', 'fresh'];
 const cache = new Map<string, Promise<Runtime>>();
 
 export function pickBuild(features: EngineFeatures): BuildName {
@@ -58,21 +69,29 @@ export function pickBuild(features: EngineFeatures): BuildName {
 /**
  * Instantiates the core (once per build) and resolves to the runtime.
  * With a custom `wasm`, `build` names what that binary is (default 'simd').
+ * Async, so every failure (bad options included) is a rejection that
+ * `init(...).catch(...)` sees.
  */
-export function init(options: InitOptions = {}): Promise<Runtime> {
+export async function init(options?: InitOptions): Promise<Runtime> {
+  const o = checkOptions('init', options, INIT_OPTIONS) as InitOptions;
   const features = detectFeatures();
-  const requested = options.build ?? 'auto';
-  // Every failure is a rejection, so `init(...).catch(...)` sees them all.
-  if (requested !== 'auto' && !BUILDS.includes(requested)) {
-    return Promise.reject(new ArgumentError(`build must be one of auto, ${BUILDS.join(', ')}; got ${String(requested)}`));
+  const requested = orDefault(o.build, 'auto');
+  if (requested !== 'auto' && !BUILDS.includes(requested as BuildName)) {
+    throw new ArgumentError(`init: build must be one of auto, ${BUILDS.join(', ')}; got ${describeValue(requested)}`);
   }
-  const build: BuildName = requested === 'auto' ? (options.wasm ? 'simd' : pickBuild(features)) : requested;
+  if (o.fresh !== undefined) checkBoolean('init: fresh', o.fresh);
+  if (o.wasm !== undefined && !isWasmSource(o.wasm)) {
+    throw new ArgumentError(
+      `init: wasm must be the bytes, a WebAssembly.Module, a URL or a URL string of a wasmgrad core, got ${describeValue(o.wasm)}`,
+    );
+  }
+  const build: BuildName = requested === 'auto' ? (o.wasm !== undefined ? 'simd' : pickBuild(features)) : (requested as BuildName);
   if ((build === 'simd' && !features.simd) || (build === 'relaxed' && !features.relaxedSimd)) {
     const missing = build === 'simd' ? 'SIMD' : 'relaxed SIMD';
-    return Promise.reject(new ArgumentError(`build '${build}' needs WebAssembly ${missing}, which this engine does not support; use build: 'auto'`));
+    throw new ArgumentError(`build '${build}' needs WebAssembly ${missing}, which this engine does not support; use build: 'auto'`);
   }
-  if (options.wasm) return instantiate(features, options.wasm);
-  if (options.fresh) return compiled(build).then((m) => instantiate(features, m));
+  if (o.wasm !== undefined) return instantiate(features, o.wasm);
+  if (o.fresh) return compiled(build).then((m) => instantiate(features, m));
   let p = cache.get(build);
   if (!p) {
     p = compiled(build).then((m) => instantiate(features, m));
@@ -82,33 +101,48 @@ export function init(options: InitOptions = {}): Promise<Runtime> {
   return p;
 }
 
+type WasmSource = NonNullable<InitOptions['wasm']>;
+
+function isWasmSource(value: unknown): value is WasmSource {
+  return (
+    typeof value === 'string' || value instanceof URL || value instanceof WebAssembly.Module ||
+    value instanceof ArrayBuffer || ArrayBuffer.isView(value) ||
+    (typeof SharedArrayBuffer !== 'undefined' && value instanceof SharedArrayBuffer)
+  );
+}
+
 const modules = new Map<BuildName, Promise<WebAssembly.Module>>();
 
 /** Each build is fetched and compiled once; instances are cheap. */
 function compiled(build: BuildName): Promise<WebAssembly.Module> {
   let m = modules.get(build);
   if (!m) {
-    m = fetchWasmBytes(defaultWasmUrl(build)).then((bytes) => WebAssembly.compile(bytes));
+    m = fetchWasmBytes(defaultWasmUrl(build)).then(compile);
     m.catch(() => modules.delete(build));
     modules.set(build, m);
   }
   return m;
 }
 
-/** A runtime over a new instance; its build is what the binary says it was compiled as. */
-async function instantiate(features: EngineFeatures, source: BufferSource | WebAssembly.Module | URL | string): Promise<Runtime> {
-  let arena: Arena | undefined;
-  const hooks = { onArenaEvent: (k: number, c: number, b: number) => arena?.onCoreEvent(k, c, b) };
-  const bytes =
-    source instanceof URL || typeof source === 'string' ? await fetchWasmBytes(source) : source;
-  const core = await instantiateCore(bytes, hooks);
-  const kind = typeof core.buildKind === 'function' ? CORE_BUILDS[core.buildKind()] : undefined;
-  if (!kind) throw new ArgumentError('wasm: this module is not a wasmgrad core (its buildKind export is missing or unknown)');
-  arena = new Arena(core);
-  return new Runtime(core, kind, features, arena);
+/** Compiles bytes, naming them as not a module instead of a raw CompileError. */
+async function compile(bytes: BufferSource): Promise<WebAssembly.Module> {
+  try {
+    return await WebAssembly.compile(bytes);
+  } catch (e) {
+    throw new ArgumentError(`wasm: the ${bytes.byteLength} bytes given are not a WebAssembly module (${firstLine(e)})`);
+  }
 }
 
-/** Throws ArgumentError unless `value` is a Runtime from init(). */
-export function checkRuntime(value: unknown, where: string): asserts value is Runtime {
-  if (!(value instanceof Runtime)) throw new ArgumentError(`${where} needs a Runtime from init(), got ${describeValue(value)}`);
+/** A runtime over a new instance; its build is what the binary says it was compiled as. */
+async function instantiate(features: EngineFeatures, source: WasmSource): Promise<Runtime> {
+  let arena: Arena | undefined;
+  const hooks = { onArenaEvent: (k: number, c: number, b: number) => arena?.onCoreEvent(k, c, b) };
+  const module =
+    source instanceof WebAssembly.Module ? source : await compile(source instanceof URL || typeof source === 'string' ? await fetchWasmBytes(source) : source);
+  const core = await instantiateCore(module, hooks);
+  const code = core.buildKind();
+  const kind = CORE_BUILDS[code];
+  if (!kind) throw new ArgumentError(`wasm: this module is not a wasmgrad core (its buildKind() returned ${describeValue(code)}, not a known build)`);
+  arena = new Arena(core);
+  return new Runtime(core, kind, features, arena);
 }

@@ -1,9 +1,10 @@
 // A float32 tensor that lives in WASM memory. Its `data` view is rebuilt when
 // memory grows (growth detaches the old ArrayBuffer), so it never goes stale.
 
+import { WASM32_MAX_BYTES } from './arena.js';
 import type { Category } from './estimate/categories.js';
-import { ArgumentError, ShapeError, checkInt } from './errors.js';
-import type { Runtime } from './runtime.js';
+import { ArgumentError, OutOfMemoryError, ShapeError, checkInt, describeValue } from './errors.js';
+import { checkRuntime, type Runtime } from './runtime.js';
 
 export class Tensor {
   readonly size: number;
@@ -22,23 +23,36 @@ export class Tensor {
 
   /** Allocates an uninitialised tensor in WASM memory, tagged `category` (default workspace). */
   static empty(runtime: Runtime, shape: readonly number[], category: Category = 'workspace', what = 'tensor'): Tensor {
-    checkShape(shape);
-    const size = shape.reduce((a, b) => a * b, 1);
+    checkRuntime(runtime, 'Tensor.empty');
+    const size = checkShape('Tensor.empty', shape);
+    if (typeof what !== 'string') throw new ArgumentError(`Tensor.empty: what must be a string, got ${describeValue(what)}`);
     const ptr = runtime.arena.alloc(size * 4, category, what);
     return new Tensor(runtime, ptr, [...shape], category);
   }
 
   /** Copies `values` into a new WASM tensor of `shape` (default: 1-D). */
   static from(runtime: Runtime, values: ArrayLike<number>, shape?: readonly number[], category: Category = 'inputs'): Tensor {
-    if (typeof values?.length !== 'number') throw new ArgumentError('Tensor.from: values must be an array or typed array of numbers');
-    const s = shape ?? [values.length];
-    checkShape(s);
-    const size = s.reduce((a, b) => a * b, 1);
+    checkRuntime(runtime, 'Tensor.from');
+    const isNumbers = typeof values === 'object' && values !== null && typeof values.length === 'number' &&
+      !(values instanceof BigInt64Array || values instanceof BigUint64Array);
+    if (!isNumbers) {
+      throw new ArgumentError(`Tensor.from: values must be an array or typed array of numbers, got ${describeValue(values)}`);
+    }
+    if (ArrayBuffer.isView(values)) checkLiveView('Tensor.from', 'values', values);
+    const s = shape === undefined ? [values.length] : shape;
+    const size = checkShape('Tensor.from', s);
     if (values.length !== size) {
       throw new ShapeError(`Tensor.from: values has ${values.length} elements, shape [${s.join(', ')}] needs ${size}`);
     }
+    if (!ArrayBuffer.isView(values)) {
+      for (let i = 0; i < size; i++) {
+        if (typeof values[i] !== 'number') throw new ArgumentError(`Tensor.from: values[${i}] must be a number, got ${describeValue(values[i])}`);
+      }
+    }
+    // A view of this runtime's memory would be detached if allocating the tensor grows it.
+    const source = ArrayBuffer.isView(values) && values.buffer === runtime.memory.buffer ? (values as Float32Array).slice() : values;
     const t = Tensor.empty(runtime, s, category);
-    t.data.set(values);
+    t.data.set(source);
     return t;
   }
 
@@ -70,7 +84,37 @@ export class Tensor {
   }
 }
 
-function checkShape(shape: readonly number[]): void {
-  if (!Array.isArray(shape)) throw new ArgumentError(`shape must be an array of sizes, e.g. [rows, cols], got ${String(shape)}`);
-  shape.forEach((d, i) => checkInt(`shape[${i}]`, d));
+/**
+ * Checks `shape` and returns its element count, refusing (before anything is
+ * allocated) a count whose bytes cannot be one wasm32 allocation. The count is
+ * a BigInt product, so a shape past 2^53 elements is reported exactly.
+ */
+function checkShape(where: string, shape: readonly number[]): number {
+  if (!Array.isArray(shape)) throw new ArgumentError(`${where}: shape must be an array of sizes, e.g. [rows, cols], got ${describeValue(shape)}`);
+  let count = 1n;
+  for (let i = 0; i < shape.length; i++) {
+    checkInt(`${where}: shape[${i}]`, shape[i]);
+    count *= BigInt(shape[i]!);
+  }
+  if (count * 4n >= BigInt(WASM32_MAX_BYTES)) {
+    throw new OutOfMemoryError(
+      `${where}: shape [${shape.join(', ')}] has ${count} elements, ${count * 4n} bytes; a single WASM allocation must be below ${WASM32_MAX_BYTES} bytes (wasm32 limit)`,
+    );
+  }
+  return Number(count);
+}
+
+/**
+ * Throws ArgumentError if `view`'s buffer is detached: growing WASM memory
+ * detaches the old buffer, so a Tensor.data view captured before then is stale.
+ */
+export function checkLiveView(where: string, name: string, view: ArrayBufferView): void {
+  if (view.buffer.byteLength > 0) return;
+  try {
+    new Uint8Array(view.buffer);
+  } catch {
+    throw new ArgumentError(
+      `${where}: ${name} is a view of a detached ArrayBuffer (a tensor's data view goes stale when WASM memory grows): read tensor.data again, or pass the Tensor itself`,
+    );
+  }
 }

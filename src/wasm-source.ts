@@ -2,7 +2,7 @@
 // form is what bundlers (Vite, webpack, esbuild) recognise and rewrite, so it
 // stays literal for each build.
 
-import { ArgumentError } from './errors.js';
+import { ArgumentError, describeValue, firstLine } from './errors.js';
 
 export type BuildName = 'simd' | 'relaxed' | 'scalar';
 
@@ -24,21 +24,26 @@ export async function fetchWasmBytes(url: URL | string): Promise<ArrayBuffer> {
     // A relative string resolves against the page; Node has no page to resolve it against.
     u = typeof url === 'string' ? new URL(url, globalThis.location?.href) : url;
   } catch {
-    throw new ArgumentError(`wasm: cannot resolve '${url}' to a URL; outside a page give an absolute URL (in Node, a file: URL) or the bytes`);
+    throw new ArgumentError(`wasm: cannot resolve '${describeValue(url).slice(1, -1)}' to a URL; outside a page give an absolute URL (in Node, a file: URL) or the bytes`);
   }
+  try {
+    return await readBytes(u);
+  } catch (e) {
+    // fetch's own message is "fetch failed"; the reason is its cause.
+    const { code, cause } = e as NodeJS.ErrnoException;
+    throw new ArgumentError(`wasmgrad: could not load ${u.href}: ${code ?? firstLine(e)}${cause ? ` (${firstLine(cause)})` : ''}`);
+  }
+}
+
+async function readBytes(u: URL): Promise<ArrayBuffer> {
   if (u.protocol === 'file:') {
     // Only reached in Node; the specifier is hidden from bundlers' static analysis.
     const fsName = 'node:fs/promises';
     const fs = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs/promises');
-    let buf: Uint8Array;
-    try {
-      buf = await fs.readFile(u);
-    } catch (e) {
-      throw new Error(`wasmgrad: could not load ${u.href}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
+    const buf = await fs.readFile(u);
     return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
   }
   const res = await fetch(u);
-  if (!res.ok) throw new Error(`wasmgrad: could not load ${u.href}: HTTP ${res.status}`);
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
   return res.arrayBuffer();
 }

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { CATEGORIES } from '../src/estimate/categories.js';
 import { mlp, type LayerSpec } from '../src/nn/layers.js';
 import { profileMlp, type MlpProfile } from '../src/profile/profile-mlp.js';
-import { describeLayers, profileTable } from '../src/report/profile-report.js';
+import { describeLayers } from '../src/nn/layers.js';
+import { profileTable } from '../src/report/profile-report.js';
 
 const MAX_COLUMNS = 100;
 

@@ -448,17 +448,17 @@ describe('refusals come before any state changes', () => {
   });
 
   it.each([
-    ['null options', null, /lossAndGradients options must be an object, got null/],
-    ['a non-boolean inputGradient', { inputGradient: 'yes' }, /inputGradient must be true or false, got "yes"/],
-    ['a misspelt option', { inputGrad: true }, /lossAndGradients: unknown option 'inputGrad'; known options are inputGradient/],
+    ['null options', null, /lossAndGradients: options must be an object, got null/],
+    ['a non-boolean inputGradient', { inputGradient: 'yes' }, /inputGradient must be a boolean \(true or false\), got "yes"/],
+    ['a misspelt option', { inputGrad: true }, /lossAndGradients: unknown option "inputGrad"; known options: inputGradient/],
   ])('lossAndGradients with %s', async (_name, options, message) => {
     const m = warmModel(await init({ build: 'simd' }), 'cross_entropy');
     expectRejected(m, () => m.lossAndGradients(goodX(2), [0, 1], options as never), ArgumentError, message);
   });
 
   it.each([
-    ['null options', null, /evaluate options must be an object, got null/],
-    ['a misspelt option', { batch: 2 }, /evaluate: unknown option 'batch'/],
+    ['null options', null, /evaluate: options must be an object, got null/],
+    ['a misspelt option', { batch: 2 }, /evaluate: unknown option "batch"/],
   ])('evaluate with %s', async (_name, options, message) => {
     const m = warmModel(await init({ build: 'simd' }), 'cross_entropy');
     expectRejected(m, () => m.evaluate(goodX(2), [0, 1], options as never), ArgumentError, message);
@@ -475,10 +475,10 @@ describe('refusals come before any state changes', () => {
 
 describe('options are checked as what they are', () => {
   it.each([
-    ['SGD nesterov as a string', () => new SGD({ lr: 0.1, momentum: 0.9, nesterov: 'yes' as never }), /SGD nesterov must be true or false, got "yes"/],
-    ['SGD with a misspelt option', () => new SGD({ lr: 0.1, weight_decay: 0.1 } as never), /SGD: unknown option 'weight_decay'; known options are lr, momentum, dampening, nesterov, weightDecay/],
-    ['Adam with a misspelt option', () => new Adam({ lr: 0.1, beta1: 0.8 } as never), /Adam: unknown option 'beta1'/],
-    ['AdamW with null options', () => new AdamW(null as never), /AdamW options must be an object, got null/],
+    ['SGD nesterov as a string', () => new SGD({ lr: 0.1, momentum: 0.9, nesterov: 'yes' as never }), /SGD nesterov must be a boolean \(true or false\), got "yes"/],
+    ['SGD with a misspelt option', () => new SGD({ lr: 0.1, weight_decay: 0.1 } as never), /SGD: unknown option "weight_decay"; known options: lr, momentum, dampening, nesterov, weightDecay/],
+    ['Adam with a misspelt option', () => new Adam({ lr: 0.1, beta1: 0.8 } as never), /Adam: unknown option "beta1"/],
+    ['AdamW with null options', () => new AdamW(null as never), /AdamW: options must be an object, got null/],
     ['Adam with a beta as a string', () => new Adam({ betas: ['0.9', 0.999] as never }), /Adam betas\[0\] must be in \[0, 1\), got 0.9/],
   ] as [string, () => Optimizer, RegExp][])('%s', (_name, make, message) => {
     expectError(make, ArgumentError, message);
@@ -493,9 +493,9 @@ describe('options are checked as what they are', () => {
   });
 
   it.each([
-    ['inplace as a string', { inplace: 'false' }, /inplace must be true or false, got "false"/],
-    ['a misspelt option', { checkpoints: [1] }, /Sequential: unknown option 'checkpoints'; known options are seed, loss, inplace, checkpoint/],
-    ['null options', null, /Sequential options must be an object, got null/],
+    ['inplace as a string', { inplace: 'false' }, /inplace must be a boolean \(true or false\), got "false"/],
+    ['a misspelt option', { checkpoints: [1] }, /Sequential: unknown option "checkpoints"; known options: seed, loss, inplace, checkpoint/],
+    ['null options', null, /Sequential: options must be an object, got null/],
   ])('a Sequential with %s', async (_name, options, message) => {
     const rt = await init({ build: 'simd' });
     const live = rt.arena.liveByCategory();

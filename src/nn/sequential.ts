@@ -6,7 +6,7 @@
 // module (src/nn/layers/).
 
 import type { Category } from '../memory/categories.js';
-import { ArgumentError, NonFiniteError, ShapeError, checkBoolean, checkInt, checkOptionKeys, clip, describeValue, isFiniteFloat32 } from '../errors.js';
+import { ArgumentError, NonFiniteError, ShapeError, checkBoolean, checkInt, checkOptions, clip, describeValue, isFiniteFloat32 } from '../errors.js';
 import { reserveGemmWorkspace } from '../gemm.js';
 import { checkOptimizer, type Optimizer, type ParameterBlock } from '../optim/optimizer.js';
 import { BATCH, type BufferId, inferencePlan, type PlanOp, trainingStepPlan } from '../plan/step-plan.js';
@@ -78,7 +78,7 @@ export class Sequential {
     options: SequentialOptions = {},
   ) {
     checkRuntime(runtime, 'Sequential');
-    checkOptionKeys('Sequential', options, ['seed', 'loss', 'inplace', 'checkpoint']);
+    checkOptions('Sequential', options, ['seed', 'loss', 'inplace', 'checkpoint']);
     validateLayers(layers);
     this.layers = layers.map((l) => ({ ...l }));
     this.loss = options.loss ?? 'cross_entropy';
@@ -186,7 +186,7 @@ export class Sequential {
   evaluate(x: ArrayLike<number>, target: Target, options: { batchSize?: number } = {}): { loss: number; accuracy: number | null } {
     const n = this.batchOf(x);
     this.checkTarget(target, n);
-    checkOptionKeys('evaluate', options, ['batchSize']);
+    checkOptions('evaluate', options, ['batchSize']);
     const bs = options.batchSize ?? 256;
     checkInt('batchSize', bs, 1);
     let lossSum = 0, correct = 0;
@@ -231,7 +231,7 @@ export class Sequential {
 
   /** Forward, loss and backward without an update; gradients() then holds them. */
   lossAndGradients(x: ArrayLike<number>, target: Target, options: { inputGradient?: boolean } = {}): StepResult {
-    checkOptionKeys('lossAndGradients', options, ['inputGradient']);
+    checkOptions('lossAndGradients', options, ['inputGradient']);
     const inputGradient = options.inputGradient ?? false;
     checkBoolean('inputGradient', inputGradient);
     return this.runStep(x, target, null, inputGradient);

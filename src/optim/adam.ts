@@ -1,7 +1,7 @@
 // torch.optim.Adam (L2 weight decay added to the gradient) and torch.optim.AdamW
 // (decoupled weight decay). m and v share one state block of 2 * count floats.
 
-import { ArgumentError, checkFloat32, checkOptionKeys } from '../errors.js';
+import { ArgumentError, checkFloat32, checkOptions } from '../errors.js';
 import type { Optimizer, ParameterBlock } from './optimizer.js';
 import { applyUpdate, bindState, checkOwner, currentBounds, type NextBounds, type OptimizerState } from './state.js';
 
@@ -22,7 +22,7 @@ export class Adam implements Optimizer {
   private state: OptimizerState | null = null;
 
   constructor(options: AdamOptions = {}, defaultWeightDecay = 0) {
-    checkOptionKeys(this.constructor.name, options, ['lr', 'betas', 'eps', 'weightDecay']);
+    checkOptions(this.constructor.name, options, ['lr', 'betas', 'eps', 'weightDecay']);
     this.lr = options.lr ?? 1e-3;
     this.betas = options.betas ?? [0.9, 0.999];
     this.eps = options.eps ?? 1e-8;

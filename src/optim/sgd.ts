@@ -1,7 +1,7 @@
 // torch.optim.SGD: momentum, dampening, nesterov, weight decay. The momentum
 // buffer is allocated on the first step; plain SGD keeps no state.
 
-import { ArgumentError, checkBoolean, checkFloat32, checkOptionKeys } from '../errors.js';
+import { ArgumentError, checkBoolean, checkFloat32, checkOptions } from '../errors.js';
 import type { Optimizer, ParameterBlock } from './optimizer.js';
 import { applyUpdate, bindState, checkOwner, currentBounds, type NextBounds, type OptimizerState } from './state.js';
 
@@ -24,7 +24,7 @@ export class SGD implements Optimizer {
 
   constructor(options: SGDOptions) {
     if (typeof options !== 'object' || options === null) throw new ArgumentError('SGD needs options with lr, e.g. new SGD({ lr: 0.01 })');
-    checkOptionKeys('SGD', options, ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay']);
+    checkOptions('SGD', options, ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay']);
     this.lr = options.lr;
     this.momentum = options.momentum ?? 0;
     this.dampening = options.dampening ?? 0;
