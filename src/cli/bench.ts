@@ -161,7 +161,7 @@ export function gemmTable(r: GemmBenchReport, colour: boolean): string {
       : []),
     `  js        plain triple loop on Float32Array${r.peers.js.maxMacs === null ? '' : `, skipped above ${formatInteger(r.peers.js.maxMacs)} multiply-adds (--all-js runs it everywhere)`}`,
     `  engine    Node ${r.node}, V8 ${r.v8}, ${r.cpu}, ${r.cores} cores, load ${r.loadavg.join(' ')}, ${r.date}`,
-    `  timing    tinybench, ${r.timeMs} ms per implementation per shape after at least ${r.warmupMs} ms of warm-up; numbers move with machine load`,
+    `  timing    tinybench, ${formatInteger(Math.round(r.timeMs))} ms per implementation per shape after at least ${formatInteger(Math.round(r.warmupMs))} ms of warm-up; numbers move with machine load`,
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -259,7 +259,7 @@ function stderrProgress(): { progress(message: string): void; done(): void } {
 const HELP_AFTER = `
 Suites: ${Object.entries(SUITES).map(([name, s]) => `${name} (${s.description})`).join('; ')}; all runs every suite.
 GFLOP/s = 2*M*N*K / median time per call, single-threaded, every implementation in the same process and run.
-Default square sizes ${DEFAULT_SQUARE_SIZES.join(',')} plus the 784-100-10 MLP training shapes at batch 64; --time ${DEFAULT_TIME_MS}.
+Default square sizes ${DEFAULT_SQUARE_SIZES.join(',')} plus the 784-100-10 MLP training shapes at batch 64; --time ${formatInteger(DEFAULT_TIME_MS)}.
 
 Examples:
   wasmgrad bench gemm --sizes 64,256
@@ -275,7 +275,7 @@ export function registerBenchCommand(program: Command): Command {
     .addArgument(new Argument('[suite]', `which benchmark: ${SUITE_NAMES.join(', ')}`).choices(SUITE_NAMES).default('all'))
     .option('--sizes <list>', `square GEMM sizes, comma-separated (default ${DEFAULT_SQUARE_SIZES.join(',')})`)
     .option('--no-training', 'leave out the 784-100-10 training shapes')
-    .option('--time <ms>', `time budget per implementation per shape, ms (default ${DEFAULT_TIME_MS}, at most ${formatInteger(MAX_TIME_MS)})`)
+    .option('--time <ms>', `time budget per implementation per shape, ms (default ${formatInteger(DEFAULT_TIME_MS)}, at most ${formatInteger(MAX_TIME_MS)})`)
     .option('--all-js', `run the plain-JS loop on every shape (default: up to ${formatInteger(JS_DEFAULT_MAX_MACS)} multiply-adds)`)
     .option('--build <name>', `core build: ${BUILD_CHOICES.join(', ')} (default auto)`)
     .option('--json', 'print one JSON document on stdout')
