@@ -14,6 +14,7 @@ import {
 import { PEAK_CHAINS, measurePeak, peakProbeMacs } from '../src/bench/peak.js';
 import { jsGemm, loadTfjsWasm, type TfjsWasmPeer } from '../src/bench/peers.js';
 import type { TrainBenchReport } from '../src/bench/train-bench.js';
+import { trainTable } from '../src/cli/bench.js';
 import { ArgumentError, gemm, init, type Runtime } from '../src/index.js';
 import { randomArray, rng } from './helpers/rng.js';
 
@@ -196,6 +197,37 @@ describe('runGemmBench on tiny shapes', () => {
     await expect(runGemmBench(rt, { shapes, timeMs: 0, tfjs: false })).rejects.toThrow(/timeMs must be a positive number of milliseconds, got 0/);
     await expect(runGemmBench(rt, { shapes, warmupMs: -1, tfjs: false })).rejects.toThrow(/warmupMs must be a number >= 0, got -1/);
     await expect(runGemmBench(rt, { shapes: [], tfjs: false })).rejects.toThrow(/shapes must list at least one GEMM shape/);
+  });
+});
+
+describe('bench tables (human output)', () => {
+  const row = (optimizer: 'sgd' | 'adam', samplesPerSecond: number) => ({
+    optimizer,
+    wasmgrad: { samplesPerSecond, msPerStep: 64_000 / samplesPerSecond },
+    'tfjs-wasm': { samplesPerSecond: 12_001.4, msPerStep: 64_000 / 12_001.4 },
+    ratio: samplesPerSecond / 12_001.4,
+    gemmMsPerStep: 0.55,
+    stepOverGemm: 1.11,
+    outsideGemm: 0.1,
+    gflops: 36.9,
+    firstLoss: { wasmgrad: 2.30251, 'tfjs-wasm': 2.30252 },
+  });
+  const train: TrainBenchReport = {
+    schema: 'wasmgrad.bench.train/1',
+    network: '784-100-10',
+    batch: 64,
+    lr: { sgd: 0.01, adam: 0.001 },
+    gemmMacsPerStep: 64 * (784 * 100 * 2 + 100 * 10 * 3),
+    rows: [row('sgd', 103_866.2), row('adam', 1_234_567.8)],
+  };
+
+  it('bench train: samples/s and multiply-adds with thousands separators, and a final newline', () => {
+    const text = trainTable(train);
+    expect(text.endsWith('\n')).toBe(true);
+    expect(text).toMatch(/^sgd +103,866 +12,001 /m);
+    expect(text).toMatch(/^adam +1,234,568 +12,001 /m);
+    expect(text).toContain('(10,227,200 multiply-adds)');
+    expect(text).not.toMatch(/(?<![\d.,])\d{4,}(?![\d.])/); // no whole number of four digits or more without separators
   });
 });
 

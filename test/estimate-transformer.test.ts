@@ -322,7 +322,7 @@ describe('estimateTransformerMemory: per-device totals', () => {
     expect(() => estimateTransformerMemory(gpt2, { ...ok, precision: 'fp8' as 'fp32' })).toThrow(/precision: expected one of/);
     expect(() => estimateTransformerMemory(gpt2, { ...ok, optimizer: 'lion' as 'adam' })).toThrow(/optimizer: expected one of/);
     expect(() => estimateTransformerMemory(gpt2, { ...ok, recompute: 'all' as 'full' })).toThrow(/recompute: expected one of none, selective, full/);
-    expect(() => estimateTransformerMemory(gpt2, { ...ok, zeroStage: 5 as 3 })).toThrow(/zeroStage: expected 0, 1, 2 or 3, got 5/);
+    expect(() => estimateTransformerMemory(gpt2, { ...ok, zeroStage: 5 as 3 })).toThrow(/zeroStage: expected one of 0, 1, 2, 3, got 5/);
     expect(() => estimateTransformerMemory(gpt2, { ...ok, convention: 'x' as 'zero' })).toThrow(/convention: expected one of zero, megatron/);
   });
 
@@ -414,13 +414,13 @@ describe('wasmgrad estimate (CLI)', () => {
   });
 
   it('a preset with overrides, and a model described in full', () => {
-    const modified = JSON.parse(runEstimate(['--preset', 'gpt2', '--layers', '6', '--no-tied', '--json']).stdout);
+    const modified = JSON.parse(runEstimate(['--preset', 'gpt2', '--n-layer', '6', '--no-tied', '--json']).stdout);
     expect(modified.model.name).toBe('gpt2 (modified)');
     expect(modified.model.parameters.total).toBe(
       countParameters(defineTransformer({ ...presetSpec('gpt2'), layers: 6, tiedEmbeddings: false })).total,
     );
     const custom = JSON.parse(
-      runEstimate(['--vocab', '32000', '--seq', '4096', '--hidden', '2048', '--layers', '24', '--heads', '16', '--ffn-kind', 'swiglu', '--ffn', '5632', '--norm', 'rmsnorm', '--positions', 'none', '--no-bias', '--no-dropout', '--json']).stdout,
+      runEstimate(['--vocab', '32000', '--seq', '4096', '--hidden', '2048', '--n-layer', '24', '--heads', '16', '--ffn-kind', 'swiglu', '--ffn', '5632', '--norm', 'rmsnorm', '--positions', 'none', '--no-bias', '--no-dropout', '--json']).stdout,
     );
     expect(custom.model).toMatchObject({ name: 'custom', contextLength: 4096, ffn: 'swiglu', ffnHidden: 5632, norm: 'rmsnorm', bias: false, dropout: false, tiedEmbeddings: true });
     expect(custom.setup.seqLength).toBe(4096);
@@ -438,7 +438,7 @@ describe('wasmgrad estimate (CLI)', () => {
     const program = new Command('wasmgrad').exitOverride().showHelpAfterError().configureOutput({ writeOut: () => {}, writeErr: (s) => (stderr += s) });
     registerEstimateCommand(program);
     expect(() => program.parse(['estimate', '--preset', 'gpt2', '--heads', '7'], { from: 'user' })).toThrow(CommanderError);
-    expect(stderr).toBe("error: --heads: 7 heads do not divide hidden size 768\n(see 'wasmgrad estimate --help')\n");
+    expect(stderr).toBe("error: --heads: 7 heads do not divide hidden size 768 (see 'wasmgrad estimate --help')\n");
   });
 
   const bad: [string, string[], RegExp][] = [
@@ -446,7 +446,7 @@ describe('wasmgrad estimate (CLI)', () => {
     ['t not dividing heads', ['--preset', 'gpt2', '--devices', '5', '--tp', '5'], /error: --tp \(tensorParallel\): 5 does not divide the 12 attention heads/],
     ['ZeRO without data parallelism', ['--preset', 'gpt2', '--zero', '2'], /error: --zero \(zeroStage\): ZeRO stage 2 shards model states across data-parallel replicas/],
     ['devices not a multiple of t x p', ['--preset', 'gpt2', '--devices', '6', '--tp', '4'], /error: --devices: 6 devices cannot be split/],
-    ['no model', ['--hidden', '768'], /error: give --preset .* missing --vocab, --layers, --heads, --context \(or --seq\)/],
+    ['no model', ['--hidden', '768'], /error: give --preset .* missing --vocab, --n-layer, --heads, --context \(or --seq\)/],
     ['unknown preset', ['--preset', 'gpt5'], /error: --preset: unknown preset 'gpt5'; expected one of gpt2, gpt2-medium, gpt2-large, gpt2-xl, gpt3-175b, llama-7b/],
     ['not an integer', ['--preset', 'gpt2', '--batch', '2.5'], /error: --batch: expected a positive integer, got '2.5'/],
     ['zero batch', ['--preset', 'gpt2', '--batch', '0'], /error: --batch: expected a positive integer, got '0'/],
@@ -496,8 +496,32 @@ describe('estimate picture (SVG)', () => {
   });
 
   it('draws the device memory and says whether the heaviest stage fits', () => {
-    expect(estimateSvg(est, { deviceMemory: 80 * 2 ** 30 })).toContain('device memory 80.00 GiB: fits');
-    expect(estimateSvg(est, { deviceMemory: 2 ** 30 })).toContain('device memory 1.000 GiB: does not fit');
+    expect(estimateSvg(est, { deviceMemory: 80 * 2 ** 30 })).toContain('device memory 85.90 GB / 80.00 GiB: fits');
+    expect(estimateSvg(est, { deviceMemory: 2 ** 30 })).toContain('device memory 1.074 GB / 1.000 GiB: does not fit');
+  });
+
+  it('speaks in the text report\'s units: decimal and binary side by side, the axis in decimal units', () => {
+    const svg = estimateSvg(est, { deviceMemory: 80e9 });
+    const binary = [...svg.matchAll(/(?<![\d.])[\d.]+ [KMGT]iB/g)];
+    expect(binary.length).toBeGreaterThan(6);
+    for (const m of binary) expect(svg.slice(m.index - 3, m.index), m[0]).toBe(' / '); // every binary figure follows its decimal one
+    expect(svg).toContain(`total: ${est.heaviest.total.toLocaleString('en-US')} B (`);
+    const ticks = [...svg.matchAll(/text-anchor="middle" fill="#555">([^<]+)</g)].map((m) => m[1]);
+    expect(ticks.length).toBeGreaterThan(2);
+    for (const tick of ticks) expect(tick).toMatch(/^[\d.]+ (B|kB|MB|GB|TB)$/);
+  });
+
+  it('wraps the subtitle so that no line runs past the picture\'s width', () => {
+    const llama = preset('llama-7b');
+    const long = estimateTransformerMemory(llama, { ...defaultTrainingSetup(llama), devices: 16, tensorParallel: 4, sequenceParallel: true, pipelineParallel: 2, gradAccumulation: 4, zeroStage: 1, recompute: 'selective', precision: 'mixed-fp16', optimizer: 'sgd-momentum' });
+    for (const width of [320, 720]) {
+      const svg = estimateSvg(long, { width });
+      const texts = [...svg.matchAll(/<text x="(\d+)" y="\d+" fill="#555">([^<]+)<\/text>/g)];
+      expect(texts.length).toBeGreaterThanOrEqual(width === 320 ? 4 : 2);
+      const words = texts.map((m) => m[2]).join(' ');
+      for (const part of ['micro-batch 1 x 2048 tokens', 'recompute selective', '16 devices', 'ZeRO stage 1']) expect(words).toContain(part);
+      for (const [, x, text] of texts) expect(Number(x) + 7 * text.length, text).toBeLessThanOrEqual(width - 10);
+    }
   });
 
   it('escapes text and rejects bad options', () => {

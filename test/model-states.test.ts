@@ -152,13 +152,13 @@ describe('modelStateBytes rejects bad input by name', () => {
     expect(() => modelStateBytes(1, { ...ok, convention: 'deepspeed' as 'zero' })).toThrow(/convention: expected one of zero, megatron, got 'deepspeed'/);
   });
   it('ZeRO stage outside 0..3', () => {
-    expect(() => modelStateBytes(1, { ...ok, zeroStage: 4 as 3, dataParallel: 2 })).toThrow(/zeroStage: expected 0, 1, 2 or 3, got 4/);
+    expect(() => modelStateBytes(1, { ...ok, zeroStage: 4 as 3, dataParallel: 2 })).toThrow(/zeroStage: expected one of 0, 1, 2, 3, got 4/);
   });
   it('data-parallel degree must be a positive integer', () => {
     expect(() => modelStateBytes(1, { ...ok, dataParallel: 0 })).toThrow(/dataParallel: expected a positive integer, got 0/);
     expect(() => modelStateBytes(1, { ...ok, dataParallel: 2.5 })).toThrow(/dataParallel: .* got 2.5/);
   });
   it('ZeRO without data parallelism', () => {
-    expect(() => modelStateBytes(1, { ...ok, zeroStage: 2 })).toThrow(/zeroStage 2 shards model states over data-parallel devices, but the data-parallel degree is 1/);
+    expect(() => modelStateBytes(1, { ...ok, zeroStage: 2 })).toThrow(/zeroStage: stage 2 shards model states over data-parallel devices, but the data-parallel degree is 1/);
   });
 });

@@ -5,8 +5,9 @@
  *   wasmgrad bench gemm [--sizes 64,256] [--no-training] [--time ms] [--all-js] [--build simd] [--json]
  *   wasmgrad bench train [--time ms] [--build simd] [--json]
  *
- * Exit codes: 0 success; 2 a bad option value or a --build the engine cannot run
- * (message on stderr as `error: ...`); 1 a failure while measuring.
+ * Exit codes: 0 success; 2 a bad option value, contradictory flags (one option
+ * twice with different values) or a --build the engine cannot run (one line on
+ * stderr, `error: ... (see 'wasmgrad bench --help')`); 1 a failure while measuring.
  * Progress goes to stderr; stdout holds only the table, or with --json one
  * JSON document:
  *
@@ -47,9 +48,13 @@ import {
   type GemmBenchReport,
 } from '../bench/gemm-bench.js';
 import { loadTfjsWasm } from '../bench/peers.js';
+import { formatInteger } from '../estimate/units.js';
+import { ArgumentError } from '../errors.js';
 import { runTrainBench, type TrainBenchReport } from '../bench/train-bench.js';
 import { init, type Runtime } from '../runtime.js';
 import type { BuildName } from '../wasm-source.js';
+import { watchContradictions } from './contradictory-options.js';
+import { oneLineErrors } from './one-line-errors.js';
 import { BUILD_CHOICES } from './options.js';
 
 interface BenchOptions {
@@ -76,26 +81,31 @@ export function parseSizes(text: string): number[] {
   const items = text.split(',').map((s) => s.trim());
   const sizes = items.map((item) => {
     if (!/^\d+$/.test(item) || Number(item) < 1) {
-      throw new Error(`--sizes: expected positive integers separated by commas (e.g. 64,256), got '${item}' in '${text}'`);
+      throw new ArgumentError(`--sizes: expected positive integers separated by commas (e.g. 64,256), got '${item}' in '${text}'`);
     }
     const size = Number(item);
-    if (size > MAX_SQUARE_SIZE) throw new Error(`--sizes: ${size} is above the largest size ${MAX_SQUARE_SIZE}`);
+    if (size > MAX_SQUARE_SIZE) throw new ArgumentError(`--sizes: ${size} is above the largest size ${MAX_SQUARE_SIZE}`);
     return size;
   });
   return [...new Set(sizes)];
 }
 
+/** The longest --time accepted: an hour per implementation per shape is already more than any run needs. */
+export const MAX_TIME_MS = 3_600_000;
+
 export function parseTime(text: string): number {
   if (!/^\d+$/.test(text.trim()) || Number(text) < 1) {
-    throw new Error(`--time: expected a positive integer number of milliseconds, got '${text}'`);
+    throw new ArgumentError(`--time: expected a positive integer number of milliseconds, got '${text}'`);
   }
-  return Number(text);
+  const ms = Number(text);
+  if (ms > MAX_TIME_MS) throw new ArgumentError(`--time: ${text} ms is above the longest budget, ${formatInteger(MAX_TIME_MS)} ms (one hour)`);
+  return ms;
 }
 
 export function settingsFromOptions(o: BenchOptions): BenchSettings {
   const build = o.build ?? 'auto';
   if (!(BUILD_CHOICES as readonly string[]).includes(build)) {
-    throw new Error(`--build: expected one of ${BUILD_CHOICES.join(', ')}, got '${build}'`);
+    throw new ArgumentError(`--build: expected one of ${BUILD_CHOICES.join(', ')}, got '${build}'`);
   }
   return {
     sizes: o.sizes === undefined ? [...DEFAULT_SQUARE_SIZES] : parseSizes(o.sizes),
@@ -149,9 +159,9 @@ export function gemmTable(r: GemmBenchReport, colour: boolean): string {
       ? ['            on rows marked ᵀ, tfjs-wasm\'s tf.matMul(a, b, transposeA, transposeB) runs a much slower path than untransposed; ' +
           'the ratio compares the call as written']
       : []),
-    `  js        plain triple loop on Float32Array${r.peers.js.maxMacs === null ? '' : `, skipped above ${r.peers.js.maxMacs} multiply-adds (--all-js runs it everywhere)`}`,
+    `  js        plain triple loop on Float32Array${r.peers.js.maxMacs === null ? '' : `, skipped above ${formatInteger(r.peers.js.maxMacs)} multiply-adds (--all-js runs it everywhere)`}`,
     `  engine    Node ${r.node}, V8 ${r.v8}, ${r.cpu}, ${r.cores} cores, load ${r.loadavg.join(' ')}, ${r.date}`,
-    `  timing    tinybench, ${r.timeMs} ms per implementation per shape after at least ${r.warmupMs} ms of warm-up; numbers move with machine load`,
+    `  timing    tinybench, ${formatInteger(Math.round(r.timeMs))} ms per implementation per shape after at least ${formatInteger(Math.round(r.warmupMs))} ms of warm-up; numbers move with machine load`,
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -175,8 +185,9 @@ interface BenchSuite {
   run(ctx: SuiteContext): Promise<SuiteOutput>;
 }
 
+/** The train table: samples/s as whole numbers with thousands separators; ends with a newline like every table. */
 export function trainTable(r: TrainBenchReport): string {
-  const f = (v: number | null | undefined, d = 0) => (v === null || v === undefined ? 'n/a' : v.toFixed(d));
+  const f = (v: number | null | undefined, d = 0) => (v === null || v === undefined ? 'n/a' : d === 0 ? formatInteger(Math.round(v)) : v.toFixed(d));
   const lines = [
     `wasmgrad bench train: ${r.network}, batch ${r.batch}; samples/s (median step time), one core`,
     `${'optimizer'.padEnd(10)}${'wasmgrad'.padStart(12)}${'tfjs-wasm'.padStart(12)}${'ratio'.padStart(8)}${'step/GEMM'.padStart(11)}${'outside GEMM'.padStart(14)}${'GFLOP/s'.padStart(9)}`,
@@ -188,9 +199,9 @@ export function trainTable(r: TrainBenchReport): string {
         `${`${(100 * row.outsideGemm).toFixed(1)}%`.padStart(14)}${row.gflops.toFixed(1).padStart(9)}`,
     );
   }
-  lines.push(`  GEMM alone: ${r.rows[0]?.gemmMsPerStep.toFixed(3)} ms per step (${r.gemmMacsPerStep.toLocaleString('en-US')} multiply-adds); lr sgd ${r.lr.sgd}, adam ${r.lr.adam}`);
+  lines.push(`  GEMM alone: ${r.rows[0]?.gemmMsPerStep.toFixed(3)} ms per step (${formatInteger(r.gemmMacsPerStep)} multiply-adds); lr sgd ${r.lr.sgd}, adam ${r.lr.adam}`);
   lines.push(`  first-step loss: ${r.rows.map((x) => `${x.optimizer} wasmgrad ${x.firstLoss.wasmgrad.toFixed(5)} / tfjs ${f(x.firstLoss['tfjs-wasm'], 5)}`).join('; ')}`);
-  return lines.join('\n');
+  return `${lines.join('\n')}\n`;
 }
 
 /** The suites `bench` knows, in the order `bench all` runs them. Add a suite here. */
@@ -248,7 +259,7 @@ function stderrProgress(): { progress(message: string): void; done(): void } {
 const HELP_AFTER = `
 Suites: ${Object.entries(SUITES).map(([name, s]) => `${name} (${s.description})`).join('; ')}; all runs every suite.
 GFLOP/s = 2*M*N*K / median time per call, single-threaded, every implementation in the same process and run.
-Default square sizes ${DEFAULT_SQUARE_SIZES.join(',')} plus the 784-100-10 MLP training shapes at batch 64; --time ${DEFAULT_TIME_MS}.
+Default square sizes ${DEFAULT_SQUARE_SIZES.join(',')} plus the 784-100-10 MLP training shapes at batch 64; --time ${formatInteger(DEFAULT_TIME_MS)}.
 
 Examples:
   wasmgrad bench gemm --sizes 64,256
@@ -258,59 +269,62 @@ Examples:
 
 /** Adds `bench` to a commander program (commander v14). */
 export function registerBenchCommand(program: Command): Command {
-  return program
+  const command: Command = program
     .command('bench')
     .description('throughput benchmarks, measured next to their peers in one run')
     .addArgument(new Argument('[suite]', `which benchmark: ${SUITE_NAMES.join(', ')}`).choices(SUITE_NAMES).default('all'))
     .option('--sizes <list>', `square GEMM sizes, comma-separated (default ${DEFAULT_SQUARE_SIZES.join(',')})`)
     .option('--no-training', 'leave out the 784-100-10 training shapes')
-    .option('--time <ms>', `time budget per implementation per shape, ms (default ${DEFAULT_TIME_MS})`)
-    .option('--all-js', `run the plain-JS loop on every shape (default: up to ${JS_DEFAULT_MAX_MACS} multiply-adds)`)
+    .option('--time <ms>', `time budget per implementation per shape, ms (default ${formatInteger(DEFAULT_TIME_MS)}, at most ${formatInteger(MAX_TIME_MS)})`)
+    .option('--all-js', `run the plain-JS loop on every shape (default: up to ${formatInteger(JS_DEFAULT_MAX_MACS)} multiply-adds)`)
     .option('--build <name>', `core build: ${BUILD_CHOICES.join(', ')} (default auto)`)
     .option('--json', 'print one JSON document on stdout')
-    .addHelpText('after', HELP_AFTER)
-    .action(async (suite: string, options: BenchOptions, command: Command) => {
-      const fail = (message: string) => command.error(`error: ${message}`, { exitCode: 2, code: 'wasmgrad.invalidArgument' });
-      let settings: BenchSettings;
-      try {
-        settings = settingsFromOptions(options);
-      } catch (e) {
-        return fail(e instanceof Error ? e.message : String(e));
-      }
-      const chosen = suite === 'all' ? Object.keys(SUITES) : [suite];
+    .addHelpText('after', HELP_AFTER);
+  oneLineErrors(command);
+  const checkContradictions = watchContradictions(command);
+  return command.action(async (suite: string, options: BenchOptions) => {
+    const fail = (message: string) => command.error(`error: ${message}`, { exitCode: 2, code: 'wasmgrad.invalidArgument' });
+    let settings: BenchSettings;
+    try {
+      checkContradictions();
+      settings = settingsFromOptions(options);
+    } catch (e) {
+      return fail(e instanceof Error ? e.message : String(e));
+    }
+    const chosen = suite === 'all' ? Object.keys(SUITES) : [suite];
 
-      // Relaxed SIMD sits behind a V8 flag in Node 20; it must be set before any wasm is compiled.
-      if (settings.build === 'relaxed') v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-      let runtime: Promise<Runtime> | undefined;
-      const status = stderrProgress();
-      const ctx: SuiteContext = {
-        settings,
-        runtime: () => (runtime ??= init({ build: settings.build })),
-        progress: status.progress,
-        colour: command.configureOutput().getOutHasColors?.() ?? false,
-      };
-      try {
-        await ctx.runtime();
-      } catch (e) {
-        return fail(`--build ${settings.build}: ${e instanceof Error ? e.message : String(e)}`);
-      }
+    // Relaxed SIMD sits behind a V8 flag in Node 20; it must be set before any wasm is compiled.
+    if (settings.build === 'relaxed') v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    let runtime: Promise<Runtime> | undefined;
+    const status = stderrProgress();
+    const ctx: SuiteContext = {
+      settings,
+      runtime: () => (runtime ??= init({ build: settings.build })),
+      progress: status.progress,
+      colour: command.configureOutput().getOutHasColors?.() ?? false,
+    };
+    try {
+      await ctx.runtime();
+    } catch (e) {
+      return fail(`--build ${settings.build}: ${e instanceof Error ? e.message : String(e)}`);
+    }
 
-      const outputs: [string, SuiteOutput][] = [];
-      for (const name of chosen) {
-        try {
-          outputs.push([name, await SUITES[name].run(ctx)]);
-        } catch (e) {
-          status.done();
-          process.stderr.write(`error: bench ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
-          process.exitCode = 1;
-          return;
-        } finally {
-          status.done();
-        }
+    const outputs: [string, SuiteOutput][] = [];
+    for (const name of chosen) {
+      try {
+        outputs.push([name, await SUITES[name].run(ctx)]);
+      } catch (e) {
+        status.done();
+        process.stderr.write(`error: bench ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.exitCode = 1;
+        return;
+      } finally {
+        status.done();
       }
-      const text = !settings.json
-        ? outputs.map(([, o]) => o.table).join('\n')
-        : `${JSON.stringify(suite === 'all' ? { schema: 'wasmgrad.bench/1', ...Object.fromEntries(outputs.map(([n, o]) => [n, o.json])) } : outputs[0][1].json, null, 2)}\n`;
-      process.stdout.write(text);
-    });
+    }
+    const text = !settings.json
+      ? outputs.map(([, o]) => o.table).join('\n')
+      : `${JSON.stringify(suite === 'all' ? { schema: 'wasmgrad.bench/1', ...Object.fromEntries(outputs.map(([n, o]) => [n, o.json])) } : outputs[0][1].json, null, 2)}\n`;
+    process.stdout.write(text);
+  });
 }

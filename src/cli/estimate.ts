@@ -5,8 +5,11 @@
  *   wasmgrad estimate --preset gpt2 --batch 8 --seq 1024 --precision mixed-bf16 \
  *     --optimizer adamw --zero 2 --devices 8 --device-memory 80GB [--json]
  *
- * Exit codes: 0 success; 2 a bad value or combination (message on stderr as
- * `error: ...`), and commander's own parse errors (an unknown option) too.
+ * Exit codes: 0 success; 2 a bad value or combination, contradictory flags
+ * (`--tied --no-tied`, one option twice with different values), a figure
+ * past 2^53 - 1 (which no JSON number holds exactly), an --svg file that
+ * cannot be written, and commander's own parse errors (an unknown option):
+ * one line on stderr, `error: ... (see 'wasmgrad estimate --help')`.
  *
  * JSON output (`--json`): one document alone on stdout. Every byte figure is an
  * exact integer number of bytes. Fields (stable; new ones may be added):
@@ -30,10 +33,13 @@
  *   deviceMemory         bytes given with --device-memory, or null
  *   fits                 perDevice.total <= deviceMemory, or null without --device-memory
  *
- * `--svg <file>` writes the picture as well (src/report/estimate-svg.ts); stdout is unchanged.
+ * `--svg <file>` writes the picture as well (src/report/estimate-svg.ts) and says
+ * `wrote <file>`: after the table on stdout, or on stderr with --json so that
+ * stdout stays one JSON document. The file's directory is checked first.
  */
-import { writeFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { type Command, Option } from 'commander';
 import pc from 'picocolors';
 import { CATEGORIES } from '../estimate/categories.js';
 import { CONVENTIONS, OPTIMIZERS, PRECISIONS, ZERO_STAGES, type ZeroStage } from '../estimate/model-states.js';
@@ -49,8 +55,11 @@ import {
   type TransformerSpec,
 } from '../estimate/transformer.js';
 import { defaultTrainingSetup, estimateTransformerMemory, type StageEstimate, type TrainingSetup, type TransformerEstimate } from '../estimate/training-setup.js';
-import { formatBytes, formatInteger, parseBytes } from '../estimate/units.js';
+import { InexactFigureError, formatBytes, formatBytesBoth, formatInteger, inexactSentence, parseBytes } from '../estimate/units.js';
+import { ArgumentError } from '../errors.js';
 import { estimateSvg } from '../report/estimate-svg.js';
+import { watchContradictions } from './contradictory-options.js';
+import { oneLineErrors } from './one-line-errors.js';
 
 /** Options as commander hands them over: strings, parsed and checked in one place below. */
 interface EstimateOptions {
@@ -58,6 +67,8 @@ interface EstimateOptions {
   vocab?: string;
   context?: string;
   hidden?: string;
+  nLayer?: string;
+  /** Refused: elsewhere --layers means MLP sizes. */
   layers?: string;
   heads?: string;
   ffn?: string;
@@ -84,16 +95,17 @@ interface EstimateOptions {
   svg?: string;
 }
 
+// Parsers local to estimate: they throw ArgumentError naming the flag, mapped to one line by the action.
 function positiveInteger(option: string, text: string): number {
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(Number(text)) || Number(text) < 1) {
-    throw new Error(`${option}: expected a positive integer, got '${text}'`);
+    throw new ArgumentError(`${option}: expected a positive integer, got '${text}'`);
   }
   return Number(text);
 }
 
 function choice<T extends string>(option: string, text: string, choices: readonly T[]): T {
   if (!(choices as readonly string[]).includes(text)) {
-    throw new Error(`${option}: expected one of ${choices.join(', ')}, got '${text}'`);
+    throw new ArgumentError(`${option}: expected one of ${choices.join(', ')}, got '${text}'`);
   }
   return text as T;
 }
@@ -101,7 +113,7 @@ function choice<T extends string>(option: string, text: string, choices: readonl
 function zeroStage(text: string): ZeroStage {
   const stage = Number(text);
   if (!/^\d$/.test(text.trim()) || !(ZERO_STAGES as readonly number[]).includes(stage)) {
-    throw new Error(`--zero: expected a ZeRO stage 0, 1, 2 or 3, got '${text}'`);
+    throw new ArgumentError(`--zero: expected a ZeRO stage 0, 1, 2 or 3, got '${text}'`);
   }
   return stage as ZeroStage;
 }
@@ -112,7 +124,7 @@ export function modelFromOptions(o: EstimateOptions): TransformerModel {
   if (o.vocab !== undefined) overrides.vocabSize = positiveInteger('--vocab', o.vocab);
   if (o.context !== undefined) overrides.contextLength = positiveInteger('--context', o.context);
   if (o.hidden !== undefined) overrides.hidden = positiveInteger('--hidden', o.hidden);
-  if (o.layers !== undefined) overrides.layers = positiveInteger('--layers', o.layers);
+  if (o.nLayer !== undefined) overrides.layers = positiveInteger('--n-layer', o.nLayer);
   if (o.heads !== undefined) overrides.heads = positiveInteger('--heads', o.heads);
   if (o.ffn !== undefined) overrides.ffnHidden = positiveInteger('--ffn', o.ffn);
   if (o.ffnKind !== undefined) overrides.ffn = choice('--ffn-kind', o.ffnKind, FEED_FORWARD_KINDS);
@@ -132,13 +144,13 @@ export function modelFromOptions(o: EstimateOptions): TransformerModel {
   const required: [keyof TransformerSpec, string][] = [
     ['vocabSize', '--vocab'],
     ['hidden', '--hidden'],
-    ['layers', '--layers'],
+    ['layers', '--n-layer'],
     ['heads', '--heads'],
     ['contextLength', '--context (or --seq)'],
   ];
   const missing = required.filter(([key]) => overrides[key] === undefined).map(([, flag]) => flag);
   if (missing.length > 0) {
-    throw new Error(`give --preset (${PRESET_NAMES.join(', ')}) or describe the model in full; missing ${missing.join(', ')}`);
+    throw new ArgumentError(`give --preset (${PRESET_NAMES.join(', ')}) or describe the model in full; missing ${missing.join(', ')}`);
   }
   return defineTransformer({ ...(overrides as TransformerSpec), name: 'custom' });
 }
@@ -167,7 +179,7 @@ const FLAG_OF: Record<string, string> = {
   contextLength: '--context',
   hidden: '--hidden',
   heads: '--heads',
-  layers: '--layers',
+  layers: '--n-layer',
   ffnHidden: '--ffn',
   microBatch: '--batch',
   seqLength: '--seq',
@@ -232,11 +244,6 @@ export function estimateJson(est: TransformerEstimate, deviceMemory: number | un
   };
 }
 
-/** Both unit systems, so nobody has to convert: `248.9 MB / 237.4 MiB`. */
-function human(bytes: number): string {
-  return bytes < 1000 ? `${bytes} B` : `${formatBytes(bytes)} / ${formatBytes(bytes, 'binary')}`;
-}
-
 /** The human report: the setup in three lines, then one line per category with exact bytes. */
 export function estimateTable(est: TransformerEstimate, deviceMemory: number | undefined, colour: boolean): string {
   const c = pc.createColors(colour);
@@ -272,7 +279,7 @@ export function estimateTable(est: TransformerEstimate, deviceMemory: number | u
   const sharded = setup.zeroStage > 0 ? `, its states sharded ${est.dataParallel} ways by ZeRO stage ${setup.zeroStage}` : '';
   lines.push(`per device: ${where}a replica of ${formatInteger(heaviest.parameters)} parameters${sharded}`);
   const width = Math.max(...CATEGORIES.map((cat) => formatInteger(heaviest.bytes[cat]).length), formatInteger(heaviest.total).length);
-  const row = (label: string, bytes: number) => `  ${label.padEnd(13)}${formatInteger(bytes).padStart(width)} B  ${human(bytes)}`;
+  const row = (label: string, bytes: number) => `  ${label.padEnd(13)}${formatInteger(bytes).padStart(width)} B  ${formatBytesBoth(bytes)}`;
   for (const cat of CATEGORIES) {
     const line = row(cat, heaviest.bytes[cat]);
     lines.push(cat === est.largest ? c.bold(c.yellow(`${line}  <- largest`)) : line);
@@ -285,12 +292,13 @@ export function estimateTable(est: TransformerEstimate, deviceMemory: number | u
     const free = deviceMemory - heaviest.total;
     const used = ((100 * heaviest.total) / deviceMemory).toFixed(1);
     lines.push(
-      `  device memory ${formatInteger(deviceMemory)} B (${human(deviceMemory)}): ` +
+      `  device memory ${formatInteger(deviceMemory)} B (${formatBytesBoth(deviceMemory)}): ` +
         (free >= 0
           ? c.green(`fits, ${used}% used, ${formatBytes(free)} free`)
           : c.red(`does not fit, ${used}% of it, short by ${formatBytes(-free)}`)),
     );
   }
+  lines.push(`  workspace: ${WORKSPACE_MEANS}`);
   lines.push('  not modelled: backward temporaries other than recomputation, communication buffers, fragmentation, framework context');
   return `${lines.join('\n')}\n`;
 }
@@ -305,19 +313,43 @@ Activations follow Korthikanti et al. 2022; pipelines use the 1F1B schedule (the
 Examples:
   wasmgrad estimate --preset gpt2 --batch 8 --seq 1024 --precision mixed-bf16 --optimizer adamw --zero 2 --devices 8
   wasmgrad estimate --preset llama-7b --batch 4 --recompute selective --devices 8 --zero 3 --device-memory 80GiB
-  wasmgrad estimate --vocab 32000 --context 4096 --hidden 2048 --layers 24 --heads 16 --json
+  wasmgrad estimate --vocab 32000 --context 4096 --hidden 2048 --n-layer 24 --heads 16 --json
 `;
+
+/** What the workspace row is in this estimate, said once in the table and in the README. */
+const WORKSPACE_MEANS = 'what backward rebuilds for one layer while recomputing (--recompute selective or full); 0 without recomputation';
+
+/** Checks, before anything is computed, that `file` can be created: a name, in an existing directory. */
+function checkWritable(file: string): void {
+  const fail = (why: string) => {
+    throw new ArgumentError(`--svg: cannot write '${file}': ${why}`);
+  };
+  if (file.trim() === '') throw new ArgumentError(`--svg: expected a file name, got '${file}'`);
+  const dir = dirname(resolve(file));
+  const stat = statSync(dir, { throwIfNoEntry: false });
+  if (stat === undefined) fail(`no directory '${dir}'`);
+  else if (!stat.isDirectory()) fail(`'${dir}' is not a directory`);
+}
+
+/** `--seq 100000000 makes the activation bytes exceed ...`: the figure's inputs the user gave, as flags (all of them if none was given). */
+function inexactForCli(e: InexactFigureError, command: Command): string {
+  const flagged = Object.entries(e.inputs).flatMap(([field, value]) => (Object.hasOwn(FLAG_OF, field) ? [{ flag: FLAG_OF[field], value }] : []));
+  const attribute = (flag: string) => command.options.find((o) => o.long === flag)?.attributeName() ?? '';
+  const given = flagged.filter(({ flag }) => command.getOptionValueSource(attribute(flag)) === 'cli');
+  return inexactSentence((given.length > 0 ? given : flagged).map(({ flag, value }) => `${flag} ${value}`), e.what);
+}
 
 /** Adds `estimate` to a commander program (commander v14). */
 export function registerEstimateCommand(program: Command): Command {
-  return program
+  const command: Command = program
     .command('estimate')
     .description('estimate training memory per device for a transformer (weights, gradients, optimizer state, activations)')
     .option('--preset <name>', `model preset: ${PRESET_NAMES.join(', ')}`)
     .option('--vocab <n>', 'vocabulary size')
     .option('--context <n>', 'context length (rows of the learned position table)')
     .option('--hidden <n>', 'hidden size h')
-    .option('--layers <n>', 'transformer layers L')
+    .option('--n-layer <n>', 'number of transformer blocks L (nanoGPT\'s n_layer)')
+    .addOption(new Option('--layers <n>').hideHelp())
     .option('--heads <n>', 'attention heads a (must divide h)')
     .option('--ffn <n>', 'feed-forward size f (default 4h)')
     .option('--ffn-kind <kind>', `feed-forward: ${FEED_FORWARD_KINDS.join(', ')}`)
@@ -336,7 +368,7 @@ export function registerEstimateCommand(program: Command): Command {
     .option('--optimizer <o>', `${OPTIMIZERS.join(', ')} (default adamw)`)
     .option('--recompute <r>', `activation recomputation: ${RECOMPUTE_KINDS.join(', ')} (default none)`)
     .option('--devices <n>', 'all devices: data x tensor x pipeline parallel (default 1)')
-    .option('--zero <stage>', 'ZeRO stage 0-3 over the data-parallel devices (default 0)')
+    .option('--zero <stage>', 'ZeRO stage 0-3 over the data-parallel devices (default 0; at most 1 with --pp > 1)')
     .option('--tp <n>', 'tensor-parallel size t (default 1)')
     .option('--sp', 'sequence parallelism (needs --tp > 1)')
     .option('--pp <n>', 'pipeline-parallel size p (default 1)')
@@ -344,31 +376,42 @@ export function registerEstimateCommand(program: Command): Command {
     .option('--device-memory <size>', 'memory of one device, e.g. 80GB or 80GiB; says whether the estimate fits')
     .option('--json', 'print one JSON document on stdout')
     .option('--svg <file>', 'also write the picture (one stacked bar per pipeline stage) to this SVG file')
-    .addHelpText('after', HELP_AFTER)
-    .action((options: EstimateOptions, command: Command) => {
-      const out = command.configureOutput();
-      let text: string;
-      try {
-        const model = modelFromOptions(options);
-        const setup = setupFromOptions(model, options);
-        const deviceMemory = options.deviceMemory === undefined ? undefined : parseBytes(options.deviceMemory, '--device-memory');
-        if (deviceMemory === 0) throw new Error('--device-memory: expected a positive size, got 0');
-        const est = estimateTransformerMemory(model, setup);
-        if (options.svg !== undefined) {
-          try {
-            writeFileSync(options.svg, estimateSvg(est, { deviceMemory }));
-          } catch (e) {
-            throw new Error(`--svg: cannot write '${options.svg}': ${e instanceof Error ? e.message : String(e)}`);
-          }
-        }
-        text = options.json
-          ? `${JSON.stringify(estimateJson(est, deviceMemory), null, 2)}\n`
-          : estimateTable(est, deviceMemory, out.getOutHasColors?.() ?? false);
-      } catch (e) {
-        // A bad value needs its message and a pointer, not the whole option list.
-        command.showHelpAfterError(`(see '${command.parent?.name() ?? 'wasmgrad'} estimate --help')`);
-        command.error(`error: ${messageForCli(e instanceof Error ? e.message : String(e))}`, { exitCode: 2, code: 'wasmgrad.invalidArgument' });
+    .addHelpText('after', HELP_AFTER);
+  oneLineErrors(command);
+  const checkContradictions = watchContradictions(command);
+  return command.action((options: EstimateOptions) => {
+    const out = command.configureOutput();
+    const write = out.writeOut ?? ((s: string) => process.stdout.write(s));
+    let text: string;
+    try {
+      checkContradictions();
+      if (options.layers !== undefined) {
+        throw new ArgumentError('--layers: estimate counts transformer blocks with --n-layer (number of transformer blocks); --layers means MLP sizes in profile and train');
       }
-      (out.writeOut ?? ((s: string) => process.stdout.write(s)))(text);
-    });
+      if (options.svg !== undefined) checkWritable(options.svg);
+      const model = modelFromOptions(options);
+      const setup = setupFromOptions(model, options);
+      const deviceMemory = options.deviceMemory === undefined ? undefined : parseBytes(options.deviceMemory, '--device-memory');
+      if (deviceMemory === 0) throw new ArgumentError('--device-memory: expected a positive size, got 0');
+      const est = estimateTransformerMemory(model, setup);
+      if (options.svg !== undefined) {
+        try {
+          writeFileSync(options.svg, estimateSvg(est, { deviceMemory }));
+        } catch (e) {
+          throw new ArgumentError(`--svg: cannot write '${options.svg}': ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+      text = options.json
+        ? `${JSON.stringify(estimateJson(est, deviceMemory), null, 2)}\n`
+        : estimateTable(est, deviceMemory, out.getOutHasColors?.() ?? false);
+    } catch (e) {
+      const message = e instanceof InexactFigureError ? inexactForCli(e, command) : messageForCli(e instanceof Error ? e.message : String(e));
+      command.error(`error: ${message}`, { exitCode: 2, code: 'wasmgrad.invalidArgument' });
+    }
+    write(text);
+    if (options.svg !== undefined) {
+      if (options.json) (out.writeErr ?? ((s: string) => process.stderr.write(s)))(`wrote ${options.svg}\n`);
+      else write(`wrote ${options.svg}\n`);
+    }
+  });
 }

@@ -46,6 +46,10 @@
  * to a multiple of N), so results stay whole bytes.
  */
 
+import { ArgumentError } from '../errors.js';
+import { checkChoice, checkPositiveInteger, shown } from './checks.js';
+import { checkExact } from './units.js';
+
 export const PRECISIONS = ['fp32', 'mixed-fp16', 'mixed-bf16', 'bf16'] as const;
 export type Precision = (typeof PRECISIONS)[number];
 
@@ -102,24 +106,14 @@ function stateBuffers(optimizer: OptimizerKind): number {
 
 function checkSetup(setup: ModelStateSetup): Required<ModelStateSetup> {
   const { precision, optimizer, zeroStage = 0, dataParallel = 1, convention = 'zero' } = setup;
-  if (!PRECISIONS.includes(precision)) {
-    throw new Error(`precision: expected one of ${PRECISIONS.join(', ')}, got '${precision}'`);
-  }
-  if (!OPTIMIZERS.includes(optimizer)) {
-    throw new Error(`optimizer: expected one of ${OPTIMIZERS.join(', ')}, got '${optimizer}'`);
-  }
-  if (!ZERO_STAGES.includes(zeroStage)) {
-    throw new Error(`zeroStage: expected 0, 1, 2 or 3, got ${zeroStage}`);
-  }
-  if (!CONVENTIONS.includes(convention)) {
-    throw new Error(`convention: expected one of ${CONVENTIONS.join(', ')}, got '${convention}'`);
-  }
-  if (!Number.isSafeInteger(dataParallel) || dataParallel < 1) {
-    throw new Error(`dataParallel: expected a positive integer, got ${dataParallel}`);
-  }
+  checkChoice('precision', precision, PRECISIONS);
+  checkChoice('optimizer', optimizer, OPTIMIZERS);
+  checkChoice('zeroStage', zeroStage, ZERO_STAGES);
+  checkChoice('convention', convention, CONVENTIONS);
+  checkPositiveInteger('dataParallel', dataParallel);
   if (zeroStage > 0 && dataParallel < 2) {
-    throw new Error(
-      `zeroStage ${zeroStage} shards model states over data-parallel devices, but the data-parallel degree is ${dataParallel}; ` +
+    throw new ArgumentError(
+      `zeroStage: stage ${zeroStage} shards model states over data-parallel devices, but the data-parallel degree is ${dataParallel}; ` +
         `use ZeRO stage 0 or at least 2 data-parallel devices`,
     );
   }
@@ -152,14 +146,14 @@ export function bytesPerParameter(setup: ModelStateSetup): ModelStateBytes {
 /** Model-state bytes on one device; see the signature at the top of this file. */
 export function modelStateBytes(params: number, setup: ModelStateSetup): ModelStateBytes {
   if (!Number.isSafeInteger(params) || params < 0) {
-    throw new Error(`params: expected a non-negative integer parameter count, got ${params}`);
+    throw new ArgumentError(`params: expected a non-negative integer parameter count, got ${shown(params)}`);
   }
   const { zeroStage, dataParallel } = checkSetup(setup);
   const perParam = bytesPerParameter(setup);
   const shard = Math.ceil(params / dataParallel);
   return {
-    weights: perParam.weights * (zeroStage >= 3 ? shard : params),
-    gradients: perParam.gradients * (zeroStage >= 2 ? shard : params),
-    optimizer: perParam.optimizer * (zeroStage >= 1 ? shard : params),
+    weights: checkExact('weights', 'the weight bytes', perParam.weights * (zeroStage >= 3 ? shard : params), { params }),
+    gradients: checkExact('gradients', 'the gradient bytes', perParam.gradients * (zeroStage >= 2 ? shard : params), { params }),
+    optimizer: checkExact('optimizer', 'the optimizer-state bytes', perParam.optimizer * (zeroStage >= 1 ? shard : params), { params }),
   };
 }

@@ -9,6 +9,7 @@
  * RMSNorm, rotary positions, no biases, no dropout, untied output head,
  * vocabulary 32000, context 2048): 6,738,415,616 parameters.
  */
+import { ArgumentError } from '../errors.js';
 import { defineTransformer, type TransformerModel, type TransformerSpec } from './transformer.js';
 
 const GPT2_BASE = { vocabSize: 50257, contextLength: 1024 } as const;
@@ -42,10 +43,10 @@ export function isPresetName(name: string): name is PresetName {
   return Object.hasOwn(PRESET_SPECS, name);
 }
 
-/** The preset's spec (to override fields before defineTransformer), or an Error naming the known presets. */
+/** The preset's spec (to override fields before defineTransformer), or an ArgumentError naming the known presets. */
 export function presetSpec(name: string): TransformerSpec {
   if (!isPresetName(name)) {
-    throw new Error(`preset: unknown preset '${name}'; expected one of ${PRESET_NAMES.join(', ')}`);
+    throw new ArgumentError(`preset: unknown preset '${name}'; expected one of ${PRESET_NAMES.join(', ')}`);
   }
   return { name, ...PRESET_SPECS[name] };
 }

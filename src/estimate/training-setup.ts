@@ -12,7 +12,9 @@
  * steps). Korthikanti et al. 2022, Sec. 4.2: the first stage therefore stores
  * L/p layers x p micro-batches = L layers' worth, whatever p is.
  */
+import { ArgumentError } from '../errors.js';
 import { CATEGORIES, type Category, type CategoryBytes, sumCategoryBytes } from './categories.js';
+import { checkChoice, checkPositiveInteger } from './checks.js';
 import {
   CONVENTIONS,
   type ModelStateConvention,
@@ -34,12 +36,15 @@ import {
   type TransformerModel,
   checkActivationSetup,
   checkModelSplit,
-  checkPositiveInteger,
+  checkTransformer,
+  countParameters,
   edgeActivationBytes,
   layerActivationBytes,
   recomputeTransientBytes,
+  parameterInputs,
   stageParameters,
 } from './transformer.js';
+import { InexactFigureError, checkExact } from './units.js';
 
 export interface TrainingSetup {
   precision: Precision;
@@ -80,21 +85,22 @@ export function defaultTrainingSetup(model: TransformerModel): TrainingSetup {
 
 /** Checks a setup against a model; returns the data-parallel degree d = devices / (t p). */
 export function checkTrainingSetup(model: TransformerModel, setup: TrainingSetup): number {
+  checkTransformer(model);
   for (const key of ['microBatch', 'seqLength', 'gradAccumulation', 'devices', 'tensorParallel', 'pipelineParallel'] as const) {
     checkPositiveInteger(key, setup[key]);
   }
-  if (!PRECISIONS.includes(setup.precision)) throw new Error(`precision: expected one of ${PRECISIONS.join(', ')}, got '${setup.precision}'`);
-  if (!OPTIMIZERS.includes(setup.optimizer)) throw new Error(`optimizer: expected one of ${OPTIMIZERS.join(', ')}, got '${setup.optimizer}'`);
-  if (!RECOMPUTE_KINDS.includes(setup.recompute)) throw new Error(`recompute: expected one of ${RECOMPUTE_KINDS.join(', ')}, got '${setup.recompute}'`);
-  if (!ZERO_STAGES.includes(setup.zeroStage)) throw new Error(`zeroStage: expected 0, 1, 2 or 3, got ${setup.zeroStage}`);
-  if (!CONVENTIONS.includes(setup.convention)) throw new Error(`convention: expected one of ${CONVENTIONS.join(', ')}, got '${setup.convention}'`);
+  checkChoice('precision', setup.precision, PRECISIONS);
+  checkChoice('optimizer', setup.optimizer, OPTIMIZERS);
+  checkChoice('recompute', setup.recompute, RECOMPUTE_KINDS);
+  checkChoice('zeroStage', setup.zeroStage, ZERO_STAGES);
+  checkChoice('convention', setup.convention, CONVENTIONS);
   if (model.positionEmbeddings === 'learned' && setup.seqLength > model.contextLength) {
-    throw new Error(`seqLength: ${setup.seqLength} exceeds the model's ${model.contextLength} learned positions`);
+    throw new ArgumentError(`seqLength: ${setup.seqLength} exceeds the model's ${model.contextLength} learned positions`);
   }
   checkModelSplit(model, setup.tensorParallel, setup.pipelineParallel);
   const modelParallel = setup.tensorParallel * setup.pipelineParallel;
   if (setup.devices % modelParallel !== 0) {
-    throw new Error(
+    throw new ArgumentError(
       `devices: ${setup.devices} devices cannot be split into tensorParallel ${setup.tensorParallel} x pipelineParallel ${setup.pipelineParallel} groups ` +
         `(devices must be a multiple of ${modelParallel})`,
     );
@@ -102,10 +108,17 @@ export function checkTrainingSetup(model: TransformerModel, setup: TrainingSetup
   checkActivationSetup(model, activationSetupOf(setup));
   const dataParallel = setup.devices / modelParallel;
   if (setup.zeroStage > 0 && dataParallel < 2) {
-    throw new Error(
+    throw new ArgumentError(
       `zeroStage: ZeRO stage ${setup.zeroStage} shards model states across data-parallel replicas, but ${setup.devices} ` +
         `device${setup.devices === 1 ? '' : 's'} / (tensorParallel ${setup.tensorParallel} x pipelineParallel ${setup.pipelineParallel}) leaves 1 replica; ` +
         `add devices or use ZeRO stage 0`,
+    );
+  }
+  // DeepSpeed's pipeline engine refuses these: stages 2 and 3 shard gradients, which every micro-batch of a pipeline accumulates.
+  if (setup.zeroStage >= 2 && setup.pipelineParallel > 1) {
+    throw new ArgumentError(
+      `zeroStage: ZeRO stage ${setup.zeroStage} cannot be combined with pipeline parallelism (pipelineParallel ${setup.pipelineParallel}); ` +
+        `DeepSpeed allows ZeRO stage 0 or 1 with a pipeline`,
     );
   }
   return dataParallel;
@@ -165,6 +178,7 @@ export interface TransformerEstimate {
  */
 export function estimateTransformerMemory(model: TransformerModel, setup: TrainingSetup): TransformerEstimate {
   const dataParallel = checkTrainingSetup(model, setup);
+  countParameters(model); // refuses a parameter count beyond exact integers, naming the model's fields
   const p = setup.pipelineParallel;
   const activationSetup = activationSetupOf(setup);
   const perLayer = layerActivationBytes(model, activationSetup);
@@ -180,30 +194,51 @@ export function estimateTransformerMemory(model: TransformerModel, setup: Traini
     convention: setup.convention,
   };
 
+  // What each figure grows with, so a figure past exact integers names its causes.
+  const tokens = { seqLength: setup.seqLength, microBatch: setup.microBatch, ...(p > 1 ? { gradAccumulation: setup.gradAccumulation } : {}) };
+  const activationInputs = { ...tokens, hidden: model.hidden, heads: model.heads, ffnHidden: model.ffnHidden, layers: model.layers, vocabSize: model.vocabSize };
+
   const stages = stageParameters(model, setup.tensorParallel, p).map((parameters, stage): StageEstimate => {
     const inFlight = Math.min(p - stage, setup.gradAccumulation);
     const first = stage === 0;
     const last = stage === p - 1;
+    const activations = layersPerStage * inFlight * perLayer + (first ? inFlight * edges.embedding : 0) + (last ? edges.output : 0);
+    const inputs = (first ? inFlight * tokenIdBytes : 0) + (last ? tokenIdBytes : 0);
     const bytes: CategoryBytes = {
-      ...modelStateBytes(parameters, stateSetup),
-      activations: layersPerStage * inFlight * perLayer + (first ? inFlight * edges.embedding : 0) + (last ? edges.output : 0),
+      ...statesOf(model, parameters, stateSetup),
+      activations: checkExact('activations', 'the activation bytes', activations, activationInputs),
       workspace: transient,
-      inputs: (first ? inFlight * tokenIdBytes : 0) + (last ? tokenIdBytes : 0),
+      inputs: checkExact('inputs', 'the input bytes', inputs, tokens),
     };
-    return { stage, parameters, layers: layersPerStage, microBatchesInFlight: inFlight, bytes, total: sumCategoryBytes(bytes) };
+    const total = checkExact('total', 'the total bytes', sumCategoryBytes(bytes), { ...parameterInputs(model), ...activationInputs });
+    return { stage, parameters, layers: layersPerStage, microBatchesInFlight: inFlight, bytes, total };
   });
   const heaviest = stages.reduce((a, b) => (b.total > a.total ? b : a));
   return {
     model,
     setup,
     dataParallel,
-    globalBatch: setup.microBatch * setup.gradAccumulation * dataParallel,
+    globalBatch: checkExact('globalBatch', 'the global batch', setup.microBatch * setup.gradAccumulation * dataParallel, {
+      microBatch: setup.microBatch,
+      gradAccumulation: setup.gradAccumulation,
+      devices: setup.devices,
+    }),
     bytesPerParameter: bytesPerParameter(stateSetup),
     layerActivationBytes: perLayer,
     stages,
     heaviest,
     largest: largestCategory(heaviest.bytes),
   };
+}
+
+/** Model-state bytes of one stage; a figure past exact integers names the model's fields, not the stage's parameter count. */
+function statesOf(model: TransformerModel, parameters: number, setup: Parameters<typeof modelStateBytes>[1]): ModelStateBytes {
+  try {
+    return modelStateBytes(parameters, setup);
+  } catch (e) {
+    if (e instanceof InexactFigureError) throw new InexactFigureError(e.figure, e.what, parameterInputs(model));
+    throw e;
+  }
 }
 
 /** The category with the most bytes (the first in CATEGORIES order on a tie). */

@@ -8,6 +8,9 @@
  * h hidden size, a attention heads, L layers, v vocabulary size, t tensor-parallel
  * size, p pipeline-parallel size; f is the feed-forward hidden size (4h in GPT).
  */
+import { ArgumentError } from '../errors.js';
+import { checkBoolean, checkChoice, checkPositiveInteger, shown } from './checks.js';
+import { checkExact } from './units.js';
 
 export type FeedForwardKind = 'gelu' | 'swiglu';
 export type NormKind = 'layernorm' | 'rmsnorm';
@@ -47,49 +50,52 @@ export interface TransformerModel {
 export type TransformerSpec = Pick<TransformerModel, 'vocabSize' | 'contextLength' | 'hidden' | 'heads' | 'layers'> &
   Partial<TransformerModel>;
 
-/** Throws `name: expected a positive integer, got ...` unless `value` is a safe integer >= 1. */
-export function checkPositiveInteger(name: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new Error(`${name}: expected a positive integer, got ${value}`);
-  }
-}
-
-function checkChoice<T extends string>(name: string, value: T, choices: readonly T[]): void {
-  if (!choices.includes(value)) {
-    throw new Error(`${name}: expected one of ${choices.join(', ')}, got '${value}'`);
-  }
-}
-
-/**
- * Completes and checks a model description. Defaults: ffnHidden = 4 * hidden,
- * GeLU feed-forward, LayerNorm, tied embeddings, learned positions, biases, dropout.
- */
-export function defineTransformer(spec: TransformerSpec): TransformerModel {
-  const model: TransformerModel = {
-    name: spec.name ?? 'custom',
-    vocabSize: spec.vocabSize,
-    contextLength: spec.contextLength,
-    hidden: spec.hidden,
-    heads: spec.heads,
-    layers: spec.layers,
-    ffnHidden: spec.ffnHidden ?? 4 * spec.hidden,
-    ffn: spec.ffn ?? 'gelu',
-    norm: spec.norm ?? 'layernorm',
-    tiedEmbeddings: spec.tiedEmbeddings ?? true,
-    positionEmbeddings: spec.positionEmbeddings ?? 'learned',
-    bias: spec.bias ?? true,
-    dropout: spec.dropout ?? true,
-  };
+/** Checks every field of a model, whether or not it came from defineTransformer. */
+export function checkTransformer(model: TransformerModel): void {
+  if (typeof model.name !== 'string') throw new ArgumentError(`name: expected a string, got ${shown(model.name)}`);
   for (const key of ['vocabSize', 'contextLength', 'hidden', 'heads', 'layers', 'ffnHidden'] as const) {
     checkPositiveInteger(key, model[key]);
   }
   checkChoice('ffn', model.ffn, FEED_FORWARD_KINDS);
   checkChoice('norm', model.norm, NORM_KINDS);
   checkChoice('positionEmbeddings', model.positionEmbeddings, POSITION_EMBEDDING_KINDS);
+  for (const key of ['tiedEmbeddings', 'bias', 'dropout'] as const) checkBoolean(key, model[key]);
   if (model.hidden % model.heads !== 0) {
-    throw new Error(`heads: ${model.heads} heads do not divide hidden size ${model.hidden}`);
+    throw new ArgumentError(`heads: ${model.heads} heads do not divide hidden size ${model.hidden}`);
   }
+}
+
+/**
+ * Completes and checks a model description. Defaults: ffnHidden = 4 * hidden,
+ * GeLU feed-forward, LayerNorm, tied embeddings, learned positions, biases, dropout.
+ * Only an absent (undefined) field takes its default; null is a bad value.
+ */
+export function defineTransformer(spec: TransformerSpec): TransformerModel {
+  const or = <K extends keyof TransformerModel>(key: K, fallback: TransformerModel[K]): TransformerModel[K] =>
+    spec[key] === undefined ? fallback : (spec[key] as TransformerModel[K]);
+  const model: TransformerModel = {
+    name: or('name', 'custom'),
+    vocabSize: spec.vocabSize,
+    contextLength: spec.contextLength,
+    hidden: spec.hidden,
+    heads: spec.heads,
+    layers: spec.layers,
+    ffnHidden: or('ffnHidden', 4 * Number(spec.hidden)), // a bad hidden is reported before this default is read
+    ffn: or('ffn', 'gelu'),
+    norm: or('norm', 'layernorm'),
+    tiedEmbeddings: or('tiedEmbeddings', true),
+    positionEmbeddings: or('positionEmbeddings', 'learned'),
+    bias: or('bias', true),
+    dropout: or('dropout', true),
+  };
+  checkTransformer(model);
   return model;
+}
+
+/** The fields a parameter count grows with, for InexactFigureError. */
+export function parameterInputs(model: TransformerModel): Record<string, number> {
+  const { vocabSize, contextLength, hidden, ffnHidden, layers } = model;
+  return model.positionEmbeddings === 'learned' ? { vocabSize, contextLength, hidden, ffnHidden, layers } : { vocabSize, hidden, ffnHidden, layers };
 }
 
 /** Parameters of one transformer layer, by component. */
@@ -123,6 +129,7 @@ function normParameters(model: TransformerModel): number {
 }
 
 export function layerParameters(model: TransformerModel): LayerParameters {
+  checkTransformer(model);
   const { hidden: h, ffnHidden: f, bias } = model;
   const b = bias ? 1 : 0;
   const attention = 4 * h * h + b * 4 * h; // QKV: 3h*h + 3h, output: h*h + h
@@ -136,6 +143,7 @@ export function layerParameters(model: TransformerModel): LayerParameters {
 
 /** GPT-2 small (50257, 1024, 768, 12 heads, 12 layers, tied) gives 124,439,808. */
 export function countParameters(model: TransformerModel): ParameterCount {
+  checkTransformer(model);
   const { vocabSize: v, hidden: h, layers: L } = model;
   const perLayer = layerParameters(model);
   const tokenEmbedding = v * h;
@@ -145,22 +153,23 @@ export function countParameters(model: TransformerModel): ParameterCount {
   const norms = L * perLayer.norms + normParameters(model);
   const outputHead = model.tiedEmbeddings ? 0 : v * h;
   const total = tokenEmbedding + positionEmbedding + attention + feedForward + norms + outputHead;
-  if (!Number.isSafeInteger(total)) throw new Error(`model '${model.name}': parameter count ${total} exceeds exact integer range`);
+  checkExact('parameters', 'the parameter count', total, parameterInputs(model));
   return { tokenEmbedding, positionEmbedding, attention, feedForward, norms, outputHead, total, perLayer };
 }
 
 /** Checks that t tensor-parallel and p pipeline-parallel ranks can split this model. */
 export function checkModelSplit(model: TransformerModel, tensorParallel: number, pipelineParallel: number): void {
+  checkTransformer(model);
   checkPositiveInteger('tensorParallel', tensorParallel);
   checkPositiveInteger('pipelineParallel', pipelineParallel);
   if (model.heads % tensorParallel !== 0) {
-    throw new Error(`tensorParallel: ${tensorParallel} does not divide the ${model.heads} attention heads (each rank must own whole heads)`);
+    throw new ArgumentError(`tensorParallel: ${tensorParallel} does not divide the ${model.heads} attention heads (each rank must own whole heads)`);
   }
   if (model.ffnHidden % tensorParallel !== 0) {
-    throw new Error(`tensorParallel: ${tensorParallel} does not divide the feed-forward size ${model.ffnHidden}`);
+    throw new ArgumentError(`tensorParallel: ${tensorParallel} does not divide the feed-forward size ${model.ffnHidden}`);
   }
   if (model.layers % pipelineParallel !== 0) {
-    throw new Error(`pipelineParallel: ${pipelineParallel} does not divide the ${model.layers} layers (each stage holds the same number)`);
+    throw new ArgumentError(`pipelineParallel: ${pipelineParallel} does not divide the ${model.layers} layers (each stage holds the same number)`);
   }
 }
 
@@ -193,6 +202,7 @@ export function stageParameters(model: TransformerModel, tensorParallel = 1, pip
   const stages = new Array<number>(p).fill((model.layers / p) * layer);
   stages[0] += embedding;
   stages[p - 1] += normParameters(model) + head;
+  for (const n of stages) checkExact('parameters', 'the parameter count', n, parameterInputs(model));
   return stages;
 }
 
@@ -237,6 +247,7 @@ const LAYER_INPUT = 'attention norm input';
  * (down projection input): 2sbh + 8sbf with 16-bit activations.
  */
 export function layerSavedTensors(model: TransformerModel, setup: Pick<ActivationSetup, 'seqLength' | 'microBatch' | 'elementBytes'>): SavedTensor[] {
+  checkTransformer(model);
   const sbh = setup.seqLength * setup.microBatch * model.hidden;
   const sbf = setup.seqLength * setup.microBatch * model.ffnHidden;
   const ass = model.heads * setup.seqLength * setup.seqLength * setup.microBatch;
@@ -281,15 +292,16 @@ export function checkActivationSetup(model: TransformerModel, setup: ActivationS
   checkPositiveInteger('seqLength', setup.seqLength);
   checkPositiveInteger('microBatch', setup.microBatch);
   checkModelSplit(model, setup.tensorParallel, 1);
+  checkBoolean('sequenceParallel', setup.sequenceParallel);
   checkChoice('recompute', setup.recompute, RECOMPUTE_KINDS);
   if (setup.elementBytes !== 2 && setup.elementBytes !== 4) {
-    throw new Error(`elementBytes: expected 2 (16-bit) or 4 (fp32) bytes per activation element, got ${setup.elementBytes}`);
+    throw new ArgumentError(`elementBytes: expected 2 (16-bit) or 4 (fp32) bytes per activation element, got ${setup.elementBytes}`);
   }
   if (setup.sequenceParallel && setup.tensorParallel < 2) {
-    throw new Error('sequenceParallel: sequence parallelism splits along the tensor-parallel group; it needs tensorParallel >= 2');
+    throw new ArgumentError('sequenceParallel: sequence parallelism splits along the tensor-parallel group; it needs tensorParallel >= 2');
   }
   if (setup.sequenceParallel && setup.seqLength % setup.tensorParallel !== 0) {
-    throw new Error(`sequenceParallel: tensorParallel ${setup.tensorParallel} does not divide the sequence length ${setup.seqLength}`);
+    throw new ArgumentError(`sequenceParallel: tensorParallel ${setup.tensorParallel} does not divide the sequence length ${setup.seqLength}`);
   }
 }
 
@@ -297,6 +309,11 @@ export function checkActivationSetup(model: TransformerModel, setup: ActivationS
 function bytesOnDevice(tensor: SavedTensor, t: number, sequenceParallel: boolean): number {
   const split = tensor.region === 'tensor' || sequenceParallel ? t : 1;
   return (tensor.elements / split) * tensor.bytesPerElement;
+}
+
+/** The fields a layer's activation bytes grow with, for InexactFigureError. */
+function activationInputs(model: TransformerModel, setup: ActivationSetup): Record<string, number> {
+  return { seqLength: setup.seqLength, microBatch: setup.microBatch, hidden: model.hidden, heads: model.heads, ffnHidden: model.ffnHidden };
 }
 
 function sumOnDevice(tensors: SavedTensor[], t: number, sequenceParallel: boolean): number {
@@ -317,9 +334,9 @@ export function layerActivationBytes(model: TransformerModel, setup: ActivationS
   checkActivationSetup(model, setup);
   const { tensorParallel: t, sequenceParallel: sp } = setup;
   const tensors = layerSavedTensors(model, setup);
-  if (setup.recompute === 'full') return sumOnDevice(tensors.filter((x) => x.name === LAYER_INPUT), t, sp);
-  const kept = setup.recompute === 'selective' ? tensors.filter((x) => !x.coreAttention) : tensors;
-  return sumOnDevice(kept, t, sp);
+  const kept =
+    setup.recompute === 'full' ? tensors.filter((x) => x.name === LAYER_INPUT) : setup.recompute === 'selective' ? tensors.filter((x) => !x.coreAttention) : tensors;
+  return checkExact('activations', 'the activation bytes', sumOnDevice(kept, t, sp), activationInputs(model, setup));
 }
 
 /**
@@ -334,7 +351,7 @@ export function recomputeTransientBytes(model: TransformerModel, setup: Activati
   const tensors = layerSavedTensors(model, setup);
   if (setup.recompute === 'none') return 0;
   const rebuilt = setup.recompute === 'full' ? tensors.filter((x) => x.name !== LAYER_INPUT) : tensors.filter((x) => x.coreAttention);
-  return sumOnDevice(rebuilt, t, sp);
+  return checkExact('workspace', 'the workspace bytes', sumOnDevice(rebuilt, t, sp), activationInputs(model, setup));
 }
 
 /** Activations outside the layers, per micro-batch (Korthikanti et al. 2022, Sec. 4.3). */
@@ -354,5 +371,6 @@ export function edgeActivationBytes(model: TransformerModel, setup: ActivationSe
   // Cross-entropy reads the logits in fp32 whatever the training precision (Korthikanti et al. Sec. 4.3; Megatron upcasts).
   const logits = 4 * sb * Math.ceil(model.vocabSize / t);
   const output = (2 * e * sb * model.hidden) / sequenceSplit + logits;
-  return { embedding, output };
+  const inputs = { seqLength: setup.seqLength, microBatch: setup.microBatch, hidden: model.hidden, vocabSize: model.vocabSize };
+  return { embedding, output: checkExact('activations', 'the activation bytes', output, inputs) };
 }

@@ -9,6 +9,8 @@
  * 80 GiB (85.9e9 bytes); write `80GiB` when that is what you mean.
  */
 
+import { ArgumentError } from '../errors.js';
+
 const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'] as const;
 const BINARY_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
 
@@ -42,12 +44,12 @@ const QUANTITY = /^\s*(\d+)(?:\.(\d+))?(?:e(\d+))?\s*([a-z]*)\s*$/i;
 export function parseBytes(text: string, what = 'byte quantity'): number {
   const m = QUANTITY.exec(text);
   if (!m) {
-    throw new Error(`${what}: expected a number of bytes with an optional unit (e.g. 80GB, 24GiB, 4096), got '${text}'`);
+    throw new ArgumentError(`${what}: expected a number of bytes with an optional unit (e.g. 80GB, 24GiB, 4096), got '${text}'`);
   }
   const [, whole, fraction = '', exponent = '0', unitText] = m;
   const unit = UNIT_BYTES.get(unitText.toLowerCase());
   if (unit === undefined) {
-    throw new Error(
+    throw new ArgumentError(
       `${what}: unknown unit '${unitText}' in '${text}'; expected one of ` +
         `${DECIMAL_UNITS.join(', ')} (powers of 1000) or ${BINARY_UNITS.slice(1).join(', ')} (powers of 1024)`,
     );
@@ -56,11 +58,11 @@ export function parseBytes(text: string, what = 'byte quantity'): number {
   const numerator = BigInt(whole + fraction) * 10n ** BigInt(exponent) * unit;
   const denominator = 10n ** BigInt(fraction.length);
   if (numerator % denominator !== 0n) {
-    throw new Error(`${what}: '${text}' is not a whole number of bytes`);
+    throw new ArgumentError(`${what}: '${text}' is not a whole number of bytes`);
   }
   const bytes = numerator / denominator;
   if (bytes > BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new Error(`${what}: '${text}' exceeds ${Number.MAX_SAFE_INTEGER} bytes`);
+    throw new ArgumentError(`${what}: '${text}' exceeds ${Number.MAX_SAFE_INTEGER} bytes`);
   }
   return Number(bytes);
 }
@@ -73,7 +75,7 @@ export type UnitSystem = 'decimal' | 'binary';
  * Counts below one kilo-unit print exactly (`512 B`).
  */
 export function formatBytes(bytes: number, system: UnitSystem = 'decimal'): string {
-  if (!Number.isFinite(bytes)) throw new Error(`formatBytes: expected a finite number of bytes, got ${bytes}`);
+  if (!Number.isFinite(bytes)) throw new ArgumentError(`bytes: expected a finite number of bytes, got ${bytes}`);
   const base = system === 'decimal' ? 1000 : 1024;
   const units = system === 'decimal' ? DECIMAL_UNITS : BINARY_UNITS;
   const sign = bytes < 0 ? '-' : '';
@@ -92,9 +94,51 @@ export function formatBytes(bytes: number, system: UnitSystem = 'decimal'): stri
   return `${sign}${value.toPrecision(4)} ${units[i]}`;
 }
 
+/** The largest decimal unit (B, kB, MB, ...) in which `bytes` is at least 1, for chart axes. */
+export function decimalUnitFor(bytes: number): { name: string; bytes: number } {
+  let i = 0;
+  while (i < DECIMAL_UNITS.length - 1 && Math.abs(bytes) >= 1000 ** (i + 1)) i++;
+  return { name: DECIMAL_UNITS[i], bytes: 1000 ** i };
+}
+
 /** An integer with thousands separators, independent of locale: 124439808 -> `124,439,808`. */
 export function formatInteger(n: number): string {
-  if (!Number.isSafeInteger(n)) throw new Error(`formatInteger: expected a safe integer, got ${n}`);
+  if (!Number.isSafeInteger(n)) throw new ArgumentError(`n: expected a safe integer, got ${n}`);
   const digits = Math.abs(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return n < 0 ? `-${digits}` : digits;
+}
+
+/** Both unit systems, decimal first, so nobody has to convert: `248.9 MB / 237.4 MiB`; below 1000 bytes, `512 B`. */
+export function formatBytesBoth(bytes: number): string {
+  return Math.abs(bytes) < 1000 ? `${bytes} B` : `${formatBytes(bytes)} / ${formatBytes(bytes, 'binary')}`;
+}
+
+/** 2^53 - 1: the largest integer a double (and so JSON) holds exactly. */
+export const MAX_EXACT = Number.MAX_SAFE_INTEGER;
+
+/**
+ * A figure (a byte count, a parameter count) that its inputs push past
+ * MAX_EXACT, where it could no longer be given exactly. `figure` names the
+ * result field, `what` says it in words ("the activation bytes"), `inputs`
+ * the fields the figure grows with and their values.
+ */
+export class InexactFigureError extends ArgumentError {
+  constructor(
+    readonly figure: string,
+    readonly what: string,
+    readonly inputs: Readonly<Record<string, number>>,
+  ) {
+    super(`${figure}: ${inexactSentence(Object.entries(inputs).map(([k, v]) => `${k} ${v}`), what)}`);
+  }
+}
+
+/** `seqLength 100000000 makes the activation bytes exceed 2^53 - 1 = ...; exact figures are only given below that`. */
+export function inexactSentence(causes: string[], what: string): string {
+  return `${causes.join(', ')} ${causes.length === 1 ? 'makes' : 'make'} ${what} exceed 2^53 - 1 = ${formatInteger(MAX_EXACT)}; exact figures are only given below that`;
+}
+
+/** Returns `value` if it is an exact integer, else throws InexactFigureError. */
+export function checkExact(figure: string, what: string, value: number, inputs: Readonly<Record<string, number>>): number {
+  if (!Number.isSafeInteger(value)) throw new InexactFigureError(figure, what, inputs);
+  return value;
 }
