@@ -39,7 +39,7 @@ describe('parseIdx', () => {
   it('reads dims above 2^24 as unsigned big-endian (only the header is checked)', () => {
     // 0x01020304 = 16909060: a byte-order bug would read 0x04030201.
     const bytes = idx([0x01020304], []);
-    expect(() => parseIdx(bytes, 'big.idx')).toThrow('dims [16909060] need 16909068 bytes');
+    expect(() => parseIdx(bytes, 'big.idx')).toThrow('dims [16909060] need 16,909,068 bytes');
   });
 
   it('respects a non-zero byteOffset in the input', () => {
