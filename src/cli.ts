@@ -21,7 +21,6 @@ export function buildProgram(): Command {
   const program = new Command('wasmgrad')
     .description('WebAssembly SIMD kernels for machine learning: MAC throughput, training memory, fast training')
     .version('0.1.0')
-    .helpCommand(true)
     // Commander throws instead of exiting; run() decides the exit code.
     .exitOverride();
   registerMainJob(program);
@@ -30,15 +29,17 @@ export function buildProgram(): Command {
   registerBenchCommand(program);
   registerTrainCommand(program);
   registerServeCheckCommand(program);
+  program
+    .command('help [command]')
+    .description('display help for a command')
+    .action((name?: string) => {
+      if (name === undefined) return program.help();
+      (program.commands.find((c) => c.name() === name) ?? unknownCommand(program, name)).help();
+    });
   // The main job takes no arguments, so a word there is a mistyped command (checked
   // before its action). Set after the subcommands, which keep refusing extra arguments.
   program.allowExcessArguments(true).hook('preAction', (_, action) => {
-    if (action === program && program.args.length > 0) {
-      program.error(`error: unknown command ${quote(program.args[0])}${suggestion(program.args[0]!, program.commands.map((c) => c.name()))}`, {
-        exitCode: 2,
-        code: 'commander.unknownCommand',
-      });
-    }
+    if (action === program && program.args.length > 0) unknownCommand(program, program.args[0]!);
   });
   for (const command of allCommands(program)) {
     command.configureOutput({ outputError: (text, write) => write(`${oneLine(text)}${helpPointer(command)}\n`) });
@@ -64,6 +65,11 @@ async function run(program: Command): Promise<void> {
     process.stderr.write(`${message}\n`);
     process.exit(e instanceof OutOfMemoryError || e instanceof NonFiniteError ? 2 : 1);
   }
+}
+
+function unknownCommand(program: Command, name: string): never {
+  const names = program.commands.map((c) => c.name());
+  return program.error(`error: unknown command ${quote(name)}${suggestion(name, names)}`, { exitCode: 2, code: 'commander.unknownCommand' });
 }
 
 function allCommands(command: Command): Command[] {

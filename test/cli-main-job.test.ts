@@ -64,4 +64,10 @@ describe('wasmgrad commands', () => {
     expect(r.stdout).toMatch(/^Usage: wasmgrad profile \[options\]/);
     expect(r.stderr).toBe('');
   });
+
+  it('help <unknown command> is an unknown command, on one line', async () => {
+    const r = await wasmgrad(['help', 'profil']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("error: unknown command 'profil' (did you mean profile?) (see 'wasmgrad --help')\n");
+  });
 });

@@ -120,7 +120,7 @@ export function findDataDir(
   const fromEnv = env[DATA_DIR_ENV];
   if (fromEnv !== undefined && fromEnv !== '') {
     const dir = resolve(fromEnv);
-    if (!isDirectory(dir)) throw new ArgumentError(`${DATA_DIR_ENV}: ${dir} is not a directory. ${HOW_TO_GET_DATA}`);
+    if (!isDirectory(dir)) throw new ArgumentError(`${DATA_DIR_ENV}: ${shorten(dir)} is not a directory. ${HOW_TO_GET_DATA}`);
     return dir;
   }
   for (const dir of candidates) if (holdsDataset(dir)) return dir;
