@@ -21,11 +21,15 @@ export class NonFiniteError extends Error {
 /**
  * A value as an error message shows it, on one line and never throwing
  * (symbols and null-prototype objects cannot go through a template string).
+ * Strings are quoted with `quote`: double by default, single on the command
+ * line, where commander quotes that way.
  */
-export function describeValue(value: unknown): string {
+export function describeValue(value: unknown, quote: '"' | "'" = '"'): string {
   switch (typeof value) {
     case 'string': {
-      const shown = JSON.stringify(clip(value));
+      const long = value.length > 60;
+      const escaped = JSON.stringify(long ? `${value.slice(0, 60)}...` : value).slice(1, -1);
+      const shown = `${quote}${quote === "'" ? escaped.replace(/\\"/g, '"').replace(/'/g, "\\'") : escaped}${quote}${long ? ` (${value.length.toLocaleString('en-US')} characters)` : ''}`;
       return shown.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
     }
     case 'bigint':
@@ -36,7 +40,8 @@ export function describeValue(value: unknown): string {
       return 'a function';
     case 'object': {
       if (value === null) return 'null';
-      if (Array.isArray(value)) return `an array of ${value.length}`;
+      // A short list of numbers is a shape or a size list: show it whole.
+      if (Array.isArray(value)) return value.length <= 8 && value.every((v) => typeof v === 'number') ? `[${value.join(',')}]` : `an array of ${value.length}`;
       const tag = Object.prototype.toString.call(value).slice(8, -1);
       if (tag === 'Object') return 'an object';
       const named = `${/^[AEIOU]/.test(tag) ? 'an' : 'a'} ${tag}`;
@@ -108,7 +113,7 @@ export function checkFloat32(name: string, value: unknown): asserts value is num
   }
 }
 
-/** `text` cut to `max` characters, so an error never echoes a huge user value whole. */
+/** `text` (a name, a path) cut to `max` characters, so an error never echoes a huge user value whole. */
 export function clip(text: string, max = 60): string {
-  return text.length > max ? `${text.slice(0, max)}... (${text.length} characters)` : text;
+  return text.length > max ? `${text.slice(0, max)}... (${text.length.toLocaleString('en-US')} characters)` : text;
 }

@@ -100,7 +100,7 @@ describe('text output', () => {
   });
 
   it('ends every error, commander\'s own included, in one line and never prints the usage', async () => {
-    expectRefusal(await estimate('--preset', 'gpt2', '--sq', '5'), /^error: unknown option '--sq' \(Did you mean .*--seq.*\?\)/);
+    expectRefusal(await estimate('--preset', 'gpt2', '--sq', '5'), /^error: unknown option '--sq' \(did you mean .*--seq.*\?\)/);
     expectRefusal(await estimate('--preset'), /^error: option '--preset <name>' argument missing/);
     expectRefusal(await estimate('gpt2'), /^error: too many arguments/);
   });

@@ -26,12 +26,48 @@ describe('wasmgrad (the main job)', () => {
     expect(readFileSync(report, 'utf8')).toMatch(/^<!DOCTYPE html>/);
   }, 60_000);
 
-  it.each(['1', '0', 'two'])('--train-steps %s is a usage error: samples/s is timed over the steps after the first', async (steps) => {
+  it.each(['1', '0', 'two', '100001'])('--train-steps %s is a usage error: samples/s is timed over the steps after the first, and steps are capped', async (steps) => {
     const report = join(root, `never-${steps}.html`);
     const r = await wasmgrad(['--train-steps', steps, '--report', report]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`option '--train-steps <n>' argument '${steps}' is invalid. expected an integer >= 2, got '${steps}'`);
+    // One line: the error and where to read more, not the whole usage.
+    expect(r.stderr).toBe(
+      `error: option '--train-steps <n>' argument '${steps}' is invalid. expected an integer from 2 to 100,000, got '${steps}' (see 'wasmgrad --help')\n`,
+    );
     expect(r.stdout).toBe('');
     expect(existsSync(report)).toBe(false);
+  });
+
+  it('--report in a directory that does not exist is refused before the job runs', async () => {
+    const start = performance.now();
+    const r = await wasmgrad(['--report', '/nonexistent/r.html']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("error: --report: directory /nonexistent does not exist (see 'wasmgrad --help')\n");
+    expect(r.stdout).toBe('');
+    expect(performance.now() - start).toBeLessThan(5000);
+  });
+});
+
+describe('wasmgrad commands', () => {
+  it('an unknown command suggests the nearest one, on one line', async () => {
+    const r = await wasmgrad(['profil']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("error: unknown command 'profil' (did you mean profile?) (see 'wasmgrad --help')\n");
+    expect(r.stdout).toBe('');
+    const far = await wasmgrad(['frobnicate']);
+    expect(far.stderr).toBe("error: unknown command 'frobnicate' (see 'wasmgrad --help')\n");
+  });
+
+  it('help <command> prints that command\'s help', async () => {
+    const r = await wasmgrad(['help', 'profile']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: wasmgrad profile \[options\]/);
+    expect(r.stderr).toBe('');
+  });
+
+  it('help <unknown command> is an unknown command, on one line', async () => {
+    const r = await wasmgrad(['help', 'profil']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("error: unknown command 'profil' (did you mean profile?) (see 'wasmgrad --help')\n");
   });
 });

@@ -9,6 +9,8 @@ import { Linear, Tanh } from '../src/nn/layers.js';
 import { Sequential } from '../src/nn/sequential.js';
 import { init } from '../src/runtime.js';
 import { saveWeights } from '../src/train/weights-file.js';
+import { ArgumentError } from '../src/errors.js';
+import { MAX_REQUESTS, timeRequests } from '../src/serve/latency.js';
 import { type CliRun, runCli } from './helpers/cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'wasmgrad-cli-serve-'));
@@ -35,10 +37,10 @@ describe('wasmgrad serve-check', () => {
     expect(generous.code).toBe(0);
     const doc = JSON.parse(generous.stdout);
     expect(Object.keys(doc)).toEqual([
-      'schema', 'layers', 'model', 'weights', 'batch', 'requests', 'warmup', 'percentileMethod', 'latencyMs', 'throughput', 'slo', 'build',
+      'format', 'layers', 'model', 'weights', 'batch', 'requests', 'warmup', 'percentileMethod', 'latencyMs', 'throughput', 'slo', 'build',
     ]);
     expect(doc).toMatchObject({
-      schema: 'wasmgrad.serve-check/1', layers: [64, 32, 4], model: 'Linear(64, 32) -> ReLU -> Linear(32, 4)', weights: null,
+      format: 'wasmgrad.serve-check/1', layers: [64, 32, 4], model: 'Linear(64, 32) -> ReLU -> Linear(32, 4)', weights: null,
       batch: 1, requests: 200, warmup: 20, percentileMethod: 'nearest-rank', slo: { p99Ms: 100000, holds: true },
     });
     expect(['relaxed', 'simd', 'scalar']).toContain(doc.build);
@@ -114,8 +116,8 @@ describe('wasmgrad serve-check --weights', () => {
 
 describe.concurrent('wasmgrad serve-check: bad arguments exit 2 with usage', () => {
   it.each([
-    [['--requests', '0'], "option '--requests <n>' argument '0' is invalid. expected a positive integer, got '0'"],
-    [['--warmup', '-3'], "option '--warmup <n>' argument '-3' is invalid. expected an integer >= 0, got '-3'"],
+    [['--requests', '0'], "option '--requests <n>' argument '0' is invalid. expected an integer from 1 to 10,000,000, got '0'"],
+    [['--warmup', '-3'], "option '--warmup <n>' argument '-3' is invalid. expected an integer from 0 to 10,000,000, got '-3'"],
     [['--slo-p99-ms', 'fast'], "option '--slo-p99-ms <ms>' argument 'fast' is invalid. expected a positive number, got 'fast'"],
     [['--slo-p99-ms', '0'], "expected a positive number, got '0'"],
     [['--layers', '784'], '--layers needs at least two sizes (input and output), got 784'],
@@ -127,5 +129,15 @@ describe.concurrent('wasmgrad serve-check: bad arguments exit 2 with usage', () 
     expect(r.stderr).toContain(message);
     expect(r.stderr).toMatch(/Usage: wasmgrad serve-check|see 'wasmgrad serve-check --help'/);
     expect(r.stdout).toBe('');
+  });
+});
+
+describe('timeRequests bounds what it keeps', () => {
+  it('refuses more requests or warm-up than MAX_REQUESTS before running any', () => {
+    let calls = 0;
+    const request = () => { calls++; };
+    expect(() => timeRequests(request, { requests: MAX_REQUESTS + 1 })).toThrow(new ArgumentError('requests must be at most 10,000,000, got 10000001'));
+    expect(() => timeRequests(request, { requests: 1, warmup: 1e10 })).toThrow(new ArgumentError('warmup must be at most 10,000,000, got 10000000000'));
+    expect(calls).toBe(0);
   });
 });

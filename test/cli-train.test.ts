@@ -14,7 +14,8 @@ import { Linear, ReLU } from '../src/nn/layers.js';
 import { Sequential } from '../src/nn/sequential.js';
 import { Adam } from '../src/optim/adam.js';
 import { init } from '../src/runtime.js';
-import { type BatchProgress, evaluateImages, fit } from '../src/train/fit.js';
+import { ArgumentError } from '../src/errors.js';
+import { type BatchProgress, MAX_EPOCHS, evaluateImages, fit } from '../src/train/fit.js';
 import { modelFromWeights, readWeights } from '../src/train/weights-file.js';
 import { type CliRun, runCli } from './helpers/cli.js';
 import { rng } from './helpers/rng.js';
@@ -79,7 +80,9 @@ describe('wasmgrad train on a tiny dataset', () => {
     expect(json.stderr).toBe('');
     expect(json.code).toBe(0);
     const doc = JSON.parse(json.stdout);
-    expect(doc.schema).toBe('wasmgrad.train/1');
+    // The same key as the weights file's: format.
+    expect(Object.keys(doc)[0]).toBe('format');
+    expect(doc.format).toBe('wasmgrad.train/1');
     expect(doc.data).toMatchObject({ dir: data, rows: 8, cols: 8, classes: 4, train: { count: 200 }, test: { count: 50 } });
     expect(doc.data.train.images).toBe(join(data, 'train-images-idx3-ubyte.gz'));
     expect(doc.data.test.labels).toBe(join(data, 't10k-labels-idx1-ubyte'));
@@ -202,15 +205,36 @@ describe.concurrent('wasmgrad train: bad data and bad arguments exit 2 with a me
     expect(r.stdout).toBe('');
   });
 
-  it('an --lr beyond float32, before loading anything', async () => {
-    const r = await wasmgrad(['train', '--data', join(root, 'nowhere'), '--lr', '1e39']);
+  it.each([
+    ['1e39', 'infinite'],
+    ['1e-50', '0'],
+    ['1e-40', 'subnormal'],
+  ])('an --lr of %s (%s in float32) is refused before loading anything', async (lr, what) => {
+    const r = await wasmgrad(['train', '--data', join(root, 'nowhere'), '--lr', lr]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('error: Adam lr must fit in float32 (|x| <= 3.4028235e38), got 1e+39');
+    expect(r.stderr).toBe(
+      `error: option '--lr <x>' argument '${lr}' is invalid. expected a positive number in float32's normal range ` +
+        `(1.1754944e-38 to 3.4028235e38), got '${lr}': it would be ${what} in float32 (see 'wasmgrad train --help')\n`,
+    );
     expect(r.stdout).toBe('');
   });
 
+  it('--seed 0 is a seed; the old activation spelling leaky_relu still works, and the JSON spells it leaky-relu', async () => {
+    const r = await wasmgrad(['train', ...TINY, '--epochs', '1', '--seed', '0', '--activation', 'leaky_relu', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ seed: 0, activation: 'leaky-relu', model: 'Linear(64, 16) -> LeakyReLU(0.01) -> Linear(16, 4)' });
+  });
+
+  it('--epochs above the cap is refused', async () => {
+    const r = await wasmgrad(['train', ...TINY, '--epochs', '1000000000000']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("error: option '--epochs <n>' argument '1000000000000' is invalid. expected an integer from 1 to 10,000, got '1000000000000' (see 'wasmgrad train --help')\n");
+  });
+
   it.each([
-    [['--epochs', '0'], "option '--epochs <n>' argument '0' is invalid. expected a positive integer, got '0'"],
+    [['--epochs', '0'], "option '--epochs <n>' argument '0' is invalid. expected an integer from 1 to 10,000, got '0'"],
     [['--batch', 'abc'], "option '--batch <n>' argument 'abc' is invalid. expected a positive integer, got 'abc'"],
     [['--optimizer', 'rmsprop'], "expected one of sgd, sgd-momentum, adam, adamw, got 'rmsprop'"],
     [['--lr', '-1'], "option '--lr <x>' argument '-1' is invalid"],
@@ -219,7 +243,7 @@ describe.concurrent('wasmgrad train: bad data and bad arguments exit 2 with a me
     const r = await wasmgrad(['train', '--data', data, ...args]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(message);
-    expect(r.stderr).toContain('Usage: wasmgrad train [options]');
+    expect(r.stderr).toMatch(/^error: [^\n]*\(see 'wasmgrad train --help'\)\n$/);
     expect(r.stdout).toBe('');
   });
 });
@@ -267,6 +291,10 @@ describe('fit (the library loop)', () => {
       'train labels go up to 3 (4 classes) but the model has 3 outputs',
     );
     expect(() => fit(few, optimizer, train, test, { epochs: 0, batchSize: 8 })).toThrow('epochs must be an integer >= 1, got 0');
+    // Results hold a summary per epoch: the cap bounds a run's memory and time.
+    const before = few.parameters();
+    expect(() => fit(few, optimizer, train, test, { epochs: MAX_EPOCHS + 1, batchSize: 8 })).toThrow(new ArgumentError('epochs must be at most 10,000, got 10001'));
+    expect(few.parameters()).toEqual(before);
     wide.dispose();
     few.dispose();
   });

@@ -4,11 +4,13 @@ import {
   imagesToFloat32,
   labelsToInt32,
   parseIdx,
+  parseIdxHeader,
   parseImages,
   parseLabels,
   pixelStatistics,
   pixelsToFloat32,
 } from '../src/data/idx.js';
+import { ArgumentError } from '../src/errors.js';
 
 /** An IDX file: magic 00 00 <type> <ndim>, big-endian dims, then the payload. */
 function idx(dims: number[], payload: ArrayLike<number>, typeCode = 0x08): Uint8Array {
@@ -39,7 +41,15 @@ describe('parseIdx', () => {
   it('reads dims above 2^24 as unsigned big-endian (only the header is checked)', () => {
     // 0x01020304 = 16909060: a byte-order bug would read 0x04030201.
     const bytes = idx([0x01020304], []);
-    expect(() => parseIdx(bytes, 'big.idx')).toThrow('dims [16909060] need 16909068 bytes');
+    expect(() => parseIdx(bytes, 'big.idx')).toThrow('dims [16909060] need 16,909,068 bytes');
+  });
+
+  it('refuses a header that asks for more than MAX_IDX_BYTES, naming the size with separators', () => {
+    expect(() => parseIdx(idx([0xffffffff, 0xffffffff, 0xffffffff], []), 'huge.idx')).toThrow(
+      new ArgumentError('huge.idx: dims [4294967295, 4294967295, 4294967295] need more than 2^53 bytes; wasmgrad reads IDX files of up to 1,073,741,824 bytes'),
+    );
+    expect(() => parseIdxHeader(idx([60000, 300, 300], []), 'big.idx')).toThrow('big.idx: dims [60000, 300, 300] need 5,400,000,016 bytes');
+    expect(parseIdxHeader(idx([10, 28, 28], []), 'ok.idx')).toEqual({ dims: [10, 28, 28], headerBytes: 16, totalBytes: 7856 });
   });
 
   it('respects a non-zero byteOffset in the input', () => {

@@ -1,7 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { createGzip, gzipSync } from 'node:zlib';
+import { MAX_IDX_BYTES } from '../src/data/idx.js';
+import { ArgumentError } from '../src/errors.js';
+import { rng } from './helpers/rng.js';
 import { afterAll, describe, it, expect } from 'vitest';
 
 import {
@@ -199,6 +202,50 @@ describe('loadMnistDir', () => {
     const path = join(dir, 'train-images-idx3-ubyte.gz');
     writeFileSync(path, gzipSync(imagesFile(5)).subarray(0, 12));
     expect(() => loadMnistDir(dir)).toThrow(`${path}: corrupt gzip data (`);
+  });
+});
+
+describe('readIdxFile bounds what it reads', () => {
+  it('a gzip bomb is refused at the size its header declares, without inflating the rest', async () => {
+    // A valid header for 10 images of 28x28, then 200 MB of zeros: about 200 KB gzipped.
+    const header = idx([10, 28, 28], []);
+    const gzip = createGzip();
+    const parts: Buffer[] = [];
+    gzip.on('data', (d: Buffer) => parts.push(d));
+    const done = new Promise((ok) => gzip.on('end', ok));
+    gzip.write(header);
+    const zeros = Buffer.alloc(1 << 20);
+    for (let i = 0; i < 200; i++) gzip.write(zeros);
+    gzip.end();
+    await done;
+    const path = join(freshDir(), 'train-images-idx3-ubyte.gz');
+    writeFileSync(path, Buffer.concat(parts));
+
+    const start = performance.now();
+    expect(() => readIdxFile(path)).toThrow(
+      new ArgumentError(`${path}: inflates to more than the 7,856 bytes its header declares (dims [10, 28, 28]); the file is corrupt or not an IDX file`),
+    );
+    expect(performance.now() - start).toBeLessThan(500);
+  });
+
+  it('a header that declares more than the limit is refused before inflating', () => {
+    const path = join(freshDir(), 'train-images-idx3-ubyte.gz');
+    // Incompressible bytes after the header, so the file is past the size inflated whole.
+    const next = rng(3);
+    const noise = Array.from({ length: 8192 }, () => Math.floor(next() * 256));
+    writeFileSync(path, gzipSync(idx([100_000, 1000, 1000], noise)));
+    expect(() => readIdxFile(path)).toThrow(
+      new ArgumentError(`${path}: dims [100000, 1000, 1000] need 100,000,000,016 bytes; wasmgrad reads IDX files of up to ${MAX_IDX_BYTES.toLocaleString('en-US')} bytes`),
+    );
+  });
+
+  it('a plain file larger than the limit is refused before reading it', () => {
+    const path = join(freshDir(), 'train-images-idx3-ubyte');
+    writeFileSync(path, idx([1, 1, 1], [0]));
+    truncateSync(path, MAX_IDX_BYTES + 2048); // sparse: costs no disk
+    expect(() => readIdxFile(path)).toThrow(
+      new ArgumentError(`${path}: ${(MAX_IDX_BYTES + 2048).toLocaleString('en-US')} bytes; wasmgrad reads IDX files of up to ${MAX_IDX_BYTES.toLocaleString('en-US')} bytes`),
+    );
   });
 });
 

@@ -8,6 +8,7 @@ import { Sequential } from '../src/nn/sequential.js';
 import { type Runtime, init } from '../src/runtime.js';
 import { WEIGHTS_FORMAT, loadWeightsInto, modelFromWeights, parseWeights, readWeights, saveWeights, weightsOf } from '../src/train/weights-file.js';
 import { randomArray, rng } from './helpers/rng.js';
+import { ArgumentError } from '../src/errors.js';
 
 const root = mkdtempSync(join(tmpdir(), 'wasmgrad-weights-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -81,22 +82,22 @@ describe('parseWeights rejects a bad file with the reason', () => {
     expect(() => parseWeights('{"format":', 'w.json')).toThrow('w.json: not JSON');
     expect(() => parse([1, 2])).toThrow('w.json: expected a JSON object with format, layers and parameters');
     expect(() => parse({ ...goodDoc(), format: 'wasmgrad.weights/2' })).toThrow(
-      `w.json: format must be 'wasmgrad.weights/1', got "wasmgrad.weights/2"`,
+      `w.json: format must be 'wasmgrad.weights/1', got 'wasmgrad.weights/2'`,
     );
   });
 
   it('layers that are not layers, or do not chain', () => {
     const doc = goodDoc();
     expect(() => parse({ ...doc, layers: 'mlp' })).toThrow("w.json: 'layers' must be an array");
-    expect(() => parse({ ...doc, layers: [{ type: 'conv' }] })).toThrow(`w.json: layers[0].type must be 'linear' or 'activation', got "conv"`);
+    expect(() => parse({ ...doc, layers: [{ type: 'conv' }] })).toThrow(`w.json: layers[0].type must be 'linear' or 'activation', got 'conv'`);
     expect(() => parse({ ...doc, layers: [{ type: 'linear', inFeatures: 2, outFeatures: 0, bias: true }] })).toThrow(
       'w.json: layers[0].outFeatures must be a positive integer, got 0',
     );
     expect(() => parse({ ...doc, layers: [{ type: 'linear', inFeatures: 2, outFeatures: 3, bias: 'yes' }] })).toThrow(
-      'w.json: layers[0].bias must be true or false, got "yes"',
+      'w.json: layers[0].bias must be true or false, got \'yes\'',
     );
     expect(() => parse({ ...doc, layers: [{ type: 'linear', inFeatures: 2, outFeatures: 3, bias: true }, { type: 'activation', kind: 'swish', slope: 0 }] })).toThrow(
-      'w.json: layers[1].kind must be one of relu, leaky_relu, sigmoid, tanh, gelu, gelu_tanh, silu, got "swish"',
+      'w.json: layers[1].kind must be one of relu, leaky_relu, sigmoid, tanh, gelu, gelu_tanh, silu, got \'swish\'',
     );
     expect(() => parse({ ...doc, layers: [Linear(6, 5), Linear(4, 3)] })).toThrow(
       'w.json: layers: layer 1 (Linear) takes 4 features but layer 0 produces 5',
@@ -130,13 +131,42 @@ describe('parseWeights rejects a bad file with the reason', () => {
     expect(() => parse(doc)).toThrow("w.json: parameter '4.weight' has a non-finite value at index 7: null");
     const text = goodDoc();
     text.parameters[1]!.data[0] = '0.5';
-    expect(() => parse(text)).toThrow(`w.json: parameter '0.bias' has a non-finite value at index 0: "0.5"`);
+    expect(() => parse(text)).toThrow(`w.json: parameter '0.bias' has a non-finite value at index 0: '0.5'`);
     // 1e999 parses to Infinity.
     const huge = JSON.stringify(goodDoc()).replace(/("name":"4\.bias","shape":\[3\],"data":\[)[^,\]]+/, '$11e999');
     expect(() => parseWeights(huge, 'w.json')).toThrow("w.json: parameter '4.bias' has a non-finite value at index 0: Infinity");
     // 1e39 is a finite double but would load into float32 weights as infinity.
     const beyond = JSON.stringify(goodDoc()).replace(/("name":"4\.bias","shape":\[3\],"data":\[)[^,\]]+/, '$11e39');
     expect(() => parseWeights(beyond, 'w.json')).toThrow("w.json: parameter '4.bias' has a non-finite value at index 0: 1e+39 (beyond float32)");
+  });
+});
+
+describe('parseWeights on hostile files: typed errors, short messages', () => {
+  it('a deeply nested layer is described, not serialised (no stack overflow)', () => {
+    const text = `{"format":"${WEIGHTS_FORMAT}","layers":[${'['.repeat(100_000)}${']'.repeat(100_000)}],"parameters":[]}`;
+    expect(() => parseWeights(text, 'w.json')).toThrow(new ArgumentError('w.json: layers[0] must be an object, got an array of 1'));
+  });
+
+  it('a 40 MB string is quoted as a short prefix', () => {
+    const text = JSON.stringify({ format: 'x'.repeat(40_000_000) });
+    let message = '';
+    try {
+      parseWeights(text, 'w.json');
+    } catch (e) {
+      expect(e).toBeInstanceOf(ArgumentError);
+      message = (e as Error).message;
+    }
+    expect(message.length).toBeLessThan(200);
+    expect(message).toBe(`w.json: format must be '${WEIGHTS_FORMAT}', got '${'x'.repeat(60)}...' (40,000,000 characters)`);
+  });
+
+  it('long names and kinds are cut too', () => {
+    const doc = goodDoc();
+    doc.layers[1] = { type: 'activation', kind: 'k'.repeat(1000), slope: 0 };
+    expect(() => parse(doc)).toThrow(`w.json: layers[1].kind must be one of relu, leaky_relu, sigmoid, tanh, gelu, gelu_tanh, silu, got '${'k'.repeat(60)}...' (1,000 characters)`);
+    const named = goodDoc();
+    named.parameters[0]!.name = 'n'.repeat(1000);
+    expect(() => parse(named)).toThrow(`w.json: unknown parameter '${'n'.repeat(60)}...' (1,000 characters)`);
   });
 });
 

@@ -54,7 +54,6 @@ import { runTrainBench, type TrainBenchReport } from '../bench/train-bench.js';
 import { init, type Runtime } from '../runtime.js';
 import type { BuildName } from '../wasm-source.js';
 import { watchContradictions } from './contradictory-options.js';
-import { oneLineErrors } from './one-line-errors.js';
 import { BUILD_CHOICES } from './options.js';
 
 interface BenchOptions {
@@ -280,7 +279,6 @@ export function registerBenchCommand(program: Command): Command {
     .option('--build <name>', `core build: ${BUILD_CHOICES.join(', ')} (default auto)`)
     .option('--json', 'print one JSON document on stdout')
     .addHelpText('after', HELP_AFTER);
-  oneLineErrors(command);
   const checkContradictions = watchContradictions(command);
   return command.action(async (suite: string, options: BenchOptions) => {
     const fail = (message: string) => command.error(`error: ${message}`, { exitCode: 2, code: 'wasmgrad.invalidArgument' });

@@ -59,7 +59,6 @@ import { InexactFigureError, formatBytes, formatBytesBoth, formatInteger, inexac
 import { ArgumentError } from '../errors.js';
 import { estimateSvg } from '../report/estimate-svg.js';
 import { watchContradictions } from './contradictory-options.js';
-import { oneLineErrors } from './one-line-errors.js';
 
 /** Options as commander hands them over: strings, parsed and checked in one place below. */
 interface EstimateOptions {
@@ -377,7 +376,6 @@ export function registerEstimateCommand(program: Command): Command {
     .option('--json', 'print one JSON document on stdout')
     .option('--svg <file>', 'also write the picture (one stacked bar per pipeline stage) to this SVG file')
     .addHelpText('after', HELP_AFTER);
-  oneLineErrors(command);
   const checkContradictions = watchContradictions(command);
   return command.action((options: EstimateOptions) => {
     const out = command.configureOutput();

@@ -1,7 +1,6 @@
 // `wasmgrad profile`: the training memory of an MLP, measured in WASM and estimated, side by side.
 
 import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { MLP_OPTIMIZERS, type MlpOptimizer } from '../estimate/mlp.js';
 import type { ActivationKind } from '../nn/layers.js';
@@ -9,7 +8,9 @@ import type { LossKind } from '../nn/sequential.js';
 import { profileMlp } from '../profile/profile-mlp.js';
 import { profileHtml, profileJson, profileTable } from '../report/profile-report.js';
 import type { BuildName } from '../runtime.js';
-import { ACTIVATION_HELP, activationKind, BUILD_HELP, buildChoice, choice, intList, mlpLayers, positiveInt, positiveNumber, useColour } from './options.js';
+import {
+  ACTIVATION_HELP, activationKind, BUILD_HELP, buildChoice, choice, intList, LOSS_HELP, lossKind, mlpLayers, outputFile, positiveFloat32, positiveInt, seedValue, useColour,
+} from './options.js';
 
 interface ProfileOptions {
   layers: number[];
@@ -34,12 +35,12 @@ export function registerProfileCommand(program: Command): Command {
     .description('training memory of an MLP: weights, gradients, optimizer state, activations, workspace, inputs; measured and estimated')
     .option('--layers <sizes>', 'layer sizes, input to output', intList, [784, 100, 10])
     .option('--activation <kind>', ACTIVATION_HELP, activationKind, 'relu')
-    .option('--slope <x>', 'negative slope of leaky_relu', positiveNumber, 0.01)
+    .option('--slope <x>', 'negative slope of leaky-relu', positiveFloat32, 0.01)
     .option('--no-bias', 'Linear layers without bias')
     .option('--batch <n>', 'batch size', positiveInt, 64)
     .option('--batches <sizes>', 'batch size of each measured step (e.g. 64,17 for a partial last batch); default: two steps of --batch', intList)
     .option('--optimizer <name>', MLP_OPTIMIZERS.join(', '), choice(MLP_OPTIMIZERS), 'adam')
-    .option('--loss <name>', 'cross_entropy or mse', choice(['cross_entropy', 'mse'] as const), 'cross_entropy')
+    .option('--loss <name>', LOSS_HELP, lossKind, 'cross_entropy')
     .option('--inplace', 'ReLU, Sigmoid and Tanh overwrite their input (saves a temporary)', false)
     .option(
       '--checkpoint <indices>',
@@ -47,25 +48,21 @@ export function registerProfileCommand(program: Command): Command {
       intList,
     )
     .option('--build <name>', BUILD_HELP, buildChoice, 'auto')
-    .option('--seed <n>', 'initialisation and data seed', positiveInt, 1)
+    .option('--seed <n>', 'initialisation and data seed (0 to 4294967295)', seedValue, 1)
     .option('--json', 'print one JSON document on stdout', false)
     .option('--html <file>', 'also write a self-contained HTML report')
-    .action(async (o: ProfileOptions, command: Command) => {
-      try {
-        const layers = mlpLayers(o.layers, o.activation, o.bias, o.slope);
-        const p = await profileMlp({
-          layers, batch: o.batch, batches: o.batches, optimizer: o.optimizer, loss: o.loss,
-          inplace: o.inplace, checkpoint: o.checkpoint, build: o.build, seed: o.seed,
-        });
-        if (o.json) process.stdout.write(`${JSON.stringify(profileJson(p, layers), null, 2)}\n`);
-        else process.stdout.write(`${profileTable(p, layers, useColour())}\n`);
-        if (o.html) {
-          const path = resolve(o.html);
-          writeFileSync(path, profileHtml(p, layers));
-          process.stderr.write(`wrote ${path}\n`);
-        }
-      } catch (e) {
-        command.error(`error: ${e instanceof Error ? e.message : String(e)}`, { exitCode: 2 });
+    .action(async (o: ProfileOptions) => {
+      const htmlPath = o.html === undefined ? undefined : outputFile('--html', o.html);
+      const layers = mlpLayers(o.layers, o.activation, o.bias, o.slope);
+      const p = await profileMlp({
+        layers, batch: o.batch, batches: o.batches, optimizer: o.optimizer, loss: o.loss,
+        inplace: o.inplace, checkpoint: o.checkpoint, build: o.build, seed: o.seed,
+      });
+      if (o.json) process.stdout.write(`${JSON.stringify(profileJson(p, layers), null, 2)}\n`);
+      else process.stdout.write(`${profileTable(p, layers, useColour())}\n`);
+      if (htmlPath !== undefined) {
+        writeFileSync(htmlPath, profileHtml(p, layers));
+        process.stderr.write(`wrote ${htmlPath}\n`);
       }
     });
 }

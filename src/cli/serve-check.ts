@@ -17,11 +17,12 @@
  * serial: requests / sum of latencies.
  *
  * Exit codes: 0 the SLO holds or none was given; 1 p99 is above --slo-p99-ms;
- * 2 a bad option or weights file (message on stderr as `error: ...`).
+ * 2 a bad option or weights file, or a model or batch that WASM memory cannot
+ * hold (one line on stderr as `error: ...`).
  *
  * With --json, one JSON document on stdout:
  *
- *   schema            "wasmgrad.serve-check/1"
+ *   format            "wasmgrad.serve-check/1"
  *   layers            layer sizes, input to output, e.g. [784, 100, 10]
  *   model             the layers spelled out, e.g. "Linear(784, 100) -> ReLU -> Linear(100, 10)"
  *   weights           absolute path of the --weights file, or null (default initialisation)
@@ -38,14 +39,19 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
+import { WASM32_MAX_BYTES } from '../arena.js';
+import { ArgumentError, OutOfMemoryError } from '../errors.js';
+import { formatInteger } from '../estimate/units.js';
 import type { ActivationKind, LayerSpec } from '../nn/layers.js';
 import { Random } from '../nn/random.js';
 import { Sequential } from '../nn/sequential.js';
 import { describeLayers } from '../nn/layers.js';
 import { init, type BuildName } from '../runtime.js';
-import { p99Holds, summarizeLatencies, throughputOf, timeRequests } from '../serve/latency.js';
+import { MAX_REQUESTS, p99Holds, summarizeLatencies, throughputOf, timeRequests } from '../serve/latency.js';
 import { describeSizes, modelFromWeights, readWeights } from '../train/weights-file.js';
-import { ACTIVATION_HELP, activationKind, BUILD_HELP, buildChoice, intAtLeast, intList, mlpLayers, positiveInt, positiveNumber, useColour } from './options.js';
+import {
+  ACTIVATION_HELP, activationKind, BUILD_HELP, buildChoice, intInRange, intList, mlpLayers, positiveInt, positiveNumber, seedValue, useColour,
+} from './options.js';
 
 interface ServeCheckOptions {
   layers: number[];
@@ -67,31 +73,28 @@ export function registerServeCheckCommand(program: Command): Command {
     .option('--layers <sizes>', 'layer sizes, input to output', intList, [784, 100, 10])
     .option('--activation <kind>', ACTIVATION_HELP, activationKind, 'relu')
     .option('--batch <n>', 'samples per request', positiveInt, 1)
-    .option('--requests <n>', 'timed requests', positiveInt, 1000)
-    .option('--warmup <n>', 'untimed requests first', intAtLeast(0), 100)
+    .option('--requests <n>', `timed requests (1 to ${formatInteger(MAX_REQUESTS)})`, intInRange(1, MAX_REQUESTS), 1000)
+    .option('--warmup <n>', `untimed requests first (0 to ${formatInteger(MAX_REQUESTS)})`, intInRange(0, MAX_REQUESTS), 100)
     .option('--slo-p99-ms <ms>', 'latency target: exit 1 when p99 is above it', positiveNumber)
     .option('--weights <file>', 'weights saved by `wasmgrad train --save` (default: initialisation from --seed)')
-    .option('--seed <n>', 'initialisation and input seed', positiveInt, 1)
+    .option('--seed <n>', 'initialisation and input seed (0 to 4294967295)', seedValue, 1)
     .option('--build <name>', BUILD_HELP, buildChoice, 'auto')
     .option('--json', 'print one JSON document on stdout', false)
     .action(async (o: ServeCheckOptions, command: Command) => {
-      let model: Sequential, build: BuildName, weightsPath: string | null = null;
-      try {
-        const rt = await init({ build: o.build });
-        build = rt.build;
-        if (o.weights !== undefined) {
-          weightsPath = resolve(o.weights);
-          const file = readWeights(weightsPath);
-          const explicit = ['layers', 'activation'].some((k) => command.getOptionValueSource(k) === 'cli');
-          if (explicit) checkLayersAgree(mlpLayers(o.layers, o.activation), file.layers, weightsPath);
-          model = modelFromWeights(rt, file);
-        } else {
-          model = new Sequential(rt, mlpLayers(o.layers, o.activation), { seed: o.seed });
-        }
-      } catch (e) {
-        command.showHelpAfterError(`(see 'wasmgrad serve-check --help')`);
-        return command.error(`error: ${e instanceof Error ? e.message : String(e)}`, { exitCode: 2, code: 'wasmgrad.invalidArgument' });
+      // A bad value throws a typed error: one line, exit 2.
+      const rt = await init({ build: o.build });
+      const build: BuildName = rt.build;
+      let model: Sequential, weightsPath: string | null = null;
+      if (o.weights !== undefined) {
+        weightsPath = resolve(o.weights);
+        const file = readWeights(weightsPath);
+        const explicit = ['layers', 'activation'].some((k) => command.getOptionValueSource(k) === 'cli');
+        if (explicit) checkLayersAgree(mlpLayers(o.layers, o.activation), file.layers, weightsPath);
+        model = modelFromWeights(rt, file);
+      } else {
+        model = new Sequential(rt, mlpLayers(o.layers, o.activation), { seed: o.seed });
       }
+      checkRequestFits(o.batch, model.inFeatures);
 
       const rng = new Random(o.seed);
       const x = new Float32Array(o.batch * model.inFeatures);
@@ -109,7 +112,7 @@ export function registerServeCheckCommand(program: Command): Command {
         // Nanoseconds are the timer's resolution; more digits are noise.
         const ns = (v: number) => Math.round(v * 1e6) / 1e6;
         process.stdout.write(`${JSON.stringify({
-          schema: 'wasmgrad.serve-check/1',
+          format: 'wasmgrad.serve-check/1',
           layers: sizes,
           model: describeLayers(model.layers),
           weights: weightsPath,
@@ -152,9 +155,20 @@ function layerSizes(layers: readonly LayerSpec[]): number[] {
   return [linears[0]!.inFeatures, ...linears.map((l) => l.outFeatures)];
 }
 
+/** One request's input is copied into WASM memory: refuse a batch whose input alone cannot fit, before allocating it. */
+function checkRequestFits(batch: number, inFeatures: number): void {
+  const bytes = batch * inFeatures * 4;
+  if (bytes >= WASM32_MAX_BYTES) {
+    throw new OutOfMemoryError(
+      `--batch ${batch}: one request's input is ${batch} x ${inFeatures} float32 = ${formatInteger(bytes)} bytes; ` +
+        `WASM memory (wasm32) holds at most ${formatInteger(WASM32_MAX_BYTES)} bytes`,
+    );
+  }
+}
+
 function checkLayersAgree(asked: LayerSpec[], inFile: LayerSpec[], path: string): void {
   if (JSON.stringify(asked.map(widthsAndActivation)) !== JSON.stringify(inFile.map(widthsAndActivation))) {
-    throw new Error(`--layers/--activation describe ${describeSizes(asked)} but ${path} holds ${describeSizes(inFile)}; drop them to use the file's layers`);
+    throw new ArgumentError(`--layers/--activation describe ${describeSizes(asked)} but ${path} holds ${describeSizes(inFile)}; drop them to use the file's layers`);
   }
 }
 

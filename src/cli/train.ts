@@ -19,11 +19,11 @@
  * epoch runs, a progress bar (loss, samples/s) on stderr when stderr is a
  * terminal. With --json, nothing but one JSON document on stdout:
  *
- *   schema            "wasmgrad.train/1"
+ *   format            "wasmgrad.train/1" (the key the weights file uses too)
  *   data              { dir, rows, cols, classes, train: { count, images, labels }, test: { count, images, labels } }
  *                     (images, labels: the files read)
  *   layers            layer sizes, input to output, e.g. [784, 100, 10]
- *   activation        between the Linear layers, e.g. "relu"
+ *   activation        between the Linear layers, as --activation spells it, e.g. "relu", "leaky-relu"
  *   model             the layers spelled out, e.g. "Linear(784, 100) -> ReLU -> Linear(100, 10)"
  *   parameters        number of trained parameters
  *   optimizer         "sgd" | "sgd-momentum" | "adam" | "adamw"
@@ -37,8 +37,6 @@
  *   parametersSaved   absolute path of the weights file (present only with --save)
  */
 
-import { existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import pc from 'picocolors';
@@ -48,10 +46,13 @@ import type { ActivationKind } from '../nn/layers.js';
 import { Sequential } from '../nn/sequential.js';
 import { describeLayers } from '../nn/layers.js';
 import { makeOptimizer } from '../optim/make-optimizer.js';
-import { init, type BuildName, type Runtime } from '../runtime.js';
-import { type EpochResult, fit } from '../train/fit.js';
+import { init, type BuildName } from '../runtime.js';
+import { ArgumentError } from '../errors.js';
+import { type EpochResult, MAX_EPOCHS, fit } from '../train/fit.js';
 import { saveWeights } from '../train/weights-file.js';
-import { ACTIVATION_HELP, activationKind, BUILD_HELP, buildChoice, choice, intList, mlpLayers, positiveInt, positiveNumber, useColour } from './options.js';
+import {
+  ACTIVATION_HELP, activationKind, BUILD_HELP, buildChoice, choice, cliSpelling, intInRange, intList, mlpLayers, outputFile, positiveFloat32, positiveInt, seedValue, useColour,
+} from './options.js';
 
 interface TrainOptions {
   data?: string;
@@ -72,36 +73,26 @@ export function registerTrainCommand(program: Command): Command {
     .command('train')
     .description('train an MLP on an MNIST-format dataset (default: Fashion-MNIST) and report test accuracy per epoch')
     .option('--data <dir>', 'directory with the four MNIST-format IDX files (plain or .gz); default $WASMGRAD_DATA, then /usr/share/datasets/fashion-mnist')
-    .option('--epochs <n>', 'passes over the training set', positiveInt, 5)
+    .option('--epochs <n>', `passes over the training set (1 to ${MAX_EPOCHS.toLocaleString('en-US')})`, intInRange(1, MAX_EPOCHS), 5)
     .option('--batch <n>', 'batch size', positiveInt, 64)
     .option('--optimizer <name>', MLP_OPTIMIZERS.join(', '), choice(MLP_OPTIMIZERS), 'adam')
-    .option('--lr <x>', 'learning rate (default: 0.01 for sgd, 0.001 for adam and adamw)', positiveNumber)
+    .option('--lr <x>', 'learning rate, a normal float32 (default: 0.01 for sgd, 0.001 for adam and adamw)', positiveFloat32)
     .option('--layers <sizes>', 'layer sizes, input to output: first = pixels per image, last = classes', intList, [784, 100, 10])
     .option('--activation <kind>', ACTIVATION_HELP, activationKind, 'relu')
-    .option('--seed <n>', 'initialisation and shuffle seed', positiveInt, 1)
+    .option('--seed <n>', 'initialisation and shuffle seed (0 to 4294967295)', seedValue, 1)
     .option('--build <name>', BUILD_HELP, buildChoice, 'auto')
     .option('--save <file>', 'write the trained weights as JSON (format wasmgrad.weights/1)')
     .option('--json', 'print one JSON document on stdout and nothing else', false)
-    .action(async (o: TrainOptions, command: Command) => {
-      const usageError = (e: unknown) => {
-        command.showHelpAfterError(`(see 'wasmgrad train --help')`);
-        command.error(`error: ${e instanceof Error ? e.message : String(e)}`, { exitCode: 2, code: 'wasmgrad.invalidArgument' });
-      };
-
-      // Everything that can be wrong with the request is checked before training starts.
-      let data: MnistDataset, model: Sequential, savePath: string | undefined;
-      let rt: Runtime, optimizer: ReturnType<typeof makeOptimizer>;
-      try {
-        optimizer = makeOptimizer(o.optimizer, o.lr);
-        savePath = o.save === undefined ? undefined : checkSavePath(o.save);
-        const layers = mlpLayers(o.layers, o.activation);
-        data = loadMnist(o.data);
-        checkLayersFitData(o.layers, data);
-        rt = await init({ build: o.build });
-        model = new Sequential(rt, layers, { seed: o.seed });
-      } catch (e) {
-        return usageError(e);
-      }
+    .action(async (o: TrainOptions) => {
+      // Everything that can be wrong with the request is checked before training starts
+      // (a bad value throws a typed error: one line, exit 2).
+      const optimizer = makeOptimizer(o.optimizer, o.lr);
+      const savePath = o.save === undefined ? undefined : outputFile('--save', o.save);
+      const layers = mlpLayers(o.layers, o.activation);
+      const data = loadMnist(o.data);
+      checkLayersFitData(o.layers, data);
+      const rt = await init({ build: o.build });
+      const model = new Sequential(rt, layers, { seed: o.seed });
       const lr = optimizer.lr;
       const classes = o.layers[o.layers.length - 1]!;
 
@@ -149,7 +140,7 @@ export function registerTrainCommand(program: Command): Command {
 
       if (o.json) {
         const doc = {
-          schema: 'wasmgrad.train/1',
+          format: 'wasmgrad.train/1',
           data: {
             dir: data.dir,
             rows: data.train.rows,
@@ -159,7 +150,7 @@ export function registerTrainCommand(program: Command): Command {
             test: { count: data.test.count, ...data.test.files },
           },
           layers: o.layers,
-          activation: o.activation,
+          activation: cliSpelling(o.activation),
           model: describeLayers(model.layers),
           parameters: model.parameterCount,
           optimizer: o.optimizer,
@@ -181,21 +172,11 @@ function checkLayersFitData(sizes: number[], data: MnistDataset): void {
   const classes = Math.max(data.train.maxLabel, data.test.maxLabel) + 1;
   const first = sizes[0]!, last = sizes[sizes.length - 1]!;
   if (first !== pixels) {
-    throw new Error(`--layers starts with ${first} but the images in ${data.dir} are ${data.train.rows}x${data.train.cols} = ${pixels} pixels; use --layers ${[pixels, ...sizes.slice(1)].join(',')}`);
+    throw new ArgumentError(`--layers starts with ${first} but the images in ${data.dir} are ${data.train.rows}x${data.train.cols} = ${pixels} pixels; use --layers ${[pixels, ...sizes.slice(1)].join(',')}`);
   }
   if (last !== classes) {
-    throw new Error(`--layers ends with ${last} but the labels in ${data.dir} are 0..${classes - 1} (${classes} classes); use --layers ${[...sizes.slice(0, -1), classes].join(',')}`);
+    throw new ArgumentError(`--layers ends with ${last} but the labels in ${data.dir} are 0..${classes - 1} (${classes} classes); use --layers ${[...sizes.slice(0, -1), classes].join(',')}`);
   }
-}
-
-/** Absolute path for --save; its directory must exist, so a long run does not fail at the end. */
-function checkSavePath(file: string): string {
-  if (file === '') throw new Error('--save: empty file name');
-  const path = resolve(file);
-  const dir = dirname(path);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`--save: directory ${dir} does not exist`);
-  if (existsSync(path) && statSync(path).isDirectory()) throw new Error(`--save: ${path} is a directory; give a file name`);
-  return path;
 }
 
 function progressBar(): SingleBar {

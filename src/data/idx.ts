@@ -11,8 +11,17 @@
  *
  * Everything here is a pure function of bytes, with no Node modules, so the
  * same parser serves the CLI and the browser. Every malformed input throws an
- * Error that names the file and says what was expected and what was found.
+ * ArgumentError that names the file and says what was expected and what was
+ * found. Files are hostile until checked: the header alone decides how many
+ * bytes may follow, and a header that asks for more than MAX_IDX_BYTES is
+ * refused before anything else is read or inflated.
  */
+
+import { ArgumentError } from '../errors.js';
+import { formatInteger } from '../estimate/units.js';
+
+/** The largest IDX file (header and data) wasmgrad reads: 1 GiB, about twice EMNIST's largest (547 MB). */
+export const MAX_IDX_BYTES = 2 ** 30;
 
 /** Element type codes from the IDX specification; only 0x08 is accepted. */
 const IDX_TYPE_NAMES: Readonly<Record<number, string>> = {
@@ -24,6 +33,15 @@ const IDX_TYPE_NAMES: Readonly<Record<number, string>> = {
   0x0e: 'float64',
 };
 const IDX_UBYTE = 0x08;
+
+export interface IdxHeader {
+  /** Dimensions as stored in the header, outermost first. */
+  dims: number[];
+  /** 4 + 4 per dimension. */
+  headerBytes: number;
+  /** What the whole file must hold: header and prod(dims) elements. */
+  totalBytes: number;
+}
 
 export interface IdxTensor {
   /** Dimensions as stored in the header, outermost first. */
@@ -53,18 +71,20 @@ function hex(value: number, digits: number): string {
 }
 
 /**
- * Parse an IDX file of unsigned bytes. `name` (usually the file path) is used
- * in every error message. `expectedNdim`, when given, is checked against the
- * header so that a labels file passed as images fails at the header, not later.
+ * Read and check the header at the start of `bytes`, which may be only the
+ * file's first bytes: magic number, element type, dimension count (against
+ * `expectedNdim` when given, so that a labels file passed as images fails at
+ * the header) and the size the dims imply, at most MAX_IDX_BYTES. `name`
+ * (usually the file path) starts every error message.
  */
-export function parseIdx(bytes: Uint8Array, name: string, expectedNdim?: number): IdxTensor {
+export function parseIdxHeader(bytes: Uint8Array, name: string, expectedNdim?: number): IdxHeader {
   if (bytes.length < 4) {
-    throw new Error(`${name}: ${bytes.length} bytes is too short for an IDX file (the magic number alone is 4 bytes)`);
+    throw new ArgumentError(`${name}: ${bytes.length} bytes is too short for an IDX file (the magic number alone is 4 bytes)`);
   }
   if (bytes[0] !== 0 || bytes[1] !== 0) {
     // gzip data starts 0x1f 0x8b; say so, since that is the usual mistake.
     const hint = bytes[0] === 0x1f && bytes[1] === 0x8b ? ' (this is gzip data: decompress it first)' : '';
-    throw new Error(
+    throw new ArgumentError(
       `${name}: not an IDX file: magic number must start with bytes 0x00 0x00, found ` +
         `${hex(bytes[0], 2)} ${hex(bytes[1], 2)}${hint}`,
     );
@@ -72,22 +92,22 @@ export function parseIdx(bytes: Uint8Array, name: string, expectedNdim?: number)
   const typeCode = bytes[2];
   if (typeCode !== IDX_UBYTE) {
     const typeName = IDX_TYPE_NAMES[typeCode] ?? 'not a valid IDX type';
-    throw new Error(
+    throw new ArgumentError(
       `${name}: IDX element type code ${hex(typeCode, 2)} (${typeName}) is not supported; ` +
         `expected ${hex(IDX_UBYTE, 2)} (unsigned byte)`,
     );
   }
   const ndim = bytes[3];
   if (expectedNdim !== undefined && ndim !== expectedNdim) {
-    throw new Error(`${name}: IDX header says ${ndim} dimensions, expected ${expectedNdim}`);
+    throw new ArgumentError(`${name}: IDX header says ${ndim} dimensions, expected ${expectedNdim}`);
   }
   if (ndim === 0) {
-    throw new Error(`${name}: IDX header says 0 dimensions; expected at least 1`);
+    throw new ArgumentError(`${name}: IDX header says 0 dimensions; expected at least 1`);
   }
 
   const headerBytes = 4 + 4 * ndim;
   if (bytes.length < headerBytes) {
-    throw new Error(
+    throw new ArgumentError(
       `${name}: truncated IDX header: ${ndim} dimensions need ${headerBytes} header bytes, found ${bytes.length}`,
     );
   }
@@ -95,15 +115,27 @@ export function parseIdx(bytes: Uint8Array, name: string, expectedNdim?: number)
   const dims: number[] = [];
   for (let i = 0; i < ndim; i++) dims.push(view.getUint32(4 + 4 * i, false));
 
-  // Doubles hold the product exactly up to 2^53, far past any file that fits
-  // in memory; a larger (bogus) header still compares unequal to the length.
-  const elements = dims.reduce((p, d) => p * d, 1);
-  const expectedBytes = headerBytes + elements;
-  if (bytes.length !== expectedBytes) {
-    const what = bytes.length < expectedBytes ? 'truncated' : 'trailing bytes after the data';
-    throw new Error(
-      `${name}: ${what}: dims [${dims.join(', ')}] need ${expectedBytes} bytes ` +
-        `(${headerBytes} header + ${elements} data), found ${bytes.length}`,
+  // A double holds the product exactly up to 2^53; anything near that is refused here anyway.
+  const totalBytes = headerBytes + dims.reduce((p, d) => p * d, 1);
+  if (totalBytes > MAX_IDX_BYTES) {
+    const need = Number.isSafeInteger(totalBytes) ? formatInteger(totalBytes) : 'more than 2^53';
+    throw new ArgumentError(`${name}: dims [${dims.join(', ')}] need ${need} bytes; wasmgrad reads IDX files of up to ${formatInteger(MAX_IDX_BYTES)} bytes`);
+  }
+  return { dims, headerBytes, totalBytes };
+}
+
+/**
+ * Parse an IDX file of unsigned bytes: its header (see parseIdxHeader), then
+ * exactly the bytes the dims say.
+ */
+export function parseIdx(bytes: Uint8Array, name: string, expectedNdim?: number): IdxTensor {
+  const { dims, headerBytes, totalBytes } = parseIdxHeader(bytes, name, expectedNdim);
+  const elements = totalBytes - headerBytes;
+  if (bytes.length !== totalBytes) {
+    const what = bytes.length < totalBytes ? 'truncated' : 'trailing bytes after the data';
+    throw new ArgumentError(
+      `${name}: ${what}: dims [${dims.join(', ')}] need ${formatInteger(totalBytes)} bytes ` +
+        `(${headerBytes} header + ${formatInteger(elements)} data), found ${formatInteger(bytes.length)}`,
     );
   }
   return { dims, data: new Uint8Array(bytes.buffer, bytes.byteOffset + headerBytes, elements) };
@@ -114,7 +146,7 @@ export function parseImages(bytes: Uint8Array, name: string): IdxImages {
   const { dims, data } = parseIdx(bytes, name, 3);
   const [count, rows, cols] = dims;
   if (count === 0 || rows === 0 || cols === 0) {
-    throw new Error(`${name}: images file has dims [count=${count}, rows=${rows}, cols=${cols}]; all must be at least 1`);
+    throw new ArgumentError(`${name}: images file has dims [count=${count}, rows=${rows}, cols=${cols}]; all must be at least 1`);
   }
   return { data, count, rows, cols };
 }
@@ -123,7 +155,7 @@ export function parseImages(bytes: Uint8Array, name: string): IdxImages {
 export function parseLabels(bytes: Uint8Array, name: string): IdxLabels {
   const { dims, data } = parseIdx(bytes, name, 1);
   const count = dims[0];
-  if (count === 0) throw new Error(`${name}: labels file holds 0 labels; expected at least 1`);
+  if (count === 0) throw new ArgumentError(`${name}: labels file holds 0 labels; expected at least 1`);
   let maxLabel = 0;
   for (let i = 0; i < count; i++) if (data[i] > maxLabel) maxLabel = data[i];
   return { data, count, maxLabel };
@@ -174,15 +206,15 @@ export function imagesToFloat32(images: IdxImages, normalization?: PixelNormaliz
  */
 export function pixelsToFloat32(pixels: Uint8Array, out: Float32Array, normalization?: PixelNormalization): void {
   if (out.length !== pixels.length) {
-    throw new Error(`pixelsToFloat32: out.length must equal pixels.length (${pixels.length}), got ${out.length}`);
+    throw new ArgumentError(`pixelsToFloat32: out.length must equal pixels.length (${pixels.length}), got ${out.length}`);
   }
   let scale = 1 / 255;
   let shift = 0;
   if (normalization !== undefined) {
     const { mean, std } = normalization;
-    if (!Number.isFinite(mean)) throw new Error(`pixelsToFloat32: normalization.mean must be finite, got ${mean}`);
+    if (!Number.isFinite(mean)) throw new ArgumentError(`pixelsToFloat32: normalization.mean must be finite, got ${mean}`);
     if (!(std > 0) || !Number.isFinite(std)) {
-      throw new Error(`pixelsToFloat32: normalization.std must be positive and finite, got ${std}`);
+      throw new ArgumentError(`pixelsToFloat32: normalization.std must be positive and finite, got ${std}`);
     }
     // (x/255 - mean) / std == x * (1/(255 std)) - mean/std.
     scale = 1 / (255 * std);
@@ -201,11 +233,11 @@ export function pixelsToFloat32(pixels: Uint8Array, out: Float32Array, normaliza
 export function labelsToInt32(labels: IdxLabels, classes?: number): Int32Array {
   if (classes !== undefined) {
     if (!Number.isInteger(classes) || classes < 1) {
-      throw new Error(`labelsToInt32: classes must be a positive integer, got ${classes}`);
+      throw new ArgumentError(`labelsToInt32: classes must be a positive integer, got ${classes}`);
     }
     if (labels.maxLabel >= classes) {
       const index = labels.data.findIndex((label) => label >= classes);
-      throw new Error(
+      throw new ArgumentError(
         `labelsToInt32: label ${labels.data[index]} at example ${index} is out of range for ${classes} classes ` +
           `(largest label is ${labels.maxLabel})`,
       );

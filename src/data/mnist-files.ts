@@ -6,9 +6,11 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { constants as zlibConstants, gunzipSync, type ZlibOptions } from 'node:zlib';
 
-import { parseImages, parseLabels } from './idx.js';
+import { ArgumentError, clip } from '../errors.js';
+import { formatInteger } from '../estimate/units.js';
+import { MAX_IDX_BYTES, parseIdxHeader, parseImages, parseLabels } from './idx.js';
 
 /** Environment variable naming a dataset directory, used when `--data` is not given. */
 export const DATA_DIR_ENV = 'WASMGRAD_DATA';
@@ -85,7 +87,7 @@ function findFile(dir: string, file: MnistFile): string | undefined {
 export function locateFile(dir: string, file: MnistFile): string {
   const path = findFile(dir, file);
   if (path === undefined) {
-    throw new Error(
+    throw new ArgumentError(
       `${dir}: missing the ${FILE_DESCRIPTIONS[file]} file; looked for ${candidateFileNames(file).join(', ')}. ${HOW_TO_GET_DATA}`,
     );
   }
@@ -109,32 +111,68 @@ export function findDataDir(
   candidates: readonly string[] = DEBIAN_DATA_DIRS,
 ): string {
   if (explicit !== undefined) {
-    if (explicit === '') throw new Error(`--data: empty path. ${HOW_TO_GET_DATA}`);
+    if (explicit === '') throw new ArgumentError(`--data: empty path. ${HOW_TO_GET_DATA}`);
     const dir = resolve(explicit);
-    if (!isDirectory(dir)) throw new Error(`--data: ${dir} is not a directory. ${HOW_TO_GET_DATA}`);
+    if (!isDirectory(dir)) throw new ArgumentError(`--data: ${clip(dir)} is not a directory. ${HOW_TO_GET_DATA}`);
     return dir;
   }
   const fromEnv = env[DATA_DIR_ENV];
   if (fromEnv !== undefined && fromEnv !== '') {
     const dir = resolve(fromEnv);
-    if (!isDirectory(dir)) throw new Error(`${DATA_DIR_ENV}: ${dir} is not a directory. ${HOW_TO_GET_DATA}`);
+    if (!isDirectory(dir)) throw new ArgumentError(`${DATA_DIR_ENV}: ${clip(dir)} is not a directory. ${HOW_TO_GET_DATA}`);
     return dir;
   }
   for (const dir of candidates) if (holdsDataset(dir)) return dir;
   const searched = candidates.length > 0 ? `; searched ${candidates.join(', ')}` : '';
-  throw new Error(`No dataset directory: --data not given, ${DATA_DIR_ENV} not set${searched}. ${HOW_TO_GET_DATA}`);
+  throw new ArgumentError(`No dataset directory: --data not given, ${DATA_DIR_ENV} not set${searched}. ${HOW_TO_GET_DATA}`);
 }
 
-/** The bytes of an IDX file, gunzipped when the name ends in .gz or the bytes start with the gzip magic. */
+/** Compressed bytes inflated whole when a file is this small (at most about 4 MB out); larger files have their header read first. */
+const HEADER_PROBE_BYTES = 4096;
+
+/**
+ * The bytes of an IDX file, gunzipped when the name ends in .gz or the bytes
+ * start with the gzip magic. Bounded: a file larger than MAX_IDX_BYTES is
+ * refused before it is read, and a gzipped file is inflated header first and
+ * then only up to the size its header declares, so a small file that
+ * inflates to gigabytes (a gzip bomb) stops one byte past that size.
+ */
 export function readIdxFile(path: string): Uint8Array {
-  const raw = readFileSync(path);
+  let raw: Buffer;
+  try {
+    const size = statSync(path).size;
+    if (size > MAX_IDX_BYTES) {
+      throw new ArgumentError(`${path}: ${formatInteger(size)} bytes; wasmgrad reads IDX files of up to ${formatInteger(MAX_IDX_BYTES)} bytes`);
+    }
+    raw = readFileSync(path);
+  } catch (err) {
+    if (err instanceof ArgumentError) throw err;
+    throw new ArgumentError(`${path}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
   const gzipped = path.endsWith('.gz') || (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b);
   if (!gzipped) return new Uint8Array(raw.buffer, raw.byteOffset, raw.length);
+  if (raw.length <= HEADER_PROBE_BYTES) return gunzip(raw, path);
+  // The stream's first bytes, inflated without waiting for its end, hold the header.
+  const header = parseIdxHeader(gunzip(raw.subarray(0, HEADER_PROBE_BYTES), path, { finishFlush: zlibConstants.Z_SYNC_FLUSH }), path);
+  try {
+    return gunzip(raw, path, { maxOutputLength: header.totalBytes });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') throw err;
+    throw new ArgumentError(
+      `${path}: inflates to more than the ${formatInteger(header.totalBytes)} bytes its header declares (dims [${header.dims.join(', ')}]); ` +
+        'the file is corrupt or not an IDX file',
+    );
+  }
+}
+
+/** gunzipSync as a view; corrupt data is an ArgumentError naming the file, an output over `maxOutputLength` is passed on. */
+function gunzip(raw: Uint8Array, path: string, options: ZlibOptions = {}): Uint8Array {
   let bytes: Buffer;
   try {
-    bytes = gunzipSync(raw);
+    bytes = gunzipSync(raw, options);
   } catch (err) {
-    throw new Error(`${path}: corrupt gzip data (${(err as Error).message}); re-download or decompress the file`);
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw err;
+    throw new ArgumentError(`${path}: corrupt gzip data (${(err as Error).message}); re-download or decompress the file`);
   }
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
 }
@@ -145,7 +183,7 @@ function loadSplit(dir: string, images: MnistFile, labels: MnistFile): MnistSpli
   const img = parseImages(readIdxFile(imagesPath), imagesPath);
   const lab = parseLabels(readIdxFile(labelsPath), labelsPath);
   if (img.count !== lab.count) {
-    throw new Error(
+    throw new ArgumentError(
       `${dir}: ${imagesPath} holds ${img.count} images but ${labelsPath} holds ${lab.count} labels; ` +
         `each image needs exactly one label`,
     );
@@ -166,7 +204,7 @@ export function loadMnistDir(dir: string): MnistDataset {
   const train = loadSplit(dir, 'trainImages', 'trainLabels');
   const test = loadSplit(dir, 'testImages', 'testLabels');
   if (train.rows !== test.rows || train.cols !== test.cols) {
-    throw new Error(
+    throw new ArgumentError(
       `${dir}: train images (${train.files.images}) are ${train.rows}x${train.cols} but ` +
         `test images (${test.files.images}) are ${test.rows}x${test.cols}; a model needs one input size`,
     );

@@ -8,6 +8,10 @@
 // the honest answer for an SLO check on a small run.
 
 import { ArgumentError } from '../errors.js';
+import { formatInteger } from '../estimate/units.js';
+
+/** The most requests (timed, and warm-up) one check runs: 8 bytes of latency each, 80 MB at most. */
+export const MAX_REQUESTS = 10_000_000;
 
 export interface LatencySummary {
   count: number;
@@ -84,6 +88,9 @@ export function timeRequests(request: (index: number) => void, options: TimeRequ
   const { requests, warmup = 0, prepare } = options;
   if (!Number.isInteger(requests) || requests < 1) throw new ArgumentError(`requests must be a positive integer, got ${requests}`);
   if (!Number.isInteger(warmup) || warmup < 0) throw new ArgumentError(`warmup must be an integer >= 0, got ${warmup}`);
+  for (const [name, count] of [['requests', requests], ['warmup', warmup]] as const) {
+    if (count > MAX_REQUESTS) throw new ArgumentError(`${name} must be at most ${formatInteger(MAX_REQUESTS)}, got ${count}`);
+  }
   const clock = options.clock ?? (() => performance.now());
   for (let i = 0; i < warmup; i++) {
     prepare?.(i);

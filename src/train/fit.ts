@@ -71,9 +71,16 @@ export interface Evaluation {
   accuracy: number;
 }
 
+/**
+ * The most epochs one fit runs. Its results hold one summary per epoch (steps
+ * keep nothing), so the cap bounds the memory of a run as well as its time.
+ */
+export const MAX_EPOCHS = 10_000;
+
 /** Trains `model` for `options.epochs` epochs; returns one result per epoch. */
 export function fit(model: Sequential, optimizer: Optimizer, train: LabelledImages, test: LabelledImages, options: FitOptions): EpochResult[] {
   checkInt('epochs', options.epochs, 1);
+  if (options.epochs > MAX_EPOCHS) throw new ArgumentError(`epochs must be at most ${MAX_EPOCHS.toLocaleString('en-US')}, got ${options.epochs}`);
   checkInt('batchSize', options.batchSize, 1);
   checkCompatible(model, train, 'train');
   checkCompatible(model, test, 'test');

@@ -14,7 +14,7 @@
 // finiteness) before a model is built or touched: a bad file never half-loads.
 
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { ArgumentError, NonFiniteError, ShapeError, isFiniteFloat32 } from '../errors.js';
+import { ArgumentError, NonFiniteError, ShapeError, isFiniteFloat32, describeValue, clip } from '../errors.js';
 import { ACTIVATION_KINDS, type ActivationKind, type LayerSpec, Linear, activation } from '../nn/layers.js';
 import { Sequential, type SequentialOptions, validateLayers } from '../nn/sequential.js';
 import type { Runtime } from '../runtime.js';
@@ -75,11 +75,11 @@ export function parseWeights(text: string, source = 'weights'): WeightsFile {
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new ArgumentError(`${source}: not JSON (${(e as Error).message})`);
+    throw new ArgumentError(`${source}: not JSON (${clip((e as Error).message)})`);
   }
   if (!isObject(doc)) throw new ArgumentError(`${source}: expected a JSON object with format, layers and parameters`);
   if (doc.format !== WEIGHTS_FORMAT) {
-    throw new ArgumentError(`${source}: format must be '${WEIGHTS_FORMAT}', got ${JSON.stringify(doc.format)}`);
+    throw new ArgumentError(`${source}: format must be '${WEIGHTS_FORMAT}', got ${describeValue(doc.format, "'")}`);
   }
   if (!Array.isArray(doc.layers)) throw new ArgumentError(`${source}: 'layers' must be an array of layer descriptions`);
   const layers = doc.layers.map((l, i) => parseLayer(l, i, source));
@@ -94,9 +94,9 @@ export function parseWeights(text: string, source = 'weights'): WeightsFile {
   const given = new Map<string, unknown>();
   doc.parameters.forEach((p, i) => {
     if (!isObject(p) || typeof p.name !== 'string') throw new ArgumentError(`${source}: parameters[${i}] must be an object with a string 'name'`);
-    if (given.has(p.name)) throw new ArgumentError(`${source}: parameter '${p.name}' appears twice`);
+    if (given.has(p.name)) throw new ArgumentError(`${source}: parameter ${describeValue(p.name, "'")} appears twice`);
     if (!expected.some((e) => e.name === p.name)) {
-      throw new ArgumentError(`${source}: unknown parameter '${p.name}'; these layers have ${expected.map((e) => e.name).join(', ')}`);
+      throw new ArgumentError(`${source}: unknown parameter ${describeValue(p.name, "'")}; these layers have ${expected.map((e) => e.name).join(', ')}`);
     }
     given.set(p.name, p);
   });
@@ -104,7 +104,7 @@ export function parseWeights(text: string, source = 'weights'): WeightsFile {
     const p = given.get(name) as Record<string, unknown> | undefined;
     if (!p) throw new ArgumentError(`${source}: missing parameter '${name}' (shape [${shape.join(', ')}])`);
     if (!Array.isArray(p.shape) || p.shape.length !== shape.length || p.shape.some((d, k) => d !== shape[k])) {
-      throw new ShapeError(`${source}: parameter '${name}' has shape ${JSON.stringify(p.shape)}; the layers need [${shape.join(', ')}]`);
+      throw new ShapeError(`${source}: parameter '${name}' has shape ${describeValue(p.shape, "'")}; the layers need [${shape.join(', ')}]`);
     }
     const count = shape.reduce((a, b) => a * b, 1);
     if (!Array.isArray(p.data) || p.data.length !== count) {
@@ -115,9 +115,8 @@ export function parseWeights(text: string, source = 'weights'): WeightsFile {
     for (let k = 0; k < data.length; k++) {
       // JSON has no NaN or Infinity; writers that meet them emit null. A number beyond float32 would load as infinity.
       if (!isFiniteFloat32(data[k])) {
-        const value = typeof data[k] === 'number' ? String(data[k]) : JSON.stringify(data[k]);
         const why = Number.isFinite(data[k]) ? ' (beyond float32)' : '';
-        throw new NonFiniteError(`${source}: parameter '${name}' has a non-finite value at index ${k}: ${value}${why}`);
+        throw new NonFiniteError(`${source}: parameter '${name}' has a non-finite value at index ${k}: ${describeValue(data[k], "'")}${why}`);
       }
     }
     return { name, shape: [...shape], data: data as number[] };
@@ -177,22 +176,22 @@ function expectedParameters(layers: readonly LayerSpec[]): { name: string; shape
 /** One layer description, rebuilt from known fields only. */
 function parseLayer(l: unknown, i: number, source: string): LayerSpec {
   const where = `${source}: layers[${i}]`;
-  if (!isObject(l)) throw new ArgumentError(`${where} must be an object, got ${JSON.stringify(l)}`);
+  if (!isObject(l)) throw new ArgumentError(`${where} must be an object, got ${describeValue(l, "'")}`);
   if (l.type === 'linear') {
     for (const key of ['inFeatures', 'outFeatures'] as const) {
-      if (!Number.isInteger(l[key]) || (l[key] as number) < 1) throw new ArgumentError(`${where}.${key} must be a positive integer, got ${JSON.stringify(l[key])}`);
+      if (!Number.isInteger(l[key]) || (l[key] as number) < 1) throw new ArgumentError(`${where}.${key} must be a positive integer, got ${describeValue(l[key], "'")}`);
     }
-    if (typeof l.bias !== 'boolean') throw new ArgumentError(`${where}.bias must be true or false, got ${JSON.stringify(l.bias)}`);
+    if (typeof l.bias !== 'boolean') throw new ArgumentError(`${where}.bias must be true or false, got ${describeValue(l.bias, "'")}`);
     return Linear(l.inFeatures as number, l.outFeatures as number, { bias: l.bias });
   }
   if (l.type === 'activation') {
     if (!ACTIVATION_KINDS.includes(l.kind as ActivationKind)) {
-      throw new ArgumentError(`${where}.kind must be one of ${ACTIVATION_KINDS.join(', ')}, got ${JSON.stringify(l.kind)}`);
+      throw new ArgumentError(`${where}.kind must be one of ${ACTIVATION_KINDS.join(', ')}, got ${describeValue(l.kind, "'")}`);
     }
-    if (typeof l.slope !== 'number' || !Number.isFinite(l.slope)) throw new ArgumentError(`${where}.slope must be a finite number, got ${JSON.stringify(l.slope)}`);
+    if (typeof l.slope !== 'number' || !Number.isFinite(l.slope)) throw new ArgumentError(`${where}.slope must be a finite number, got ${describeValue(l.slope, "'")}`);
     return activation(l.kind as ActivationKind, l.slope);
   }
-  throw new ArgumentError(`${where}.type must be 'linear' or 'activation', got ${JSON.stringify(l.type)}`);
+  throw new ArgumentError(`${where}.type must be 'linear' or 'activation', got ${describeValue(l.type, "'")}`);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
