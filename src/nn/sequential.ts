@@ -71,6 +71,9 @@ export class Sequential {
   private gradientMaxAbs = NaN;
   /** Why gradients() has nothing to give: before the first step, or after a backward pass that failed part-way. */
   private gradientsMissing = 'no gradients yet: run trainStep or lossAndGradients first';
+  private readonly plans = new Map<string, readonly PlanOp[]>();
+  /** Per layer: its input width and its parameters' offsets (bytes) in the weights and gradients blocks. */
+  private readonly layerCalls: { inWidth: number; offsets: number[] }[];
 
   constructor(
     readonly runtime: Runtime,
@@ -91,6 +94,10 @@ export class Sequential {
     this.parameterCount = this.slots.reduce((s, p) => s + p.count, 0);
     this.inFeatures = (this.layers[0] as { inFeatures: number }).inFeatures;
     this.outFeatures = (this.layers[this.layers.length - 1] as { outFeatures: number }).outFeatures;
+    this.layerCalls = this.layers.map((_, i) => ({
+      inWidth: i === 0 ? this.inFeatures : outWidth(this.layers, i - 1),
+      offsets: this.slots.filter((s) => s.layer === i).map((s) => s.offset * 4),
+    }));
 
     const seed = options.seed ?? 0;
     if (!Number.isSafeInteger(seed)) throw new ArgumentError(`seed must be an integer, got ${String(seed)}`);
@@ -247,12 +254,21 @@ export class Sequential {
   }
 
   /** The plan of one training step with this batch, from where the model stands now. */
-  stepPlan(batch: number, optimizer: Optimizer | null = null, inputGradient = false): PlanOp[] {
-    return trainingStepPlan({
-      layers: this.layers, loss: this.loss, inplace: this.inplace, checkpoint: this.checkpointed, batch, build: this.runtime.build, inputGradient,
-      optimizer: optimizer && { name: optimizer.name, stateBytes: optimizer.stateBytes(this.parameterCount) },
-      hasGradients: this.gradientsPtr !== 0, hasOptimizerState: optimizer?.hasState(this) ?? false,
-    });
+  stepPlan(batch: number, optimizer: Optimizer | null = null, inputGradient = false): readonly PlanOp[] {
+    const update = optimizer && { name: optimizer.name, stateBytes: optimizer.stateBytes(this.parameterCount) };
+    const hasGradients = this.gradientsPtr !== 0, hasOptimizerState = optimizer?.hasState(this) ?? false;
+    // Steps repeat: a plan is built once per batch size and situation, then reused.
+    const key = `${batch} ${inputGradient} ${hasGradients} ${hasOptimizerState} ${update?.name} ${update?.stateBytes}`;
+    let plan = this.plans.get(key);
+    if (!plan) {
+      plan = trainingStepPlan({
+        layers: this.layers, loss: this.loss, inplace: this.inplace, checkpoint: this.checkpointed, batch, build: this.runtime.build,
+        inputGradient, optimizer: update, hasGradients, hasOptimizerState,
+      });
+      if (this.plans.size >= 64) this.plans.clear(); // many batch sizes: keep the cache small
+      this.plans.set(key, plan);
+    }
+    return plan;
   }
 
   /** Bytes of GEMM packing workspace a step with this batch needs (the largest of its products). */
@@ -337,11 +353,11 @@ export class Sequential {
   /** Calls layer i's kernels with pointers to its input, output and parameters. */
   private callLayer(i: number, batch: number, input: number, output: number, run: (m: ReturnType<typeof moduleOf>, l: LayerSpec, call: LayerCall) => void): void {
     const l = this.layers[i]!;
-    const mine = this.slots.filter((s) => s.layer === i);
+    const { inWidth, offsets } = this.layerCalls[i]!;
     run(moduleOf(l), l, {
-      rt: this.runtime, batch, input, output, inWidth: i === 0 ? this.inFeatures : outWidth(this.layers, i - 1),
-      weights: mine.map((s) => this.weightsPtr + s.offset * 4),
-      gradients: mine.map((s) => this.gradientsPtr + s.offset * 4),
+      rt: this.runtime, batch, input, output, inWidth,
+      weights: offsets.map((o) => this.weightsPtr + o),
+      gradients: offsets.map((o) => this.gradientsPtr + o),
     });
   }
 
