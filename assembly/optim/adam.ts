@@ -6,10 +6,12 @@
 //   v = beta2 * v + (1 - beta2) * g * g
 //   p -= (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 // m and v live side by side in one optimizer block: m = state, v = state + n floats.
+// Written values below float32's normal range are flushed to zero (flush.ts).
 // apply = false: a check-only pass that writes nothing (see sgd.ts); returns the
 // index of the first non-finite updated parameter (to within a vector), or -1.
 
 import { nonFinite } from "../kernels/check";
+import { flushSubnormal, flushSubnormals } from "./flush";
 
 export function adamStep(
   p: usize, g: usize, state: usize, n: i32, step: i32,
@@ -38,9 +40,9 @@ export function adamStep(
       const vv = f32x4.add(f32x4.mul(v128.load(v + off), vb2), f32x4.mul(f32x4.mul(gv, gv), v2));
       if (apply) {
         const denom = f32x4.add(f32x4.mul(f32x4.sqrt(vv), vinv), veps);
-        v128.store(m + off, mv);
-        v128.store(v + off, vv);
-        v128.store(p + off, f32x4.sub(pv, f32x4.mul(vstep, f32x4.div(mv, denom))));
+        v128.store(m + off, flushSubnormals(mv));
+        v128.store(v + off, flushSubnormals(vv));
+        v128.store(p + off, flushSubnormals(f32x4.sub(pv, f32x4.mul(vstep, f32x4.div(mv, denom)))));
       } else {
         // |new p| <= |p| + (stepSize / eps) |m| since the denominator is at least eps:
         // a bound with no sqrt or division. Only where it is not finite (or eps = 0)
@@ -64,9 +66,9 @@ export function adamStep(
     const vv = load<f32>(v + off) * beta2 + gv * gv * omb2;
     const np = pv - stepSize * (mv / (Mathf.sqrt(vv) * invBc2Sqrt + eps));
     if (apply) {
-      store<f32>(m + off, mv);
-      store<f32>(v + off, vv);
-      store<f32>(p + off, np);
+      store<f32>(m + off, flushSubnormal(mv));
+      store<f32>(v + off, flushSubnormal(vv));
+      store<f32>(p + off, flushSubnormal(np));
     } else if (np - np != 0 || mv - mv != 0 || vv - vv != 0) {
       return i;
     }

@@ -3,7 +3,8 @@
 //   momentum: buf = g on the first step, else momentum * buf + (1 - dampening) * g
 //             g = nesterov ? g + momentum * buf : buf
 //   p -= lr * g
-// Plain SGD (momentum 0) is the special case with no state.
+// Plain SGD (momentum 0) is the special case with no state. Written values
+// below float32's normal range are flushed to zero (flush.ts).
 //
 // With apply = false nothing is written: the pass only looks for an update
 // that would leave a non-finite parameter, so a bad step can be refused
@@ -11,6 +12,7 @@
 // (to within a SIMD vector), or -1.
 
 import { nonFinite } from "../kernels/check";
+import { flushSubnormal, flushSubnormals } from "./flush";
 
 export function sgdStep(
   p: usize, g: usize, buf: usize, n: i32,
@@ -27,11 +29,11 @@ export function sgdStep(
       if (momentum != 0) {
         let b = gv;
         if (!firstStep) b = f32x4.add(f32x4.mul(v128.load(buf + off), vm), f32x4.mul(gv, vd));
-        if (apply) v128.store(buf + off, b);
+        if (apply) v128.store(buf + off, flushSubnormals(b));
         gv = nesterov ? f32x4.add(gv, f32x4.mul(b, vm)) : b;
       }
       const np = f32x4.sub(pv, f32x4.mul(gv, vlr));
-      if (apply) v128.store(p + off, np);
+      if (apply) v128.store(p + off, flushSubnormals(np));
       else if (nonFinite(np)) return i;
     }
   }
@@ -43,11 +45,11 @@ export function sgdStep(
     if (momentum != 0) {
       let b = gv;
       if (!firstStep) b = load<f32>(buf + off) * momentum + gv * (1 - dampening);
-      if (apply) store<f32>(buf + off, b);
+      if (apply) store<f32>(buf + off, flushSubnormal(b));
       gv = nesterov ? gv + b * momentum : b;
     }
     const np = pv - gv * lr;
-    if (apply) store<f32>(p + off, np);
+    if (apply) store<f32>(p + off, flushSubnormal(np));
     else if (np - np != 0) return i;
   }
   return -1;
