@@ -3,7 +3,7 @@
 // of a network the visitor chooses, measured against its estimate, then trained.
 // Plain JavaScript modules, no bundler: the page loads in one round of requests.
 
-import { init, gemm, Tensor, CATEGORIES, Sequential, mlp, SGD, Adam, AdamW, profileMlp, renderMemorySvg } from 'wasmgrad';
+import { init, gemm, Tensor, CATEGORIES, Sequential, mlp, OPTIMIZERS, profileMlp, renderMemorySvg } from 'wasmgrad';
 // The chart renderer is a pure string builder shared with the Node reports; it
 // is not a public export of the package, so the demo loads it by path.
 import { formatGflops, renderThroughputSvg } from '../dist/src/report/throughput-svg.js';
@@ -178,17 +178,8 @@ async function runThroughput(rt) {
 // memory numbers belong to this network alone.
 // ---------------------------------------------------------------------------
 
-/**
- * Each optimizer with a learning rate that makes the loss fall visibly within
- * a few dozen steps of the synthetic task below. The profile uses the same
- * ones (memory does not depend on them, but the losses it reports do).
- */
-const OPTIMIZERS = {
-  sgd: { label: 'SGD', lr: 0.1, make: (lr) => new SGD({ lr }) },
-  'sgd-momentum': { label: 'SGD with momentum 0.9', lr: 0.01, make: (lr) => new SGD({ lr, momentum: 0.9 }) },
-  adam: { label: 'Adam', lr: 1e-3, make: (lr) => new Adam({ lr }) },
-  adamw: { label: 'AdamW', lr: 1e-3, make: (lr) => new AdamW({ lr }) },
-};
+// The optimizers, their labels and default learning rates come from the
+// package's registry, as on the command line; the profile uses the same ones.
 
 const MAX_WIDTH = 65536;
 const MAX_BATCH = 65536;

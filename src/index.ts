@@ -12,6 +12,7 @@ export { Linear, ReLU, LeakyReLU, Sigmoid, Tanh, GELU, SiLU, activation, mlp, de
 export { trainingStepPlan, inferencePlan, type PlanOp, type StepPlanConfig } from './plan/step-plan.js';
 export { SGD, type SGDOptions } from './optim/sgd.js';
 export { Adam, AdamW, type AdamOptions } from './optim/adam.js';
+export { OPTIMIZERS, OPTIMIZER_NAMES, makeOptimizer, type OptimizerName } from './optim/registry.js';
 export type { Optimizer, ParameterBlock } from './optim/optimizer.js';
 export { profileMlp, type MlpProfile, type MlpProfileOptions, type MeasuredMemory } from './profile/profile-mlp.js';
 export type { MlpOptimizer, MemorySummary } from './estimate/mlp.js';

@@ -495,7 +495,7 @@ describe.skipIf(missing !== null)('wasmgrad in headless Chromium', () => {
       expect(await page.evaluate(() => document.body.dataset.benchmark)).toBe('done');
       expect(await page.locator('#throughput-chart svg title').textContent()).toMatch(/scalar build$/);
       expect([await page.locator('#layers').inputValue(), await page.locator('#batch').inputValue(), await page.locator('#steps').inputValue(), await page.locator('#optimizer').inputValue()]).toEqual(['20, 16, 3', '8', '6', 'sgd']);
-      expect(await page.locator('#training-title').textContent()).toBe('20 → 16 → 3, batch 8, SGD (lr 0.1): 387 parameters, scalar build');
+      expect(await page.locator('#training-title').textContent()).toBe('20 → 16 → 3, batch 8, SGD (lr 0.01): 387 parameters, scalar build');
       expect(await page.locator('#loss-table tr:first-child td').allTextContents()).toEqual(['1', '2', '3', '4', '5', '6']);
       expect(record.errors).toEqual([]);
     } finally {

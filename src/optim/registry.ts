@@ -8,11 +8,11 @@ import type { Optimizer } from './optimizer.js';
 import { SGD } from './sgd.js';
 
 export const OPTIMIZERS = {
-  sgd: { lr: 0.01, make: (lr: number) => new SGD({ lr }) },
-  'sgd-momentum': { lr: 0.01, make: (lr: number) => new SGD({ lr, momentum: 0.9 }) },
-  adam: { lr: 1e-3, make: (lr: number) => new Adam({ lr }) },
-  adamw: { lr: 1e-3, make: (lr: number) => new AdamW({ lr }) },
-} as const satisfies Record<string, { lr: number; make: (lr: number) => Optimizer }>;
+  sgd: { label: 'SGD', lr: 0.01, make: (lr: number) => new SGD({ lr }) },
+  'sgd-momentum': { label: 'SGD with momentum 0.9', lr: 0.01, make: (lr: number) => new SGD({ lr, momentum: 0.9 }) },
+  adam: { label: 'Adam', lr: 1e-3, make: (lr: number) => new Adam({ lr }) },
+  adamw: { label: 'AdamW', lr: 1e-3, make: (lr: number) => new AdamW({ lr }) },
+} as const satisfies Record<string, { label: string; lr: number; make: (lr: number) => Optimizer }>;
 
 export type OptimizerName = keyof typeof OPTIMIZERS;
 export const OPTIMIZER_NAMES = Object.keys(OPTIMIZERS) as OptimizerName[];
