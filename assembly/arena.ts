@@ -12,8 +12,13 @@
 // (a model has tens of them), so a simple list beats anything clever.
 
 // weights, gradients, optimizer, activations, workspace, inputs: the order of
-// CATEGORIES in src/estimate/categories.ts, whose index the host passes.
+// CATEGORIES in src/memory/categories.ts, whose index the host passes.
 const CATEGORY_COUNT: i32 = 6;
+
+/** How many categories the counters keep: the host checks it against its own list at instantiation. */
+export function arenaCategoryCount(): i32 {
+  return CATEGORY_COUNT;
+}
 
 const HEADER: usize = 16;
 const MIN_BLOCK: usize = 32;

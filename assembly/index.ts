@@ -3,7 +3,7 @@
 // unless a name says bytes.
 
 export {
-  arenaAlloc, arenaFree, arenaLive, arenaPeak, arenaResetPeak, arenaSetLogging, arenaHeapBytes,
+  arenaAlloc, arenaFree, arenaLive, arenaPeak, arenaResetPeak, arenaSetLogging, arenaHeapBytes, arenaCategoryCount,
 } from "./arena";
 export {
   gemm, gemmScratchBytes, gemmReserve, gemmRelease, gemmScratchReserved, macCount, macReset,

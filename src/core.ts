@@ -13,6 +13,7 @@ export interface CoreExports {
   arenaResetPeak(): void;
   arenaSetLogging(on: number): void;
   arenaHeapBytes(): number;
+  arenaCategoryCount(): number;
   gemm(
     transA: number, transB: number, m: number, n: number, k: number, alpha: number,
     a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number,
@@ -58,7 +59,7 @@ export interface CoreHooks {
 /** Every export a core must have; `satisfies` keeps it complete as CoreExports grows. */
 const CORE_EXPORT_NAMES = Object.keys({
   memory: 0, buildKind: 0, arenaAlloc: 0, arenaFree: 0, arenaLive: 0, arenaPeak: 0, arenaResetPeak: 0,
-  arenaSetLogging: 0, arenaHeapBytes: 0, gemm: 0, gemmScratchBytes: 0, gemmReserve: 0, gemmRelease: 0,
+  arenaSetLogging: 0, arenaHeapBytes: 0, arenaCategoryCount: 0, gemm: 0, gemmScratchBytes: 0, gemmReserve: 0, gemmRelease: 0,
   gemmScratchReserved: 0, macCount: 0, macReset: 0, peakProbe: 0, activationForward: 0, activationBackward: 0,
   addBias: 0, biasGrad: 0, crossEntropyForward: 0, crossEntropyBackward: 0, mseForward: 0, mseBackward: 0,
   firstNonFinite: 0, maxAbs: 0, sgdStep: 0, adamStep: 0,

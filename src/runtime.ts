@@ -1,6 +1,7 @@
 // Picks, loads and instantiates a core build once, and reports what it runs on.
 
 import { Arena } from './arena.js';
+import { CATEGORIES } from './memory/categories.js';
 import { type CoreExports, instantiateCore } from './core.js';
 import { ArgumentError, checkBoolean, checkOptions, describeValue, firstLine, orDefault } from './errors.js';
 import { detectFeatures, type EngineFeatures } from './features.js';
@@ -143,6 +144,10 @@ async function instantiate(features: EngineFeatures, source: WasmSource): Promis
   const code = core.buildKind();
   const kind = CORE_BUILDS[code];
   if (!kind) throw new ArgumentError(`wasm: this module is not a wasmgrad core (its buildKind() returned ${describeValue(code)}, not a known build)`);
+  // The core's counters are indexed by the host's category list: both must name the same categories.
+  if (core.arenaCategoryCount() !== CATEGORIES.length) {
+    throw new ArgumentError(`wasm: this core keeps ${core.arenaCategoryCount()} memory categories, this package names ${CATEGORIES.length}; the binary and the package are from different versions`);
+  }
   arena = new Arena(core);
   return new Runtime(core, kind, features, arena);
 }

@@ -34,3 +34,13 @@ describe('init', () => {
     await expect(init({ wasm: empty })).rejects.toThrow('wasm: this module is not a wasmgrad core (missing exports: memory, buildKind, ');
   });
 });
+
+describe('the core and the package name the same memory categories', () => {
+  it.each(['simd', 'relaxed', 'scalar'] as const)('%s build: the core keeps a counter for each of CATEGORIES', async (build) => {
+    const { enableRelaxedSimdForTests } = await import('./helpers/relaxed.js');
+    enableRelaxedSimdForTests();
+    const { CATEGORIES } = await import('../src/memory/categories.js');
+    const rt = await init({ build });
+    expect(rt.core.arenaCategoryCount()).toBe(CATEGORIES.length);
+  });
+});
