@@ -6,7 +6,7 @@ export { Tensor } from './tensor.js';
 export { gemm, matmul, type GemmOptions, type Matrix } from './gemm.js';
 export { Arena, WASM32_MAX_BYTES, type ArenaEvent, type Phase } from './arena.js';
 export { ShapeError, ArgumentError, OutOfMemoryError, NonFiniteError } from './errors.js';
-export { CATEGORIES, type Category, type CategoryBytes } from './estimate/categories.js';
+export { CATEGORIES, type Category, type CategoryBytes } from './memory/categories.js';
 export { Sequential, validateLayers, layerName, type SequentialOptions, type LossKind, type NamedParameter, type StepResult, type Target } from './nn/sequential.js';
 export { Linear, ReLU, LeakyReLU, Sigmoid, Tanh, GELU, SiLU, activation, mlp, describeLayers, ACTIVATION_KINDS, LAYER_MODULES, type ActivationKind, type LayerSpec, type LinearSpec, type ActivationSpec, type LayerModule } from './nn/layers.js';
 export { trainingStepPlan, inferencePlan, type PlanOp, type StepPlanConfig } from './plan/step-plan.js';
