@@ -1,0 +1,114 @@
+"""PyTorch CPU as a speed peer of wasmgrad's benchmarks, timed in its own process.
+
+Reads one JSON request on stdin:
+  {"timeMs": 1500, "gemm": [{"label", "m", "n", "k", "transA", "transB"}, ...],
+   "train": {"layers": [784, 100, 10], "batch": 64, "optimizers": {"sgd": 0.01, "adam": 0.001}}}
+and prints one JSON document on stdout: PyTorch's version, the BLAS library it
+loaded, the thread count, GFLOP/s per GEMM shape (from the median call) and
+samples/s per optimizer (from the median training step). One thread, as the
+single-core comparison wants (set before any work; OPENBLAS_NUM_THREADS too).
+
+Run with Debian's PyTorch: /usr/bin/python3 bench/pytorch-peer.py < request.json
+"""
+import json
+import os
+import statistics
+import sys
+import time
+
+
+def unavailable(reason):
+    print(json.dumps({"available": False, "reason": reason}))
+    sys.exit(0)
+
+
+try:
+    import torch
+    import torch.nn as nn
+except Exception as e:  # noqa: BLE001 - any import failure means the peer is missing
+    unavailable(f"PyTorch is not importable by {sys.executable}: {e}")
+
+torch.set_num_threads(1)
+
+
+def blas_library():
+    """The BLAS shared object this process mapped (Debian's torch uses whichever libblas.so.3 is installed)."""
+    torch.mm(torch.ones(64, 64), torch.ones(64, 64))  # make sure it is loaded
+    with open("/proc/self/maps") as maps:
+        paths = {line.split()[-1] for line in maps if "blas" in line.lower() and ".so" in line}
+    real = sorted({os.path.realpath(p) for p in paths if p.startswith("/")})
+    if any("openblas" in p for p in real):
+        name = "OpenBLAS" + (" (pthread)" if any("pthread" in p for p in real) else "")
+    elif any("/blas/" in p or p.endswith("libblas.so.3") for p in real):
+        name = "reference BLAS (libblas3, about 10x slower)"
+    else:
+        name = "unknown"
+    return {"name": name, "libraries": real}
+
+
+def median_seconds(fn, time_ms, warmup=20):
+    for _ in range(warmup):
+        fn()
+    samples = []
+    deadline = time.perf_counter() + time_ms / 1000
+    while time.perf_counter() < deadline or len(samples) < 10:
+        t0 = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t0)
+    return statistics.median(samples), len(samples)
+
+
+def time_gemm(shape, time_ms):
+    m, n, k = shape["m"], shape["n"], shape["k"]
+    g = torch.Generator().manual_seed(1)
+    # Stored as the operands of C = op(A) op(B): A is k x m when transposed, B is n x k.
+    a = torch.rand((k, m) if shape["transA"] else (m, k), generator=g)
+    b = torch.rand((n, k) if shape["transB"] else (k, n), generator=g)
+    op_a = a.t() if shape["transA"] else a
+    op_b = b.t() if shape["transB"] else b
+    out = torch.empty(m, n)
+    seconds, calls = median_seconds(lambda: torch.mm(op_a, op_b, out=out), time_ms)
+    return {"label": shape["label"], "gflops": 2 * m * n * k / seconds / 1e9, "calls": calls}
+
+
+def time_training(cfg, name, lr, time_ms):
+    torch.manual_seed(1)
+    sizes = cfg["layers"]
+    layers = []
+    for i in range(len(sizes) - 1):
+        if i > 0:
+            layers.append(nn.ReLU())
+        layers.append(nn.Linear(sizes[i], sizes[i + 1]))
+    model = nn.Sequential(*layers)
+    opt = torch.optim.Adam(model.parameters(), lr=lr) if name == "adam" else torch.optim.SGD(
+        model.parameters(), lr=lr, momentum=0.9 if name == "sgd-momentum" else 0)
+    loss_fn = nn.CrossEntropyLoss()
+    batch = cfg["batch"]
+    x = torch.rand(batch, sizes[0])
+    y = torch.randint(0, sizes[-1], (batch,))
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss_fn(model(x), y).backward()
+        opt.step()
+
+    seconds, steps = median_seconds(step, time_ms, warmup=50)
+    return {"optimizer": name, "samplesPerSecond": batch / seconds, "msPerStep": seconds * 1000, "steps": steps}
+
+
+def main():
+    request = json.load(sys.stdin)
+    time_ms = request.get("timeMs", 1500)
+    train = request.get("train")
+    print(json.dumps({
+        "available": True,
+        "version": torch.__version__,
+        "python": sys.executable,
+        "threads": torch.get_num_threads(),
+        "blas": blas_library(),
+        "gemm": [time_gemm(s, time_ms) for s in request.get("gemm", [])],
+        "train": [time_training(train, n, lr, time_ms) for n, lr in train["optimizers"].items()] if train else [],
+    }))
+
+
+main()

@@ -1,0 +1,86 @@
+// PyTorch CPU as a speed peer, measured in the same run: a child process
+// (bench/pytorch-peer.py, run by Debian's /usr/bin/python3 or $WASMGRAD_PYTHON)
+// times the same GEMM shapes and the same training step on one thread and
+// says which BLAS it loaded (Debian's torch uses whichever libblas.so.3 is
+// installed; the reference BLAS is about 10x slower than OpenBLAS). When
+// PyTorch or the script is missing, the peer is unavailable with the reason.
+
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export interface PytorchGemmShape {
+  label: string;
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+}
+
+export interface PytorchRequest {
+  timeMs: number;
+  gemm?: readonly PytorchGemmShape[];
+  /** An MLP of ReLU layers with softmax cross-entropy, and each optimizer's learning rate. */
+  train?: { layers: readonly number[]; batch: number; optimizers: Record<string, number> };
+}
+
+export type PytorchPeer =
+  | {
+      available: true;
+      version: string;
+      python: string;
+      threads: number;
+      blas: { name: string; libraries: string[] };
+      gemm: { label: string; gflops: number; calls: number }[];
+      train: { optimizer: string; samplesPerSecond: number; msPerStep: number; steps: number }[];
+    }
+  | { available: false; reason: string };
+
+/**
+ * The script in the repository's bench/ folder, found from src/bench (tests) or
+ * dist/src/bench (the built CLI); the npm package does not ship it.
+ */
+export const PYTORCH_PEER_SCRIPT = ['../../bench/pytorch-peer.py', '../../../bench/pytorch-peer.py']
+  .map((relative) => fileURLToPath(new URL(relative, import.meta.url)))
+  .find((path) => existsSync(path)) ?? fileURLToPath(new URL('../../../bench/pytorch-peer.py', import.meta.url));
+
+export interface PytorchPeerOptions {
+  python?: string;
+  script?: string;
+  /** The child is killed after this long (default: a minute plus the time budget of every measurement). */
+  timeoutMs?: number;
+}
+
+export async function runPytorchPeer(request: PytorchRequest, options: PytorchPeerOptions = {}): Promise<PytorchPeer> {
+  const python = options.python ?? process.env.WASMGRAD_PYTHON ?? '/usr/bin/python3';
+  const script = options.script ?? PYTORCH_PEER_SCRIPT;
+  if (!existsSync(script)) return { available: false, reason: `the PyTorch peer script ${script} is not here (it ships with the repository, not the npm package)` };
+  if (!existsSync(python)) return { available: false, reason: `no Python at ${python} (install python3-torch, or set WASMGRAD_PYTHON)` };
+  const measurements = (request.gemm?.length ?? 0) + Object.keys(request.train?.optimizers ?? {}).length;
+  const timeoutMs = options.timeoutMs ?? 60_000 + measurements * request.timeMs * 2;
+  return new Promise((resolve) => {
+    const child = spawn(python, [script], { env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } });
+    let stdout = '', stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      resolve({ available: false, reason: `could not start ${python}: ${e.message}` });
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (signal) return resolve({ available: false, reason: `the PyTorch peer was stopped (${signal}) after ${timeoutMs} ms` });
+      try {
+        const doc = JSON.parse(stdout) as PytorchPeer;
+        if (typeof doc?.available !== 'boolean') throw new Error('no "available" field');
+        resolve(doc);
+      } catch {
+        const last = stderr.trim().split('\n').pop() ?? '';
+        resolve({ available: false, reason: `the PyTorch peer exited with code ${code} and no result${last ? `: ${last.slice(0, 200)}` : ''}` });
+      }
+    });
+    child.stdin.end(JSON.stringify(request));
+  });
+}

@@ -1,0 +1,59 @@
+// PyTorch as a benchmark peer: a child process that says which BLAS it runs,
+// or an unavailable peer with the reason, never a crash of the benchmark.
+
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { PYTORCH_PEER_SCRIPT, runPytorchPeer } from '../src/bench/pytorch-peer.js';
+
+const hasTorch = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+
+describe('the PyTorch peer', () => {
+  it('is unavailable, with the reason, when there is no Python or no script', async () => {
+    expect(await runPytorchPeer({ timeMs: 10 }, { python: '/nonexistent/python3' })).toEqual({
+      available: false,
+      reason: 'no Python at /nonexistent/python3 (install python3-torch, or set WASMGRAD_PYTHON)',
+    });
+    const r = await runPytorchPeer({ timeMs: 10 }, { script: '/nonexistent/peer.py' });
+    expect(r).toMatchObject({ available: false, reason: expect.stringMatching(/^the PyTorch peer script \/nonexistent\/peer.py is not here/) });
+  });
+
+  it('is unavailable when the script fails, naming the last line it printed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasmgrad-peer-'));
+    const script = join(dir, 'broken.py');
+    writeFileSync(script, 'import sys\nsys.stderr.write("ImportError: no torch here\\n")\nsys.exit(3)\n');
+    chmodSync(script, 0o755);
+    expect(await runPytorchPeer({ timeMs: 10 }, { script })).toEqual({
+      available: false,
+      reason: 'the PyTorch peer exited with code 3 and no result: ImportError: no torch here',
+    });
+  });
+
+  it('is stopped after its time limit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasmgrad-peer-'));
+    const script = join(dir, 'slow.py');
+    writeFileSync(script, 'import time\ntime.sleep(30)\n');
+    const r = await runPytorchPeer({ timeMs: 10 }, { script, timeoutMs: 300 });
+    expect(r).toEqual({ available: false, reason: 'the PyTorch peer was stopped (SIGKILL) after 300 ms' });
+  });
+
+  it.runIf(hasTorch)('measures GEMM and a training step on one thread and names its BLAS (Debian python3-torch)', async () => {
+    const r = await runPytorchPeer({
+      timeMs: 50,
+      gemm: [{ label: '64³', m: 64, n: 64, k: 64, transA: false, transB: true }],
+      train: { layers: [784, 100, 10], batch: 64, optimizers: { sgd: 0.01, adam: 1e-3 } },
+    });
+    if (!r.available) throw new Error(r.reason);
+    expect(r.threads).toBe(1);
+    expect(r.blas.name).not.toBe('unknown');
+    expect(r.gemm[0]!.gflops).toBeGreaterThan(0);
+    expect(r.train.map((t) => t.optimizer)).toEqual(['sgd', 'adam']);
+    expect(r.train.every((t) => t.samplesPerSecond > 0 && t.steps >= 10)).toBe(true);
+  });
+
+  it('finds the script of this checkout', () => {
+    expect(PYTORCH_PEER_SCRIPT.endsWith(join('bench', 'pytorch-peer.py'))).toBe(true);
+  });
+});
