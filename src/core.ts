@@ -43,6 +43,8 @@ export interface CoreExports {
     p: number, g: number, state: number, n: number, step: number,
     lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: number, apply: number,
   ): number;
+  gatherPixels(images: number, rowBytes: number, index: number, rows: number, out: number, scale: number, shift: number): void;
+  gatherLabels(labels: number, index: number, rows: number, out: number): void;
 }
 
 /** Reads an AssemblyScript string (UTF-16, byte length stored just before it) for abort messages. */
@@ -62,7 +64,7 @@ const CORE_EXPORT_NAMES = Object.keys({
   arenaSetLogging: 0, arenaHeapBytes: 0, arenaCategoryCount: 0, gemm: 0, gemmScratchBytes: 0, gemmReserve: 0, gemmRelease: 0,
   gemmScratchReserved: 0, macCount: 0, macReset: 0, peakProbe: 0, activationForward: 0, activationBackward: 0,
   addBias: 0, biasGrad: 0, crossEntropyForward: 0, crossEntropyBackward: 0, mseForward: 0, mseBackward: 0,
-  firstNonFinite: 0, maxAbs: 0, sgdStep: 0, adamStep: 0,
+  firstNonFinite: 0, maxAbs: 0, sgdStep: 0, adamStep: 0, gatherPixels: 0, gatherLabels: 0,
 } satisfies Record<keyof CoreExports, 0>) as (keyof CoreExports)[];
 
 /**

@@ -48,6 +48,20 @@ export interface StepResult {
 /** Labels for cross-entropy (class indices) or targets for MSE (batch x outFeatures). */
 export type Target = Int32Array | Float32Array | ArrayLike<number>;
 
+/**
+ * A batch that writes itself into the step's buffers in WASM memory, such as
+ * rows gathered in the core from a dataset that lives there (ResidentImages):
+ * no JS loop over the values and no copy in.
+ */
+export interface BatchSource {
+  readonly rows: number;
+  /** Writes rows x inFeatures float32 at `x`, and the rows' labels (int32) or targets (float32) at `target`. */
+  fill(x: number, target: number): void;
+}
+
+/** What a step reads: arrays the caller holds, or a source that fills WASM memory itself. */
+type StepInput = { x: ArrayLike<number>; target: Target } | { source: BatchSource };
+
 export class Sequential {
   readonly layers: readonly LayerSpec[];
   readonly loss: LossKind;
@@ -233,7 +247,17 @@ export class Sequential {
    */
   trainStep(x: ArrayLike<number>, target: Target, optimizer: Optimizer): number {
     checkOptimizer(optimizer);
-    return this.runStep(x, target, optimizer, false).loss;
+    return this.runStep({ x, target }, optimizer, false).loss;
+  }
+
+  /** trainStep over a batch that fills its buffers in WASM memory itself. */
+  trainStepOn(source: BatchSource, optimizer: Optimizer): number {
+    checkOptimizer(optimizer);
+    if (typeof source !== 'object' || source === null || typeof source.fill !== 'function') {
+      throw new ArgumentError(`trainStepOn needs a batch source with rows and fill(), got ${describeValue(source)}`);
+    }
+    checkInt('source rows', source.rows, 1);
+    return this.runStep({ source }, optimizer, false).loss;
   }
 
   /** Forward, loss and backward without an update; gradients() then holds them. */
@@ -241,7 +265,7 @@ export class Sequential {
     checkOptions('lossAndGradients', options, ['inputGradient']);
     const inputGradient = options.inputGradient ?? false;
     checkBoolean('inputGradient', inputGradient);
-    return this.runStep(x, target, null, inputGradient);
+    return this.runStep({ x, target }, null, inputGradient);
   }
 
   /** The flat parameter block an optimizer updates. */
@@ -278,9 +302,11 @@ export class Sequential {
   }
 
   /** Executes the plan of one training step. */
-  private runStep(x: ArrayLike<number>, target: Target, optimizer: Optimizer | null, wantInputGrad: boolean): StepResult {
-    const batch = this.batchOf(x);
-    this.checkTarget(target, batch);
+  private runStep(input: StepInput, optimizer: Optimizer | null, wantInputGrad: boolean): StepResult {
+    const arrays = 'x' in input ? input : null;
+    const batch = arrays ? this.batchOf(arrays.x) : (input as { source: BatchSource }).source.rows;
+    if (arrays) this.checkTarget(arrays.target, batch);
+    this.checkAlive();
     optimizer?.check(this.parameterBlock());
     const rt = this.runtime, arena = rt.arena;
     const stepNo = this.steps + 1;
@@ -290,7 +316,7 @@ export class Sequential {
     // Pointers of the plan's buffers; everything this step allocates, so a failure part-way frees it all.
     const ptr = new Map<BufferId, number>();
     const live = new Set<number>();
-    let loss = NaN;
+    let loss = NaN, batchPtr = 0;
     let inputGradient: Float32Array | undefined;
     try {
       for (const op of plan) {
@@ -301,8 +327,14 @@ export class Sequential {
             ptr.set(op.buffer, p);
             if (op.role === 'gradients') this.gradientsPtr = p;
             else live.add(p);
-            if (op.role === 'batch') new Float32Array(rt.memory.buffer, p, x.length).set(x);
-            if (op.role === 'target') this.stageTarget(target, p);
+            if (op.role === 'batch') {
+              batchPtr = p;
+              if (arrays) new Float32Array(rt.memory.buffer, p, arrays.x.length).set(arrays.x);
+            }
+            if (op.role === 'target') {
+              if (arrays) this.stageTarget(arrays.target, p);
+              else (input as { source: BatchSource }).source.fill(batchPtr, p);
+            }
             // From the first write of the gradients until they are whole and finite, gradients() has none to give.
             if (op.role === 'loss-gradient') this.gradientsMissing = `no gradients: the backward pass of step ${stepNo} did not complete`;
             break;
@@ -321,7 +353,11 @@ export class Sequential {
             break;
           case 'loss-forward':
             loss = lossOf.forward(rt, ptr.get(op.prediction)!, ptr.get(op.target)!, op.saved === null ? 0 : ptr.get(op.saved)!, batch, this.outFeatures);
-            if (!Number.isFinite(loss)) throw this.nonFiniteLoss(stepNo, loss, x);
+            if (!Number.isFinite(loss)) {
+              // A source's batch is read back from WASM memory for the diagnosis.
+              const x = arrays?.x ?? new Float32Array(rt.memory.buffer, batchPtr, batch * this.inFeatures).slice();
+              throw this.nonFiniteLoss(stepNo, loss, x);
+            }
             break;
           case 'loss-backward':
             lossOf.backward(rt, ptr.get(op.prediction)!, ptr.get(op.target)!, op.saved === null ? 0 : ptr.get(op.saved)!, ptr.get(op.gradient)!, batch, this.outFeatures);

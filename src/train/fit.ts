@@ -2,12 +2,13 @@
 // mini-batches over an image dataset, the last partial batch included, and a
 // test evaluation after every epoch.
 //
-// Images stay bytes until a batch needs them: each batch is gathered (in
-// shuffled order) into a reused byte buffer and converted to float32 in one
-// pixelsToFloat32 pass into a reused Float32Array. The float copy of a
-// 60000-image dataset (188 MB) never exists.
+// The training images live in WASM memory as bytes (ResidentImages, category
+// `inputs`): the core gathers each shuffled batch and scales it to float32
+// straight into the step's batch buffer. The float copy of a 60000-image
+// dataset (188 MB) never exists, and no JS loop touches a pixel per step.
 
 import { type PixelNormalization, pixelsToFloat32 } from '../data/idx.js';
+import { ResidentImages } from '../data/resident-images.js';
 import { ArgumentError, ShapeError, checkInt } from '../errors.js';
 import { Random } from '../nn/random.js';
 import type { Sequential } from '../nn/sequential.js';
@@ -85,55 +86,47 @@ export function fit(model: Sequential, optimizer: Optimizer, train: LabelledImag
   checkCompatible(model, train, 'train');
   checkCompatible(model, test, 'test');
   const clock = options.clock ?? (() => performance.now());
-  const features = train.rows * train.cols;
   const batchSize = Math.min(options.batchSize, train.count);
   const batches = Math.ceil(train.count / batchSize);
-
-  // Reused for every batch; a partial batch uses a prefix.
-  const pixels = new Uint8Array(batchSize * features);
-  const x = new Float32Array(batchSize * features);
-  const labels = new Int32Array(batchSize);
 
   // The shuffle has its own stream, so it does not replay the weight initialisation's numbers.
   const rng = new Random((options.seed ?? 0) ^ 0x5eed5eed);
   const order = new Uint32Array(train.count);
   for (let i = 0; i < order.length; i++) order[i] = i;
 
-  const results: EpochResult[] = [];
-  for (let epoch = 1; epoch <= options.epochs; epoch++) {
-    shuffle(order, rng);
-    const start = clock();
-    let lossSum = 0;
-    for (let b = 0; b < batches; b++) {
-      const first = b * batchSize;
-      const rows = Math.min(batchSize, train.count - first);
-      for (let r = 0; r < rows; r++) {
-        const image = order[first + r]!;
-        pixels.set(train.images.subarray(image * features, (image + 1) * features), r * features);
-        labels[r] = train.labels[image]!;
+  const resident = new ResidentImages(model.runtime, train, batchSize, options.normalization);
+  try {
+    const results: EpochResult[] = [];
+    for (let epoch = 1; epoch <= options.epochs; epoch++) {
+      shuffle(order, rng);
+      const start = clock();
+      let lossSum = 0;
+      for (let b = 0; b < batches; b++) {
+        const first = b * batchSize;
+        const rows = Math.min(batchSize, train.count - first);
+        lossSum += model.trainStepOn(resident.batch(order, first, rows), optimizer) * rows;
+        if (options.onBatch) {
+          const samples = first + rows;
+          options.onBatch({ epoch, batch: b + 1, batches, samples, loss: lossSum / samples, samplesPerSecond: perSecond(samples, clock() - start) });
+        }
       }
-      const xs = x.subarray(0, rows * features);
-      pixelsToFloat32(pixels.subarray(0, rows * features), xs, options.normalization);
-      lossSum += model.trainStep(xs, labels.subarray(0, rows), optimizer) * rows;
-      if (options.onBatch) {
-        const samples = first + rows;
-        options.onBatch({ epoch, batch: b + 1, batches, samples, loss: lossSum / samples, samplesPerSecond: perSecond(samples, clock() - start) });
-      }
+      const ms = clock() - start;
+      const evaluation = evaluateImages(model, test, { normalization: options.normalization, batchSize: options.evalBatchSize });
+      const result: EpochResult = {
+        epoch,
+        trainLoss: lossSum / train.count,
+        testLoss: evaluation.loss,
+        testAccuracy: evaluation.accuracy,
+        samplesPerSecond: perSecond(train.count, ms),
+        seconds: ms / 1000,
+      };
+      results.push(result);
+      options.onEpoch?.(result);
     }
-    const ms = clock() - start;
-    const evaluation = evaluateImages(model, test, { normalization: options.normalization, batchSize: options.evalBatchSize });
-    const result: EpochResult = {
-      epoch,
-      trainLoss: lossSum / train.count,
-      testLoss: evaluation.loss,
-      testAccuracy: evaluation.accuracy,
-      samplesPerSecond: perSecond(train.count, ms),
-      seconds: ms / 1000,
-    };
-    results.push(result);
-    options.onEpoch?.(result);
+    return results;
+  } finally {
+    resident.dispose();
   }
-  return results;
 }
 
 /** Mean cross-entropy and accuracy over a dataset, converted and evaluated `batchSize` images at a time. */

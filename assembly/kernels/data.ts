@@ -1,0 +1,34 @@
+// The data pipeline of a training step, in the core: gather the rows of a
+// shuffled batch from a byte dataset that lives in WASM memory and scale them
+// to float32, straight into the step's batch buffer (no JS loop, no copy).
+// Each pixel is computed as f32(f64(v) * scale + shift), the same roundings
+// as pixelsToFloat32's table in src/data/idx.ts, so results are bit-identical.
+
+/** out[r][j] = f32(images[index[r]][j] * scale + shift) for `rows` rows of `rowBytes` bytes. */
+export function gatherPixels(images: usize, rowBytes: i32, index: usize, rows: i32, out: usize, scale: f64, shift: f64): void {
+  for (let r = 0; r < rows; r++) {
+    const src = images + <usize>load<u32>(index + (<usize>r << 2)) * <usize>rowBytes;
+    const dst = out + (<usize>r * <usize>rowBytes << 2);
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      const vs = f64x2.splat(scale), vsh = f64x2.splat(shift);
+      for (; j + 4 <= rowBytes; j += 4) {
+        // 4 bytes -> 4 u32 lanes -> two f64x2 -> four f32.
+        const q = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(src + <usize>j)));
+        const lo = f64x2.add(f64x2.mul(f64x2.convert_low_i32x4_u(q), vs), vsh);
+        const hi = f64x2.add(f64x2.mul(f64x2.convert_low_i32x4_u(i32x4.shuffle(q, q, 2, 3, 0, 1)), vs), vsh);
+        v128.store(dst + (<usize>j << 2), i32x4.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5));
+      }
+    }
+    for (; j < rowBytes; j++) {
+      store<f32>(dst + (<usize>j << 2), <f32>(<f64>load<u8>(src + <usize>j) * scale + shift));
+    }
+  }
+}
+
+/** out[r] = labels[index[r]] as int32 class indices. */
+export function gatherLabels(labels: usize, index: usize, rows: i32, out: usize): void {
+  for (let r = 0; r < rows; r++) {
+    store<i32>(out + (<usize>r << 2), <i32>load<u8>(labels + <usize>load<u32>(index + (<usize>r << 2))));
+  }
+}

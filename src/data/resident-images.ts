@@ -1,0 +1,86 @@
+// A labelled image dataset that lives in WASM memory (category `inputs`), so
+// each shuffled batch is gathered and scaled to float32 by the core, straight
+// into the training step's batch buffer: no JS loop over pixels, no float
+// copy of the dataset, no copy into WASM per step.
+
+import { ArgumentError, checkInt } from '../errors.js';
+import type { BatchSource } from '../nn/sequential.js';
+import type { Runtime } from '../runtime.js';
+import type { PixelNormalization } from './idx.js';
+
+export interface ImageSet {
+  /** count * rows * cols pixels, row-major. */
+  images: Uint8Array;
+  labels: Uint8Array;
+  count: number;
+  rows: number;
+  cols: number;
+}
+
+export class ResidentImages {
+  readonly count: number;
+  /** Pixels per image. */
+  readonly features: number;
+  private imagesPtr: number;
+  private labelsPtr = 0;
+  private orderPtr = 0;
+  private readonly scale: number;
+  private readonly shift: number;
+
+  /** Copies the images and labels into WASM memory once; batches of up to `maxBatch` rows. */
+  constructor(
+    readonly runtime: Runtime,
+    data: ImageSet,
+    readonly maxBatch: number,
+    normalization?: PixelNormalization,
+  ) {
+    checkInt('maxBatch', maxBatch, 1);
+    this.count = data.count;
+    this.features = data.rows * data.cols;
+    if (data.images.length !== this.count * this.features || data.labels.length !== this.count) {
+      throw new ArgumentError(`images hold ${data.images.length} bytes and ${data.labels.length} labels; ${this.count} images of ${this.features} pixels need ${this.count * this.features} and ${this.count}`);
+    }
+    // The same scale and shift as pixelsToFloat32: (x/255 - mean)/std = x * 1/(255 std) - mean/std.
+    this.scale = normalization ? 1 / (255 * normalization.std) : 1 / 255;
+    this.shift = normalization ? -normalization.mean / normalization.std : 0;
+    const arena = runtime.arena;
+    this.imagesPtr = arena.alloc(data.images.length, 'inputs', 'training images');
+    try {
+      this.labelsPtr = arena.alloc(this.count, 'inputs', 'training labels');
+      this.orderPtr = arena.alloc(maxBatch * 4, 'inputs', 'batch order');
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
+    new Uint8Array(runtime.memory.buffer, this.imagesPtr, data.images.length).set(data.images);
+    new Uint8Array(runtime.memory.buffer, this.labelsPtr, this.count).set(data.labels);
+  }
+
+  /** The batch of images `order[first ..< first + rows]`, as a source a training step fills itself from. */
+  batch(order: Uint32Array, first: number, rows: number): BatchSource {
+    if (!this.imagesPtr) throw new ArgumentError('these resident images were disposed');
+    checkInt('rows', rows, 1, this.maxBatch);
+    if (first + rows > order.length) throw new ArgumentError(`batch ${first}..${first + rows} runs past the order's ${order.length} entries`);
+    const indices = new Uint32Array(this.runtime.memory.buffer, this.orderPtr, rows);
+    for (let r = 0; r < rows; r++) {
+      const i = order[first + r]!;
+      if (i >= this.count) throw new ArgumentError(`order[${first + r}] is ${i}; there are ${this.count} images`);
+      indices[r] = i;
+    }
+    const core = this.runtime.core;
+    return {
+      rows,
+      fill: (x, target) => {
+        core.gatherPixels(this.imagesPtr, this.features, this.orderPtr, rows, x, this.scale, this.shift);
+        core.gatherLabels(this.labelsPtr, this.orderPtr, rows, target);
+      },
+    };
+  }
+
+  /** Returns the dataset's memory to the allocator. */
+  dispose(): void {
+    const arena = this.runtime.arena;
+    for (const p of [this.orderPtr, this.labelsPtr, this.imagesPtr]) if (p) arena.free(p);
+    this.imagesPtr = this.labelsPtr = this.orderPtr = 0;
+  }
+}
