@@ -22,3 +22,4 @@ export { crossEntropyForward, crossEntropyBackward, mseForward, mseBackward } fr
 export { firstNonFinite, maxAbs } from "./kernels/check";
 export { sgdStep } from "./optim/sgd";
 export { adamStep } from "./optim/adam";
+export { histogram } from "./kernels/histogram";
