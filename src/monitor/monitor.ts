@@ -64,9 +64,7 @@ export interface MonitorCounts {
   latePredictions: number;
   /** A second label for an id: ignored. */
   duplicateLabels: number;
-  /** A label after its prediction's window closed: not scored. */
-  lateLabels: number;
-  /** A label for no known prediction (never seen, or evicted). */
+  /** A label for no prediction awaiting one: never seen, evicted at the cap, or its window already closed (too late). */
   unmatchedLabels: number;
   /** Predictions dropped from the pending map at its cap: never labelled. */
   evictedPending: number;
@@ -105,14 +103,18 @@ export class Monitor {
   private readonly open = new Map<number, WindowState>();
   private readonly pending = new Map<string | number, Pending>();
   private readonly labelledIds = new Set<string | number>();
+  private readonly labelledRing: (string | number)[] = [];
+  private labelledCount = 0;
   private readonly closed: WindowSummary[] = [];
   private readonly alerts: SloAlert[] = [];
   private referenceProfile: ReferenceProfile | null = null;
   private referenceWindowsLeft: number;
   private lastClosed = -Infinity;
   private watermark = -Infinity;
+  /** The earliest time at which an open window is due to close (a cheap test on every event). */
+  private nextCloseAt = Infinity;
   private readonly counts: MonitorCounts = {
-    predictions: 0, labels: 0, duplicatePredictions: 0, latePredictions: 0, duplicateLabels: 0, lateLabels: 0, unmatchedLabels: 0, evictedPending: 0,
+    predictions: 0, labels: 0, duplicatePredictions: 0, latePredictions: 0, duplicateLabels: 0, unmatchedLabels: 0, evictedPending: 0,
   };
 
   constructor(private readonly options: MonitorOptions) {
@@ -184,7 +186,7 @@ export class Monitor {
     if (error) w.errors++;
     else {
       w.predicted[out!.predicted]!++;
-      this.addPending(p.id, { window: index, time: p.time, ...out! });
+      this.addPending(p.id, { window: index, time: p.time, predicted: out!.predicted, probabilities: out!.probabilities });
     }
     this.advance(p.time);
   }
@@ -204,7 +206,7 @@ export class Monitor {
       this.pending.delete(l.id);
       this.rememberLabelled(l.id);
       const w = this.open.get(p.window);
-      if (!w) this.counts.lateLabels++;
+      if (!w) this.counts.unmatchedLabels++;
       else {
         w.labelled[l.label]!++;
         w.accuracy.add(p.predicted === l.label, p.probabilities ? logLossTerm(p.probabilities, l.label) : null, l.time - p.time);
@@ -263,6 +265,7 @@ export class Monitor {
     const h = this.binning ? new FeatureHistograms(this.runtime!, this.binning) : null;
     const w = new WindowState(index, index * this.windowMs, (index + 1) * this.windowMs, this.classes, h);
     this.open.set(index, w);
+    this.nextCloseAt = Math.min(this.nextCloseAt, w.end + this.graceMs);
     return w;
   }
 
@@ -280,8 +283,11 @@ export class Monitor {
     this.pending.set(id, p);
   }
 
+  /** The last maxPending labelled ids, oldest overwritten first (a ring: a Set's oldest entry is slow to find after many deletes). */
   private rememberLabelled(id: string | number): void {
-    if (this.labelledIds.size >= this.maxPending) this.labelledIds.delete(this.labelledIds.values().next().value!);
+    const slot = this.labelledCount++ % this.maxPending;
+    if (this.labelledCount > this.maxPending) this.labelledIds.delete(this.labelledRing[slot]!);
+    this.labelledRing[slot] = id;
     this.labelledIds.add(id);
   }
 
@@ -289,8 +295,10 @@ export class Monitor {
   private advance(time: number): void {
     if (time <= this.watermark) return;
     this.watermark = time;
+    if (time < this.nextCloseAt) return;
     const due = [...this.open.values()].filter((w) => w.end + this.graceMs <= time).sort((a, b) => a.index - b.index);
     for (const w of due) this.close(w);
+    this.nextCloseAt = Math.min(...[...this.open.values()].map((w) => w.end + this.graceMs));
   }
 
   private close(w: WindowState): void {
