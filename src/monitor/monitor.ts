@@ -158,7 +158,7 @@ export class Monitor {
       throw new ArgumentError(`prediction latencyMs must be a finite number >= 0, got ${describeValue(p.latencyMs)}`);
     }
     const out = error ? null : this.readOutput(p.output);
-    if (p.features !== undefined && !this.binning) throw new ArgumentError('prediction features: this Monitor was made without the features option');
+    if (p.features !== undefined && !this.binning) throw new ArgumentError('prediction features: no feature count was configured (the features option; --features on the command line)');
     if (p.features !== undefined && !isNumberList(p.features)) throw new ArgumentError(`prediction features must be an array of numbers, got ${describeValue(p.features)}`);
     if (!error && this.pending.has(p.id)) {
       this.counts.duplicatePredictions++;

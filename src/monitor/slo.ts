@@ -87,6 +87,7 @@ export function parseSlo(text: unknown): Slo {
 export interface SloAlert {
   kind: 'violated' | 'recovered';
   slo: string;
+  metric: string;
   /** The window whose close raised it, and that window's end time. */
   window: number;
   time: number;
@@ -139,7 +140,7 @@ export class SloTracker {
     }
     if (ok === !this.inViolation) return null;
     this.inViolation = !ok;
-    return { kind: ok ? 'recovered' : 'violated', slo: this.slo.text, window: w.index, time: w.end, value, threshold: this.slo.threshold };
+    return { kind: ok ? 'recovered' : 'violated', slo: this.slo.text, metric: this.slo.metric, window: w.index, time: w.end, value, threshold: this.slo.threshold };
   }
 
   result(): SloResult {
