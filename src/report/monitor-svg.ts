@@ -33,7 +33,7 @@ export const SERIES_COLOURS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B
 export function renderMonitorChart(chart: MonitorChart, width = 960): string {
   const points = chart.series.flatMap((s) => s.values).filter((v): v is number => v !== null && Number.isFinite(v));
   if (chart.windows.length === 0 || points.length === 0) return placeholderSvg(`wasmgrad-monitor-${chart.id}`, width, chart.title, 'No window has a value for this chart.');
-  const left = 64, right = width - 170, top = 40, bottom = 250, height = 290;
+  const left = 64, right = width - 170, top = 40, bottom = 250, height = 310;
   const max = Math.max(...points, ...chart.thresholds.map((t) => t.value));
   const step = niceStep(max, 5);
   const topValue = Math.max(step, Math.ceil(max / step - 1e-9) * step);
@@ -50,7 +50,9 @@ export function renderMonitorChart(chart: MonitorChart, width = 960): string {
   ];
   out.push('<g class="violations" fill="#d62728" fill-opacity="0.15">');
   chart.windows.forEach((w, i) => {
-    if (chart.violating.has(w)) out.push(`<rect data-window="${w}" x="${svgNumber(x(i) - band / 2)}" y="${top}" width="${svgNumber(band)}" height="${bottom - top}"><title>window ${w} violates an SLO</title></rect>`);
+    // The window's band, centred on its point and clipped to the plot.
+    const x0 = Math.max(left, x(i) - band / 2), x1 = Math.min(right, x(i) + band / 2);
+    if (chart.violating.has(w)) out.push(`<rect data-window="${w}" x="${svgNumber(x0)}" y="${top}" width="${svgNumber(x1 - x0)}" height="${bottom - top}"><title>window ${w} violates an SLO</title></rect>`);
   });
   out.push('</g>');
   const decimals = decimalsOf(step);
@@ -70,7 +72,8 @@ export function renderMonitorChart(chart: MonitorChart, width = 960): string {
     const ty = svgNumber(y(t.value));
     out.push(`<g class="threshold"><line x1="${left}" x2="${right}" y1="${ty}" y2="${ty}" stroke="#d62728" stroke-width="1.5" stroke-dasharray="6 4"/><text x="${right + 6}" y="${ty}" dy="4" fill="#d62728">${escapeXml(t.label)}</text></g>`);
   }
-  chart.series.forEach((s, k) => {
+  let legendX = left;
+  chart.series.forEach((s) => {
     // A path segment per run of windows that have a value.
     const segments: string[] = [];
     let run: string[] = [];
@@ -82,8 +85,10 @@ export function renderMonitorChart(chart: MonitorChart, width = 960): string {
     });
     if (run.length > 0) segments.push(run.join(' '));
     out.push(`<path class="series" data-series="${escapeXml(s.name)}" d="${segments.join(' ')}" fill="none" stroke="${s.colour}" stroke-width="2"/>`);
-    const ly = top + 8 + k * 18;
-    out.push(`<g class="legend"><line x1="${right + 6}" x2="${right + 26}" y1="${ly}" y2="${ly}" stroke="${s.colour}" stroke-width="3"/><text x="${right + 32}" y="${ly}" dy="4" fill="#222">${escapeXml(s.name)}</text></g>`);
+    // The legend is one row under the axis; names are about 7 px a character.
+    const ly = bottom + 52;
+    out.push(`<g class="legend"><line x1="${legendX}" x2="${legendX + 20}" y1="${ly}" y2="${ly}" stroke="${s.colour}" stroke-width="3"/><text x="${legendX + 26}" y="${ly}" dy="4" fill="#222">${escapeXml(s.name)}</text></g>`);
+    legendX += 46 + 7 * s.name.length;
   });
   out.push('</svg>');
   return out.join('\n');
