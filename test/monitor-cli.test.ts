@@ -60,7 +60,7 @@ describe('wasmgrad monitor', () => {
   it('--json: the wasmgrad.monitor/1 document', () => {
     expect(json.code).toBe(1);
     const doc = JSON.parse(json.stdout);
-    expect(Object.keys(doc)).toEqual(['format', 'windowMs', 'classes', 'logs', 'reference', 'skipped', 'counts', 'latencyRelativeError', 'psiEpsilon', 'windows', 'slos', 'alerts', 'holds']);
+    expect(Object.keys(doc)).toEqual(['format', 'windowMs', 'classes', 'logs', 'demo', 'reference', 'skipped', 'counts', 'latencyRelativeError', 'psiEpsilon', 'windows', 'slos', 'alerts', 'holds']);
     expect(doc).toMatchObject({ format: 'wasmgrad.monitor/1', windowMs: 5000, classes: 4, logs: { predictions: p, labels: l }, reference: { windows: 1 }, holds: false });
     expect(doc.counts).toMatchObject({ predictions: 600, labels: 400, duplicateLabels: 0, unmatchedLabels: 0 });
     expect(doc.windows).toHaveLength(6);

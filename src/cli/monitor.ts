@@ -3,6 +3,7 @@
  * Lines, see src/monitor/log-reader.ts) through the Monitor: a window table,
  * SLO compliance and alerts.
  *
+ *   wasmgrad monitor --demo drift [--data DIR] [--html FILE] [--json]
  *   wasmgrad monitor <predictions.jsonl> [labels.jsonl] --classes N [--window 1m] [--features N]
  *                    [--bins 20] [--range 0,1] [--reference-windows 1 | --reference FILE]
  *                    [--slo "latency.p99 < 5ms"]... [--label-grace DURATION] [--max-pending N]
@@ -11,6 +12,11 @@
  * Durations are a number with ms, s, m or h (a bare number is milliseconds).
  * --reference reads a reference profile (format "wasmgrad.monitor-reference/1",
  * what Monitor.reference() returns) instead of using the first windows.
+ *
+ * --demo drift trains an MLP on Fashion-MNIST and serves a test stream with a
+ * brightness shift and then a class-mix shift injected at known windows
+ * (src/monitor/demo-drift.ts); it writes wasmgrad-monitor-drift.html unless
+ * --html says where, and exits 0 (its SLOs are meant to fail).
  *
  * Exit codes: 0 every SLO holds (or none was given); 1 an SLO is violated;
  * 2 a bad option, a bad log line (the file and line are named; --skip-bad
@@ -22,6 +28,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ArgumentError, clip, describeValue, firstLine } from '../errors.js';
+import { DRIFT_DEMO, runDriftDemo } from '../monitor/demo-drift.js';
 import { feedLogs } from '../monitor/log-reader.js';
 import type { FeatureBinning } from '../monitor/histograms.js';
 import { checkProfile, DEFAULT_MAX_PENDING, Monitor } from '../monitor/monitor.js';
@@ -31,10 +38,12 @@ import { monitorHtml } from '../report/monitor-html.js';
 import { monitorJson, type MonitorRun } from '../report/monitor-json.js';
 import { monitorTable } from '../report/monitor-table.js';
 import { init } from '../runtime.js';
-import { intInRange, outputFile, positiveInt } from './options.js';
+import { choice, intInRange, outputFile, positiveInt } from './options.js';
 
 interface MonitorOptions {
-  classes: number;
+  demo?: 'drift';
+  data?: string;
+  classes?: number;
   window: number;
   features?: number;
   bins: number;
@@ -80,9 +89,11 @@ export function registerMonitorCommand(program: Command): Command {
   return program
     .command('monitor')
     .description('production metrics of a deployed model from its prediction and label logs (JSON Lines): windows, drift, diversity, SLOs; exit 1 when an SLO fails')
-    .argument('<predictions>', 'prediction log: one JSON object per line {id, time, output, latencyMs, features?, error?}')
+    .argument('[predictions]', 'prediction log: one JSON object per line {id, time, output, latencyMs, features?, error?}')
     .argument('[labels]', 'label log: one JSON object per line {id, time, label}')
-    .requiredOption('--classes <n>', 'classes (or catalogue items) a prediction names: outputs 0 to n-1', intInRange(1, 1_000_000))
+    .option('--demo <scenario>', 'run a scenario instead of reading logs: drift (Fashion-MNIST, injected shifts)', choice(['drift'] as const))
+    .option('--data <dir>', 'with --demo: the Fashion-MNIST directory (default $WASMGRAD_DATA, then /usr/share/datasets/fashion-mnist)')
+    .option('--classes <n>', 'classes (or catalogue items) a prediction names: outputs 0 to n-1 (required with logs)', intInRange(1, 1_000_000))
     .option('--window <duration>', 'tumbling window length (500ms, 10s, 5m, 1h)', duration, 60_000)
     .option('--features <n>', 'input features per prediction (their drift is scored)', intInRange(1, 1_000_000))
     .option('--bins <n>', 'bins per feature for PSI and KS', intInRange(2, 10_000), 20)
@@ -95,7 +106,13 @@ export function registerMonitorCommand(program: Command): Command {
     .option('--skip-bad', 'skip and count bad log lines instead of stopping at the first', false)
     .option('--json', 'print the wasmgrad.monitor/1 JSON document on stdout', false)
     .option('--html <file>', 'write a self-contained HTML report with time-series charts')
-    .action(async (predictions: string, labels: string | undefined, o: MonitorOptions) => {
+    .action(async (predictions: string | undefined, labels: string | undefined, o: MonitorOptions) => {
+      if (o.demo !== undefined) {
+        if (predictions !== undefined) throw new ArgumentError('--demo runs its own stream: give no log files with it');
+        return runDemo(o);
+      }
+      if (predictions === undefined) throw new ArgumentError('give a prediction log (and optionally a label log), or --demo drift');
+      if (o.classes === undefined) throw new ArgumentError("required option '--classes <n>' not specified: how many classes predictions name");
       if (o.reference !== undefined && o.referenceWindows !== undefined) throw new ArgumentError('--reference and --reference-windows are alternatives: give one');
       const htmlPath = o.html === undefined ? undefined : outputFile('--html', o.html);
       const binning = o.features !== undefined ? { count: o.features, bins: o.bins, range: o.range } : null;
@@ -121,6 +138,28 @@ export function registerMonitorCommand(program: Command): Command {
       if (htmlPath !== undefined) writeFileSync(htmlPath, monitorHtml(run));
       if (!run.report.slos.every((s) => s.holds)) process.exitCode = 1;
     });
+}
+
+async function runDemo(o: MonitorOptions): Promise<void> {
+  const htmlPath = outputFile('--html', o.html ?? 'wasmgrad-monitor-drift.html');
+  const demo = runDriftDemo(await init(), o.data);
+  const d = DRIFT_DEMO;
+  const run: MonitorRun = { report: demo.report, logs: null, demo: 'drift', reference: { windows: d.referenceWindows }, skipped: { predictions: 0, labels: 0, first: null } };
+  writeFileSync(htmlPath, monitorHtml(run));
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify(monitorJson(run), null, 2)}\n`);
+    return;
+  }
+  const first = (slo: string) => demo.report.alerts.find((a) => a.slo === slo && a.kind === 'violated')?.window ?? 'never';
+  process.stdout.write([
+    `wasmgrad monitor --demo drift: a 784-100-10 MLP trained 1 epoch on Fashion-MNIST (${demo.dataDir}), test accuracy ${(demo.testAccuracy * 100).toFixed(1)}%,`,
+    `serves ${d.windows} windows of ${d.perWindow} test images; labels come back ${d.labelDelayMs / 1000} s late for ${d.labelledShare * 100}% of them.`,
+    `Injected: from window ${d.brightnessAt}, washed-out images (0.35 + 0.5 x); from window ${d.classMixAt}, images as trained but 80% tops.`,
+    `First alerts: input drift at window ${first(d.slos[0]!)}, prediction drift ${first(d.slos[1]!)}, accuracy ${first(d.slos[3]!)}, label drift ${first(d.slos[2]!)}.`,
+    `HTML report: ${htmlPath}`,
+    '',
+    monitorTable(run),
+  ].join('\n'));
 }
 
 function readProfile(file: string, classes: number, binning: FeatureBinning | null): ReferenceProfile {

@@ -4,7 +4,8 @@
  *   format       "wasmgrad.monitor/1"
  *   windowMs     window length, milliseconds
  *   classes      classes (catalogue items) predictions name
- *   logs         { predictions, labels }: absolute paths (labels null when not given)
+ *   logs         { predictions, labels }: absolute paths (labels null when not given); null for --demo
+ *   demo         the --demo scenario, or null
  *   reference    { windows: N } (the first N windows) or { file: path }
  *   skipped      { predictions, labels, first }: bad lines skipped with --skip-bad, the first one's error
  *   counts       predictions, labels, duplicatePredictions, latePredictions, duplicateLabels,
@@ -32,7 +33,10 @@ import type { WindowSummary } from '../monitor/windows.js';
 
 export interface MonitorRun {
   report: MonitorReport;
-  logs: { predictions: string; labels: string | null };
+  /** The log files read, or null for a demo. */
+  logs: { predictions: string; labels: string | null } | null;
+  /** The demo that produced the stream, if any. */
+  demo?: string;
   reference: { windows: number } | { file: string };
   skipped: SkippedLines;
 }
@@ -44,6 +48,7 @@ export function monitorJson(run: MonitorRun): Record<string, unknown> {
     windowMs: report.windowMs,
     classes: report.classes,
     logs: run.logs,
+    demo: run.demo ?? null,
     reference: run.reference,
     skipped: run.skipped,
     counts: report.counts,
