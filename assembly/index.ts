@@ -23,3 +23,4 @@ export { firstNonFinite, maxAbs } from "./kernels/check";
 export { sgdStep } from "./optim/sgd";
 export { adamStep } from "./optim/adam";
 export { gatherPixels, gatherLabels } from "./kernels/data";
+export { histogram } from "./kernels/histogram";

@@ -14,6 +14,7 @@ import { registerProfileCommand } from './cli/profile.js';
 import { registerBenchCommand } from './cli/bench.js';
 import { registerTrainCommand } from './cli/train.js';
 import { registerServeCheckCommand } from './cli/serve-check.js';
+import { registerMonitorCommand } from './cli/monitor.js';
 import { ArgumentError, NonFiniteError, OutOfMemoryError, ShapeError, describeValue } from './errors.js';
 
 export function buildProgram(): Command {
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerBenchCommand(program);
   registerTrainCommand(program);
   registerServeCheckCommand(program);
+  registerMonitorCommand(program);
   program
     .command('help [command]')
     .description('display help for a command')

@@ -35,6 +35,7 @@ export interface CoreExports {
   mseBackward(pred: number, target: number, dpred: number, n: number): void;
   firstNonFinite(x: number, n: number): number;
   maxAbs(x: number, n: number): number;
+  histogram(x: number, rows: number, cols: number, lo: number, scale: number, bins: number, counts: number): void;
   sgdStep(
     p: number, g: number, buf: number, n: number,
     lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: number, firstStep: number, apply: number,
@@ -64,7 +65,7 @@ const CORE_EXPORT_NAMES = Object.keys({
   arenaSetLogging: 0, arenaHeapBytes: 0, arenaCategoryCount: 0, gemm: 0, gemmScratchBytes: 0, gemmReserve: 0, gemmRelease: 0,
   gemmScratchReserved: 0, macCount: 0, macReset: 0, peakProbe: 0, activationForward: 0, activationBackward: 0,
   addBias: 0, biasGrad: 0, crossEntropyForward: 0, crossEntropyBackward: 0, mseForward: 0, mseBackward: 0,
-  firstNonFinite: 0, maxAbs: 0, sgdStep: 0, adamStep: 0, gatherPixels: 0, gatherLabels: 0,
+  firstNonFinite: 0, maxAbs: 0, histogram: 0, sgdStep: 0, adamStep: 0, gatherPixels: 0, gatherLabels: 0,
 } satisfies Record<keyof CoreExports, 0>) as (keyof CoreExports)[];
 
 /**

@@ -19,3 +19,8 @@ export { profileMlp, type MlpProfile, type MlpProfileOptions, type MeasuredMemor
 export type { MlpOptimizer, MemorySummary } from './estimate/mlp.js';
 export { renderMemorySvg, type MemorySvgOptions } from './report/memory-svg.js';
 export type { MemoryEvent, MemoryTimeline } from './report/types.js';
+export { Monitor, type MonitorOptions, type MonitorReport, type MonitorCounts, type Prediction, type Label } from './monitor/monitor.js';
+export { parseSlo, SLO_METRICS, type Slo, type SloAlert, type SloResult } from './monitor/slo.js';
+export type { WindowSummary, DriftSummary, FeatureDrift, ReferenceProfile } from './monitor/windows.js';
+export { psi, ksTest, ksPValue, PSI_EPSILON, type KsResult } from './monitor/drift.js';
+export { entropy, coverage, gini, type Diversity } from './monitor/diversity.js';

@@ -23,7 +23,8 @@ const CATEGORY_ROW_NAMES: readonly string[] = [...CATEGORIES, 'runtime', 'total'
 /** What the rows that are not a category are called on the page: the total is the peak, and the runtime is outside it. */
 const ROW_LABELS: Readonly<Record<string, string>> = { total: 'peak', runtime: 'runtime (not in the peak)' };
 
-const STYLE = `
+/** The page style every wasmgrad HTML report shares. */
+export const STYLE = `
 :root { color-scheme: light; }
 body { margin: 0; background: #f5f5f3; color: #222; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; }
 main { max-width: 1000px; margin: 0 auto; padding: 24px 20px 40px; }
