@@ -1,7 +1,7 @@
 // torch.optim.SGD: momentum, dampening, nesterov, weight decay. The momentum
 // buffer is allocated on the first step; plain SGD keeps no state.
 
-import { ArgumentError, checkBoolean, checkFloat32, checkOptions } from '../errors.js';
+import { ArgumentError, checkBoolean, checkFloat32, checkOptions, orDefault } from '../errors.js';
 import type { Optimizer, ParameterBlock } from './optimizer.js';
 import { applyUpdate, bindState, checkOwner, currentBounds, type NextBounds, type OptimizerState } from './state.js';
 
@@ -26,10 +26,11 @@ export class SGD implements Optimizer {
     if (typeof options !== 'object' || options === null) throw new ArgumentError('SGD needs options with lr, e.g. new SGD({ lr: 0.01 })');
     checkOptions('SGD', options, ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay']);
     this.lr = options.lr;
-    this.momentum = options.momentum ?? 0;
-    this.dampening = options.dampening ?? 0;
-    this.nesterov = options.nesterov ?? false;
-    this.weightDecay = options.weightDecay ?? 0;
+    // Only undefined takes a default: null is a value, and refused.
+    this.momentum = orDefault(options.momentum, 0) as number;
+    this.dampening = orDefault(options.dampening, 0) as number;
+    this.nesterov = orDefault(options.nesterov, false) as boolean;
+    this.weightDecay = orDefault(options.weightDecay, 0) as number;
     for (const [name, v] of [['lr', this.lr], ['momentum', this.momentum], ['weightDecay', this.weightDecay]] as const) {
       checkFloat32(`SGD ${name}`, v);
       if (v < 0) throw new ArgumentError(`SGD ${name} must be >= 0, got ${v}`);

@@ -108,3 +108,18 @@ export function badName(names: readonly string[]): fc.Arbitrary<unknown> {
     fc.constantFrom<unknown>(...names.map((n) => n.toUpperCase()), ...names.map((n) => ` ${n}`)),
   );
 }
+
+/**
+ * Not an array-like of exactly `length` numbers (a Float32Array, another
+ * numeric typed array or a plain array of numbers all are one): other
+ * lengths, elements of the wrong type, BigInt arrays, views without a
+ * length, wrong types.
+ */
+export function badNumberList(length: number): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    fc.nat({ max: 2 * length }).filter((n) => n !== length).map((n) => new Float32Array(n)),
+    badNumbers(length),
+    fc.constantFrom<unknown>(new DataView(new ArrayBuffer(4 * length)), { length: -length }),
+    badType,
+  );
+}
