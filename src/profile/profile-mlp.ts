@@ -6,7 +6,7 @@ import type { CategoryBytes } from '../estimate/categories.js';
 import { estimateMlp, mlpGemmMacs, type LayerCost, type MemoryEventEstimate, type MemorySummary, type MlpOptimizer, summarizeEvents } from '../estimate/mlp.js';
 import { ArgumentError, OutOfMemoryError, checkInt, checkOptions, describeValue, orDefault } from '../errors.js';
 import type { ArenaEvent } from '../arena.js';
-import { WASM32_MAX_BYTES } from '../arena.js';
+import { WASM32_MAX_BYTES, byteCount } from '../arena.js';
 import type { LayerSpec } from '../nn/layers.js';
 import { Random } from '../nn/random.js';
 import { type LossKind, Sequential, checkSequentialOptions } from '../nn/sequential.js';
@@ -83,7 +83,7 @@ export async function profileMlp(options: MlpProfileOptions): Promise<MlpProfile
   // Refuse what wasm32 cannot hold before allocating anything.
   if (estimate.summary.peakTotal >= WASM32_MAX_BYTES) {
     throw new OutOfMemoryError(
-      `this configuration needs ${estimate.summary.peakTotal} bytes at its peak; WASM memory (wasm32) holds at most ${WASM32_MAX_BYTES} bytes`,
+      `this configuration needs ${byteCount(estimate.summary.peakTotal)} bytes at its peak; WASM memory (wasm32) holds at most ${byteCount(WASM32_MAX_BYTES)} bytes`,
     );
   }
 
