@@ -57,7 +57,7 @@ function readAsString(memory: WebAssembly.Memory, ptr: number): string {
  * checks should have refused, so it names the core's message and place.
  */
 function coreAbort(message: string, where: string): Error {
-  const text = `wasmgrad core aborted at ${where}: ${firstLine(message).slice(0, 120)}`;
+  const text = `wasmgrad core aborted at ${where}: ${message.split('\n')[0]!.slice(0, 120)}`;
   return /allocation/i.test(message) ? new OutOfMemoryError(text) : new ArgumentError(text);
 }
 
@@ -83,7 +83,8 @@ export async function instantiateCore(module: WebAssembly.Module, hooks: CoreHoo
   const imports = {
     env: {
       abort(msg: number, file: number, line: number, col: number) {
-        throw coreAbort(memory ? readAsString(memory, msg) : String(msg), memory ? `${readAsString(memory, file)}:${line}:${col}` : 'unknown place');
+        const text = memory ? readAsString(memory, msg) : '';
+        throw coreAbort(text || 'no message', `${(memory && readAsString(memory, file)) || 'the core'}:${line}:${col}`);
       },
       onArenaEvent: (kind: number, category: number, size: number, ptr: number) =>
         hooks.onArenaEvent(kind, category, size >>> 0, ptr >>> 0),

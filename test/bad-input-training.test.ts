@@ -112,24 +112,34 @@ describe('bad input to the training surface is refused, and changes nothing', ()
     );
   });
 
-  // A layer constructor given a bad argument is refused by the time a model is built from it.
+  // A layer constructor given a bad argument (or a spec it made, edited) is refused by the time a model is built from it.
   it('Linear, LeakyReLU, GELU, SiLU, activation and mlp with bad arguments never make a model', () => {
-    const inside = (layer: () => unknown) => () => new Sequential(rt, [Linear(IN, HIDDEN), layer() as LayerSpec, Linear(HIDDEN, OUT)]);
+    /** A call that shows as `label` in a counterexample. */
+    const labelled = (label: string, call: () => unknown) => Object.assign(call, { [fc.toStringMethod]: () => label });
+    const args = (list: unknown[]) => list.map((v) => fc.stringify(v)).join(', ');
+    const inside = (label: string, layer: () => unknown) =>
+      labelled(`[Linear, ${label}, Linear]`, () => new Sequential(rt, [Linear(IN, HIDDEN), layer() as LayerSpec, Linear(HIDDEN, OUT)]));
     const cases: fc.Arbitrary<() => unknown>[] = [
-      oneBadArgument([badInteger, badInteger, badOptions({ bias: badBoolean })]).map(([at, v]) => () => {
-        const args = withArgument([IN, OUT, { bias: true }], at, v) as Parameters<typeof Linear>;
-        return new Sequential(rt, [Linear(...args)]);
+      oneBadArgument([badInteger, badInteger, badOptions({ bias: badBoolean })]).map(([at, v]) => {
+        const a = withArgument([IN, OUT, { bias: true }], at, v);
+        return labelled(`[Linear(${args(a)})]`, () => new Sequential(rt, [(Linear as (...a: unknown[]) => LayerSpec)(...a)]));
       }),
-      badFloat32.map((v) => inside(() => LeakyReLU(v as number))),
-      badOptions({ approximate: badName(['none', 'tanh']) }).map((v) => inside(() => GELU(v as never))),
-      fc.constantFrom(...ACTIVATION_KINDS).chain((kind) => badFloat32.map((v) => inside(() => ({ ...activation(kind), slope: v })))),
-      fc.constant(inside(() => ({ ...SiLU(), kind: 'silu ' }))),
-      oneBadArgument([badName(ACTIVATION_KINDS), badFloat32]).map(([at, v]) => inside(() => (activation as (...a: unknown[]) => unknown)(...withArgument(['leaky_relu', 0.1], at, v)))),
+      badFloat32.map((v) => inside(`LeakyReLU(${args([v])})`, () => LeakyReLU(v as number))),
+      badOptions({ approximate: badName(['none', 'tanh']) }).map((v) => inside(`GELU(${args([v])})`, () => GELU(v as never))),
+      fc.constantFrom(...ACTIVATION_KINDS).chain((kind) => badFloat32.map((v) => inside(`{ ...activation('${kind}'), slope: ${args([v])} }`, () => ({ ...activation(kind), slope: v })))),
+      fc.constant(inside("{ ...SiLU(), kind: 'silu ' }", () => ({ ...SiLU(), kind: 'silu ' }))),
+      oneBadArgument([badName(ACTIVATION_KINDS), badFloat32]).map(([at, v]) => {
+        const a = withArgument(['leaky_relu', 0.1], at, v);
+        return inside(`activation(${args(a)})`, () => (activation as (...a: unknown[]) => unknown)(...a));
+      }),
       oneBadArgument([
         fc.oneof(anyBadValue.filter((v) => !Array.isArray(v)), fc.constantFrom<unknown>([], [IN]), fc.tuple(badInteger, fc.constant(OUT)).map((t) => [...t])),
         badName(ACTIVATION_KINDS),
         badOptions({ bias: badBoolean, slope: badFloat32 }),
-      ]).map(([at, v]) => () => new Sequential(rt, (mlp as (...a: unknown[]) => LayerSpec[])(...withArgument([[IN, HIDDEN, OUT], 'leaky_relu', {}], at, v)))),
+      ]).map(([at, v]) => {
+        const a = withArgument([[IN, HIDDEN, OUT], 'leaky_relu', {}], at, v);
+        return labelled(`mlp(${args(a)})`, () => new Sequential(rt, (mlp as (...a: unknown[]) => LayerSpec[])(...a)));
+      }),
     ];
     fc.assert(fc.property(fc.oneof(...cases), (call) => refused(call)), params);
   });
@@ -234,7 +244,7 @@ describe('bad input to the training surface is refused, and changes nothing', ()
     fc.assert(fc.property(made, (call) => refused(call)), params);
   });
 
-  it('profileMlp(options) rejects, never throws, and builds no runtime for bad options', async () => {
+  it('profileMlp(options) rejects, never throws', async () => {
     const badProfile = badOptions({
       layers: badLayerList,
       batches: fc.oneof(anyBadValue.filter((v) => !Array.isArray(v)), fc.constant([]), fc.array(badInteger, { minLength: 1, maxLength: 2 }), fc.constant([0])),
@@ -457,6 +467,19 @@ describe('refusals the bad-input suite found', () => {
     // And the model still trains.
     expect(Number.isFinite(model.trainStep(x.fill(0.5), [0, 1], new SGD({ lr: 0.1 })))).toBe(true);
     model.dispose();
+  });
+
+  it("an optimizer's refused first update gives its state back, so the next step is the first again", () => {
+    const model = new Sequential(rt, mlp([4, 5, 3]), { seed: 1 });
+    const x = new Float32Array(8).fill(1);
+    model.lossAndGradients(x, [0, 1]);
+    const before = modelState(model);
+    const adam = new Adam({ lr: 3e38, eps: 1e-30 });
+    expectThrows(() => model.trainStep(x, [0, 1], adam), NonFiniteError, /^step 1: the adam update would make 0\.weight .* non-finite; parameters and optimizer state were not updated$/);
+    expect(modelState(model)).toEqual(before);
+    expect(adam.hasState(model)).toBe(false);
+    model.dispose();
+    adam.dispose();
   });
 
   it('profileMlp checks every option before it builds a runtime', async () => {

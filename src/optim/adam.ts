@@ -3,7 +3,7 @@
 
 import { ArgumentError, checkFloat32, checkOptions, describeValue, orDefault } from '../errors.js';
 import type { Optimizer, ParameterBlock } from './optimizer.js';
-import { applyUpdate, bindState, checkOwner, currentBounds, type NextBounds, type OptimizerState } from './state.js';
+import { applyUpdate, checkOwner, currentBounds, type NextBounds, type OptimizerState, updateWithState } from './state.js';
 
 export interface AdamOptions {
   lr?: number;
@@ -53,13 +53,16 @@ export class Adam implements Optimizer {
   }
 
   step(block: ParameterBlock): number {
-    const s = (this.state = bindState(this.state, block, this.stateBytes(block.count), `${this.name} moments (m, v)`));
-    const run = (apply: boolean) =>
-      block.runtime.core.adamStep(
-        block.weights, block.gradients, s.ptr, block.count, s.steps + 1,
-        this.lr, this.betas[0], this.betas[1], this.eps, this.weightDecay, +this.decoupled, +apply,
-      );
-    return applyUpdate(s, block, run, this.nextBounds(s, block));
+    const { state, bad } = updateWithState(this.state, block, this.stateBytes(block.count), `${this.name} moments (m, v)`, (s) => {
+      const run = (apply: boolean) =>
+        block.runtime.core.adamStep(
+          block.weights, block.gradients, s.ptr, block.count, s.steps + 1,
+          this.lr, this.betas[0], this.betas[1], this.eps, this.weightDecay, +this.decoupled, +apply,
+        );
+      return applyUpdate(s, block, run, this.nextBounds(s, block));
+    });
+    this.state = state;
+    return bad;
   }
 
   /**

@@ -3,7 +3,7 @@
 
 import { ArgumentError, checkBoolean, checkFloat32, checkOptions, orDefault } from '../errors.js';
 import type { Optimizer, ParameterBlock } from './optimizer.js';
-import { applyUpdate, bindState, checkOwner, currentBounds, type NextBounds, type OptimizerState } from './state.js';
+import { applyUpdate, checkOwner, currentBounds, type NextBounds, type OptimizerState, updateWithState } from './state.js';
 
 export interface SGDOptions {
   lr: number;
@@ -55,13 +55,16 @@ export class SGD implements Optimizer {
   }
 
   step(block: ParameterBlock): number {
-    const s = (this.state = bindState(this.state, block, this.stateBytes(block.count), 'SGD momentum buffer'));
-    const run = (apply: boolean) =>
-      block.runtime.core.sgdStep(
-        block.weights, block.gradients, s.ptr, block.count,
-        this.lr, this.momentum, this.dampening, this.weightDecay, +this.nesterov, +(s.steps === 0), +apply,
-      );
-    return applyUpdate(s, block, run, this.nextBounds(s, block));
+    const { state, bad } = updateWithState(this.state, block, this.stateBytes(block.count), 'SGD momentum buffer', (s) => {
+      const run = (apply: boolean) =>
+        block.runtime.core.sgdStep(
+          block.weights, block.gradients, s.ptr, block.count,
+          this.lr, this.momentum, this.dampening, this.weightDecay, +this.nesterov, +(s.steps === 0), +apply,
+        );
+      return applyUpdate(s, block, run, this.nextBounds(s, block));
+    });
+    this.state = state;
+    return bad;
   }
 
   /**
