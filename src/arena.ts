@@ -11,6 +11,11 @@ import type { CoreExports } from './core.js';
 export type ArenaEvent = MemoryEvent;
 export type { Phase };
 
+/** A byte count as messages print it, with thousands separators (8,000,000,000); exact for BigInts too. */
+export function byteCount(bytes: number | bigint): string {
+  return bytes.toLocaleString('en-US');
+}
+
 /** wasm32 linear memory tops out at 65536 pages of 64 KiB. */
 export const WASM32_MAX_BYTES = 4 * 1024 ** 3;
 
@@ -28,7 +33,7 @@ export class Arena {
     const code = categoryCode(category);
     if (!Number.isInteger(bytes) || bytes < 0 || bytes >= WASM32_MAX_BYTES) {
       throw new OutOfMemoryError(
-        `cannot allocate ${bytes} bytes for ${what}: a single WASM allocation must be below ${WASM32_MAX_BYTES} bytes (wasm32 limit)`,
+        `cannot allocate ${byteCount(bytes)} bytes for ${what}: a single WASM allocation must be below ${byteCount(WASM32_MAX_BYTES)} bytes (wasm32 limit)`,
       );
     }
     const ptr = this.core.arenaAlloc(bytes, code);
@@ -39,7 +44,7 @@ export class Arena {
   /** The error for `bytes` of `category` that memory could not grow to hold, naming the limit. */
   cannotGrow(bytes: number, category: Category, what: string): OutOfMemoryError {
     return new OutOfMemoryError(
-      `cannot allocate ${bytes} bytes (${category}) for ${what}: WASM memory holds ${this.memoryBytes()} bytes and could not grow (limit ${WASM32_MAX_BYTES} bytes)`,
+      `cannot allocate ${byteCount(bytes)} bytes (${category}) for ${what}: WASM memory holds ${byteCount(this.memoryBytes())} bytes and could not grow (limit ${byteCount(WASM32_MAX_BYTES)} bytes)`,
     );
   }
 
@@ -53,7 +58,7 @@ export class Arena {
     const free = BigInt(WASM32_MAX_BYTES - live);
     if (bytes > free) {
       throw new OutOfMemoryError(
-        `${where}: needs ${bytes} bytes of WASM memory (${what}) but at most ${free} bytes are free (wasm32 limit ${WASM32_MAX_BYTES} bytes, ${live} bytes live)`,
+        `${where}: needs ${byteCount(bytes)} bytes of WASM memory (${what}) but at most ${byteCount(free)} bytes are free (wasm32 limit ${byteCount(WASM32_MAX_BYTES)} bytes, ${byteCount(live)} bytes live)`,
       );
     }
   }

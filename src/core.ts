@@ -1,7 +1,7 @@
 // The raw exports of a wasmgrad core build (assembly/index.ts). Pointers are
 // byte offsets into `memory`; booleans come back as 0/1.
 
-import { ArgumentError, firstLine } from './errors.js';
+import { ArgumentError, OutOfMemoryError, firstLine } from './errors.js';
 
 export interface CoreExports {
   memory: WebAssembly.Memory;
@@ -55,12 +55,22 @@ function readAsString(memory: WebAssembly.Memory, ptr: number): string {
   return String.fromCharCode(...new Uint16Array(memory.buffer, ptr, bytes >>> 1));
 }
 
+/**
+ * The typed error for an abort inside the core: the runtime's allocator
+ * refusing a size is out of memory; anything else is a call the TypeScript
+ * checks should have refused, so it names the core's message and place.
+ */
+function coreAbort(message: string, where: string): Error {
+  const text = `wasmgrad core aborted at ${where}: ${message.split('\n')[0]!.slice(0, 120)}`;
+  return /allocation/i.test(message) ? new OutOfMemoryError(text) : new ArgumentError(text);
+}
+
 export interface CoreHooks {
   onArenaEvent(kind: number, category: number, bytes: number, ptr: number): void;
 }
 
 /** Every export a core must have; `satisfies` keeps it complete as CoreExports grows. */
-const CORE_EXPORT_NAMES = Object.keys({
+export const CORE_EXPORT_NAMES = Object.keys({
   memory: 0, buildKind: 0, arenaAlloc: 0, arenaFree: 0, arenaLive: 0, arenaPeak: 0, arenaResetPeak: 0,
   arenaSetLogging: 0, arenaHeapBytes: 0, arenaCategoryCount: 0, gemm: 0, gemmScratchBytes: 0, gemmReserve: 0, gemmRelease: 0,
   gemmScratchReserved: 0, macCount: 0, macReset: 0, peakProbe: 0, activationForward: 0, activationBackward: 0,
@@ -77,8 +87,8 @@ export async function instantiateCore(module: WebAssembly.Module, hooks: CoreHoo
   const imports = {
     env: {
       abort(msg: number, file: number, line: number, col: number) {
-        const where = memory ? `${readAsString(memory, file)}:${line}:${col}` : '';
-        throw new Error(`wasmgrad core aborted: ${memory ? readAsString(memory, msg) : msg} ${where}`);
+        const text = memory ? readAsString(memory, msg) : '';
+        throw coreAbort(text || 'no message', `${(memory && readAsString(memory, file)) || 'the core'}:${line}:${col}`);
       },
       onArenaEvent: (kind: number, category: number, size: number, ptr: number) =>
         hooks.onArenaEvent(kind, category, size >>> 0, ptr >>> 0),
@@ -94,7 +104,11 @@ export async function instantiateCore(module: WebAssembly.Module, hooks: CoreHoo
   const missing = CORE_EXPORT_NAMES.filter((name) =>
     name === 'memory' ? !(exports.memory instanceof WebAssembly.Memory) : typeof exports[name] !== 'function',
   );
-  if (missing.length > 0) throw new ArgumentError(`wasm: this module is not a wasmgrad core (missing exports: ${missing.join(', ')})`);
+  if (missing.length > 0) {
+    // A module with none of them would list all 29: name a few, count the rest.
+    const shown = missing.length > 6 ? `${missing.slice(0, 5).join(', ')} and ${missing.length - 5} more` : missing.join(', ');
+    throw new ArgumentError(`wasm: this module is not a wasmgrad core (missing exports: ${shown})`);
+  }
   const core = exports as unknown as CoreExports;
   memory = core.memory;
   return core;

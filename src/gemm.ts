@@ -1,6 +1,7 @@
 // GEMM from TypeScript: checks every argument before the core is called, then
 // either copies Float32Arrays through WASM memory or works in place on Tensors.
 
+import { byteCount } from './arena.js';
 import type { CoreExports } from './core.js';
 import { ArgumentError, OutOfMemoryError, ShapeError, checkBoolean, checkFloat32, checkInt, checkOptions, describeValue, firstLine, orDefault } from './errors.js';
 import { checkRuntime, type Runtime } from './runtime.js';
@@ -102,9 +103,9 @@ function checkCall(rt: Runtime, where: string, m: number, n: number, k: number, 
     if (isCopied(rt, b as Matrix)) copies.push(['b', 4n * BigInt(spans[1])]);
     if (c === NEW_RESULT) copies.push(['result', 4n * BigInt(m) * BigInt(n)]);
     else if (isCopied(rt, c as Matrix)) copies.push(['c', 4n * BigInt(spans[2])]);
-    const parts = copies.length > 0 ? [`copies of ${copies.map(([name, bytes]) => `${name} ${bytes}`).join(', ')}`] : [];
+    const parts = copies.length > 0 ? [`copies of ${copies.map(([name, bytes]) => `${name} ${byteCount(bytes)}`).join(', ')}`] : [];
     const scratch = Math.max(0, rt.core.gemmScratchBytes(m, n, k) - rt.core.gemmScratchReserved());
-    if (scratch > 0) parts.push(`packing workspace ${scratch}`);
+    if (scratch > 0) parts.push(`packing workspace ${byteCount(scratch)}`);
     const bytes = copies.reduce((sum, [, b]) => sum + b, BigInt(scratch));
     rt.arena.checkRoom(bytes, where, parts.join(', '));
   }

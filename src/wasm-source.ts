@@ -29,6 +29,7 @@ export async function fetchWasmBytes(url: URL | string): Promise<ArrayBuffer> {
   try {
     return await readBytes(u);
   } catch (e) {
+    if (e instanceof ArgumentError) throw e;
     // fetch's own message is "fetch failed"; the reason is its cause.
     const { code, cause } = e as NodeJS.ErrnoException;
     throw new ArgumentError(`wasmgrad: could not load ${u.href}: ${code ?? firstLine(e)}${cause ? ` (${firstLine(cause)})` : ''}`);
@@ -44,6 +45,6 @@ async function readBytes(u: URL): Promise<ArrayBuffer> {
     return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
   }
   const res = await fetch(u);
-  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  if (!res.ok) throw new ArgumentError(`wasmgrad: could not load ${u.href}: the server answered HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
   return res.arrayBuffer();
 }

@@ -360,7 +360,7 @@ describe.skipIf(missing !== null)('wasmgrad in headless Chromium', () => {
       await button.click();
       await page.waitForFunction(() => ['done', 'failed'].includes(document.body.dataset.training ?? ''), null, { timeout: 60_000 });
       expect(await page.evaluate(() => document.body.dataset.training)).toBe('failed');
-      expect(await status.textContent()).toMatch(/^Profile or training failed: this configuration needs \d+ bytes at its peak; WASM memory \(wasm32\) holds at most 4294967296 bytes$/);
+      expect(await status.textContent()).toMatch(/^Profile or training failed: this configuration needs \d{1,3}(,\d{3})+ bytes at its peak; WASM memory \(wasm32\) holds at most 4,294,967,296 bytes$/);
       expect(await status.getAttribute('class')).toBe('error');
       expect(await page.locator('#training-results').isHidden()).toBe(true);
       expect(await button.isDisabled()).toBe(false);

@@ -165,7 +165,7 @@ describe('bad checkpoint lists', () => {
     ['negative', [-1], /checkpoint\[0\] must be a layer index in \[0, 4\], got -1/],
     ['not an integer', [1.5], /checkpoint\[0\] must be a layer index in \[0, 4\], got 1.5/],
     ['a duplicate', [3, 1, 3], /checkpoint lists layer 3 \(relu3\) twice/],
-    ['not an array', '1,3', /checkpoint must be an array of activation-layer indices, got 1,3/],
+    ['not an array', '1,3', /checkpoint must be an array of activation-layer indices, got "1,3"/],
   ];
 
   it.each(BAD)('%s: the model refuses it before allocating anything', async (_n, checkpoint, message) => {

@@ -5,6 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { ArgumentError, gemm, init, matmul, OutOfMemoryError, Tensor, WASM32_MAX_BYTES, type GemmOptions } from '../src/index.js';
 
+const sep = (n: number) => n.toLocaleString('en-US');
+
 const f32 = (...v: number[]) => new Float32Array(v);
 
 describe('gemm options are checked as what they are', () => {
@@ -127,8 +129,8 @@ describe('products too large for wasm32 are refused before anything is allocated
     expect(call).toThrow(OutOfMemoryError);
     const scratch = rt.core.gemmScratchBytes(100_000, 100_000, 1) - rt.core.gemmScratchReserved();
     expect(call).toThrow(
-      `matmul: needs ${40_000_800_000 + scratch} bytes of WASM memory (copies of a 400000, b 400000, result 40000000000, packing workspace ${scratch}) ` +
-        `but at most ${WASM32_MAX_BYTES - live} bytes are free (wasm32 limit ${WASM32_MAX_BYTES} bytes, ${live} bytes live)`,
+      `matmul: needs ${sep(40_000_800_000 + scratch)} bytes of WASM memory (copies of a 400,000, b 400,000, result 40,000,000,000, packing workspace ${sep(scratch)}) ` +
+        `but at most ${sep(WASM32_MAX_BYTES - live)} bytes are free (wasm32 limit 4,294,967,296 bytes, ${sep(live)} bytes live)`,
     );
     expect(rt.arena.live()).toBe(live);
     expect(a.every((v) => v === 1) && b.every((v) => v === 2)).toBe(true);
@@ -138,7 +140,7 @@ describe('products too large for wasm32 are refused before anything is allocated
     const rt = await init();
     const m = 2 ** 30 + 1;
     // (2^30 + 1)^2 elements of 4 bytes: 4611686027017322500, which a float64 cannot hold.
-    expect(() => matmul(rt, f32(), f32(), m, 0, m)).toThrow(/needs 4611686027017322500 bytes of WASM memory \(copies of a 0, b 0, result 4611686027017322500\)/);
+    expect(() => matmul(rt, f32(), f32(), m, 0, m)).toThrow(/needs 4,611,686,027,017,322,500 bytes of WASM memory \(copies of a 0, b 0, result 4,611,686,027,017,322,500\)/);
   });
 
   it('matmul checks its operands before it allocates its result', async () => {
@@ -156,7 +158,7 @@ describe('products too large for wasm32 are refused before anything is allocated
     const a = new Float32Array(20_000).fill(1), b = new Float32Array(20_000).fill(1), c = new Float32Array(4).fill(5);
     rt.arena.startLog();
     expect(() => gemm(rt, 2, 2, 10_000, a, b, c, { transB: true })).toThrow(OutOfMemoryError);
-    expect(() => gemm(rt, 2, 2, 10_000, a, b, c, { transB: true })).toThrow(/gemm: needs \d+ bytes of WASM memory \(copies of a 80000, b 80000, c 16, packing workspace \d+\)/);
+    expect(() => gemm(rt, 2, 2, 10_000, a, b, c, { transB: true })).toThrow(/gemm: needs [\d,]+ bytes of WASM memory \(copies of a 80,000, b 80,000, c 16, packing workspace [\d,]+\)/);
     expect(rt.arena.stopLog()).toEqual([]);
     expect(rt.arena.liveByCategory()).toEqual(live);
     expect(Array.from(c)).toEqual([5, 5, 5, 5]);

@@ -99,7 +99,7 @@ describe('GEMM workspace formula', () => {
 describe('memory limits', () => {
   it('refuses a model that cannot fit in wasm32 before allocating, naming the bytes and the limit', async () => {
     await expect(profileMlp({ layers: mlp([50_000, 30_000, 10], 'relu'), batch: 64, optimizer: 'adam' })).rejects.toThrow(
-      /needs \d+ bytes at its peak; WASM memory \(wasm32\) holds at most 4294967296 bytes/,
+      /needs \d{1,3}(,\d{3})+ bytes at its peak; WASM memory \(wasm32\) holds at most 4,294,967,296 bytes/,
     );
   });
 });

@@ -273,11 +273,11 @@ describe('findDataDir', () => {
   const nowhere = join(root, 'does-not-exist');
   const env = { [DATA_DIR_ENV]: envDir };
 
-  it('prefers the explicit --data directory over the environment and the candidates', () => {
+  it('prefers the explicit directory over the environment and the candidates', () => {
     expect(findDataDir(explicitDir, env, [debianDir])).toBe(explicitDir);
   });
 
-  it('uses WASMGRAD_DATA when --data is not given', () => {
+  it('uses WASMGRAD_DATA when no directory is given', () => {
     expect(findDataDir(undefined, env, [debianDir])).toBe(envDir);
   });
 
@@ -291,15 +291,30 @@ describe('findDataDir', () => {
 
   it('explains how to get the data when nothing is found', () => {
     expect(() => findDataDir(undefined, {}, [nowhere, noDataset])).toThrow(
-      `No dataset directory: --data not given, ${DATA_DIR_ENV} not set; searched ${nowhere}, ${noDataset}. ` +
+      `No dataset directory: dir not given, ${DATA_DIR_ENV} not set; searched ${nowhere}, ${noDataset}. ` +
         'Install Fashion-MNIST with `apt-get install dataset-fashion-mnist`',
     );
-    expect(() => findDataDir(undefined, {}, [])).toThrow(`point --data or ${DATA_DIR_ENV} at any directory`);
+    expect(() => findDataDir(undefined, {}, [])).toThrow(`or pass dir or set ${DATA_DIR_ENV}: any directory holding the four MNIST-format IDX files`);
   });
 
-  it('does not fall through when --data names a missing directory', () => {
-    expect(() => findDataDir(nowhere, env, [debianDir])).toThrow(`--data: ${nowhere} is not a directory`);
-    expect(() => findDataDir('', env, [debianDir])).toThrow('--data: empty path');
+  it('does not fall through when the directory given is missing, naming the argument dir', () => {
+    expect(() => findDataDir(nowhere, env, [debianDir])).toThrow(`dir: ${nowhere} is not a directory`);
+    expect(() => findDataDir('', env, [debianDir])).toThrow(/^dir: empty path/);
+  });
+
+  it('names no command-line flag unless its caller names one for the directory', () => {
+    const messages = [() => findDataDir(nowhere, env, []), () => findDataDir(undefined, {}, []), () => loadMnistDir(noDataset)].map((call) => {
+      try {
+        call();
+      } catch (e) {
+        expect(e).toBeInstanceOf(ArgumentError);
+        return (e as Error).message;
+      }
+      throw new Error('expected a refusal');
+    });
+    for (const m of messages) expect(m).not.toMatch(/--data/);
+    expect(() => findDataDir(nowhere, env, [], '--data')).toThrow(new RegExp(`^--data: ${nowhere} is not a directory\\. .*or pass --data or set ${DATA_DIR_ENV}: `));
+    expect(() => loadMnist(undefined, {}, [], '--data')).toThrow(/^No dataset directory: --data not given, /);
   });
 
   it('does not fall through when WASMGRAD_DATA names a missing directory', () => {

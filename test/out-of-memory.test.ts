@@ -12,7 +12,7 @@ describe('out of memory', () => {
     const big = rt.arena.alloc(3_000_000_000, 'workspace', 'a big buffer');
     expect(() => rt.arena.alloc(2_000_000_000, 'workspace', 'a huge buffer')).toThrow(OutOfMemoryError);
     expect(() => rt.arena.alloc(2_000_000_000, 'workspace', 'a huge buffer')).toThrow(
-      /cannot allocate 2000000000 bytes \(workspace\) for a huge buffer: WASM memory holds \d+ bytes and could not grow \(limit 4294967296 bytes\)/,
+      /cannot allocate 2,000,000,000 bytes \(workspace\) for a huge buffer: WASM memory holds \d{1,3}(,\d{3})* bytes and could not grow \(limit 4,294,967,296 bytes\)/,
     );
     rt.arena.free(big);
     expect(rt.arena.liveByCategory()).toEqual(live);
@@ -22,7 +22,7 @@ describe('out of memory', () => {
     const rt = await init({ build: 'simd', fresh: true });
     const before = rt.arena.live();
     expect(() => new Sequential(rt, [Linear(60_000, 20_000)])).toThrow(
-      /cannot allocate 4800080000 bytes for weights of 1200020000 parameters: a single WASM allocation must be below 4294967296 bytes/,
+      /cannot allocate 4,800,080,000 bytes for weights of 1200020000 parameters: a single WASM allocation must be below 4,294,967,296 bytes/,
     );
     expect(rt.arena.live()).toBe(before);
   });
@@ -58,7 +58,7 @@ describe('out of memory', () => {
     const filler = rt.arena.alloc(WASM32_MAX_BYTES - rt.arena.memoryBytes() - 40_000, 'workspace', 'filler');
     const live = rt.arena.liveByCategory();
     expect(() => model.predict(new Float32Array(784).fill(0.5))).toThrow(
-      /cannot allocate 116736 bytes \(workspace\) for GEMM packing workspace: WASM memory holds \d+ bytes and could not grow/,
+      /cannot allocate 116,736 bytes \(workspace\) for GEMM packing workspace: WASM memory holds \d{1,3}(,\d{3})* bytes and could not grow/,
     );
     expect(rt.arena.liveByCategory()).toEqual(live);
     rt.arena.free(filler);

@@ -288,14 +288,14 @@ describe('layer lists', () => {
   ])('a seed that is %s', async (_name, seed) => {
     const rt = await init({ build: 'simd' });
     const live = rt.arena.liveByCategory();
-    expectError(() => new Sequential(rt, [Linear(4, 2)], { seed: seed as never }), ArgumentError, new RegExp(`seed must be an integer, got ${seed}`));
+    expectError(() => new Sequential(rt, [Linear(4, 2)], { seed: seed as never }), ArgumentError, new RegExp(`seed must be an integer >= 0, got ${typeof seed === 'string' ? `"${seed}"` : seed}`));
     expect(rt.arena.liveByCategory()).toEqual(live);
   });
 
   it('an unknown loss', async () => {
     const rt = await init({ build: 'simd' });
     const live = rt.arena.liveByCategory();
-    expectError(() => new Sequential(rt, [Linear(4, 2)], { loss: 'hinge' as never }), ArgumentError, /loss must be 'cross_entropy' or 'mse', got hinge/);
+    expectError(() => new Sequential(rt, [Linear(4, 2)], { loss: 'hinge' as never }), ArgumentError, /loss must be 'cross_entropy' or 'mse', got "hinge"/);
     expect(rt.arena.liveByCategory()).toEqual(live);
   });
 
@@ -425,7 +425,7 @@ describe('refusals come before any state changes', () => {
     ['null', null, /trainStep needs an optimizer .*got null/],
     ['an empty object', {}, /trainStep needs an optimizer .*got an object that is not one/],
     ['options instead of an optimizer', { lr: 0.1 }, /trainStep needs an optimizer/],
-    ['a string', 'adam', /trainStep needs an optimizer .*got adam/],
+    ['a string', 'adam', /trainStep needs an optimizer .*got "adam"/],
   ])('trainStep with %s is an ArgumentError and changes nothing', async (_name, optimizer, message) => {
     const m = warmModel(await init({ build: 'simd' }), 'cross_entropy');
     expectRejected(m, () => m.trainStep(goodX(2), [0, 1], optimizer as never), ArgumentError, message);
@@ -479,7 +479,7 @@ describe('options are checked as what they are', () => {
     ['SGD with a misspelt option', () => new SGD({ lr: 0.1, weight_decay: 0.1 } as never), /SGD: unknown option "weight_decay"; known options: lr, momentum, dampening, nesterov, weightDecay/],
     ['Adam with a misspelt option', () => new Adam({ lr: 0.1, beta1: 0.8 } as never), /Adam: unknown option "beta1"/],
     ['AdamW with null options', () => new AdamW(null as never), /AdamW: options must be an object, got null/],
-    ['Adam with a beta as a string', () => new Adam({ betas: ['0.9', 0.999] as never }), /Adam betas\[0\] must be in \[0, 1\), got 0.9/],
+    ['Adam with a beta as a string', () => new Adam({ betas: ['0.9', 0.999] as never }), /Adam betas\[0\] must be in \[0, 1\), got "0.9"/],
   ] as [string, () => Optimizer, RegExp][])('%s', (_name, make, message) => {
     expectError(make, ArgumentError, message);
   });

@@ -89,7 +89,7 @@ export function registerTrainCommand(program: Command): Command {
       const optimizer = makeOptimizer(o.optimizer, o.lr);
       const savePath = o.save === undefined ? undefined : outputFile('--save', o.save);
       const layers = mlpLayers(o.layers, o.activation);
-      const data = loadMnist(o.data);
+      const data = loadMnist(o.data, process.env, undefined, '--data');
       checkLayersFitData(o.layers, data);
       const rt = await init({ build: o.build });
       const model = new Sequential(rt, layers, { seed: o.seed });

@@ -12,7 +12,7 @@ import { ArgumentError, clip } from '../errors.js';
 import { formatInteger } from '../estimate/units.js';
 import { MAX_IDX_BYTES, parseIdxHeader, parseImages, parseLabels } from './idx.js';
 
-/** Environment variable naming a dataset directory, used when `--data` is not given. */
+/** Environment variable naming a dataset directory, used when no directory is given. */
 export const DATA_DIR_ENV = 'WASMGRAD_DATA';
 
 /** Where Debian's `dataset-fashion-mnist` package installs the four files (gzipped). */
@@ -54,10 +54,16 @@ export interface MnistDataset {
   test: MnistSplit;
 }
 
-const HOW_TO_GET_DATA =
-  `Install Fashion-MNIST with \`apt-get install dataset-fashion-mnist\` (Debian/Ubuntu), ` +
-  `or point --data or ${DATA_DIR_ENV} at any directory holding the four MNIST-format files ` +
-  `(${Object.values(MNIST_FILE_NAMES).join(', ')}; each plain or .gz).`;
+/** The argument a dataset directory is given as, unless the caller (the CLI: its flag) names it otherwise. */
+const DIR_ARGUMENT = 'dir';
+
+/** How to get a dataset, naming `argument`, the caller's name for the directory. */
+function howToGetData(argument: string): string {
+  return (
+    'Install Fashion-MNIST with `apt-get install dataset-fashion-mnist` (Debian/Ubuntu), ' +
+    `or pass ${argument} or set ${DATA_DIR_ENV}: any directory holding the four MNIST-format IDX files (${MNIST_FILE_NAMES.trainImages} etc., plain or .gz).`
+  );
+}
 
 /**
  * The names a file may have on disk, in order of preference: plain before
@@ -83,12 +89,12 @@ function findFile(dir: string, file: MnistFile): string | undefined {
   return undefined;
 }
 
-/** Path of `file` in `dir`; throws naming the directory and every name tried. */
-export function locateFile(dir: string, file: MnistFile): string {
+/** Path of `file` in `dir`; throws naming the directory and every name tried (and `argument`, the caller's name for dir). */
+export function locateFile(dir: string, file: MnistFile, argument = DIR_ARGUMENT): string {
   const path = findFile(dir, file);
   if (path === undefined) {
     throw new ArgumentError(
-      `${dir}: missing the ${FILE_DESCRIPTIONS[file]} file; looked for ${candidateFileNames(file).join(', ')}. ${HOW_TO_GET_DATA}`,
+      `${clip(dir)}: missing the ${FILE_DESCRIPTIONS[file]} file; looked for ${candidateFileNames(file).join(', ')}. ${howToGetData(argument)}`,
     );
   }
   return path;
@@ -99,32 +105,34 @@ function holdsDataset(dir: string): boolean {
 }
 
 /**
- * The dataset directory: `explicit` (from `--data`) if given, else
+ * The dataset directory: `explicit` if given, else
  * `env.WASMGRAD_DATA` if set, else the first of `candidates` (the Debian
  * install path) that holds all four files. An explicit or environment path
  * that is not a directory is an error rather than a silent fall-through, so a
  * typo never trains on a different dataset than the one asked for.
+ * Messages call `explicit` by `argument` (the CLI passes its flag).
  */
 export function findDataDir(
   explicit?: string,
   env: Readonly<Record<string, string | undefined>> = process.env,
   candidates: readonly string[] = DEBIAN_DATA_DIRS,
+  argument = DIR_ARGUMENT,
 ): string {
   if (explicit !== undefined) {
-    if (explicit === '') throw new ArgumentError(`--data: empty path. ${HOW_TO_GET_DATA}`);
+    if (explicit === '') throw new ArgumentError(`${argument}: empty path. ${howToGetData(argument)}`);
     const dir = resolve(explicit);
-    if (!isDirectory(dir)) throw new ArgumentError(`--data: ${clip(dir)} is not a directory. ${HOW_TO_GET_DATA}`);
+    if (!isDirectory(dir)) throw new ArgumentError(`${argument}: ${clip(dir)} is not a directory. ${howToGetData(argument)}`);
     return dir;
   }
   const fromEnv = env[DATA_DIR_ENV];
   if (fromEnv !== undefined && fromEnv !== '') {
     const dir = resolve(fromEnv);
-    if (!isDirectory(dir)) throw new ArgumentError(`${DATA_DIR_ENV}: ${clip(dir)} is not a directory. ${HOW_TO_GET_DATA}`);
+    if (!isDirectory(dir)) throw new ArgumentError(`${DATA_DIR_ENV}: ${clip(dir)} is not a directory. ${howToGetData(argument)}`);
     return dir;
   }
   for (const dir of candidates) if (holdsDataset(dir)) return dir;
-  const searched = candidates.length > 0 ? `; searched ${candidates.join(', ')}` : '';
-  throw new ArgumentError(`No dataset directory: --data not given, ${DATA_DIR_ENV} not set${searched}. ${HOW_TO_GET_DATA}`);
+  const searched = candidates.length > 0 ? `; searched ${candidates.map((c) => clip(c)).join(', ')}` : '';
+  throw new ArgumentError(`No dataset directory: ${argument} not given, ${DATA_DIR_ENV} not set${searched}. ${howToGetData(argument)}`);
 }
 
 /** Compressed bytes inflated whole when a file is this small (at most about 4 MB out); larger files have their header read first. */
@@ -177,9 +185,9 @@ function gunzip(raw: Uint8Array, path: string, options: ZlibOptions = {}): Uint8
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
-function loadSplit(dir: string, images: MnistFile, labels: MnistFile): MnistSplit {
-  const imagesPath = locateFile(dir, images);
-  const labelsPath = locateFile(dir, labels);
+function loadSplit(dir: string, images: MnistFile, labels: MnistFile, argument: string): MnistSplit {
+  const imagesPath = locateFile(dir, images, argument);
+  const labelsPath = locateFile(dir, labels, argument);
   const img = parseImages(readIdxFile(imagesPath), imagesPath);
   const lab = parseLabels(readIdxFile(labelsPath), labelsPath);
   if (img.count !== lab.count) {
@@ -199,10 +207,10 @@ function loadSplit(dir: string, images: MnistFile, labels: MnistFile): MnistSpli
   };
 }
 
-/** Read, validate and pair the train and test splits of an MNIST-format directory. */
-export function loadMnistDir(dir: string): MnistDataset {
-  const train = loadSplit(dir, 'trainImages', 'trainLabels');
-  const test = loadSplit(dir, 'testImages', 'testLabels');
+/** Read, validate and pair the train and test splits of an MNIST-format directory (`argument`: the caller's name for dir). */
+export function loadMnistDir(dir: string, argument = DIR_ARGUMENT): MnistDataset {
+  const train = loadSplit(dir, 'trainImages', 'trainLabels', argument);
+  const test = loadSplit(dir, 'testImages', 'testLabels', argument);
   if (train.rows !== test.rows || train.cols !== test.cols) {
     throw new ArgumentError(
       `${dir}: train images (${train.files.images}) are ${train.rows}x${train.cols} but ` +
@@ -212,11 +220,12 @@ export function loadMnistDir(dir: string): MnistDataset {
   return { dir, train, test };
 }
 
-/** `findDataDir` then `loadMnistDir`: what `wasmgrad train` calls. */
+/** `findDataDir` then `loadMnistDir`: what `wasmgrad train` calls, naming its flag as `argument`. */
 export function loadMnist(
   explicit?: string,
   env: Readonly<Record<string, string | undefined>> = process.env,
   candidates: readonly string[] = DEBIAN_DATA_DIRS,
+  argument = DIR_ARGUMENT,
 ): MnistDataset {
-  return loadMnistDir(findDataDir(explicit, env, candidates));
+  return loadMnistDir(findDataDir(explicit, env, candidates, argument), argument);
 }

@@ -4,7 +4,7 @@
 // A new layer type is its module file plus one line in LAYER_MODULES (and its
 // core kernel).
 
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, checkOptions, describeValue, orDefault } from '../errors.js';
 import type { ActivationSpec as AnyActivationSpec, AnyLayerSpec, LayerModule, LinearSpec } from './layer.js';
 import { gelu, geluTanh } from './layers/gelu.js';
 import { leakyRelu } from './layers/leaky-relu.js';
@@ -52,10 +52,12 @@ export function activation(kind: ActivationKind, slope = 0.01): ActivationSpec {
  * Linear(sizes[1], sizes[2]), ..., ending with a Linear.
  */
 export function mlp(sizes: readonly number[], kind: ActivationKind = 'relu', options: { bias?: boolean; slope?: number } = {}): LayerSpec[] {
+  const o = checkOptions('mlp', options, ['bias', 'slope']);
+  if (!Array.isArray(sizes)) throw new ArgumentError(`mlp: sizes must be an array of layer widths, input to output, got ${describeValue(sizes)}`);
   const layers: LayerSpec[] = [];
   for (let i = 0; i + 1 < sizes.length; i++) {
-    if (i > 0) layers.push(activation(kind, options.slope));
-    layers.push({ type: 'linear', inFeatures: sizes[i]!, outFeatures: sizes[i + 1]!, bias: options.bias ?? true });
+    if (i > 0) layers.push(activation(kind, o.slope as number | undefined));
+    layers.push({ type: 'linear', inFeatures: sizes[i]!, outFeatures: sizes[i + 1]!, bias: orDefault(o.bias, true) as boolean });
   }
   return layers;
 }
@@ -68,8 +70,8 @@ export function validateLayers(layers: readonly LayerSpec[]): void {
     if (typeof l !== 'object' || l === null || (l.type !== 'linear' && l.type !== 'activation')) {
       throw new ArgumentError(`layer ${i} is not a layer description (use Linear(), ReLU(), ...)`);
     }
-    const m = l.type === 'linear' ? linear : BY_KEY.get(String(l.kind));
-    if (!m || m.role !== (l.type === 'linear' ? 'linear' : 'activation')) throw new ArgumentError(`layer ${i}: unknown activation '${String((l as ActivationSpec).kind)}'`);
+    const m = l.type === 'linear' ? linear : typeof l.kind === 'string' ? BY_KEY.get(l.kind) : undefined;
+    if (!m || m.role !== (l.type === 'linear' ? 'linear' : 'activation')) throw new ArgumentError(`layer ${i}: unknown activation ${describeValue((l as ActivationSpec).kind, "'")}; known: ${ACTIVATION_KINDS.join(', ')}`);
     // An activation must follow a Linear: it takes the Linear's width.
     const inWidth = l.type === 'activation' && layers[i - 1]?.type !== 'linear' ? null : width;
     width = m.validate(l, i, inWidth);
@@ -123,12 +125,12 @@ export function countParameters(layers: readonly AnyLayerSpec[]): number {
 export function validateCheckpoint(layers: readonly LayerSpec[], checkpoint: readonly number[] | undefined): ReadonlySet<number> {
   const set = new Set<number>();
   if (checkpoint === undefined) return set;
-  if (!Array.isArray(checkpoint)) throw new ArgumentError(`checkpoint must be an array of activation-layer indices, got ${String(checkpoint)}`);
+  if (!Array.isArray(checkpoint)) throw new ArgumentError(`checkpoint must be an array of activation-layer indices, got ${describeValue(checkpoint)}`);
   const activations = layers.flatMap((l, i) => (l.type === 'activation' ? [i] : []));
   const these = activations.length ? `this model's activation layers are ${activations.join(', ')}` : 'this model has no activation layers';
   checkpoint.forEach((c, k) => {
     if (!Number.isInteger(c) || c < 0 || c >= layers.length) {
-      throw new ArgumentError(`checkpoint[${k}] must be a layer index in [0, ${layers.length - 1}], got ${c}; ${these}`);
+      throw new ArgumentError(`checkpoint[${k}] must be a layer index in [0, ${layers.length - 1}], got ${describeValue(c)}; ${these}`);
     }
     const l = layers[c]!;
     if (l.type !== 'activation') {

@@ -6,7 +6,7 @@
 // module (src/nn/layers/).
 
 import type { Category } from '../memory/categories.js';
-import { ArgumentError, NonFiniteError, ShapeError, checkBoolean, checkInt, checkOptions, clip, describeValue, isFiniteFloat32 } from '../errors.js';
+import { ArgumentError, NonFiniteError, ShapeError, checkBoolean, checkInt, checkOptions, clip, describeValue, isFiniteFloat32, orDefault } from '../errors.js';
 import { reserveGemmWorkspace } from '../gemm.js';
 import { checkOptimizer, type Optimizer, type ParameterBlock } from '../optim/optimizer.js';
 import { BATCH, type BufferId, inferencePlan, type PlanOp, trainingStepPlan } from '../plan/step-plan.js';
@@ -62,6 +62,30 @@ export interface BatchSource {
 /** What a step reads: arrays the caller holds, or a source that fills WASM memory itself. */
 type StepInput = { x: ArrayLike<number>; target: Target } | { source: BatchSource };
 
+
+/** Seeds are 32-bit: the generator reads seed >>> 0, so -1 or 2^32 would silently be another seed. */
+const MAX_SEED = 2 ** 32 - 1;
+
+/**
+ * Checks a layer list and Sequential options (everything but the runtime)
+ * and returns the options with their defaults, allocating nothing: what the
+ * constructor runs first, and what callers that build a model later (the
+ * profiler) run before any other work.
+ */
+export function checkSequentialOptions(layers: readonly LayerSpec[], options: SequentialOptions | undefined): { loss: LossKind; inplace: boolean; checkpoint: ReadonlySet<number>; seed: number } {
+  const o = checkOptions('Sequential', options, ['seed', 'loss', 'inplace', 'checkpoint']) as SequentialOptions;
+  validateLayers(layers);
+  // Only undefined takes a default: null is a value, and refused.
+  const loss = orDefault(o.loss, 'cross_entropy') as LossKind;
+  if (!LOSS_KINDS.includes(loss)) throw new ArgumentError(`loss must be 'cross_entropy' or 'mse', got ${describeValue(loss)}`);
+  const inplace = orDefault(o.inplace, false);
+  checkBoolean('inplace', inplace);
+  const checkpoint = validateCheckpoint(layers, o.checkpoint);
+  const seed = orDefault(o.seed, 0);
+  checkInt('seed', seed, 0, MAX_SEED);
+  return { loss, inplace, checkpoint, seed };
+}
+
 export class Sequential {
   readonly layers: readonly LayerSpec[];
   readonly loss: LossKind;
@@ -95,14 +119,11 @@ export class Sequential {
     options: SequentialOptions = {},
   ) {
     checkRuntime(runtime, 'Sequential');
-    checkOptions('Sequential', options, ['seed', 'loss', 'inplace', 'checkpoint']);
-    validateLayers(layers);
+    const config = checkSequentialOptions(layers, options);
     this.layers = layers.map((l) => ({ ...l }));
-    this.loss = options.loss ?? 'cross_entropy';
-    if (!LOSS_KINDS.includes(this.loss)) throw new ArgumentError(`loss must be 'cross_entropy' or 'mse', got ${String(this.loss)}`);
-    this.inplace = options.inplace ?? false;
-    checkBoolean('inplace', this.inplace);
-    this.checkpointed = validateCheckpoint(this.layers, options.checkpoint);
+    this.loss = config.loss;
+    this.inplace = config.inplace;
+    this.checkpointed = config.checkpoint;
     this.checkpoint = [...this.checkpointed].sort((a, b) => a - b);
     this.slots = parameterSlots(this.layers);
     this.parameterCount = this.slots.reduce((s, p) => s + p.count, 0);
@@ -113,11 +134,9 @@ export class Sequential {
       offsets: this.slots.filter((s) => s.layer === i).map((s) => s.offset * 4),
     }));
 
-    const seed = options.seed ?? 0;
-    if (!Number.isSafeInteger(seed)) throw new ArgumentError(`seed must be an integer, got ${String(seed)}`);
     runtime.arena.setContext('model', 'setup');
     this.weightsPtr = runtime.arena.alloc(this.parameterCount * 4, 'weights', `weights of ${this.parameterCount} parameters`);
-    this.initialise(seed);
+    this.initialise(config.seed);
   }
 
   /** Each layer's default initialisation, drawn in parameter order from one seeded generator. */
@@ -208,7 +227,7 @@ export class Sequential {
     const n = this.batchOf(x);
     this.checkTarget(target, n);
     checkOptions('evaluate', options, ['batchSize']);
-    const bs = options.batchSize ?? 256;
+    const bs = orDefault(options.batchSize, 256);
     checkInt('batchSize', bs, 1);
     let lossSum = 0, correct = 0;
     const C = this.outFeatures;
@@ -263,7 +282,7 @@ export class Sequential {
   /** Forward, loss and backward without an update; gradients() then holds them. */
   lossAndGradients(x: ArrayLike<number>, target: Target, options: { inputGradient?: boolean } = {}): StepResult {
     checkOptions('lossAndGradients', options, ['inputGradient']);
-    const inputGradient = options.inputGradient ?? false;
+    const inputGradient = orDefault(options.inputGradient, false);
     checkBoolean('inputGradient', inputGradient);
     return this.runStep({ x, target }, null, inputGradient);
   }
@@ -316,6 +335,8 @@ export class Sequential {
     // Pointers of the plan's buffers; everything this step allocates, so a failure part-way frees it all.
     const ptr = new Map<BufferId, number>();
     const live = new Set<number>();
+    const hadGradients = this.gradientsPtr !== 0;
+    const workspaceBefore = rt.core.gemmScratchReserved();
     let loss = NaN, batchPtr = 0;
     let inputGradient: Float32Array | undefined;
     try {
@@ -380,9 +401,29 @@ export class Sequential {
         }
       }
       return inputGradient ? { loss, inputGradient } : { loss };
+    } catch (e) {
+      this.giveBack(hadGradients, workspaceBefore);
+      throw e;
     } finally {
       for (const p of live) arena.free(p);
       arena.setContext('model', 'setup');
+    }
+  }
+
+  /**
+   * What a failed step returns so that a refused call leaves the memory it
+   * found: the gradients block if this step allocated it (a first step), and
+   * GEMM workspace beyond what was reserved before it.
+   */
+  private giveBack(hadGradients: boolean, workspaceBefore: number): void {
+    const core = this.runtime.core;
+    if (!hadGradients && this.gradientsPtr !== 0) {
+      this.runtime.arena.free(this.gradientsPtr);
+      this.gradientsPtr = 0;
+    }
+    if (core.gemmScratchReserved() > workspaceBefore) {
+      core.gemmRelease();
+      if (workspaceBefore > 0) reserveGemmWorkspace(this.runtime, workspaceBefore);
     }
   }
 
@@ -489,6 +530,7 @@ export class Sequential {
     if (x.length === 0 || x.length % this.inFeatures !== 0) {
       throw new ShapeError(`x has ${x.length} values; expected a positive multiple of inFeatures = ${this.inFeatures} (batch x ${this.inFeatures})`);
     }
+    checkNumbers('x', x, this.inFeatures);
     return x.length / this.inFeatures;
   }
 
@@ -501,11 +543,13 @@ export class Sequential {
       for (let i = 0; i < target.length; i++) {
         const v = target[i]!;
         if (!Number.isInteger(v) || v < 0 || v >= this.outFeatures) {
-          throw new ArgumentError(`label ${i} is ${v}; labels must be integers in [0, ${this.outFeatures - 1}] for ${this.outFeatures} classes`);
+          throw new ArgumentError(`label ${i} is ${describeValue(v)}; labels must be integers in [0, ${this.outFeatures - 1}] for ${this.outFeatures} classes`);
         }
       }
     } else if (target.length !== batch * this.outFeatures) {
       throw new ShapeError(`targets has ${target.length} values; expected batch ${batch} x outFeatures ${this.outFeatures} = ${batch * this.outFeatures}`);
+    } else {
+      checkNumbers('targets', target, this.outFeatures);
     }
   }
 
@@ -525,6 +569,22 @@ export class Sequential {
     this.runtime.arena.free(this.weightsPtr);
     if (this.gradientsPtr) this.runtime.arena.free(this.gradientsPtr);
     this.disposed = true;
+  }
+}
+
+/**
+ * Throws ArgumentError unless every element of `values` (rows of `width`) is
+ * a number: a string would be copied in as NaN, a BigInt or symbol would
+ * throw a bare TypeError part-way through a step. Typed arrays other than
+ * the BigInt ones hold numbers only and are not walked.
+ */
+function checkNumbers(name: string, values: ArrayLike<unknown>, width: number): void {
+  if (ArrayBuffer.isView(values) && !(values instanceof BigInt64Array || values instanceof BigUint64Array)) return;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== 'number') {
+      throw new ArgumentError(`${name} has a value that is not a number at row ${Math.floor(i / width)}, column ${i % width}: ${describeValue(v)}`);
+    }
   }
 }
 

@@ -1,9 +1,9 @@
 // torch.optim.Adam (L2 weight decay added to the gradient) and torch.optim.AdamW
 // (decoupled weight decay). m and v share one state block of 2 * count floats.
 
-import { ArgumentError, checkFloat32, checkOptions } from '../errors.js';
+import { ArgumentError, checkFloat32, checkOptions, describeValue, orDefault } from '../errors.js';
 import type { Optimizer, ParameterBlock } from './optimizer.js';
-import { applyUpdate, bindState, checkOwner, currentBounds, type NextBounds, type OptimizerState } from './state.js';
+import { applyUpdate, checkOwner, currentBounds, type NextBounds, type OptimizerState, updateWithState } from './state.js';
 
 export interface AdamOptions {
   lr?: number;
@@ -23,19 +23,20 @@ export class Adam implements Optimizer {
 
   constructor(options: AdamOptions = {}, defaultWeightDecay = 0) {
     checkOptions(this.constructor.name, options, ['lr', 'betas', 'eps', 'weightDecay']);
-    this.lr = options.lr ?? 1e-3;
-    this.betas = options.betas ?? [0.9, 0.999];
-    this.eps = options.eps ?? 1e-8;
-    this.weightDecay = options.weightDecay ?? defaultWeightDecay;
+    // Only undefined takes a default: null is a value, and refused.
+    this.lr = orDefault(options.lr, 1e-3) as number;
+    this.betas = orDefault(options.betas, [0.9, 0.999]) as [number, number];
+    this.eps = orDefault(options.eps, 1e-8) as number;
+    this.weightDecay = orDefault(options.weightDecay, defaultWeightDecay) as number;
     for (const [name, v] of [['lr', this.lr], ['eps', this.eps], ['weightDecay', this.weightDecay]] as const) {
       checkFloat32(`${this.constructor.name} ${name}`, v);
       if (v < 0) throw new ArgumentError(`${this.constructor.name} ${name} must be >= 0, got ${v}`);
     }
     if (!Array.isArray(this.betas) || this.betas.length !== 2) {
-      throw new ArgumentError(`${this.constructor.name} betas must be a pair [beta1, beta2], got ${JSON.stringify(this.betas)}`);
+      throw new ArgumentError(`${this.constructor.name} betas must be a pair [beta1, beta2], got ${describeValue(this.betas)}`);
     }
     this.betas.forEach((b, i) => {
-      if (typeof b !== 'number' || !(b >= 0 && b < 1)) throw new ArgumentError(`${this.constructor.name} betas[${i}] must be in [0, 1), got ${b}`);
+      if (typeof b !== 'number' || !(b >= 0 && b < 1)) throw new ArgumentError(`${this.constructor.name} betas[${i}] must be in [0, 1), got ${describeValue(b)}`);
     });
   }
 
@@ -52,13 +53,16 @@ export class Adam implements Optimizer {
   }
 
   step(block: ParameterBlock): number {
-    const s = (this.state = bindState(this.state, block, this.stateBytes(block.count), `${this.name} moments (m, v)`));
-    const run = (apply: boolean) =>
-      block.runtime.core.adamStep(
-        block.weights, block.gradients, s.ptr, block.count, s.steps + 1,
-        this.lr, this.betas[0], this.betas[1], this.eps, this.weightDecay, +this.decoupled, +apply,
-      );
-    return applyUpdate(s, block, run, this.nextBounds(s, block));
+    const { state, bad } = updateWithState(this.state, block, this.stateBytes(block.count), `${this.name} moments (m, v)`, (s) => {
+      const run = (apply: boolean) =>
+        block.runtime.core.adamStep(
+          block.weights, block.gradients, s.ptr, block.count, s.steps + 1,
+          this.lr, this.betas[0], this.betas[1], this.eps, this.weightDecay, +this.decoupled, +apply,
+        );
+      return applyUpdate(s, block, run, this.nextBounds(s, block));
+    });
+    this.state = state;
+    return bad;
   }
 
   /**

@@ -2,7 +2,7 @@
 // parameter block, given the flat gradient block. State lives in the core,
 // allocated on the first step (as PyTorch does) under the `optimizer` category.
 
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, describeValue } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 
 export interface ParameterBlock {
@@ -52,7 +52,7 @@ export interface Optimizer {
 export function checkOptimizer(value: unknown): asserts value is Optimizer {
   const o = value as Partial<Optimizer> | null;
   if (typeof o !== 'object' || o === null || typeof o.step !== 'function' || typeof o.check !== 'function' || typeof o.hasState !== 'function' || typeof o.stateBytes !== 'function') {
-    const given = value === undefined ? 'none' : value === null ? 'null' : typeof value === 'object' ? 'an object that is not one' : String(value);
+    const given = value === undefined ? 'none' : typeof value === 'object' && value !== null ? 'an object that is not one' : describeValue(value);
     throw new ArgumentError(`trainStep needs an optimizer (new SGD({ lr }), new Adam(), new AdamW()), got ${given}; use lossAndGradients for a step without an update`);
   }
 }

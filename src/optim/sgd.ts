@@ -1,9 +1,9 @@
 // torch.optim.SGD: momentum, dampening, nesterov, weight decay. The momentum
 // buffer is allocated on the first step; plain SGD keeps no state.
 
-import { ArgumentError, checkBoolean, checkFloat32, checkOptions } from '../errors.js';
+import { ArgumentError, checkBoolean, checkFloat32, checkOptions, orDefault } from '../errors.js';
 import type { Optimizer, ParameterBlock } from './optimizer.js';
-import { applyUpdate, bindState, checkOwner, currentBounds, type NextBounds, type OptimizerState } from './state.js';
+import { applyUpdate, checkOwner, currentBounds, type NextBounds, type OptimizerState, updateWithState } from './state.js';
 
 export interface SGDOptions {
   lr: number;
@@ -26,10 +26,11 @@ export class SGD implements Optimizer {
     if (typeof options !== 'object' || options === null) throw new ArgumentError('SGD needs options with lr, e.g. new SGD({ lr: 0.01 })');
     checkOptions('SGD', options, ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay']);
     this.lr = options.lr;
-    this.momentum = options.momentum ?? 0;
-    this.dampening = options.dampening ?? 0;
-    this.nesterov = options.nesterov ?? false;
-    this.weightDecay = options.weightDecay ?? 0;
+    // Only undefined takes a default: null is a value, and refused.
+    this.momentum = orDefault(options.momentum, 0) as number;
+    this.dampening = orDefault(options.dampening, 0) as number;
+    this.nesterov = orDefault(options.nesterov, false) as boolean;
+    this.weightDecay = orDefault(options.weightDecay, 0) as number;
     for (const [name, v] of [['lr', this.lr], ['momentum', this.momentum], ['weightDecay', this.weightDecay]] as const) {
       checkFloat32(`SGD ${name}`, v);
       if (v < 0) throw new ArgumentError(`SGD ${name} must be >= 0, got ${v}`);
@@ -54,13 +55,16 @@ export class SGD implements Optimizer {
   }
 
   step(block: ParameterBlock): number {
-    const s = (this.state = bindState(this.state, block, this.stateBytes(block.count), 'SGD momentum buffer'));
-    const run = (apply: boolean) =>
-      block.runtime.core.sgdStep(
-        block.weights, block.gradients, s.ptr, block.count,
-        this.lr, this.momentum, this.dampening, this.weightDecay, +this.nesterov, +(s.steps === 0), +apply,
-      );
-    return applyUpdate(s, block, run, this.nextBounds(s, block));
+    const { state, bad } = updateWithState(this.state, block, this.stateBytes(block.count), 'SGD momentum buffer', (s) => {
+      const run = (apply: boolean) =>
+        block.runtime.core.sgdStep(
+          block.weights, block.gradients, s.ptr, block.count,
+          this.lr, this.momentum, this.dampening, this.weightDecay, +this.nesterov, +(s.steps === 0), +apply,
+        );
+      return applyUpdate(s, block, run, this.nextBounds(s, block));
+    });
+    this.state = state;
+    return bad;
   }
 
   /**

@@ -23,7 +23,7 @@ export class OptimizerState {
  * Returns the state for `block`, allocating `bytes` (zeroed, category
  * `optimizer`) on the first call. Refuses a second model: state belongs to one.
  */
-export function bindState(state: OptimizerState | null, block: ParameterBlock, bytes: number, what: string): OptimizerState {
+function bindState(state: OptimizerState | null, block: ParameterBlock, bytes: number, what: string): OptimizerState {
   if (state) {
     checkOwner(state, block);
     return state;
@@ -34,6 +34,25 @@ export function bindState(state: OptimizerState | null, block: ParameterBlock, b
     new Uint8Array(block.runtime.memory.buffer, ptr, bytes).fill(0);
   }
   return new OptimizerState(block, ptr, bytes / (4 * block.count));
+}
+
+/**
+ * One update (`update`, given the state) with the state for `block`,
+ * allocated by bindState on the first call. A first update that is refused
+ * frees the state it allocated, so a refused step leaves no optimizer memory
+ * behind and the next step is the first again. Returns the state to keep and
+ * what `update` returned (-1: applied, else the first bad index).
+ */
+export function updateWithState(
+  state: OptimizerState | null, block: ParameterBlock, bytes: number, what: string, update: (s: OptimizerState) => number,
+): { state: OptimizerState | null; bad: number } {
+  const s = bindState(state, block, bytes, what);
+  const bad = update(s);
+  if (bad >= 0 && s !== state) {
+    s.free();
+    return { state, bad };
+  }
+  return { state: s, bad };
 }
 
 /** Throws ArgumentError if `state` belongs to a model other than `block`'s. */

@@ -4,12 +4,12 @@
 
 import type { CategoryBytes } from '../estimate/categories.js';
 import { estimateMlp, mlpGemmMacs, type LayerCost, type MemoryEventEstimate, type MemorySummary, type MlpOptimizer, summarizeEvents } from '../estimate/mlp.js';
-import { OutOfMemoryError, checkInt } from '../errors.js';
+import { ArgumentError, OutOfMemoryError, checkInt, checkOptions, describeValue, orDefault } from '../errors.js';
 import type { ArenaEvent } from '../arena.js';
-import { WASM32_MAX_BYTES } from '../arena.js';
+import { WASM32_MAX_BYTES, byteCount } from '../arena.js';
 import type { LayerSpec } from '../nn/layers.js';
 import { Random } from '../nn/random.js';
-import { type LossKind, Sequential, validateCheckpoint, validateLayers } from '../nn/sequential.js';
+import { type LossKind, Sequential, checkSequentialOptions } from '../nn/sequential.js';
 import { makeOptimizer } from '../optim/make-optimizer.js';
 import { init, type BuildName } from '../runtime.js';
 
@@ -62,29 +62,34 @@ export interface MlpProfile {
   gemmMacs: { measured: number; estimated: number };
 }
 
+const PROFILE_OPTIONS: readonly (keyof MlpProfileOptions)[] = ['layers', 'batches', 'batch', 'optimizer', 'loss', 'inplace', 'checkpoint', 'build', 'seed', 'lr'];
+
 export async function profileMlp(options: MlpProfileOptions): Promise<MlpProfile> {
-  const optimizer = options.optimizer ?? 'adam';
-  const loss = options.loss ?? 'cross_entropy';
-  const inplace = options.inplace ?? false;
-  const batch = options.batch ?? 64;
+  // Every option is checked before a runtime is built or anything allocated.
+  const o = checkOptions('profileMlp', options, PROFILE_OPTIONS) as unknown as MlpProfileOptions;
+  const config = checkSequentialOptions(o.layers, { seed: o.seed, loss: o.loss, inplace: o.inplace, checkpoint: o.checkpoint });
+  const { loss, inplace } = config;
+  const checkpoint = [...config.checkpoint].sort((a, b) => a - b);
+  const batch = orDefault(o.batch, 64);
   checkInt('batch', batch, 1);
-  const batches = [...(options.batches ?? [batch, batch])];
-  validateLayers(options.layers);
-  const checkpoint = [...validateCheckpoint(options.layers, options.checkpoint)].sort((a, b) => a - b);
-  const rt = await init({ build: options.build ?? 'auto', fresh: true });
-  const estimate = estimateMlp({ layers: options.layers, batches, optimizer, loss, inplace, checkpoint, build: rt.build });
+  const batches = orDefault(o.batches, [batch, batch]);
+  if (!Array.isArray(batches) || batches.length === 0) throw new ArgumentError(`profileMlp: batches must be a non-empty array of batch sizes, got ${describeValue(batches)}`);
+  batches.forEach((b: unknown, i) => checkInt(`batches[${i}]`, b, 1));
+  const optimizer = orDefault(o.optimizer, 'adam') as MlpOptimizer;
+  const opt = makeOptimizer(optimizer, o.lr);
+  const rt = await init({ build: orDefault(o.build, 'auto') as BuildName | 'auto', fresh: true });
+  const estimate = estimateMlp({ layers: o.layers, batches, optimizer, loss, inplace, checkpoint, build: rt.build });
 
   // Refuse what wasm32 cannot hold before allocating anything.
   if (estimate.summary.peakTotal >= WASM32_MAX_BYTES) {
     throw new OutOfMemoryError(
-      `this configuration needs ${estimate.summary.peakTotal} bytes at its peak; WASM memory (wasm32) holds at most ${WASM32_MAX_BYTES} bytes`,
+      `this configuration needs ${byteCount(estimate.summary.peakTotal)} bytes at its peak; WASM memory (wasm32) holds at most ${byteCount(WASM32_MAX_BYTES)} bytes`,
     );
   }
 
   rt.arena.startLog();
-  const model = new Sequential(rt, options.layers, { seed: options.seed ?? 0, loss, inplace, checkpoint });
-  const opt = makeOptimizer(optimizer, options.lr);
-  const rng = new Random((options.seed ?? 0) + 1);
+  const model = new Sequential(rt, o.layers, { seed: config.seed, loss, inplace, checkpoint });
+  const rng = new Random(config.seed + 1);
   const losses: number[] = [];
   let gemmMacs = 0;
   let events: ArenaEvent[];
@@ -130,6 +135,6 @@ export async function profileMlp(options: MlpProfileOptions): Promise<MlpProfile
     stepStarts,
     estimatedEvents: estimate.events,
     layers: estimate.layers,
-    gemmMacs: { measured: gemmMacs, estimated: mlpGemmMacs(options.layers, batches[batches.length - 1]!, checkpoint) },
+    gemmMacs: { measured: gemmMacs, estimated: mlpGemmMacs(o.layers, batches[batches.length - 1]!, checkpoint) },
   };
 }

@@ -79,3 +79,47 @@ export function badNumbers(length: number): fc.Arbitrary<unknown> {
 
 /** Any of the above. */
 export const anyBadValue: fc.Arbitrary<unknown> = fc.oneof(badNumber, badFloat32, badInteger, badBoolean, badArray(4));
+
+const notAnObject = (v: unknown) => v !== undefined && (v === null || typeof v !== 'object' || Array.isArray(v));
+
+/** Options objects with one unknown key or one known key set to a bad value of its kind (never undefined: that is the default). */
+export function badOptions(fields: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<unknown> {
+  const known = Object.keys(fields);
+  return fc.oneof(
+    anyBadValue.filter(notAnObject),
+    fc.string({ maxLength: 8 }).filter((k) => !known.includes(k)).map((k) => ({ [k]: 1 })),
+    ...known.map((key) => fields[key]!.filter((v) => v !== undefined).map((v) => ({ [key]: v }))),
+  );
+}
+
+/** Not a Runtime from init(): bad values and objects that only look like one. */
+export const badRuntime: fc.Arbitrary<unknown> = fc.oneof(anyBadValue, fc.constantFrom<unknown>({ arena: {} }, { core: {}, memory: {} }));
+
+/** The index of one argument and a bad value for it, from one generator per argument. */
+export function oneBadArgument(generators: readonly fc.Arbitrary<unknown>[]): fc.Arbitrary<readonly [number, unknown]> {
+  return fc.nat({ max: generators.length - 1 }).chain((at) => generators[at]!.map((v) => [at, v] as const));
+}
+
+/** Not one of `names`: wrong types and other strings. */
+export function badName(names: readonly string[]): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    badType.filter((v) => v !== undefined),
+    fc.string({ maxLength: 10 }).filter((s) => !names.includes(s)),
+    fc.constantFrom<unknown>(...names.map((n) => n.toUpperCase()), ...names.map((n) => ` ${n}`)),
+  );
+}
+
+/**
+ * Not an array-like of exactly `length` numbers (a Float32Array, another
+ * numeric typed array or a plain array of numbers all are one): other
+ * lengths, elements of the wrong type, BigInt arrays, views without a
+ * length, wrong types.
+ */
+export function badNumberList(length: number): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    fc.nat({ max: 2 * length }).filter((n) => n !== length).map((n) => new Float32Array(n)),
+    badNumbers(length),
+    fc.constantFrom<unknown>(new DataView(new ArrayBuffer(4 * length)), { length: -length }),
+    badType,
+  );
+}

@@ -4,7 +4,7 @@
 // no MACs (torchinfo counts none). Each kind's own file says its code, its
 // PyTorch name and whether backward reads the input or the output.
 
-import { ArgumentError, isFiniteFloat32 } from '../../errors.js';
+import { ArgumentError, describeValue, isFiniteFloat32 } from '../../errors.js';
 import type { ActivationSpec, LayerModule } from '../layer.js';
 
 export interface ActivationKindInfo<K extends string> {
@@ -27,7 +27,7 @@ export function activationModule<K extends string>(info: ActivationKindInfo<K>):
       if (inWidth === null) throw new ArgumentError(`layer ${i} (${l.kind}) must follow a Linear layer`);
       // The core reads the slope as float32, where 1e39 is infinite.
       if (!isFiniteFloat32(l.slope)) {
-        throw new ArgumentError(`layer ${i}: slope must be finite${Number.isFinite(l.slope) ? ' in float32' : ''}, got ${l.slope}`);
+        throw new ArgumentError(`layer ${i}: slope must be finite${Number.isFinite(l.slope) ? ' in float32' : ''}, got ${describeValue(l.slope)}`);
       }
       return inWidth;
     },

@@ -3,12 +3,13 @@
 //   backward  dW = dY^T X, db = column sums of dY, dX = dY W (unless not wanted)
 //   saves     its input X (for dW)
 
-import { ArgumentError, ShapeError, checkBoolean, checkInt } from '../../errors.js';
+import { ArgumentError, ShapeError, checkBoolean, checkInt, checkOptions, orDefault } from '../../errors.js';
 import { coreGemm } from '../../gemm.js';
 import type { LayerModule, LinearSpec } from '../layer.js';
 
+/** The sizes and bias are checked where the layer list is (validate, below); a misspelt option is refused here. */
 export function Linear(inFeatures: number, outFeatures: number, options: { bias?: boolean } = {}): LinearSpec {
-  return { type: 'linear', inFeatures, outFeatures, bias: options?.bias ?? true };
+  return { type: 'linear', inFeatures, outFeatures, bias: orDefault(checkOptions('Linear', options, ['bias']).bias, true) as boolean };
 }
 
 export const linear: LayerModule<LinearSpec> = {
