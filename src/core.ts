@@ -74,7 +74,8 @@ export async function instantiateCore(module: WebAssembly.Module, hooks: CoreHoo
     env: {
       abort(msg: number, file: number, line: number, col: number) {
         const where = memory ? `${readAsString(memory, file)}:${line}:${col}` : '';
-        throw new Error(`wasmgrad core aborted: ${memory ? readAsString(memory, msg) : msg} ${where}`);
+        // The TypeScript layer checks arguments before calling the core, so an abort means a raw export got bad ones.
+        throw new ArgumentError(`wasmgrad core aborted: ${memory ? readAsString(memory, msg) : msg} ${where}`);
       },
       onArenaEvent: (kind: number, category: number, size: number, ptr: number) =>
         hooks.onArenaEvent(kind, category, size >>> 0, ptr >>> 0),

@@ -2,7 +2,7 @@
 // memory grows (growth detaches the old ArrayBuffer), so it never goes stale.
 
 import { WASM32_MAX_BYTES } from './arena.js';
-import type { Category } from './estimate/categories.js';
+import type { Category } from './memory/categories.js';
 import { ArgumentError, OutOfMemoryError, ShapeError, checkInt, describeValue } from './errors.js';
 import { checkRuntime, type Runtime } from './runtime.js';
 

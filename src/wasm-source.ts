@@ -44,6 +44,6 @@ async function readBytes(u: URL): Promise<ArrayBuffer> {
     return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
   }
   const res = await fetch(u);
-  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  if (!res.ok) throw new ArgumentError(`HTTP ${res.status}`, { field: 'wasm' });
   return res.arrayBuffer();
 }

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { Command, CommanderError } from 'commander';
-import { CATEGORIES } from '../src/estimate/categories.js';
+import { CATEGORIES } from '../src/memory/categories.js';
 import { PRESET_NAMES, preset, presetSpec } from '../src/estimate/presets.js';
 import {
   type ActivationSetup,

@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { Linear, activation, init, type ActivationKind, type BuildName, type LayerSpec } from '../src/index.js';
 import { mlp as buildMlp } from '../src/nn/layers.js';
-import { CATEGORIES } from '../src/estimate/categories.js';
-import { gemmWorkspaceBytes } from '../src/estimate/gemm-workspace.js';
+import { CATEGORIES } from '../src/memory/categories.js';
+import { gemmWorkspaceBytes } from '../src/memory/gemm-workspace.js';
 import { MLP_OPTIMIZERS, mlpLayerCosts, summarizeEvents } from '../src/estimate/mlp.js';
 import { profileMlp } from '../src/profile/profile-mlp.js';
 import { profileJson, profileTable } from '../src/report/profile-report.js';

@@ -4,7 +4,7 @@
 // shows the peak's composition, which sums to it.
 
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CATEGORIES } from '../src/estimate/categories.js';
+import { CATEGORIES } from '../src/memory/categories.js';
 import { mlp } from '../src/nn/layers.js';
 import { profileMlp, type MlpProfile } from '../src/profile/profile-mlp.js';
 import { renderMemorySvg } from '../src/report/memory-svg.js';

@@ -3,7 +3,7 @@
 // spells, and no line wider than 100 columns.
 
 import { describe, expect, it } from 'vitest';
-import { CATEGORIES } from '../src/estimate/categories.js';
+import { CATEGORIES } from '../src/memory/categories.js';
 import { mlp, type LayerSpec } from '../src/nn/layers.js';
 import { profileMlp, type MlpProfile } from '../src/profile/profile-mlp.js';
 import { describeLayers } from '../src/nn/layers.js';

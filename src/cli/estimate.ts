@@ -41,7 +41,7 @@ import { statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import pc from 'picocolors';
-import { CATEGORIES } from '../estimate/categories.js';
+import { CATEGORIES } from '../memory/categories.js';
 import { CONVENTIONS, OPTIMIZERS, PRECISIONS, ZERO_STAGES, type ZeroStage } from '../estimate/model-states.js';
 import { PRESET_NAMES, presetSpec } from '../estimate/presets.js';
 import {

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { MLP_TRAINING_SHAPES, runGemmBench, squareShapes } from '../bench/gemm-bench.js';
-import { CATEGORIES } from '../estimate/categories.js';
+import { CATEGORIES } from '../memory/categories.js';
 import { formatBytes, formatInteger } from '../estimate/units.js';
 import { Random } from '../nn/random.js';
 import { Sequential } from '../nn/sequential.js';

@@ -13,7 +13,7 @@
  * L/p layers x p micro-batches = L layers' worth, whatever p is.
  */
 import { ArgumentError } from '../errors.js';
-import { CATEGORIES, type Category, type CategoryBytes, sumCategoryBytes } from './categories.js';
+import { CATEGORIES, type Category, type CategoryBytes, sumCategoryBytes } from '../memory/categories.js';
 import { checkChoice, checkPositiveInteger } from './checks.js';
 import {
   CONVENTIONS,

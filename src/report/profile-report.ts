@@ -32,7 +32,7 @@
 //   losses       the loss of each measured step
 
 import pc from 'picocolors';
-import { CATEGORIES, sumCategoryBytes } from '../estimate/categories.js';
+import { CATEGORIES, sumCategoryBytes } from '../memory/categories.js';
 import { formatBytes, formatInteger } from '../estimate/units.js';
 import { lossSavedBytes, mlpLayerCosts } from '../estimate/mlp.js';
 import { describeLayers, type LayerSpec } from '../nn/layers.js';
