@@ -59,6 +59,7 @@ import { InexactFigureError, formatBytes, formatBytesBoth, formatInteger, inexac
 import { ArgumentError } from '../errors.js';
 import { estimateSvg } from '../report/estimate-svg.js';
 import { watchContradictions } from './contradictory-options.js';
+import { messageWithFlag, type FlagOf } from './field-flags.js';
 
 /** Options as commander hands them over: strings, parsed and checked in one place below. */
 interface EstimateOptions {
@@ -172,7 +173,7 @@ export function setupFromOptions(model: TransformerModel, o: EstimateOptions): T
 }
 
 /** Library argument names and the flags that set them, so errors speak the user's language. */
-const FLAG_OF: Record<string, string> = {
+const FLAG_OF: FlagOf = {
   preset: '--preset',
   vocabSize: '--vocab',
   contextLength: '--context',
@@ -189,15 +190,6 @@ const FLAG_OF: Record<string, string> = {
   sequenceParallel: '--sp',
   pipelineParallel: '--pp',
 };
-
-/** `tensorParallel: 5 does not divide ...` -> `--tp (tensorParallel): 5 does not divide ...`; `heads: ...` -> `--heads: ...`. */
-export function messageForCli(message: string): string {
-  const m = /^(\w+): /.exec(message);
-  if (!m || !Object.hasOwn(FLAG_OF, m[1])) return message;
-  const flag = FLAG_OF[m[1]];
-  const label = flag === `--${m[1]}` ? flag : `${flag} (${m[1]})`;
-  return `${label}: ${message.slice(m[0].length)}`;
-}
 
 function stageJson(s: StageEstimate) {
   return {
@@ -403,7 +395,7 @@ export function registerEstimateCommand(program: Command): Command {
         ? `${JSON.stringify(estimateJson(est, deviceMemory), null, 2)}\n`
         : estimateTable(est, deviceMemory, out.getOutHasColors?.() ?? false);
     } catch (e) {
-      const message = e instanceof InexactFigureError ? inexactForCli(e, command) : messageForCli(e instanceof Error ? e.message : String(e));
+      const message = e instanceof InexactFigureError ? inexactForCli(e, command) : messageWithFlag(e, FLAG_OF);
       command.error(`error: ${message}`, { exitCode: 2, code: 'wasmgrad.invalidArgument' });
     }
     write(text);
