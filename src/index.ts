@@ -17,3 +17,11 @@ export { profileMlp, type MlpProfile, type MlpProfileOptions, type MeasuredMemor
 export type { MlpOptimizer, MemorySummary } from './estimate/mlp.js';
 export { renderMemorySvg, type MemorySvgOptions } from './report/memory-svg.js';
 export type { MemoryEvent, MemoryTimeline } from './report/types.js';
+export { profileDocument, renderProfileTable, type ProfileDocument, type ProfileCategory, type ProfileLayer } from './report/profile-report.js';
+export { estimateDocument, renderEstimateTable, type EstimateDocument, type EstimateStage } from './report/estimate-document.js';
+export { benchGemmDocument, renderBenchGemmTable, type BenchGemmDocument } from './report/bench-gemm-document.js';
+export { benchTrainDocument, renderBenchTrainTable, type BenchTrainDocument } from './report/bench-train-document.js';
+export { benchDocument, type BenchDocument } from './report/bench-document.js';
+export { trainDocument, renderTrainHeader, renderTrainEpochLine, type TrainDocument, type TrainRun } from './report/train-document.js';
+export { serveCheckDocument, renderServeCheckTable, type ServeCheckDocument, type ServeCheckRun } from './report/serve-check-document.js';
+export { renderMainJobHeader, renderReferenceExample, renderMacThroughput, renderTrainingRun, type MainJobNetwork, type TrainingRunSummary } from './report/main-job-report.js';

@@ -366,7 +366,7 @@ describe('wasmgrad estimate (CLI)', () => {
       zeroStage: 2,
       devices: 8,
     });
-    expect(doc.schema).toBe('wasmgrad.estimate/1');
+    expect(doc.format).toBe('wasmgrad.estimate/1');
     expect(doc.model.name).toBe('gpt2');
     expect(doc.model.parameters.total).toBe(124_439_808);
     expect(doc.model.parameters).toEqual(countParameters(gpt2));

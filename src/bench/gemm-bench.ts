@@ -112,8 +112,8 @@ export function engineInfo(rt: Runtime): EngineInfo {
   };
 }
 
-export interface GemmBenchReport extends EngineInfo {
-  schema: 'wasmgrad.bench.gemm/1';
+/** What runGemmBench measured; src/report/bench-gemm-document.ts makes it the `bench gemm` document. */
+export interface GemmBenchResult extends EngineInfo {
   statistic: 'median';
   /** Time budget per task, ms. */
   timeMs: number;
@@ -232,7 +232,7 @@ async function measureOverhead(rt: Runtime, timeMs: number, warmupMs: number): P
  * toArray(); tfjs: dataSync()); all are warmed up the same way. Each
  * implementation's C is checked against wasmgrad's before timing.
  */
-export async function runGemmBench(rt: Runtime, options: GemmBenchOptions = {}): Promise<GemmBenchReport> {
+export async function runGemmBench(rt: Runtime, options: GemmBenchOptions = {}): Promise<GemmBenchResult> {
   const shapes = options.shapes ?? [...squareShapes(DEFAULT_SQUARE_SIZES), ...MLP_TRAINING_SHAPES];
   const timeMs = options.timeMs ?? DEFAULT_TIME_MS;
   const jsMaxMacs = options.jsMaxMacs ?? JS_DEFAULT_MAX_MACS;
@@ -278,7 +278,6 @@ export async function runGemmBench(rt: Runtime, options: GemmBenchOptions = {}):
   }
 
   return {
-    schema: 'wasmgrad.bench.gemm/1',
     ...engine,
     statistic: 'median',
     timeMs,

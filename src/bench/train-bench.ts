@@ -61,8 +61,8 @@ export interface TrainBenchRow {
   firstLoss: { wasmgrad: number; 'tfjs-wasm': number | null };
 }
 
-export interface TrainBenchReport {
-  schema: 'wasmgrad.bench.train/1';
+/** What runTrainBench measured; src/report/bench-train-document.ts makes it the `bench train` document. */
+export interface TrainBenchResult {
   network: string;
   batch: number;
   lr: { sgd: number; adam: number };
@@ -75,7 +75,7 @@ async function medianMs(fn: () => void, timeMs: number): Promise<number> {
   return (await timeCall(fn, { timeMs, warmupMs: Math.min(DEFAULT_WARMUP_MS, timeMs) })).medianMs;
 }
 
-export async function runTrainBench(rt: Runtime, options: TrainBenchOptions = {}): Promise<TrainBenchReport> {
+export async function runTrainBench(rt: Runtime, options: TrainBenchOptions = {}): Promise<TrainBenchResult> {
   const batch = options.batch ?? 64;
   const timeMs = options.timeMs ?? 1500;
   checkTimingOptions({ timeMs });
@@ -127,7 +127,6 @@ export async function runTrainBench(rt: Runtime, options: TrainBenchOptions = {}
     });
   }
   return {
-    schema: 'wasmgrad.bench.train/1',
     network: `${SIZES.join('-')} ReLU, softmax cross-entropy`,
     batch,
     lr: { ...LR },
