@@ -1,20 +1,41 @@
+/** What a typed error says besides its message. */
+export interface ErrorDetails {
+  /**
+   * The argument or field the error is about, as the library spells it
+   * (`seqLength`, `report.title`), so a caller can name it in its own terms:
+   * the command line puts the flag that sets it in front of the message.
+   */
+  field?: string;
+}
+
+/** The common base of wasmgrad's typed errors: a one-line message, and the field it is about when there is one. */
+export class WasmgradError extends Error {
+  declare readonly field?: string;
+
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message);
+    // Not enumerable: the message stays the whole of what an error prints or compares as.
+    if (details.field !== undefined) Object.defineProperty(this, 'field', { value: details.field });
+  }
+}
+
 /** A tensor or matrix argument has the wrong size or shape. */
-export class ShapeError extends Error {
+export class ShapeError extends WasmgradError {
   override name = 'ShapeError';
 }
 
 /** An argument has an invalid value (negative size, unknown option, non-integer, ...). */
-export class ArgumentError extends Error {
+export class ArgumentError extends WasmgradError {
   override name = 'ArgumentError';
 }
 
 /** WASM linear memory cannot hold what was asked for. */
-export class OutOfMemoryError extends Error {
+export class OutOfMemoryError extends WasmgradError {
   override name = 'OutOfMemoryError';
 }
 
 /** A loss or gradient became NaN or infinite during training. */
-export class NonFiniteError extends Error {
+export class NonFiniteError extends WasmgradError {
   override name = 'NonFiniteError';
 }
 
@@ -57,17 +78,22 @@ export function firstLine(error: unknown): string {
   return (error instanceof Error ? error.message : describeValue(error)).split('\n')[0]!;
 }
 
+/** The field a check's `name` is about: callers may put where the check runs in front ('Tensor.empty: shape[0]' is about shape[0]). */
+function fieldOf(name: string): string {
+  return name.slice(name.lastIndexOf(': ') + 1).trim();
+}
+
 /** Throws ArgumentError unless `value` is an integer from min to max (default: the largest safe integer). */
 export function checkInt(name: string, value: unknown, min = 0, max = Number.MAX_SAFE_INTEGER): asserts value is number {
   if (!Number.isInteger(value) || (value as number) < min) {
-    throw new ArgumentError(`${name} must be an integer >= ${min}, got ${describeValue(value)}`);
+    throw new ArgumentError(`${name} must be an integer >= ${min}, got ${describeValue(value)}`, { field: fieldOf(name) });
   }
-  if ((value as number) > max) throw new ArgumentError(`${name} must be an integer <= ${max}, got ${describeValue(value)}`);
+  if ((value as number) > max) throw new ArgumentError(`${name} must be an integer <= ${max}, got ${describeValue(value)}`, { field: fieldOf(name) });
 }
 
 /** Throws ArgumentError unless `value` is true or false (a truthy string must not pass for true). */
 export function checkBoolean(name: string, value: unknown): asserts value is boolean {
-  if (typeof value !== 'boolean') throw new ArgumentError(`${name} must be a boolean (true or false), got ${describeValue(value)}`);
+  if (typeof value !== 'boolean') throw new ArgumentError(`${name} must be a boolean (true or false), got ${describeValue(value)}`, { field: fieldOf(name) });
 }
 
 /**
@@ -96,7 +122,7 @@ export function orDefault(value: unknown, fallback: unknown): unknown {
 /** Throws ArgumentError unless `value` is a finite number. */
 function checkFinite(name: string, value: unknown): asserts value is number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new ArgumentError(`${name} must be a finite number, got ${describeValue(value)}`);
+    throw new ArgumentError(`${name} must be a finite number, got ${describeValue(value)}`, { field: fieldOf(name) });
   }
 }
 
@@ -109,7 +135,7 @@ export function isFiniteFloat32(value: unknown): boolean {
 export function checkFloat32(name: string, value: unknown): asserts value is number {
   checkFinite(name, value);
   if (!isFiniteFloat32(value)) {
-    throw new ArgumentError(`${name} must fit in float32 (|x| <= 3.4028235e38), got ${value}`);
+    throw new ArgumentError(`${name} must fit in float32 (|x| <= 3.4028235e38), got ${value}`, { field: fieldOf(name) });
   }
 }
 

@@ -45,6 +45,6 @@ async function readBytes(u: URL): Promise<ArrayBuffer> {
     return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
   }
   const res = await fetch(u);
-  if (!res.ok) throw new ArgumentError(`wasmgrad: could not load ${u.href}: the server answered HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
+  if (!res.ok) throw new ArgumentError(`wasmgrad: could not load ${u.href}: the server answered HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`, { field: 'wasm' });
   return res.arrayBuffer();
 }

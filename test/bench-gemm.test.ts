@@ -9,12 +9,12 @@ import {
   runGemmBench,
   shapeResult,
   squareShapes,
-  type GemmBenchReport,
+  type GemmBenchResult,
 } from '../src/bench/gemm-bench.js';
 import { PEAK_CHAINS, measurePeak, peakProbeMacs } from '../src/bench/peak.js';
 import { jsGemm, loadTfjsWasm, type TfjsWasmPeer } from '../src/bench/peers.js';
-import type { TrainBenchReport } from '../src/bench/train-bench.js';
-import { trainTable } from '../src/cli/bench.js';
+import { benchGemmDocument, type BenchGemmDocument } from '../src/report/bench-gemm-document.js';
+import { renderBenchTrainTable, type BenchTrainDocument } from '../src/report/bench-train-document.js';
 import { ArgumentError, gemm, init, type Runtime } from '../src/index.js';
 import { randomArray, rng } from './helpers/rng.js';
 
@@ -26,7 +26,7 @@ function cli(...args: string[]) {
 }
 
 /** Every number in a row of the report follows from its measured times and the run's peak. */
-function expectRowConsistent(report: GemmBenchReport) {
+function expectRowConsistent(report: GemmBenchResult) {
   for (const s of report.shapes) {
     expect(s.flops).toBe(2 * s.m * s.n * s.k);
     for (const impl of ['wasmgrad', 'tfjs-wasm', 'js'] as const) {
@@ -143,7 +143,7 @@ describe('tfjs-wasm peer', () => {
 describe('runGemmBench on tiny shapes', () => {
   let rt: Runtime;
   let tfjs: TfjsWasmPeer;
-  let report: GemmBenchReport;
+  let report: GemmBenchResult;
   const shapes = [...squareShapes([8]), gemmShape('ta', 5, 7, 3, true, false), gemmShape('tb', 4, 6, 9, false, true)];
 
   beforeAll(async () => {
@@ -157,11 +157,11 @@ describe('runGemmBench on tiny shapes', () => {
   });
 
   it('has the documented fields and nothing that JSON would lose', () => {
-    const json = JSON.parse(JSON.stringify(report)) as Record<string, unknown>;
+    const json = JSON.parse(JSON.stringify(benchGemmDocument(report))) as Record<string, unknown>;
     expect(Object.keys(json).sort()).toEqual(
-      ['build', 'cores', 'cpu', 'date', 'features', 'loadavg', 'node', 'overheadNs', 'peak', 'peers', 'schema', 'shapes', 'statistic', 'timeMs', 'v8', 'warmupMs'].sort(),
+      ['build', 'cores', 'cpu', 'date', 'features', 'format', 'loadavg', 'node', 'overheadNs', 'peak', 'peers', 'shapes', 'statistic', 'timeMs', 'v8', 'warmupMs'].sort(),
     );
-    expect(json).toMatchObject({ schema: 'wasmgrad.bench.gemm/1', build: rt.build, statistic: 'median', timeMs: 20, warmupMs: 30, node: process.version, v8: process.versions.v8 });
+    expect(json).toMatchObject({ format: 'wasmgrad.bench.gemm/1', build: rt.build, statistic: 'median', timeMs: 20, warmupMs: 30, node: process.version, v8: process.versions.v8 });
     expect(report.features).toEqual(rt.features);
     expect(Number.isNaN(Date.parse(report.date))).toBe(false);
     expect(report.overheadNs).toBeGreaterThan(0);
@@ -212,8 +212,8 @@ describe('bench tables (human output)', () => {
     gflops: 36.9,
     firstLoss: { wasmgrad: 2.30251, 'tfjs-wasm': 2.30252 },
   });
-  const train: TrainBenchReport = {
-    schema: 'wasmgrad.bench.train/1',
+  const train: BenchTrainDocument = {
+    format: 'wasmgrad.bench.train/1',
     network: '784-100-10',
     batch: 64,
     lr: { sgd: 0.01, adam: 0.001 },
@@ -222,7 +222,7 @@ describe('bench tables (human output)', () => {
   };
 
   it('bench train: samples/s and multiply-adds with thousands separators, and a final newline', () => {
-    const text = trainTable(train);
+    const text = renderBenchTrainTable(train);
     expect(text.endsWith('\n')).toBe(true);
     expect(text).toMatch(/^sgd +103,866 +12,001 /m);
     expect(text).toMatch(/^adam +1,234,568 +12,001 /m);
@@ -269,8 +269,8 @@ describe('wasmgrad bench (CLI)', () => {
   it('bench train measures both optimizers next to tfjs-wasm training the identical network', () => {
     const r = cli('bench', 'train', '--time', '60', '--json');
     expect(r.code, r.stderr).toBe(0);
-    const doc = JSON.parse(r.stdout) as TrainBenchReport;
-    expect(doc.schema).toBe('wasmgrad.bench.train/1');
+    const doc = JSON.parse(r.stdout) as BenchTrainDocument;
+    expect(doc.format).toBe('wasmgrad.bench.train/1');
     expect(doc.gemmMacsPerStep).toBe(64 * (784 * 100 * 2 + 100 * 10 * 3));
     expect(doc.rows.map((row) => row.optimizer)).toEqual(['sgd', 'adam']);
     for (const row of doc.rows) {
@@ -285,8 +285,8 @@ describe('wasmgrad bench (CLI)', () => {
   it('prints one JSON document, alone on stdout, with --json', () => {
     const r = cli('bench', 'gemm', '--sizes', '16', '--no-training', '--time', '20', '--json');
     expect(r.code, r.stderr).toBe(0);
-    const doc = JSON.parse(r.stdout) as GemmBenchReport;
-    expect(doc.schema).toBe('wasmgrad.bench.gemm/1');
+    const doc = JSON.parse(r.stdout) as BenchGemmDocument;
+    expect(doc.format).toBe('wasmgrad.bench.gemm/1');
     expect(doc.shapes.map((s) => [s.m, s.n, s.k, s.transA, s.transB])).toEqual([[16, 16, 16, false, false]]);
     expect(gemmFlops(doc.shapes[0])).toBe(doc.shapes[0].flops);
     expectRowConsistent(doc);

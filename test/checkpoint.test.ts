@@ -21,7 +21,7 @@ import {
   type LossKind,
 } from '../src/index.js';
 import { mlp as buildMlp } from '../src/nn/layers.js';
-import { CATEGORIES } from '../src/estimate/categories.js';
+import { CATEGORIES } from '../src/memory/categories.js';
 import { formatInteger } from '../src/estimate/units.js';
 import { mlpGemmMacs, mlpLayerCosts, mlpTrainingEvents } from '../src/estimate/mlp.js';
 import { type MlpProfile, profileMlp } from '../src/profile/profile-mlp.js';

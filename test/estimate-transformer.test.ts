@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { Command, CommanderError } from 'commander';
-import { CATEGORIES } from '../src/estimate/categories.js';
+import { CATEGORIES } from '../src/memory/categories.js';
 import { PRESET_NAMES, preset, presetSpec } from '../src/estimate/presets.js';
 import {
   type ActivationSetup,
@@ -366,7 +366,7 @@ describe('wasmgrad estimate (CLI)', () => {
       zeroStage: 2,
       devices: 8,
     });
-    expect(doc.schema).toBe('wasmgrad.estimate/1');
+    expect(doc.format).toBe('wasmgrad.estimate/1');
     expect(doc.model.name).toBe('gpt2');
     expect(doc.model.parameters.total).toBe(124_439_808);
     expect(doc.model.parameters).toEqual(countParameters(gpt2));

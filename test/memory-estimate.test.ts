@@ -4,11 +4,11 @@
 import { describe, expect, it } from 'vitest';
 import { Linear, activation, init, type ActivationKind, type BuildName, type LayerSpec } from '../src/index.js';
 import { mlp as buildMlp } from '../src/nn/layers.js';
-import { CATEGORIES } from '../src/estimate/categories.js';
-import { gemmWorkspaceBytes } from '../src/estimate/gemm-workspace.js';
+import { CATEGORIES } from '../src/memory/categories.js';
+import { gemmWorkspaceBytes } from '../src/memory/gemm-workspace.js';
 import { MLP_OPTIMIZERS, mlpLayerCosts, summarizeEvents } from '../src/estimate/mlp.js';
 import { profileMlp } from '../src/profile/profile-mlp.js';
-import { profileJson, profileTable } from '../src/report/profile-report.js';
+import { profileDocument, renderProfileTable } from '../src/report/profile-report.js';
 import { rng } from './helpers/rng.js';
 
 const mlp = (sizes: number[], act: ActivationKind, bias = true): LayerSpec[] => buildMlp(sizes, act, { bias });
@@ -109,10 +109,10 @@ describe('the profile report', () => {
     const layers = mlp([784, 100, 10], 'relu');
     const p = await profileMlp({ layers, batch: 64, optimizer: 'adam', build: 'simd' });
     const lossRow = (text: string) => text.split('\n').find((l) => l.startsWith('loss '))!.trim().split(/\s{2,}/);
-    expect(lossRow(profileTable(p, layers))).toEqual(['loss', '[64, 10]', '2,560', '2,560']);
+    expect(lossRow(renderProfileTable(profileDocument(p, layers)))).toEqual(['loss', '[64, 10]', '2,560', '2,560']);
     // A log without the softmax probabilities: only the measured side changes.
     const tampered = { ...p, events: p.events.filter((e) => !(e.layer === 'loss' && e.category === 'activations')) };
-    expect(lossRow(profileTable(tampered, layers))).toEqual(['loss', '[64, 10]', '0', '2,560']);
-    expect(profileJson(tampered, layers).loss.savedBytes).toEqual({ measured: 0, estimated: 2_560 });
+    expect(lossRow(renderProfileTable(profileDocument(tampered, layers)))).toEqual(['loss', '[64, 10]', '0', '2,560']);
+    expect(profileDocument(tampered, layers).loss.savedBytes).toEqual({ measured: 0, estimated: 2_560 });
   });
 });

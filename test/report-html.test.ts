@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import type { CategoryBytes } from '../src/estimate/categories.js';
+import type { CategoryBytes } from '../src/memory/categories.js';
 import { formatInteger } from '../src/estimate/units.js';
 import { renderHtmlReport } from '../src/report/html.js';
 import { CATEGORY_COLOURS, type HtmlReport, type LayerRow, type MemoryTimeline } from '../src/report/types.js';

@@ -4,11 +4,11 @@
 // shows the peak's composition, which sums to it.
 
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CATEGORIES } from '../src/estimate/categories.js';
+import { CATEGORIES } from '../src/memory/categories.js';
 import { mlp } from '../src/nn/layers.js';
 import { profileMlp, type MlpProfile } from '../src/profile/profile-mlp.js';
 import { renderMemorySvg } from '../src/report/memory-svg.js';
-import { profileHtml, profileJson, profileTable } from '../src/report/profile-report.js';
+import { profileDocument, profileHtml, renderProfileTable } from '../src/report/profile-report.js';
 import { all, byClass, byName, linesOf, parseXml, textOf, type XmlElement } from './helpers/xml.js';
 
 const layers = mlp([784, 100, 10], 'relu');
@@ -56,10 +56,10 @@ describe('the peak of a profile', () => {
 
   it('is one figure in the text table, the JSON, the HTML page and the memory chart', () => {
     const peak = p.measured.peakTotal;
-    const { rows } = textMemoryTable(profileTable(p, layers));
+    const { rows } = textMemoryTable(renderProfileTable(profileDocument(p, layers)));
     expect(bytesIn(rows.get('peak')![0]!), 'text: the peak row, measured').toBe(peak);
 
-    const json = profileJson(p, layers);
+    const json = profileDocument(p, layers);
     expect(json.peak.measured, 'JSON peak.measured').toBe(peak);
     expect((json.categories.total as { measured: number }).measured, 'JSON categories.total.measured').toBe(peak);
 
@@ -79,7 +79,7 @@ describe('the peak of a profile', () => {
 
   it('comes with its composition, each category at the peak moment, which sums to the peak on every surface', () => {
     const peak = p.measured.peakTotal;
-    const text = profileTable(p, layers);
+    const text = renderProfileTable(profileDocument(p, layers));
     const { header, rows } = textMemoryTable(text);
     const at = header.indexOf('at the peak') - 1;
     expect(at, `text header ${JSON.stringify(header)}`).toBeGreaterThanOrEqual(0);
@@ -90,7 +90,7 @@ describe('the peak of a profile', () => {
     // One line says why the own peaks add up to more.
     expect(text.split('\n').filter((l) => /need not coincide/.test(l))).toHaveLength(1);
 
-    expect(sum(Object.values(profileJson(p, layers).peak.atPeak))).toBe(peak);
+    expect(sum(Object.values(profileDocument(p, layers).peak.atPeak))).toBe(peak);
 
     const html = parseXml(profileHtml(p, layers));
     const table = all(html, byClass('categories'))[0]!;

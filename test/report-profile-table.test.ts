@@ -3,17 +3,17 @@
 // spells, and no line wider than 100 columns.
 
 import { describe, expect, it } from 'vitest';
-import { CATEGORIES } from '../src/estimate/categories.js';
+import { CATEGORIES } from '../src/memory/categories.js';
 import { mlp, type LayerSpec } from '../src/nn/layers.js';
 import { profileMlp, type MlpProfile } from '../src/profile/profile-mlp.js';
 import { describeLayers } from '../src/nn/layers.js';
-import { profileTable } from '../src/report/profile-report.js';
+import { profileDocument, renderProfileTable } from '../src/report/profile-report.js';
 
 const MAX_COLUMNS = 100;
 
 async function table(layers: LayerSpec[], options: Parameters<typeof profileMlp>[0] extends infer O ? Omit<O, 'layers'> : never = {}) {
   const p = await profileMlp({ layers, build: 'simd', seed: 1, ...options });
-  return { p, text: profileTable(p, layers) };
+  return { p, text: renderProfileTable(profileDocument(p, layers)) };
 }
 
 /** The memory table's rows: label -> the row's line. */
@@ -55,7 +55,7 @@ describe('the text profile', () => {
     for (const line of text.split('\n')) expect(line, JSON.stringify(line)).not.toMatch(/[=!]=?\s*$/);
 
     const tampered: MlpProfile = { ...p, estimated: { ...p.estimated, peak: { ...p.estimated.peak, inputs: p.estimated.peak.inputs + 8 } } };
-    expect(memoryRows(profileTable(tampered, mlp([4, 3, 2]))).get('inputs')!.split(/\s{2,}/)[3]).toBe('differs');
+    expect(memoryRows(renderProfileTable(profileDocument(tampered, mlp([4, 3, 2])))).get('inputs')!.split(/\s{2,}/)[3]).toBe('differs');
   });
 
   it.each([

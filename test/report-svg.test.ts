@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { CATEGORIES, type Category, type CategoryBytes } from '../src/estimate/categories.js';
+import { CATEGORIES, type Category, type CategoryBytes } from '../src/memory/categories.js';
 import { formatInteger } from '../src/estimate/units.js';
 import { findMemoryPeak, phaseRuns, renderMemorySvg, STACK_ORDER } from '../src/report/memory-svg.js';
 import { formatGflops, IMPLEMENTATION_COLOURS, renderThroughputSvg } from '../src/report/throughput-svg.js';

@@ -3,33 +3,25 @@
 // backend and a plain-JS loop see the same engine, machine and load, so their
 // ratios mean something even on a busy machine.
 //
-// Timing (tinybench): one Bench per shape, one task per implementation. Before
-// a task is timed it is called until V8 has tiered it up (see warmUp), then
-// tinybench warms it up again and samples it for `timeMs`. A sample is a batch
-// of calls lasting at least SAMPLE_MS, divided by the batch size, so the timer's
-// own cost stays out of microsecond-sized shapes. GFLOP/s comes from the
-// MEDIAN per-call time, which a busy machine's interruptions move least.
+// Timing: every implementation of a shape is timed in turn by timeCall
+// (src/bench/timing.ts: warm-up until V8 has tiered it up, then tinybench for
+// `timeMs`). GFLOP/s comes from the MEDIAN per-call time, which a busy
+// machine's interruptions move least.
 
 import os from 'node:os';
-import { Bench } from 'tinybench';
-import { ArgumentError, checkInt } from '../errors.js';
+import { ArgumentError } from '../errors.js';
 import type { EngineFeatures } from '../features.js';
 import { gemm } from '../gemm.js';
 import type { Runtime } from '../runtime.js';
 import { Tensor } from '../tensor.js';
 import type { BuildName } from '../wasm-source.js';
+import { type GemmShape, MLP_TRAINING_SHAPES, gemmFlops, squareShapes } from './gemm-shape.js';
 import { measurePeak } from './peak.js';
 import { loadTfjsWasm, prepareJs, type PreparedGemm, type TfjsWasmInfo, type TfjsWasmPeer } from './peers.js';
+import { DEFAULT_WARMUP_MS, checkTimingOptions, timeCall, type Timing } from './timing.js';
 
-/** C (m x n) = op(A) (m x k) * op(B) (k x n), row-major, as wasmgrad's gemm takes it. */
-export interface GemmShape {
-  label: string;
-  m: number;
-  n: number;
-  k: number;
-  transA: boolean;
-  transB: boolean;
-}
+export { MAX_SQUARE_SIZE, MLP_TRAINING_SHAPES, gemmFlops, gemmShape, squareShapes, type GemmShape } from './gemm-shape.js';
+export { DEFAULT_WARMUP_MS } from './timing.js';
 
 /** Every column of the report; `peak` is the probe, the others compute the GEMM. */
 export const IMPLEMENTATIONS = ['wasmgrad', 'peak', 'tfjs-wasm', 'js'] as const;
@@ -40,52 +32,8 @@ const TIMED: readonly TimedImplementation[] = ['wasmgrad', 'tfjs-wasm', 'js'];
 export const DEFAULT_SQUARE_SIZES: readonly number[] = [64, 128, 256, 512, 1024];
 /** The plain-JS loop runs only up to the work of a 256^3 product by default (~20 ms a call); beyond, it takes minutes. */
 export const JS_DEFAULT_MAX_MACS = 256 ** 3;
-/** Largest square size accepted: three 4096^2 float32 matrices are 192 MiB, well inside wasm32 memory. */
-export const MAX_SQUARE_SIZE = 4096;
 /** Per-task time budget (ms) when none is given: the default `bench gemm` takes about 70 s on 2 cores. */
 export const DEFAULT_TIME_MS = 1500;
-/** Least warm-up per task, ms: enough for V8 to tier a small GEMM up (see warmUp). */
-export const DEFAULT_WARMUP_MS = 400;
-/** Shortest sample: a batch of calls lasting at least this long (ms). */
-const SAMPLE_MS = 0.25;
-
-/** "fc1 fwd 64x784·784x100ᵀ": the operands as op(A)·op(B), ᵀ marking a transposed operand. */
-function shapeLabel(name: string, m: number, n: number, k: number, transA: boolean, transB: boolean): string {
-  return `${name} ${m}x${k}${transA ? 'ᵀ' : ''}·${k}x${n}${transB ? 'ᵀ' : ''}`;
-}
-
-export function gemmShape(name: string, m: number, n: number, k: number, transA = false, transB = false): GemmShape {
-  checkInt('m', m, 1);
-  checkInt('n', n, 1);
-  checkInt('k', k, 1);
-  return { label: shapeLabel(name, m, n, k, transA, transB), m, n, k, transA, transB };
-}
-
-export function squareShapes(sizes: readonly number[]): GemmShape[] {
-  return sizes.map((s, i) => {
-    checkInt(`sizes[${i}]`, s, 1);
-    if (s > MAX_SQUARE_SIZE) throw new ArgumentError(`sizes[${i}] must be at most ${MAX_SQUARE_SIZE}, got ${s}`);
-    return gemmShape('square', s, s, s);
-  });
-}
-
-/**
- * The five GEMMs of one training step of a 784-100-10 MLP at batch 64, as a
- * Linear layer with PyTorch's W[out][in] computes them (y = x W^T):
- * forward y = x W^T (B transposed), weight gradient dW = dY^T X (A transposed),
- * input gradient dX = dY W (fc2 only: fc1's input is the data, which needs no gradient).
- */
-export const MLP_TRAINING_SHAPES: readonly GemmShape[] = [
-  gemmShape('fc1 fwd', 64, 100, 784, false, true),
-  gemmShape('fc2 fwd', 64, 10, 100, false, true),
-  gemmShape('fc2 dW', 10, 100, 64, true, false),
-  gemmShape('fc2 dX', 64, 100, 10, false, false),
-  gemmShape('fc1 dW', 100, 784, 64, true, false),
-];
-
-export function gemmFlops(shape: GemmShape): number {
-  return 2 * shape.m * shape.n * shape.k;
-}
 
 /** GFLOP/s of `flops` done in `ms` milliseconds. */
 export function gflopsOf(flops: number, ms: number): number {
@@ -97,13 +45,8 @@ export function ratioOf(a: number | null, b: number | null): number | null {
   return a === null || b === null || b === 0 ? null : a / b;
 }
 
-export interface Measurement {
-  /** Median time of one call, ms. */
-  medianMs: number;
-  /** Samples tinybench took (each a batch of `batch` calls). */
-  samples: number;
-  batch: number;
-}
+/** What a shape's row is computed from: the median time of one call, and how it was sampled. */
+export type Measurement = Pick<Timing, 'medianMs' | 'samples' | 'batch'>;
 
 export interface GemmShapeResult extends GemmShape {
   flops: number;
@@ -169,8 +112,8 @@ export function engineInfo(rt: Runtime): EngineInfo {
   };
 }
 
-export interface GemmBenchReport extends EngineInfo {
-  schema: 'wasmgrad.bench.gemm/1';
+/** What runGemmBench measured; src/report/bench-gemm-document.ts makes it the `bench gemm` document. */
+export interface GemmBenchResult extends EngineInfo {
   statistic: 'median';
   /** Time budget per task, ms. */
   timeMs: number;
@@ -200,73 +143,12 @@ export interface GemmBenchOptions {
   onProgress?: (message: string) => void;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/**
- * Calls `run` until V8 has optimised it. Its first calls run baseline code
- * (Liftoff for wasm, Ignition/Sparkplug for JS); the optimising compiler starts
- * only once a function has used up a budget of executed code (for a small GEMM,
- * thousands of calls: about half a second here) and then compiles in the
- * background, which a busy second core delays further. So: rounds of calls, at
- * least ROUND_MS each, with a pause between for the compile to land, for at
- * least `minMs` and until the fastest call has not improved by more than 5% for
- * three rounds running (at most 10 * minMs). Returns that fastest call, ms.
- */
-async function warmUp(run: () => unknown, minMs: number): Promise<number> {
-  const ROUND_MS = 10;
-  let best = Infinity;
-  const start = performance.now();
-  for (let steady = 0; ; ) {
-    let fastest = Infinity;
-    const roundStart = performance.now();
-    for (let calls = 0; calls < 2 || performance.now() - roundStart < ROUND_MS; calls++) {
-      const t0 = performance.now();
-      run();
-      fastest = Math.min(fastest, performance.now() - t0);
-    }
-    steady = fastest < 0.95 * best ? 0 : steady + 1;
-    best = Math.min(best, fastest);
-    const elapsed = performance.now() - start;
-    if ((steady >= 3 && elapsed >= minMs) || elapsed >= 10 * minMs) return best;
-    await sleep(5);
-  }
-}
-
-/** Times each prepared implementation as one tinybench task; returns the median ms per call. */
+/** Times each prepared implementation in turn (src/bench/timing.ts); returns its median ms per call. */
 async function timeTasks(tasks: [string, () => unknown][], timeMs: number, warmupMs: number): Promise<Map<string, Measurement>> {
-  const bench = new Bench({
-    time: timeMs,
-    iterations: 5,
-    warmup: true,
-    warmupTime: Math.min(200, timeMs / 5),
-    warmupIterations: 2,
-    throws: true,
-  });
-  let checksum = 0;
-  const batches = new Map<string, number>();
-  for (const [name, run] of tasks) {
-    const single = await warmUp(run, warmupMs);
-    const batch = Math.max(1, Math.ceil(SAMPLE_MS / Math.max(single, 1e-6)));
-    batches.set(name, batch);
-    bench.add(
-      name,
-      () => {
-        const t0 = bench.now();
-        for (let i = 0; i < batch; i++) checksum += Number((run() as ArrayLike<number> | undefined)?.[0] ?? 0);
-        const elapsed = bench.now() - t0;
-        return { overriddenDuration: elapsed / batch, overriddenIterationCost: elapsed };
-      },
-      { async: false },
-    );
-  }
-  await bench.run();
-  // The checksum keeps every result observable, so no call can be optimised away.
-  if (Number.isNaN(checksum)) throw new Error('gemm bench: a result contained NaN');
   const out = new Map<string, Measurement>();
-  for (const task of bench.tasks) {
-    const r = task.result;
-    if (r.state !== 'completed') throw new Error(`gemm bench: task '${task.name}' ended ${r.state}${r.state === 'errored' ? `: ${r.error.message}` : ''}`);
-    out.set(task.name, { medianMs: r.latency.p50, samples: r.latency.samplesCount, batch: batches.get(task.name)! });
+  for (const [name, run] of tasks) {
+    const { medianMs, samples, batch } = await timeCall(run, { timeMs, warmupMs });
+    out.set(name, { medianMs, samples, batch });
   }
   return out;
 }
@@ -312,15 +194,18 @@ function prepareWasmgrad(rt: Runtime, shape: GemmShape, a: Float32Array, b: Floa
  * Throws unless `other` computed the same C as wasmgrad within float32
  * rounding: |error| <= 2 k u sum|a b| <= 2 k^2 u for entries in [-1, 1)
  * (Higham 2002, §3.1). A different transpose would miss it by O(sqrt k).
+ * A peer that computes another product is a bad peer: an ArgumentError naming
+ * the option that supplied it (tfjs), since nothing it measured would compare.
  */
 function checkAgreement(shape: GemmShape, name: string, expected: Float32Array, actual: Float32Array): void {
   const bound = 2 * shape.k * shape.k * 2 ** -24;
   for (let i = 0; i < expected.length; i++) {
     const diff = Math.abs(expected[i] - actual[i]);
     if (!(diff <= bound)) {
-      throw new Error(
+      throw new ArgumentError(
         `gemm bench: ${name} and wasmgrad disagree on ${shape.label}: C[${Math.floor(i / shape.n)}][${i % shape.n}] = ` +
           `${actual[i]} vs ${expected[i]} (difference ${diff} > ${bound.toExponential(2)})`,
+        name === 'tfjs-wasm' ? { field: 'tfjs' } : {},
       );
     }
   }
@@ -347,16 +232,15 @@ async function measureOverhead(rt: Runtime, timeMs: number, warmupMs: number): P
  * toArray(); tfjs: dataSync()); all are warmed up the same way. Each
  * implementation's C is checked against wasmgrad's before timing.
  */
-export async function runGemmBench(rt: Runtime, options: GemmBenchOptions = {}): Promise<GemmBenchReport> {
+export async function runGemmBench(rt: Runtime, options: GemmBenchOptions = {}): Promise<GemmBenchResult> {
   const shapes = options.shapes ?? [...squareShapes(DEFAULT_SQUARE_SIZES), ...MLP_TRAINING_SHAPES];
   const timeMs = options.timeMs ?? DEFAULT_TIME_MS;
   const jsMaxMacs = options.jsMaxMacs ?? JS_DEFAULT_MAX_MACS;
   const warmupMs = options.warmupMs ?? DEFAULT_WARMUP_MS;
   const progress = options.onProgress ?? (() => {});
-  if (!(timeMs > 0) || !Number.isFinite(timeMs)) throw new ArgumentError(`timeMs must be a positive number of milliseconds, got ${timeMs}`);
-  if (!(warmupMs >= 0) || !Number.isFinite(warmupMs)) throw new ArgumentError(`warmupMs must be a number >= 0, got ${warmupMs}`);
-  if (!(jsMaxMacs >= 0)) throw new ArgumentError(`jsMaxMacs must be a number >= 0 (Infinity: no limit), got ${jsMaxMacs}`);
-  if (shapes.length === 0) throw new ArgumentError('shapes must list at least one GEMM shape');
+  checkTimingOptions({ timeMs, warmupMs });
+  if (!(jsMaxMacs >= 0)) throw new ArgumentError(`jsMaxMacs must be a number >= 0 (Infinity: no limit), got ${jsMaxMacs}`, { field: 'jsMaxMacs' });
+  if (shapes.length === 0) throw new ArgumentError('shapes must list at least one GEMM shape', { field: 'shapes' });
 
   const engine = engineInfo(rt);
   progress(`loading TensorFlow.js (WASM backend)`);
@@ -394,7 +278,6 @@ export async function runGemmBench(rt: Runtime, options: GemmBenchOptions = {}):
   }
 
   return {
-    schema: 'wasmgrad.bench.gemm/1',
     ...engine,
     statistic: 'median',
     timeMs,

@@ -5,7 +5,7 @@
 
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { GemmShape } from './gemm-bench.js';
+import type { GemmShape } from './gemm-shape.js';
 
 /** One implementation, ready to run one shape: inputs resident, `run` computes op(A) op(B) into a JS array. */
 export interface PreparedGemm {

@@ -72,15 +72,21 @@ export async function runPytorchPeer(request: PytorchRequest, options: PytorchPe
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (signal) return resolve({ available: false, reason: `the PyTorch peer was stopped (${signal}) after ${timeoutMs} ms` });
-      try {
-        const doc = JSON.parse(stdout) as PytorchPeer;
-        if (typeof doc?.available !== 'boolean') throw new Error('no "available" field');
-        resolve(doc);
-      } catch {
-        const last = stderr.trim().split('\n').pop() ?? '';
-        resolve({ available: false, reason: `the PyTorch peer exited with code ${code} and no result${last ? `: ${last.slice(0, 200)}` : ''}` });
-      }
+      const doc = parseResult(stdout);
+      if (doc) return resolve(doc);
+      const last = stderr.trim().split('\n').pop() ?? '';
+      resolve({ available: false, reason: `the PyTorch peer exited with code ${code} and no result${last ? `: ${last.slice(0, 200)}` : ''}` });
     });
     child.stdin.end(JSON.stringify(request));
   });
+}
+
+/** The peer's JSON document, or null when stdout holds none. */
+function parseResult(stdout: string): PytorchPeer | null {
+  try {
+    const doc = JSON.parse(stdout) as PytorchPeer;
+    return typeof doc?.available === 'boolean' ? doc : null;
+  } catch {
+    return null;
+  }
 }

@@ -21,6 +21,7 @@ import { makeOptimizer } from '../optim/make-optimizer.js';
 import type { Runtime } from '../runtime.js';
 import { Tensor } from '../tensor.js';
 import type { TfjsWasmPeer } from './peers.js';
+import { DEFAULT_WARMUP_MS, checkTimingOptions, timeCall } from './timing.js';
 
 export const TRAIN_OPTIMIZERS = ['sgd', 'adam'] as const;
 export type TrainBenchOptimizer = (typeof TRAIN_OPTIMIZERS)[number];
@@ -60,8 +61,8 @@ export interface TrainBenchRow {
   firstLoss: { wasmgrad: number; 'tfjs-wasm': number | null };
 }
 
-export interface TrainBenchReport {
-  schema: 'wasmgrad.bench.train/1';
+/** What runTrainBench measured; src/report/bench-train-document.ts makes it the `bench train` document. */
+export interface TrainBenchResult {
   network: string;
   batch: number;
   lr: { sgd: number; adam: number };
@@ -69,25 +70,15 @@ export interface TrainBenchReport {
   rows: TrainBenchRow[];
 }
 
-/** Runs `fn` repeatedly for about `timeMs` after a warm-up; returns the median ms of one call. */
+/** The median ms of one call of `fn` (src/bench/timing.ts: warm-up, then tinybench for `timeMs`). */
 async function medianMs(fn: () => void, timeMs: number): Promise<number> {
-  const warmEnd = performance.now() + Math.min(400, timeMs);
-  while (performance.now() < warmEnd) fn();
-  await new Promise((r) => setTimeout(r, 5)); // let V8's optimised code land
-  const times: number[] = [];
-  const end = performance.now() + timeMs;
-  while (performance.now() < end || times.length < 5) {
-    const t0 = performance.now();
-    fn();
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  return times[times.length >> 1]!;
+  return (await timeCall(fn, { timeMs, warmupMs: Math.min(DEFAULT_WARMUP_MS, timeMs) })).medianMs;
 }
 
-export async function runTrainBench(rt: Runtime, options: TrainBenchOptions = {}): Promise<TrainBenchReport> {
+export async function runTrainBench(rt: Runtime, options: TrainBenchOptions = {}): Promise<TrainBenchResult> {
   const batch = options.batch ?? 64;
   const timeMs = options.timeMs ?? 1500;
+  checkTimingOptions({ timeMs });
   const progress = options.onProgress ?? (() => {});
   const rng = new Random(42);
   const [inF, , classes] = SIZES;
@@ -136,7 +127,6 @@ export async function runTrainBench(rt: Runtime, options: TrainBenchOptions = {}
     });
   }
   return {
-    schema: 'wasmgrad.bench.train/1',
     network: `${SIZES.join('-')} ReLU, softmax cross-entropy`,
     batch,
     lr: { ...LR },

@@ -11,32 +11,12 @@
  * Progress goes to stderr; stdout holds only the table, or with --json one
  * JSON document:
  *
- *   bench gemm --json    the GemmBenchReport (src/bench/gemm-bench.ts):
- *     schema             "wasmgrad.bench.gemm/1"
- *     build, features    the core build that ran ("simd" | "relaxed" | "scalar") and { simd, relaxedSimd }
- *     node, v8, cpu, cores, loadavg, date    the engine and machine (loadavg at the start: 1, 5, 15 min)
- *     statistic          "median": GFLOP/s = 2*m*n*k / median time of one call
- *     timeMs             time budget per implementation per shape, ms
- *     warmupMs           least warm-up per implementation per shape before timing, ms
- *     overheadNs         median time of an empty 0x0x0 core gemm call (JS-to-WASM overhead), ns
- *     peak               { gflops, chains, lanes, byChains: [{ chains, gflops }] }: the peak probe, once per run
- *     peers              "tfjs-wasm": { available, reason, version, backend, simd, threads }; js: { maxMacs }
- *     shapes[]           label, m, n, k, transA, transB, flops (2*m*n*k),
- *                        gflops { wasmgrad, peak, "tfjs-wasm", js } (null: not run),
- *                        ratio { peak: wasmgrad/peak, tfjs: wasmgrad/"tfjs-wasm" } (null: a side missing),
- *                        ms { wasmgrad, "tfjs-wasm", js } (median per call), samples { same keys }
- *   bench train --json   the TrainBenchReport (src/bench/train-bench.ts):
- *     schema             "wasmgrad.bench.train/1"
- *     network, batch, lr { sgd, adam }, gemmMacsPerStep
- *     rows[]             optimizer ("sgd" | "adam"), wasmgrad { samplesPerSecond, msPerStep },
- *                        "tfjs-wasm" { samplesPerSecond, msPerStep } | null, ratio (wasmgrad/tfjs samples/s),
- *                        gemmMsPerStep (the step's five GEMMs alone), stepOverGemm, outsideGemm (fraction),
- *                        gflops (2 x GEMM MACs / step time), firstLoss { wasmgrad, "tfjs-wasm" }
- *   bench all --json     { schema: "wasmgrad.bench/1", <suite>: <that suite's document>, ... }
+ *   bench gemm --json    the BenchGemmDocument (src/report/bench-gemm-document.ts, format "wasmgrad.bench.gemm/1")
+ *   bench train --json   the BenchTrainDocument (src/report/bench-train-document.ts, format "wasmgrad.bench.train/1")
+ *   bench all --json     the BenchDocument { format: "wasmgrad.bench/1", <suite>: <that suite's document>, ... }
  */
 import v8 from 'node:v8';
 import { Argument, type Command } from 'commander';
-import pc from 'picocolors';
 import {
   DEFAULT_SQUARE_SIZES,
   DEFAULT_TIME_MS,
@@ -45,12 +25,14 @@ import {
   MLP_TRAINING_SHAPES,
   runGemmBench,
   squareShapes,
-  type GemmBenchReport,
 } from '../bench/gemm-bench.js';
 import { loadTfjsWasm } from '../bench/peers.js';
 import { formatInteger } from '../estimate/units.js';
 import { ArgumentError } from '../errors.js';
-import { runTrainBench, type TrainBenchReport } from '../bench/train-bench.js';
+import { runTrainBench } from '../bench/train-bench.js';
+import { benchDocument } from '../report/bench-document.js';
+import { benchGemmDocument, renderBenchGemmTable } from '../report/bench-gemm-document.js';
+import { benchTrainDocument, renderBenchTrainTable } from '../report/bench-train-document.js';
 import { init, type Runtime } from '../runtime.js';
 import type { BuildName } from '../wasm-source.js';
 import { watchContradictions } from './contradictory-options.js';
@@ -116,55 +98,6 @@ export function settingsFromOptions(o: BenchOptions): BenchSettings {
   };
 }
 
-// ---------------------------------------------------------------- human table
-
-const fixed1 = (x: number | null) => (x === null ? '' : x.toFixed(1));
-const percent = (x: number | null) => (x === null ? '' : `${(100 * x).toFixed(0)}%`);
-const times = (x: number | null) => (x === null ? '' : `${x.toFixed(2)}x`);
-
-/** The table: GFLOP/s per implementation (1 decimal) and wasmgrad's ratios, then what it ran on. */
-export function gemmTable(r: GemmBenchReport, colour: boolean): string {
-  const c = pc.createColors(colour);
-  const tfjs = r.peers['tfjs-wasm'];
-  const header = ['shape', 'wasmgrad', 'peak', 'tfjs-wasm', 'js', 'wasmgrad/peak', 'wasmgrad/tfjs'];
-  const rows = r.shapes.map((s) => [
-    s.label,
-    fixed1(s.gflops.wasmgrad),
-    fixed1(s.gflops.peak),
-    tfjs.available ? fixed1(s.gflops['tfjs-wasm']) : 'n/a',
-    s.gflops.js === null ? 'skipped' : fixed1(s.gflops.js),
-    percent(s.ratio.peak),
-    times(s.ratio.tfjs),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
-  const lines = [
-    c.bold(`wasmgrad bench gemm: GFLOP/s (2*M*N*K / median time per call), ${r.build} build, one core`),
-    c.bold(line(header)),
-    ...rows.map((row, i) => {
-      const text = line(row);
-      const ratio = r.shapes[i].ratio.tfjs;
-      return ratio === null ? text : ratio >= 1 ? c.green(text) : c.yellow(text);
-    }),
-    '',
-    `  peak      ${r.peak.gflops.toFixed(1)} GFLOP/s with ${r.peak.chains} independent ${r.peak.lanes === 1 ? 'scalar' : 'v128'} multiply-add chains ` +
-      `(${r.peak.byChains.map((p) => `${p.chains}: ${p.gflops.toFixed(1)}`).join(', ')}); no memory traffic`,
-    `  overhead  ${r.overheadNs.toFixed(1)} ns per empty (0x0x0) gemm call from JS`,
-    tfjs.available
-      ? `  tfjs-wasm ${tfjs.version}, backend ${tfjs.backend}, ${tfjs.simd ? 'SIMD' : 'no SIMD'}, ${tfjs.threads} thread(s) ` +
-        '(the WASM backend cannot start threads under Node), tf.matMul with the same transposes, dataSync()'
-      : `  tfjs-wasm not measured: ${tfjs.reason}`,
-    ...(tfjs.available && r.shapes.some((s) => s.transA || s.transB)
-      ? ['            on rows marked ᵀ, tfjs-wasm\'s tf.matMul(a, b, transposeA, transposeB) runs a much slower path than untransposed; ' +
-          'the ratio compares the call as written']
-      : []),
-    `  js        plain triple loop on Float32Array${r.peers.js.maxMacs === null ? '' : `, skipped above ${formatInteger(r.peers.js.maxMacs)} multiply-adds (--all-js runs it everywhere)`}`,
-    `  engine    Node ${r.node}, V8 ${r.v8}, ${r.cpu}, ${r.cores} cores, load ${r.loadavg.join(' ')}, ${r.date}`,
-    `  timing    tinybench, ${formatInteger(Math.round(r.timeMs))} ms per implementation per shape after at least ${formatInteger(Math.round(r.warmupMs))} ms of warm-up; numbers move with machine load`,
-  ];
-  return `${lines.join('\n')}\n`;
-}
-
 // ---------------------------------------------------------------- suites
 
 interface SuiteContext {
@@ -184,25 +117,6 @@ interface BenchSuite {
   run(ctx: SuiteContext): Promise<SuiteOutput>;
 }
 
-/** The train table: samples/s as whole numbers with thousands separators; ends with a newline like every table. */
-export function trainTable(r: TrainBenchReport): string {
-  const f = (v: number | null | undefined, d = 0) => (v === null || v === undefined ? 'n/a' : d === 0 ? formatInteger(Math.round(v)) : v.toFixed(d));
-  const lines = [
-    `wasmgrad bench train: ${r.network}, batch ${r.batch}; samples/s (median step time), one core`,
-    `${'optimizer'.padEnd(10)}${'wasmgrad'.padStart(12)}${'tfjs-wasm'.padStart(12)}${'ratio'.padStart(8)}${'step/GEMM'.padStart(11)}${'outside GEMM'.padStart(14)}${'GFLOP/s'.padStart(9)}`,
-  ];
-  for (const row of r.rows) {
-    lines.push(
-      `${row.optimizer.padEnd(10)}${f(row.wasmgrad.samplesPerSecond).padStart(12)}${f(row['tfjs-wasm']?.samplesPerSecond).padStart(12)}` +
-        `${(row.ratio === null ? 'n/a' : `${row.ratio.toFixed(2)}x`).padStart(8)}${row.stepOverGemm.toFixed(2).padStart(11)}` +
-        `${`${(100 * row.outsideGemm).toFixed(1)}%`.padStart(14)}${row.gflops.toFixed(1).padStart(9)}`,
-    );
-  }
-  lines.push(`  GEMM alone: ${r.rows[0]?.gemmMsPerStep.toFixed(3)} ms per step (${formatInteger(r.gemmMacsPerStep)} multiply-adds); lr sgd ${r.lr.sgd}, adam ${r.lr.adam}`);
-  lines.push(`  first-step loss: ${r.rows.map((x) => `${x.optimizer} wasmgrad ${x.firstLoss.wasmgrad.toFixed(5)} / tfjs ${f(x.firstLoss['tfjs-wasm'], 5)}`).join('; ')}`);
-  return `${lines.join('\n')}\n`;
-}
-
 /** The suites `bench` knows, in the order `bench all` runs them. Add a suite here. */
 export const SUITES: Record<string, BenchSuite> = {
   gemm: {
@@ -216,7 +130,8 @@ export const SUITES: Record<string, BenchSuite> = {
         jsMaxMacs: settings.jsMaxMacs,
         onProgress: (m) => ctx.progress(`gemm: ${m}`),
       });
-      return { json: report, table: gemmTable(report, ctx.colour) };
+      const doc = benchGemmDocument(report);
+      return { json: doc, table: renderBenchGemmTable(doc, ctx.colour) };
     },
   },
   train: {
@@ -228,7 +143,8 @@ export const SUITES: Record<string, BenchSuite> = {
         tfjs: await loadTfjsWasm(),
         onProgress: (m) => ctx.progress(m),
       });
-      return { json: report, table: trainTable(report) };
+      const doc = benchTrainDocument(report);
+      return { json: doc, table: renderBenchTrainTable(doc) };
     },
   },
 };
@@ -322,7 +238,7 @@ export function registerBenchCommand(program: Command): Command {
     }
     const text = !settings.json
       ? outputs.map(([, o]) => o.table).join('\n')
-      : `${JSON.stringify(suite === 'all' ? { schema: 'wasmgrad.bench/1', ...Object.fromEntries(outputs.map(([n, o]) => [n, o.json])) } : outputs[0][1].json, null, 2)}\n`;
+      : `${JSON.stringify(suite === 'all' ? benchDocument(Object.fromEntries(outputs.map(([n, o]) => [n, o.json]))) : outputs[0][1].json, null, 2)}\n`;
     process.stdout.write(text);
   });
 }

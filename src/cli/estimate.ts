@@ -11,27 +11,9 @@
  * cannot be written, and commander's own parse errors (an unknown option):
  * one line on stderr, `error: ... (see 'wasmgrad estimate --help')`.
  *
- * JSON output (`--json`): one document alone on stdout. Every byte figure is an
- * exact integer number of bytes. Fields (stable; new ones may be added):
- *
- *   schema               "wasmgrad.estimate/1"
- *   model                name, vocabSize, contextLength, hidden, heads, layers, ffnHidden,
- *                        ffn ("gelu" | "swiglu"), norm ("layernorm" | "rmsnorm"), tiedEmbeddings,
- *                        positionEmbeddings ("learned" | "none"), bias, dropout,
- *     .parameters        total, tokenEmbedding, positionEmbedding, attention, feedForward,
- *                        norms, outputHead, perLayer { attention, feedForward, norms, total }
- *   setup                precision, optimizer, convention ("zero" | "megatron"), microBatch,
- *                        seqLength, gradAccumulation, globalBatch, recompute, devices,
- *                        dataParallel, tensorParallel, sequenceParallel, pipelineParallel, zeroStage
- *   bytesPerParameter    weights, gradients, optimizer, total (before ZeRO sharding)
- *   layerActivationBytes bytes one layer saves for one micro-batch on one device
- *   perDevice            the heaviest pipeline stage, which every device must hold:
- *                        stage, parameters, layers, microBatchesInFlight,
- *                        weights, gradients, optimizer, activations, workspace, inputs, total
- *   stages               one entry per pipeline stage, same fields as perDevice
- *   largest              the largest category of perDevice ("weights", "gradients", ...)
- *   deviceMemory         bytes given with --device-memory, or null
- *   fits                 perDevice.total <= deviceMemory, or null without --device-memory
+ * JSON output (`--json`): one document alone on stdout, the EstimateDocument
+ * of src/report/estimate-document.ts (format "wasmgrad.estimate/1"), where its
+ * fields are listed; the table is drawn from the same document.
  *
  * `--svg <file>` writes the picture as well (src/report/estimate-svg.ts) and says
  * `wrote <file>`: after the table on stdout, or on stderr with --json so that
@@ -40,8 +22,6 @@
 import { statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import pc from 'picocolors';
-import { CATEGORIES } from '../estimate/categories.js';
 import { CONVENTIONS, OPTIMIZERS, PRECISIONS, ZERO_STAGES, type ZeroStage } from '../estimate/model-states.js';
 import { PRESET_NAMES, presetSpec } from '../estimate/presets.js';
 import {
@@ -49,16 +29,17 @@ import {
   NORM_KINDS,
   POSITION_EMBEDDING_KINDS,
   RECOMPUTE_KINDS,
-  countParameters,
   defineTransformer,
   type TransformerModel,
   type TransformerSpec,
 } from '../estimate/transformer.js';
-import { defaultTrainingSetup, estimateTransformerMemory, type StageEstimate, type TrainingSetup, type TransformerEstimate } from '../estimate/training-setup.js';
-import { InexactFigureError, formatBytes, formatBytesBoth, formatInteger, inexactSentence, parseBytes } from '../estimate/units.js';
+import { defaultTrainingSetup, estimateTransformerMemory, type TrainingSetup } from '../estimate/training-setup.js';
+import { InexactFigureError, inexactSentence, parseBytes } from '../estimate/units.js';
 import { ArgumentError } from '../errors.js';
+import { estimateDocument, renderEstimateTable } from '../report/estimate-document.js';
 import { estimateSvg } from '../report/estimate-svg.js';
 import { watchContradictions } from './contradictory-options.js';
+import { messageWithFlag, type FlagOf } from './field-flags.js';
 
 /** Options as commander hands them over: strings, parsed and checked in one place below. */
 interface EstimateOptions {
@@ -172,7 +153,7 @@ export function setupFromOptions(model: TransformerModel, o: EstimateOptions): T
 }
 
 /** Library argument names and the flags that set them, so errors speak the user's language. */
-const FLAG_OF: Record<string, string> = {
+const FLAG_OF: FlagOf = {
   preset: '--preset',
   vocabSize: '--vocab',
   contextLength: '--context',
@@ -190,118 +171,6 @@ const FLAG_OF: Record<string, string> = {
   pipelineParallel: '--pp',
 };
 
-/** `tensorParallel: 5 does not divide ...` -> `--tp (tensorParallel): 5 does not divide ...`; `heads: ...` -> `--heads: ...`. */
-export function messageForCli(message: string): string {
-  const m = /^(\w+): /.exec(message);
-  if (!m || !Object.hasOwn(FLAG_OF, m[1])) return message;
-  const flag = FLAG_OF[m[1]];
-  const label = flag === `--${m[1]}` ? flag : `${flag} (${m[1]})`;
-  return `${label}: ${message.slice(m[0].length)}`;
-}
-
-function stageJson(s: StageEstimate) {
-  return {
-    stage: s.stage,
-    parameters: s.parameters,
-    layers: s.layers,
-    microBatchesInFlight: s.microBatchesInFlight,
-    ...s.bytes,
-    total: s.total,
-  };
-}
-
-/** The JSON document described at the top of this file. */
-export function estimateJson(est: TransformerEstimate, deviceMemory: number | undefined) {
-  const { model, setup } = est;
-  const bpp = est.bytesPerParameter;
-  return {
-    schema: 'wasmgrad.estimate/1',
-    model: { ...model, parameters: countParameters(model) },
-    setup: {
-      precision: setup.precision,
-      optimizer: setup.optimizer,
-      convention: setup.convention,
-      microBatch: setup.microBatch,
-      seqLength: setup.seqLength,
-      gradAccumulation: setup.gradAccumulation,
-      globalBatch: est.globalBatch,
-      recompute: setup.recompute,
-      devices: setup.devices,
-      dataParallel: est.dataParallel,
-      tensorParallel: setup.tensorParallel,
-      sequenceParallel: setup.sequenceParallel,
-      pipelineParallel: setup.pipelineParallel,
-      zeroStage: setup.zeroStage,
-    },
-    bytesPerParameter: { ...bpp, total: bpp.weights + bpp.gradients + bpp.optimizer },
-    layerActivationBytes: est.layerActivationBytes,
-    perDevice: stageJson(est.heaviest),
-    stages: est.stages.map(stageJson),
-    largest: est.largest,
-    deviceMemory: deviceMemory ?? null,
-    fits: deviceMemory === undefined ? null : est.heaviest.total <= deviceMemory,
-  };
-}
-
-/** The human report: the setup in three lines, then one line per category with exact bytes. */
-export function estimateTable(est: TransformerEstimate, deviceMemory: number | undefined, colour: boolean): string {
-  const c = pc.createColors(colour);
-  const { model, setup, heaviest } = est;
-  const params = countParameters(model);
-  const bpp = est.bytesPerParameter;
-  const lines: string[] = [];
-  lines.push(c.bold(`wasmgrad estimate: ${model.name}, ${formatInteger(params.total)} parameters`));
-  lines.push(
-    `  parameters  embeddings ${formatInteger(params.tokenEmbedding + params.positionEmbedding)} + attention ${formatInteger(params.attention)} + ` +
-      `feed-forward ${formatInteger(params.feedForward)} + norms ${formatInteger(params.norms)} + output head ${formatInteger(params.outputHead)}` +
-      (model.tiedEmbeddings ? ' (tied)' : ''),
-  );
-  lines.push(
-    `  model       vocab ${model.vocabSize}, context ${model.contextLength}, hidden ${model.hidden}, ${model.heads} heads, ${model.layers} layers, ` +
-      `ffn ${model.ffnHidden} ${model.ffn}, ${model.norm}, ${model.positionEmbeddings === 'learned' ? 'learned positions' : 'no position parameters'}, ` +
-      `${model.bias ? 'biases' : 'no biases'}, ${model.dropout ? 'dropout' : 'no dropout'}`,
-  );
-  lines.push(
-    `  training    ${setup.precision}, ${setup.optimizer}, micro-batch ${setup.microBatch} x ${setup.seqLength} tokens, ` +
-      `${setup.gradAccumulation} micro-batch${setup.gradAccumulation === 1 ? '' : 'es'} per step, global batch ${est.globalBatch}, recompute ${setup.recompute}`,
-  );
-  lines.push(
-    `  devices     ${setup.devices} = ${est.dataParallel} data x ${setup.tensorParallel} tensor${setup.sequenceParallel ? ' (+ sequence)' : ''} x ` +
-      `${setup.pipelineParallel} pipeline, ZeRO stage ${setup.zeroStage}`,
-  );
-  lines.push(
-    `  states      ${bpp.weights} + ${bpp.gradients} + ${bpp.optimizer} = ${bpp.weights + bpp.gradients + bpp.optimizer} bytes per parameter ` +
-      `(weights + gradients + optimizer, ${setup.convention === 'zero' ? 'ZeRO-paper convention' : 'Megatron-LM convention'}, before sharding)`,
-  );
-  lines.push('');
-  const where = setup.pipelineParallel > 1 ? `pipeline stage ${heaviest.stage} of ${setup.pipelineParallel} (the heaviest), ` : '';
-  const sharded = setup.zeroStage > 0 ? `, its states sharded ${est.dataParallel} ways by ZeRO stage ${setup.zeroStage}` : '';
-  lines.push(`per device: ${where}a replica of ${formatInteger(heaviest.parameters)} parameters${sharded}`);
-  const width = Math.max(...CATEGORIES.map((cat) => formatInteger(heaviest.bytes[cat]).length), formatInteger(heaviest.total).length);
-  const row = (label: string, bytes: number) => `  ${label.padEnd(13)}${formatInteger(bytes).padStart(width)} B  ${formatBytesBoth(bytes)}`;
-  for (const cat of CATEGORIES) {
-    const line = row(cat, heaviest.bytes[cat]);
-    lines.push(cat === est.largest ? c.bold(c.yellow(`${line}  <- largest`)) : line);
-  }
-  lines.push(c.bold(row('total', heaviest.total)));
-  if (setup.pipelineParallel > 1) {
-    lines.push(`  stages      ${est.stages.map((s) => `${s.stage}: ${formatBytes(s.total)}`).join(', ')}`);
-  }
-  if (deviceMemory !== undefined) {
-    const free = deviceMemory - heaviest.total;
-    const used = ((100 * heaviest.total) / deviceMemory).toFixed(1);
-    lines.push(
-      `  device memory ${formatInteger(deviceMemory)} B (${formatBytesBoth(deviceMemory)}): ` +
-        (free >= 0
-          ? c.green(`fits, ${used}% used, ${formatBytes(free)} free`)
-          : c.red(`does not fit, ${used}% of it, short by ${formatBytes(-free)}`)),
-    );
-  }
-  lines.push(`  workspace: ${WORKSPACE_MEANS}`);
-  lines.push('  not modelled: backward temporaries other than recomputation, communication buffers, fragmentation, framework context');
-  return `${lines.join('\n')}\n`;
-}
-
 const HELP_AFTER = `
 Sizes: GB/MB/kB are powers of 1000, GiB/MiB/KiB powers of 1024 (a card sold as "80GB" usually holds 80GiB).
 Defaults: mixed-bf16, adamw, micro-batch 1, sequence = the model's context, 1 device, ZeRO 0, no recomputation,
@@ -314,9 +183,6 @@ Examples:
   wasmgrad estimate --preset llama-7b --batch 4 --recompute selective --devices 8 --zero 3 --device-memory 80GiB
   wasmgrad estimate --vocab 32000 --context 4096 --hidden 2048 --n-layer 24 --heads 16 --json
 `;
-
-/** What the workspace row is in this estimate, said once in the table and in the README. */
-const WORKSPACE_MEANS = 'what backward rebuilds for one layer while recomputing (--recompute selective or full); 0 without recomputation';
 
 /** Checks, before anything is computed, that `file` can be created: a name, in an existing directory. */
 function checkWritable(file: string): void {
@@ -399,11 +265,10 @@ export function registerEstimateCommand(program: Command): Command {
           throw new ArgumentError(`--svg: cannot write '${options.svg}': ${e instanceof Error ? e.message : String(e)}`);
         }
       }
-      text = options.json
-        ? `${JSON.stringify(estimateJson(est, deviceMemory), null, 2)}\n`
-        : estimateTable(est, deviceMemory, out.getOutHasColors?.() ?? false);
+      const doc = estimateDocument(est, deviceMemory);
+      text = options.json ? `${JSON.stringify(doc, null, 2)}\n` : renderEstimateTable(doc, out.getOutHasColors?.() ?? false);
     } catch (e) {
-      const message = e instanceof InexactFigureError ? inexactForCli(e, command) : messageForCli(e instanceof Error ? e.message : String(e));
+      const message = e instanceof InexactFigureError ? inexactForCli(e, command) : messageWithFlag(e, FLAG_OF);
       command.error(`error: ${message}`, { exitCode: 2, code: 'wasmgrad.invalidArgument' });
     }
     write(text);

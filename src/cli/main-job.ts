@@ -6,20 +6,19 @@
 
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import pc from 'picocolors';
 import { MLP_TRAINING_SHAPES, runGemmBench, squareShapes } from '../bench/gemm-bench.js';
-import { CATEGORIES } from '../estimate/categories.js';
-import { formatBytes, formatInteger } from '../estimate/units.js';
 import { Random } from '../nn/random.js';
 import { Sequential } from '../nn/sequential.js';
 import { Adam } from '../optim/adam.js';
 import { profileMlp } from '../profile/profile-mlp.js';
-import { profileHtml, profileTable } from '../report/profile-report.js';
+import { renderMacThroughput, renderMainJobHeader, renderReferenceExample, renderTrainingRun, type MainJobNetwork, type TrainingRunSummary } from '../report/main-job-report.js';
+import { profileDocument, profileHtml, renderProfileTable } from '../report/profile-report.js';
 import { init, type Runtime } from '../runtime.js';
 import { intInRange, mlpLayers, outputFile, useColour } from './options.js';
 
 const SIZES = [784, 100, 10];
 const BATCH = 64;
+const NETWORK: MainJobNetwork = { sizes: SIZES, batch: BATCH };
 /** At about 1,500 steps/s, the cap is about a minute of training: the main job is a demonstration. */
 export const MAX_TRAIN_STEPS = 100_000;
 
@@ -41,29 +40,18 @@ export function registerMainJob(program: Command): Command {
 async function mainJob(o: MainOptions): Promise<void> {
   const reportPath = outputFile('--report', o.report);
   const colour = useColour();
-  const c = pc.createColors(colour);
   const log = (s = '') => process.stdout.write(`${s}\n`);
   const layers = mlpLayers(SIZES, 'relu');
   const rt = await init();
-  log(c.bold(`wasmgrad main job: the classic MNIST network ${SIZES.join('-')} (ReLU), batch ${BATCH}, Adam`));
-  log(`  ${rt.describe()}`);
-  log();
+  for (const line of renderMainJobHeader(NETWORK, rt.describe(), colour)) log(line);
 
   // 1. Training memory: two real steps in a fresh instance, next to the estimate.
   const profile = await profileMlp({ layers, batch: BATCH, optimizer: 'adam', seed: 1 });
-  log(profileTable(profile, layers, colour));
+  log(renderProfileTable(profileDocument(profile, layers), colour));
   log();
 
   // 2. The reference example, spelled out.
-  const [inF, hidden] = [SIZES[0]!, SIZES[1]!];
-  const weights = inF * hidden;
-  log(c.bold('Reference example: the first Linear layer, one sample'));
-  log(`  ${inF} inputs x ${hidden} units = ${formatInteger(weights)} weights (+ ${hidden} biases)`);
-  log(`  forward pass: ${formatInteger(weights)} multiply-accumulates (${formatInteger(weights + hidden)} with the bias adds, torchinfo's count)`);
-  log(`  each MAC touches 3 values (input, weight, running sum): ${formatInteger(3 * weights)} operand accesses = ${formatInteger(12 * weights)} B at 4 B each`);
-  const once = inF + weights + 2 * hidden;
-  log(`  touching each value once instead: ${formatInteger(once)} values = ${formatInteger(4 * once)} B; at batch ${BATCH} the weights are reused ${BATCH} times`);
-  log();
+  for (const line of renderReferenceExample(NETWORK, colour)) log(line);
 
   // 3. MAC throughput of the kernels, next to the peak probe (short run; `wasmgrad bench` for the full one).
   process.stderr.write('measuring MAC throughput ...\n');
@@ -74,32 +62,18 @@ async function mainJob(o: MainOptions): Promise<void> {
     jsMaxMacs: 0,
     tfjs: false,
   });
-  log(c.bold(`MAC throughput (GFLOP/s = 2 x MACs per second; peak probe ${bench.peak.gflops.toFixed(1)} GFLOP/s with ${bench.peak.chains} chains)`));
-  for (const s of bench.shapes) {
-    const g = s.gflops.wasmgrad ?? 0;
-    log(`  ${s.label.padEnd(30)} ${g.toFixed(1).padStart(7)} GFLOP/s  ${((s.ratio.peak ?? 0) * 100).toFixed(0).padStart(4)}% of peak  ${formatInteger(Math.round((g * 1e9) / 2 / 1e6))} M MAC/s`);
-  }
-  log();
+  for (const line of renderMacThroughput(bench, colour)) log(line);
 
   // 4. A short training run: real memory in use, and it stays flat.
   const train = trainRun(await init({ fresh: true }), o.trainSteps);
-  log(c.bold(`Training run: ${o.trainSteps} steps on synthetic data (a fixed random teacher labels the inputs)`));
-  log(`  loss ${train.firstLoss.toFixed(4)} -> ${train.lastLoss.toFixed(4)}, ${formatInteger(Math.round(train.samplesPerSecond))} samples/s`);
-  log(`  live after step 1:     ${CATEGORIES.map((k) => `${k} ${formatInteger(train.liveAfterFirst[k])}`).join(', ')}`);
-  log(`  live after step ${o.trainSteps}:   ${CATEGORIES.map((k) => `${k} ${formatInteger(train.liveAfterLast[k])}`).join(', ')}`);
-  // Step 1 creates gradients and optimizer state on the way; from step 2 on the layout repeats.
-  log(
-    `  WASM memory: ${formatInteger(train.memoryAfterFirst)} B after step 1, ${formatInteger(train.memoryAfterSecond)} B after step 2, ` +
-      `${formatInteger(train.memoryAfterLast)} B after step ${o.trainSteps} (${formatBytes(train.memoryAfterLast, 'binary')})`,
-  );
-  log();
+  for (const line of renderTrainingRun(train, colour)) log(line);
 
   const throughput = bench.shapes.map((s) => ({ shape: s.label, gflops: { wasmgrad: s.gflops.wasmgrad, peak: s.gflops.peak } }));
   writeFileSync(reportPath, profileHtml(profile, layers, throughput, { 'training run': `${o.trainSteps} steps, ${Math.round(train.samplesPerSecond)} samples/s` }));
   log(`report: ${reportPath}`);
 }
 
-function trainRun(rt: Runtime, steps: number) {
+function trainRun(rt: Runtime, steps: number): TrainingRunSummary {
   const model = new Sequential(rt, mlpLayers(SIZES, 'relu'), { seed: 1 });
   const opt = new Adam({ lr: 1e-3 });
   const rng = new Random(7);
@@ -133,7 +107,7 @@ function trainRun(rt: Runtime, steps: number) {
     if (s === 1) memoryAfterSecond = rt.arena.memoryBytes();
   }
   return {
-    firstLoss, lastLoss,
+    steps, firstLoss, lastLoss,
     samplesPerSecond: ((steps - 1) * BATCH) / (trainMs / 1e3),
     liveAfterFirst, liveAfterLast: rt.arena.liveByCategory(),
     memoryAfterFirst, memoryAfterSecond, memoryAfterLast: rt.arena.memoryBytes(),

@@ -6,7 +6,7 @@ import { MLP_OPTIMIZERS, type MlpOptimizer } from '../estimate/mlp.js';
 import type { ActivationKind } from '../nn/layers.js';
 import type { LossKind } from '../nn/sequential.js';
 import { profileMlp } from '../profile/profile-mlp.js';
-import { profileHtml, profileJson, profileTable } from '../report/profile-report.js';
+import { profileDocument, profileHtml, renderProfileTable } from '../report/profile-report.js';
 import type { BuildName } from '../runtime.js';
 import {
   ACTIVATION_HELP, activationKind, BUILD_HELP, buildChoice, choice, intList, LOSS_HELP, lossKind, mlpLayers, outputFile, positiveFloat32, positiveInt, seedValue, useColour,
@@ -58,8 +58,9 @@ export function registerProfileCommand(program: Command): Command {
         layers, batch: o.batch, batches: o.batches, optimizer: o.optimizer, loss: o.loss,
         inplace: o.inplace, checkpoint: o.checkpoint, build: o.build, seed: o.seed,
       });
-      if (o.json) process.stdout.write(`${JSON.stringify(profileJson(p, layers), null, 2)}\n`);
-      else process.stdout.write(`${profileTable(p, layers, useColour())}\n`);
+      const doc = profileDocument(p, layers);
+      if (o.json) process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+      else process.stdout.write(`${renderProfileTable(doc, useColour())}\n`);
       if (htmlPath !== undefined) {
         writeFileSync(htmlPath, profileHtml(p, layers));
         process.stderr.write(`wrote ${htmlPath}\n`);

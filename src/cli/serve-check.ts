@@ -20,25 +20,12 @@
  * 2 a bad option or weights file, or a model or batch that WASM memory cannot
  * hold (one line on stderr as `error: ...`).
  *
- * With --json, one JSON document on stdout:
- *
- *   format            "wasmgrad.serve-check/1"
- *   layers            layer sizes, input to output, e.g. [784, 100, 10]
- *   model             the layers spelled out, e.g. "Linear(784, 100) -> ReLU -> Linear(100, 10)"
- *   weights           absolute path of the --weights file, or null (default initialisation)
- *   batch             samples per request
- *   requests          timed requests
- *   warmup            untimed requests before them
- *   percentileMethod  "nearest-rank"
- *   latencyMs         { p50, p90, p99, max, mean } per request, milliseconds
- *   throughput        { requestsPerSecond, samplesPerSecond }
- *   slo               { p99Ms, holds } or null when --slo-p99-ms is not given
- *   build             the core build that ran: "relaxed" | "simd" | "scalar"
+ * With --json, one JSON document on stdout: the ServeCheckDocument of
+ * src/report/serve-check-document.ts (format "wasmgrad.serve-check/1").
  */
 
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import pc from 'picocolors';
 import { WASM32_MAX_BYTES } from '../arena.js';
 import { ArgumentError, OutOfMemoryError } from '../errors.js';
 import { formatInteger } from '../estimate/units.js';
@@ -49,6 +36,7 @@ import { describeLayers } from '../nn/layers.js';
 import { init, type BuildName } from '../runtime.js';
 import { MAX_REQUESTS, p99Holds, summarizeLatencies, throughputOf, timeRequests } from '../serve/latency.js';
 import { describeSizes, modelFromWeights, readWeights } from '../train/weights-file.js';
+import { renderServeCheckTable, serveCheckDocument } from '../report/serve-check-document.js';
 import {
   ACTIVATION_HELP, activationKind, BUILD_HELP, buildChoice, intInRange, intList, mlpLayers, positiveInt, positiveNumber, seedValue, useColour,
 } from './options.js';
@@ -108,45 +96,13 @@ export function registerServeCheckCommand(program: Command): Command {
       const slo = o.sloP99Ms === undefined ? null : { p99Ms: o.sloP99Ms, holds: p99Holds(latencyMs, o.sloP99Ms) };
       const sizes = layerSizes(model.layers);
 
-      if (o.json) {
-        // Nanoseconds are the timer's resolution; more digits are noise.
-        const ns = (v: number) => Math.round(v * 1e6) / 1e6;
-        process.stdout.write(`${JSON.stringify({
-          format: 'wasmgrad.serve-check/1',
-          layers: sizes,
-          model: describeLayers(model.layers),
-          weights: weightsPath,
-          batch: o.batch,
-          requests: o.requests,
-          warmup: o.warmup,
-          percentileMethod: 'nearest-rank',
-          latencyMs: { p50: ns(latencyMs.p50), p90: ns(latencyMs.p90), p99: ns(latencyMs.p99), max: ns(latencyMs.max), mean: ns(latencyMs.mean) },
-          throughput: { requestsPerSecond: round2(throughput.requestsPerSecond), samplesPerSecond: round2(throughput.samplesPerSecond) },
-          slo,
-          build,
-        }, null, 2)}\n`);
-      } else {
-        const c = pc.createColors(useColour());
-        const ms = (v: number) => v.toFixed(3);
-        const lines = [
-          c.bold(`wasmgrad serve-check: ${describeLayers(model.layers)}, batch ${o.batch}, ${build} build`),
-          `${o.requests} requests after ${o.warmup} warm-up, ${weightsPath ? `weights ${weightsPath}` : `initialisation seed ${o.seed}`}`,
-          `latency ms (nearest rank): p50 ${ms(latencyMs.p50)}  p90 ${ms(latencyMs.p90)}  p99 ${ms(latencyMs.p99)}  max ${ms(latencyMs.max)}  mean ${ms(latencyMs.mean)}`,
-          `throughput (one request at a time): ${Math.round(throughput.requestsPerSecond).toLocaleString('en-US')} requests/s, ` +
-            `${Math.round(throughput.samplesPerSecond).toLocaleString('en-US')} samples/s`,
-        ];
-        if (slo) {
-          const verdict = slo.holds ? c.green('holds') : c.red('violated');
-          lines.push(`SLO p99 <= ${o.sloP99Ms} ms: ${verdict} (p99 ${ms(latencyMs.p99)} ms)`);
-        }
-        process.stdout.write(`${lines.join('\n')}\n`);
-      }
+      const doc = serveCheckDocument({
+        layers: sizes, model: describeLayers(model.layers), weights: weightsPath, batch: o.batch, requests: o.requests, warmup: o.warmup,
+        latencyMs, throughput, slo, build,
+      });
+      process.stdout.write(o.json ? `${JSON.stringify(doc, null, 2)}\n` : renderServeCheckTable(doc, { seed: o.seed, colour: useColour() }));
       if (slo && !slo.holds) process.exitCode = 1;
     });
-}
-
-function round2(v: number): number {
-  return Math.round(v * 100) / 100;
 }
 
 /** Sizes of the Linear chain: in of the first, then every out. */

@@ -17,38 +17,21 @@
  *
  * Output: by default a header, then one line per epoch on stdout; while an
  * epoch runs, a progress bar (loss, samples/s) on stderr when stderr is a
- * terminal. With --json, nothing but one JSON document on stdout:
- *
- *   format            "wasmgrad.train/1" (the key the weights file uses too)
- *   data              { dir, rows, cols, classes, train: { count, images, labels }, test: { count, images, labels } }
- *                     (images, labels: the files read)
- *   layers            layer sizes, input to output, e.g. [784, 100, 10]
- *   activation        between the Linear layers, as --activation spells it, e.g. "relu", "leaky-relu"
- *   model             the layers spelled out, e.g. "Linear(784, 100) -> ReLU -> Linear(100, 10)"
- *   parameters        number of trained parameters
- *   optimizer         "sgd" | "sgd-momentum" | "adam" | "adamw"
- *   lr                learning rate used
- *   batch             batch size (the last batch of an epoch holds the remainder)
- *   seed              initialisation and shuffle seed
- *   epochs[]          { epoch (1-based), trainLoss (mean cross-entropy over the epoch's images),
- *                       testLoss, testAccuracy (fraction in [0, 1]),
- *                       samplesPerSecond (training images / seconds), seconds (training pass, test evaluation excluded) }
- *   build             the core build that ran: "relaxed" | "simd" | "scalar"
- *   parametersSaved   absolute path of the weights file (present only with --save)
+ * terminal. With --json, nothing but one JSON document on stdout: the
+ * TrainDocument of src/report/train-document.ts (format "wasmgrad.train/1").
  */
 
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import pc from 'picocolors';
 import { type MnistDataset, loadMnist } from '../data/mnist-files.js';
 import { MLP_OPTIMIZERS, type MlpOptimizer } from '../estimate/mlp.js';
 import type { ActivationKind } from '../nn/layers.js';
 import { Sequential } from '../nn/sequential.js';
-import { describeLayers } from '../nn/layers.js';
 import { makeOptimizer } from '../optim/make-optimizer.js';
 import { init, type BuildName } from '../runtime.js';
 import { ArgumentError } from '../errors.js';
-import { type EpochResult, MAX_EPOCHS, fit } from '../train/fit.js';
+import { MAX_EPOCHS, fit } from '../train/fit.js';
+import { renderTrainEpochLine, renderTrainHeader, trainDocument } from '../report/train-document.js';
 import { saveWeights } from '../train/weights-file.js';
 import {
   ACTIVATION_HELP, activationKind, BUILD_HELP, buildChoice, choice, cliSpelling, intInRange, intList, mlpLayers, outputFile, positiveFloat32, positiveInt, seedValue, useColour,
@@ -93,19 +76,17 @@ export function registerTrainCommand(program: Command): Command {
       checkLayersFitData(o.layers, data);
       const rt = await init({ build: o.build });
       const model = new Sequential(rt, layers, { seed: o.seed });
-      const lr = optimizer.lr;
-      const classes = o.layers[o.layers.length - 1]!;
+      const doc = trainDocument({
+        data, sizes: o.layers, activation: cliSpelling(o.activation), model, optimizer: o.optimizer, lr: optimizer.lr, batch: o.batch, seed: o.seed, build: rt.build,
+      });
 
       const out = (line: string) => { if (!o.json) process.stdout.write(`${line}\n`); };
-      const c = pc.createColors(useColour());
-      out(c.bold(`wasmgrad train: ${describeLayers(model.layers)} (${model.parameterCount.toLocaleString('en-US')} parameters), ${rt.build} build`));
-      out(`data ${data.dir}: ${data.train.count} train / ${data.test.count} test images of ${data.train.rows}x${data.train.cols}, ${classes} classes`);
-      out(`${o.optimizer} lr ${lr}, batch ${o.batch}, ${o.epochs} epoch${o.epochs === 1 ? '' : 's'}, seed ${o.seed}`);
+      const colour = useColour();
+      for (const line of renderTrainHeader(doc, o.epochs, colour)) out(line);
 
       const bar = !o.json && process.stderr.isTTY ? progressBar() : null;
-      let epochs: EpochResult[];
       try {
-        epochs = fit(model, optimizer, data.train, data.test, {
+        fit(model, optimizer, data.train, data.test, {
           epochs: o.epochs,
           batchSize: o.batch,
           seed: o.seed,
@@ -117,7 +98,8 @@ export function registerTrainCommand(program: Command): Command {
             : undefined,
           onEpoch: (r) => {
             bar?.stop();
-            out(epochLine(r, o.epochs, c));
+            doc.epochs.push(r);
+            out(renderTrainEpochLine(r, o.epochs, colour));
           },
         });
       } catch (e) {
@@ -135,32 +117,11 @@ export function registerTrainCommand(program: Command): Command {
           process.exitCode = 1;
           return;
         }
+        doc.parametersSaved = savePath;
         out(`saved weights to ${savePath}`);
       }
 
       if (o.json) {
-        const doc = {
-          format: 'wasmgrad.train/1',
-          data: {
-            dir: data.dir,
-            rows: data.train.rows,
-            cols: data.train.cols,
-            classes,
-            train: { count: data.train.count, ...data.train.files },
-            test: { count: data.test.count, ...data.test.files },
-          },
-          layers: o.layers,
-          activation: cliSpelling(o.activation),
-          model: describeLayers(model.layers),
-          parameters: model.parameterCount,
-          optimizer: o.optimizer,
-          lr,
-          batch: o.batch,
-          seed: o.seed,
-          epochs,
-          build: rt.build,
-          ...(savePath !== undefined ? { parametersSaved: savePath } : {}),
-        };
         process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
       }
     });
@@ -188,16 +149,4 @@ function progressBar(): SingleBar {
     clearOnComplete: true,
     hideCursor: true,
   });
-}
-
-function epochLine(r: EpochResult, epochs: number, c: ReturnType<typeof pc.createColors>): string {
-  const width = String(epochs).length;
-  return [
-    `epoch ${String(r.epoch).padStart(width)}/${epochs}`,
-    `train loss ${r.trainLoss.toFixed(4)}`,
-    `test loss ${r.testLoss.toFixed(4)}`,
-    `test accuracy ${c.bold(`${(r.testAccuracy * 100).toFixed(2)}%`)}`,
-    `${Math.round(r.samplesPerSecond).toLocaleString('en-US')} samples/s`,
-    `${r.seconds.toFixed(1)} s`,
-  ].join('  ');
 }

@@ -1,7 +1,7 @@
 /**
  * Argument checks shared by the estimators. Each throws ArgumentError whose
- * message starts with the field's name (`hidden: expected ...`), so callers
- * such as the CLI can put their own name for the field in front.
+ * message starts with the field's name (`hidden: expected ...`) and whose
+ * `field` is that name, so callers such as the CLI can name it their own way.
  */
 import { ArgumentError } from '../errors.js';
 
@@ -16,16 +16,16 @@ export function shown(value: unknown): string {
 /** Throws `name: expected a positive integer, got ...` unless `value` is a safe integer >= 1. */
 export function checkPositiveInteger(name: string, value: unknown): asserts value is number {
   if (!Number.isSafeInteger(value) || (value as number) < 1) {
-    throw new ArgumentError(`${name}: expected a positive integer, got ${shown(value)}`);
+    throw new ArgumentError(`${name}: expected a positive integer, got ${shown(value)}`, { field: name });
   }
 }
 
 export function checkChoice<T>(name: string, value: unknown, choices: readonly T[]): asserts value is T {
   if (!choices.includes(value as T)) {
-    throw new ArgumentError(`${name}: expected one of ${choices.join(', ')}, got ${shown(value)}`);
+    throw new ArgumentError(`${name}: expected one of ${choices.join(', ')}, got ${shown(value)}`, { field: name });
   }
 }
 
 export function checkBoolean(name: string, value: unknown): asserts value is boolean {
-  if (typeof value !== 'boolean') throw new ArgumentError(`${name}: expected true or false, got ${shown(value)}`);
+  if (typeof value !== 'boolean') throw new ArgumentError(`${name}: expected true or false, got ${shown(value)}`, { field: name });
 }

@@ -68,9 +68,9 @@ export function mlpTrainingEvents(cfg: MlpTrainingConfig): MemoryEventEstimate[]
   validateLayers(cfg.layers);
   validateCheckpoint(cfg.layers, cfg.checkpoint);
   if (!OPTIMIZER_NAMES.includes(cfg.optimizer)) {
-    throw new ArgumentError(`optimizer must be one of ${OPTIMIZER_NAMES.join(', ')}, got ${String(cfg.optimizer)}`);
+    throw new ArgumentError(`optimizer must be one of ${OPTIMIZER_NAMES.join(', ')}, got ${String(cfg.optimizer)}`, { field: 'optimizer' });
   }
-  if (!Array.isArray(cfg.batches) || cfg.batches.length === 0) throw new ArgumentError('batches must list at least one step');
+  if (!Array.isArray(cfg.batches) || cfg.batches.length === 0) throw new ArgumentError('batches must list at least one step', { field: 'batches' });
   cfg.batches.forEach((b, i) => checkInt(`batches[${i}]`, b, 1));
 
   // Model construction allocates the weights block (Sequential's constructor).

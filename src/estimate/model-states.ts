@@ -115,6 +115,7 @@ function checkSetup(setup: ModelStateSetup): Required<ModelStateSetup> {
     throw new ArgumentError(
       `zeroStage: stage ${zeroStage} shards model states over data-parallel devices, but the data-parallel degree is ${dataParallel}; ` +
         `use ZeRO stage 0 or at least 2 data-parallel devices`,
+      { field: 'zeroStage' },
     );
   }
   return { precision, optimizer, zeroStage, dataParallel, convention };
@@ -146,7 +147,7 @@ export function bytesPerParameter(setup: ModelStateSetup): ModelStateBytes {
 /** Model-state bytes on one device; see the signature at the top of this file. */
 export function modelStateBytes(params: number, setup: ModelStateSetup): ModelStateBytes {
   if (!Number.isSafeInteger(params) || params < 0) {
-    throw new ArgumentError(`params: expected a non-negative integer parameter count, got ${shown(params)}`);
+    throw new ArgumentError(`params: expected a non-negative integer parameter count, got ${shown(params)}`, { field: 'params' });
   }
   const { zeroStage, dataParallel } = checkSetup(setup);
   const perParam = bytesPerParameter(setup);

@@ -46,7 +46,7 @@ export function isPresetName(name: string): name is PresetName {
 /** The preset's spec (to override fields before defineTransformer), or an ArgumentError naming the known presets. */
 export function presetSpec(name: string): TransformerSpec {
   if (!isPresetName(name)) {
-    throw new ArgumentError(`preset: unknown preset '${name}'; expected one of ${PRESET_NAMES.join(', ')}`);
+    throw new ArgumentError(`preset: unknown preset '${name}'; expected one of ${PRESET_NAMES.join(', ')}`, { field: 'preset' });
   }
   return { name, ...PRESET_SPECS[name] };
 }

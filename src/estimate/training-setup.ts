@@ -13,7 +13,7 @@
  * L/p layers x p micro-batches = L layers' worth, whatever p is.
  */
 import { ArgumentError } from '../errors.js';
-import { CATEGORIES, type Category, type CategoryBytes, sumCategoryBytes } from './categories.js';
+import { CATEGORIES, type Category, type CategoryBytes, sumCategoryBytes } from '../memory/categories.js';
 import { checkChoice, checkPositiveInteger } from './checks.js';
 import {
   CONVENTIONS,
@@ -95,7 +95,7 @@ export function checkTrainingSetup(model: TransformerModel, setup: TrainingSetup
   checkChoice('zeroStage', setup.zeroStage, ZERO_STAGES);
   checkChoice('convention', setup.convention, CONVENTIONS);
   if (model.positionEmbeddings === 'learned' && setup.seqLength > model.contextLength) {
-    throw new ArgumentError(`seqLength: ${setup.seqLength} exceeds the model's ${model.contextLength} learned positions`);
+    throw new ArgumentError(`seqLength: ${setup.seqLength} exceeds the model's ${model.contextLength} learned positions`, { field: 'seqLength' });
   }
   checkModelSplit(model, setup.tensorParallel, setup.pipelineParallel);
   const modelParallel = setup.tensorParallel * setup.pipelineParallel;
@@ -103,6 +103,7 @@ export function checkTrainingSetup(model: TransformerModel, setup: TrainingSetup
     throw new ArgumentError(
       `devices: ${setup.devices} devices cannot be split into tensorParallel ${setup.tensorParallel} x pipelineParallel ${setup.pipelineParallel} groups ` +
         `(devices must be a multiple of ${modelParallel})`,
+      { field: 'devices' },
     );
   }
   checkActivationSetup(model, activationSetupOf(setup));
@@ -112,6 +113,7 @@ export function checkTrainingSetup(model: TransformerModel, setup: TrainingSetup
       `zeroStage: ZeRO stage ${setup.zeroStage} shards model states across data-parallel replicas, but ${setup.devices} ` +
         `device${setup.devices === 1 ? '' : 's'} / (tensorParallel ${setup.tensorParallel} x pipelineParallel ${setup.pipelineParallel}) leaves 1 replica; ` +
         `add devices or use ZeRO stage 0`,
+      { field: 'zeroStage' },
     );
   }
   // DeepSpeed's pipeline engine refuses these: stages 2 and 3 shard gradients, which every micro-batch of a pipeline accumulates.
@@ -119,6 +121,7 @@ export function checkTrainingSetup(model: TransformerModel, setup: TrainingSetup
     throw new ArgumentError(
       `zeroStage: ZeRO stage ${setup.zeroStage} cannot be combined with pipeline parallelism (pipelineParallel ${setup.pipelineParallel}); ` +
         `DeepSpeed allows ZeRO stage 0 or 1 with a pipeline`,
+      { field: 'zeroStage' },
     );
   }
   return dataParallel;

@@ -52,7 +52,7 @@ export type TransformerSpec = Pick<TransformerModel, 'vocabSize' | 'contextLengt
 
 /** Checks every field of a model, whether or not it came from defineTransformer. */
 export function checkTransformer(model: TransformerModel): void {
-  if (typeof model.name !== 'string') throw new ArgumentError(`name: expected a string, got ${shown(model.name)}`);
+  if (typeof model.name !== 'string') throw new ArgumentError(`name: expected a string, got ${shown(model.name)}`, { field: 'name' });
   for (const key of ['vocabSize', 'contextLength', 'hidden', 'heads', 'layers', 'ffnHidden'] as const) {
     checkPositiveInteger(key, model[key]);
   }
@@ -61,7 +61,7 @@ export function checkTransformer(model: TransformerModel): void {
   checkChoice('positionEmbeddings', model.positionEmbeddings, POSITION_EMBEDDING_KINDS);
   for (const key of ['tiedEmbeddings', 'bias', 'dropout'] as const) checkBoolean(key, model[key]);
   if (model.hidden % model.heads !== 0) {
-    throw new ArgumentError(`heads: ${model.heads} heads do not divide hidden size ${model.hidden}`);
+    throw new ArgumentError(`heads: ${model.heads} heads do not divide hidden size ${model.hidden}`, { field: 'heads' });
   }
 }
 
@@ -163,13 +163,13 @@ export function checkModelSplit(model: TransformerModel, tensorParallel: number,
   checkPositiveInteger('tensorParallel', tensorParallel);
   checkPositiveInteger('pipelineParallel', pipelineParallel);
   if (model.heads % tensorParallel !== 0) {
-    throw new ArgumentError(`tensorParallel: ${tensorParallel} does not divide the ${model.heads} attention heads (each rank must own whole heads)`);
+    throw new ArgumentError(`tensorParallel: ${tensorParallel} does not divide the ${model.heads} attention heads (each rank must own whole heads)`, { field: 'tensorParallel' });
   }
   if (model.ffnHidden % tensorParallel !== 0) {
-    throw new ArgumentError(`tensorParallel: ${tensorParallel} does not divide the feed-forward size ${model.ffnHidden}`);
+    throw new ArgumentError(`tensorParallel: ${tensorParallel} does not divide the feed-forward size ${model.ffnHidden}`, { field: 'tensorParallel' });
   }
   if (model.layers % pipelineParallel !== 0) {
-    throw new ArgumentError(`pipelineParallel: ${pipelineParallel} does not divide the ${model.layers} layers (each stage holds the same number)`);
+    throw new ArgumentError(`pipelineParallel: ${pipelineParallel} does not divide the ${model.layers} layers (each stage holds the same number)`, { field: 'pipelineParallel' });
   }
 }
 
@@ -295,13 +295,13 @@ export function checkActivationSetup(model: TransformerModel, setup: ActivationS
   checkBoolean('sequenceParallel', setup.sequenceParallel);
   checkChoice('recompute', setup.recompute, RECOMPUTE_KINDS);
   if (setup.elementBytes !== 2 && setup.elementBytes !== 4) {
-    throw new ArgumentError(`elementBytes: expected 2 (16-bit) or 4 (fp32) bytes per activation element, got ${setup.elementBytes}`);
+    throw new ArgumentError(`elementBytes: expected 2 (16-bit) or 4 (fp32) bytes per activation element, got ${setup.elementBytes}`, { field: 'elementBytes' });
   }
   if (setup.sequenceParallel && setup.tensorParallel < 2) {
-    throw new ArgumentError('sequenceParallel: sequence parallelism splits along the tensor-parallel group; it needs tensorParallel >= 2');
+    throw new ArgumentError('sequenceParallel: sequence parallelism splits along the tensor-parallel group; it needs tensorParallel >= 2', { field: 'sequenceParallel' });
   }
   if (setup.sequenceParallel && setup.seqLength % setup.tensorParallel !== 0) {
-    throw new ArgumentError(`sequenceParallel: tensorParallel ${setup.tensorParallel} does not divide the sequence length ${setup.seqLength}`);
+    throw new ArgumentError(`sequenceParallel: tensorParallel ${setup.tensorParallel} does not divide the sequence length ${setup.seqLength}`, { field: 'sequenceParallel' });
   }
 }
 

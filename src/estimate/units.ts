@@ -44,7 +44,7 @@ const QUANTITY = /^\s*(\d+)(?:\.(\d+))?(?:e(\d+))?\s*([a-z]*)\s*$/i;
 export function parseBytes(text: string, what = 'byte quantity'): number {
   const m = QUANTITY.exec(text);
   if (!m) {
-    throw new ArgumentError(`${what}: expected a number of bytes with an optional unit (e.g. 80GB, 24GiB, 4096), got '${text}'`);
+    throw new ArgumentError(`${what}: expected a number of bytes with an optional unit (e.g. 80GB, 24GiB, 4096), got '${text}'`, { field: what });
   }
   const [, whole, fraction = '', exponent = '0', unitText] = m;
   const unit = UNIT_BYTES.get(unitText.toLowerCase());
@@ -52,17 +52,18 @@ export function parseBytes(text: string, what = 'byte quantity'): number {
     throw new ArgumentError(
       `${what}: unknown unit '${unitText}' in '${text}'; expected one of ` +
         `${DECIMAL_UNITS.join(', ')} (powers of 1000) or ${BINARY_UNITS.slice(1).join(', ')} (powers of 1024)`,
+      { field: what },
     );
   }
   // value = (whole.fraction) * 10^exponent * unit, computed as a fraction over 10^fraction.length.
   const numerator = BigInt(whole + fraction) * 10n ** BigInt(exponent) * unit;
   const denominator = 10n ** BigInt(fraction.length);
   if (numerator % denominator !== 0n) {
-    throw new ArgumentError(`${what}: '${text}' is not a whole number of bytes`);
+    throw new ArgumentError(`${what}: '${text}' is not a whole number of bytes`, { field: what });
   }
   const bytes = numerator / denominator;
   if (bytes > BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new ArgumentError(`${what}: '${text}' exceeds ${Number.MAX_SAFE_INTEGER} bytes`);
+    throw new ArgumentError(`${what}: '${text}' exceeds ${Number.MAX_SAFE_INTEGER} bytes`, { field: what });
   }
   return Number(bytes);
 }
@@ -75,7 +76,7 @@ export type UnitSystem = 'decimal' | 'binary';
  * Counts below one kilo-unit print exactly (`512 B`).
  */
 export function formatBytes(bytes: number, system: UnitSystem = 'decimal'): string {
-  if (!Number.isFinite(bytes)) throw new ArgumentError(`bytes: expected a finite number of bytes, got ${bytes}`);
+  if (!Number.isFinite(bytes)) throw new ArgumentError(`bytes: expected a finite number of bytes, got ${bytes}`, { field: 'bytes' });
   const base = system === 'decimal' ? 1000 : 1024;
   const units = system === 'decimal' ? DECIMAL_UNITS : BINARY_UNITS;
   const sign = bytes < 0 ? '-' : '';
@@ -103,7 +104,7 @@ export function decimalUnitFor(bytes: number): { name: string; bytes: number } {
 
 /** An integer with thousands separators, independent of locale: 124439808 -> `124,439,808`. */
 export function formatInteger(n: number): string {
-  if (!Number.isSafeInteger(n)) throw new ArgumentError(`n: expected a safe integer, got ${n}`);
+  if (!Number.isSafeInteger(n)) throw new ArgumentError(`n: expected a safe integer, got ${n}`, { field: 'n' });
   const digits = Math.abs(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return n < 0 ? `-${digits}` : digits;
 }
@@ -128,7 +129,7 @@ export class InexactFigureError extends ArgumentError {
     readonly what: string,
     readonly inputs: Readonly<Record<string, number>>,
   ) {
-    super(`${figure}: ${inexactSentence(Object.entries(inputs).map(([k, v]) => `${k} ${v}`), what)}`);
+    super(`${figure}: ${inexactSentence(Object.entries(inputs).map(([k, v]) => `${k} ${v}`), what)}`, { field: figure });
   }
 }
 

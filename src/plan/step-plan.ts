@@ -34,7 +34,7 @@
 //             own input is checkpointed too recomputes that one first. Same
 //             kernels, same inputs, same order: results are bit-identical.
 
-import { gemmWorkspaceBytes } from '../estimate/gemm-workspace.js';
+import { gemmWorkspaceBytes } from '../memory/gemm-workspace.js';
 import type { Category, Phase } from '../memory/categories.js';
 import type { GemmShape } from '../nn/layer.js';
 import { countParameters, inWidth, type LayerSpec, layerName, moduleOf, outWidth } from '../nn/layers.js';

@@ -2,7 +2,7 @@
 // a fresh WASM instance, every allocation logged by the core's allocator, next
 // to the analytic estimate of the same configuration.
 
-import type { CategoryBytes } from '../estimate/categories.js';
+import type { CategoryBytes } from '../memory/categories.js';
 import { estimateMlp, mlpGemmMacs, type LayerCost, type MemoryEventEstimate, type MemorySummary, type MlpOptimizer, summarizeEvents } from '../estimate/mlp.js';
 import { ArgumentError, OutOfMemoryError, checkInt, checkOptions, describeValue, orDefault } from '../errors.js';
 import type { ArenaEvent } from '../arena.js';

@@ -7,7 +7,7 @@
  * binary units side by side (`10.75 GB / 10.01 GiB`); the axis is in decimal units.
  * The subtitle wraps to the width, so nothing is cut.
  */
-import { CATEGORIES } from '../estimate/categories.js';
+import { CATEGORIES } from '../memory/categories.js';
 import type { TransformerEstimate } from '../estimate/training-setup.js';
 import { decimalUnitFor, formatBytesBoth, formatInteger } from '../estimate/units.js';
 import { ArgumentError } from '../errors.js';

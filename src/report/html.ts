@@ -3,7 +3,7 @@
  * scripts and no external resources, so it opens from disk, attaches to an
  * issue, or embeds in a notebook as is. The markup is also well-formed XML.
  */
-import { CATEGORIES } from '../estimate/categories.js';
+import { CATEGORIES } from '../memory/categories.js';
 import { formatBytes, formatInteger } from '../estimate/units.js';
 import { renderMemorySvg, validateTimeline } from './memory-svg.js';
 import { renderThroughputSvg, validateThroughputRows } from './throughput-svg.js';
@@ -12,6 +12,7 @@ import {
   CATEGORY_COLOURS,
   OWN_PEAKS_NOTE,
   PEAK_DEFINITION,
+  badInput,
   describeValue as describe,
   escapeXml,
   type CategoryRow,
@@ -219,48 +220,47 @@ function differenceCell(measured: number | null, estimated: number | null): stri
 
 function validateReport(report: HtmlReport): void {
   const fn = 'renderHtmlReport';
-  if (report === null || typeof report !== 'object') throw new Error(`${fn}: report must be an object, got ${describe(report)}`);
-  if (typeof report.title !== 'string' || report.title.trim() === '')
-    throw new Error(`${fn}: report.title must be a non-empty string, got ${describe(report.title)}`);
+  const bad = (field: string, problem: string) => badInput(fn, field, problem);
+  if (report === null || typeof report !== 'object') throw bad('report', `must be an object, got ${describe(report)}`);
+  if (typeof report.title !== 'string' || report.title.trim() === '') throw bad('report.title', `must be a non-empty string, got ${describe(report.title)}`);
   if (report.subtitle !== undefined && typeof report.subtitle !== 'string')
-    throw new Error(`${fn}: report.subtitle must be a string when given, got ${describe(report.subtitle)}`);
+    throw bad('report.subtitle', `must be a string when given, got ${describe(report.subtitle)}`);
   if (report.meta === null || typeof report.meta !== 'object' || Array.isArray(report.meta))
-    throw new Error(`${fn}: report.meta must be an object of strings, got ${describe(report.meta)}`);
+    throw bad('report.meta', `must be an object of strings, got ${describe(report.meta)}`);
   for (const [k, v] of Object.entries(report.meta))
-    if (typeof v !== 'string') throw new Error(`${fn}: report.meta[${JSON.stringify(k)}] must be a string, got ${describe(v)}`);
+    if (typeof v !== 'string') throw bad(`report.meta[${JSON.stringify(k)}]`, `must be a string, got ${describe(v)}`);
 
   if (report.categories !== undefined) {
-    if (!Array.isArray(report.categories)) throw new Error(`${fn}: report.categories must be an array, got ${describe(report.categories)}`);
+    if (!Array.isArray(report.categories)) throw bad('report.categories', `must be an array, got ${describe(report.categories)}`);
     report.categories.forEach((r, i) => {
-      const at = `${fn}: report.categories[${i}]`;
-      if (r === null || typeof r !== 'object') throw new Error(`${at} must be an object, got ${describe(r)}`);
-      if (!CATEGORY_ROW_NAMES.includes(r.category))
-        throw new Error(`${at}.category must be one of ${CATEGORY_ROW_NAMES.join(', ')}; got ${describe(r.category)}`);
-      requireBytesOrNull(r.measured, `${at}.measured`);
-      requireBytesOrNull(r.estimated, `${at}.estimated`);
-      if (r.peak !== undefined) requireBytesOrNull(r.peak, `${at}.peak`);
-      if (r.atPeak !== undefined) requireBytesOrNull(r.atPeak, `${at}.atPeak`);
+      const at = `report.categories[${i}]`;
+      if (r === null || typeof r !== 'object') throw bad(at, `must be an object, got ${describe(r)}`);
+      if (!CATEGORY_ROW_NAMES.includes(r.category)) throw bad(`${at}.category`, `must be one of ${CATEGORY_ROW_NAMES.join(', ')}; got ${describe(r.category)}`);
+      requireBytesOrNull(r.measured, fn, `${at}.measured`);
+      requireBytesOrNull(r.estimated, fn, `${at}.estimated`);
+      if (r.peak !== undefined) requireBytesOrNull(r.peak, fn, `${at}.peak`);
+      if (r.atPeak !== undefined) requireBytesOrNull(r.atPeak, fn, `${at}.atPeak`);
     });
   }
 
   if (report.layers !== undefined) {
-    if (!Array.isArray(report.layers)) throw new Error(`${fn}: report.layers must be an array, got ${describe(report.layers)}`);
+    if (!Array.isArray(report.layers)) throw bad('report.layers', `must be an array, got ${describe(report.layers)}`);
     report.layers.forEach((l, i) => {
-      const at = `${fn}: report.layers[${i}]`;
-      if (l === null || typeof l !== 'object') throw new Error(`${at} must be an object, got ${describe(l)}`);
-      if (typeof l.name !== 'string') throw new Error(`${at}.name must be a string, got ${describe(l.name)}`);
+      const at = `report.layers[${i}]`;
+      if (l === null || typeof l !== 'object') throw bad(at, `must be an object, got ${describe(l)}`);
+      if (typeof l.name !== 'string') throw bad(`${at}.name`, `must be a string, got ${describe(l.name)}`);
       if (!Array.isArray(l.outputShape) || !l.outputShape.every((d) => Number.isSafeInteger(d) && d >= 0))
-        throw new Error(`${at}.outputShape must be an array of non-negative integers, got ${JSON.stringify(l.outputShape)}`);
+        throw bad(`${at}.outputShape`, `must be an array of non-negative integers, got ${JSON.stringify(l.outputShape)}`);
       for (const key of ['parameters', 'macsForward', 'macsBackward', 'savedBytes'] as const)
-        if (!Number.isSafeInteger(l[key]) || l[key] < 0) throw new Error(`${at}.${key} must be a non-negative integer, got ${describe(l[key])}`);
+        if (!Number.isSafeInteger(l[key]) || l[key] < 0) throw bad(`${at}.${key}`, `must be a non-negative integer, got ${describe(l[key])}`);
     });
   }
 
-  if (report.timeline !== undefined) validateTimeline(report.timeline, `${fn}: report.timeline`);
-  if (report.throughput !== undefined) validateThroughputRows(report.throughput, `${fn}: report.throughput`);
+  if (report.timeline !== undefined) validateTimeline(report.timeline, fn, 'report.timeline');
+  if (report.throughput !== undefined) validateThroughputRows(report.throughput, fn, 'report.throughput');
 }
 
-function requireBytesOrNull(value: unknown, name: string): void {
+function requireBytesOrNull(value: unknown, fn: string, field: string): void {
   if (value !== null && !(typeof value === 'number' && Number.isSafeInteger(value) && value >= 0))
-    throw new Error(`${name} must be a non-negative integer byte count or null, got ${describe(value)}`);
+    throw badInput(fn, field, `must be a non-negative integer byte count or null, got ${describe(value)}`);
 }

@@ -9,7 +9,7 @@
  * The x axis is event order, not time: every allocation or free gets the same
  * width, so a burst of small temporaries is as visible as one large block.
  */
-import { CATEGORIES, sumCategoryBytes, type Category } from '../estimate/categories.js';
+import { CATEGORIES, sumCategoryBytes, type Category } from '../memory/categories.js';
 import { formatBytes, formatInteger } from '../estimate/units.js';
 import {
   CATEGORY_COLOURS,
@@ -22,6 +22,7 @@ import {
   svgNumber,
   placeholderSvg,
   SVG_FONT as FONT,
+  badInput,
   describeValue as describe,
   type MemoryEvent,
   type MemoryTimeline,
@@ -73,38 +74,38 @@ const PHASE_EDGE: Record<Phase, string> = {
 const CHAR_WIDTH = 7;
 
 /** Checks a timeline against its contract, so the chart never draws numbers it should not. */
-export function validateTimeline(timeline: MemoryTimeline, where = 'renderMemorySvg: timeline'): void {
-  if (timeline === null || typeof timeline !== 'object') throw new Error(`${where} must be an object, got ${describe(timeline)}`);
-  if (!Array.isArray(timeline.events)) throw new Error(`${where}.events must be an array, got ${describe(timeline.events)}`);
-  if (timeline.runtimeBytes !== undefined) requireByteCount(timeline.runtimeBytes, `${where}.runtimeBytes`);
+export function validateTimeline(timeline: MemoryTimeline, fn = 'renderMemorySvg', field = 'timeline'): void {
+  if (timeline === null || typeof timeline !== 'object') throw badInput(fn, field, `must be an object, got ${describe(timeline)}`);
+  if (!Array.isArray(timeline.events)) throw badInput(fn, `${field}.events`, `must be an array, got ${describe(timeline.events)}`);
+  if (timeline.runtimeBytes !== undefined) requireByteCount(timeline.runtimeBytes, fn, `${field}.runtimeBytes`);
   timeline.events.forEach((e, i) => {
-    const at = `${where}.events[${i}]`;
-    if (e === null || typeof e !== 'object') throw new Error(`${at} must be an object, got ${describe(e)}`);
-    if (e.kind !== 'alloc' && e.kind !== 'free') throw new Error(`${at}.kind must be 'alloc' or 'free', got ${describe(e.kind)}`);
-    if (!(CATEGORIES as readonly unknown[]).includes(e.category)) throw new Error(`${at}.category must be one of ${CATEGORIES.join(', ')}; got ${describe(e.category)}`);
-    requireByteCount(e.bytes, `${at}.bytes`);
-    if (typeof e.layer !== 'string') throw new Error(`${at}.layer must be a string, got ${describe(e.layer)}`);
-    if (!(PHASES as readonly unknown[]).includes(e.phase)) throw new Error(`${at}.phase must be one of ${PHASES.join(', ')}; got ${describe(e.phase)}`);
-    if (e.live === null || typeof e.live !== 'object') throw new Error(`${at}.live must be an object of bytes per category, got ${describe(e.live)}`);
-    for (const c of CATEGORIES) requireByteCount(e.live[c], `${at}.live.${c}`);
+    const at = `${field}.events[${i}]`;
+    if (e === null || typeof e !== 'object') throw badInput(fn, at, `must be an object, got ${describe(e)}`);
+    if (e.kind !== 'alloc' && e.kind !== 'free') throw badInput(fn, `${at}.kind`, `must be 'alloc' or 'free', got ${describe(e.kind)}`);
+    if (!(CATEGORIES as readonly unknown[]).includes(e.category)) throw badInput(fn, `${at}.category`, `must be one of ${CATEGORIES.join(', ')}; got ${describe(e.category)}`);
+    requireByteCount(e.bytes, fn, `${at}.bytes`);
+    if (typeof e.layer !== 'string') throw badInput(fn, `${at}.layer`, `must be a string, got ${describe(e.layer)}`);
+    if (!(PHASES as readonly unknown[]).includes(e.phase)) throw badInput(fn, `${at}.phase`, `must be one of ${PHASES.join(', ')}; got ${describe(e.phase)}`);
+    if (e.live === null || typeof e.live !== 'object') throw badInput(fn, `${at}.live`, `must be an object of bytes per category, got ${describe(e.live)}`);
+    for (const c of CATEGORIES) requireByteCount(e.live[c], fn, `${at}.live.${c}`);
     // live is the state after the event: it must follow from the previous state and this event.
     if (i === 0) {
       if (e.kind === 'alloc' && e.live[e.category] < e.bytes)
-        throw new Error(`${at}.live.${e.category} is ${e.live[e.category]}, less than the ${e.bytes} bytes this event allocates`);
+        throw badInput(fn, `${at}.live.${e.category}`, `is ${e.live[e.category]}, less than the ${e.bytes} bytes this event allocates`);
       return;
     }
     const before = timeline.events[i - 1]!.live;
     for (const c of CATEGORIES) {
       const delta = c !== e.category ? 0 : e.kind === 'alloc' ? e.bytes : -e.bytes;
       if (e.live[c] !== before[c] + delta)
-        throw new Error(`${at}.live.${c} is ${e.live[c]}, expected ${before[c] + delta} (live before ${before[c]}, event ${e.kind} ${e.bytes} ${e.category})`);
+        throw badInput(fn, `${at}.live.${c}`, `is ${e.live[c]}, expected ${before[c] + delta} (live before ${before[c]}, event ${e.kind} ${e.bytes} ${e.category})`);
     }
   });
 }
 
 /** The first event after which the training categories together hold the most (PEAK_DEFINITION); null for an empty timeline. */
 export function findMemoryPeak(timeline: MemoryTimeline): MemoryPeak | null {
-  validateTimeline(timeline, 'findMemoryPeak: timeline');
+  validateTimeline(timeline, 'findMemoryPeak');
   return peakOf(timeline);
 }
 
@@ -142,7 +143,7 @@ export function renderMemorySvg(timeline: MemoryTimeline, options: MemorySvgOpti
   requireSize(width, 'options.width', 480);
   requireSize(height, 'options.height', 240);
   const title = options.title ?? DEFAULT_TITLE;
-  if (typeof title !== 'string') throw new Error(`renderMemorySvg: options.title must be a string, got ${describe(title)}`);
+  if (typeof title !== 'string') throw badInput('renderMemorySvg', 'options.title', `must be a string, got ${describe(title)}`);
 
   const { events } = timeline;
   if (events.length === 0) return placeholderSvg('wasmgrad-memory', width, title, 'No allocator events were recorded for this step, so there is no memory timeline to draw.');
@@ -341,12 +342,12 @@ function legend(drawn: readonly Category[], peak: MemoryPeak, x0: number, top: n
   return out;
 }
 
-function requireByteCount(value: unknown, name: string): void {
+function requireByteCount(value: unknown, fn: string, field: string): void {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
-    throw new Error(`${name} must be a non-negative integer byte count, got ${describe(value)}`);
+    throw badInput(fn, field, `must be a non-negative integer byte count, got ${describe(value)}`);
 }
 
-function requireSize(value: unknown, name: string, min: number): void {
+function requireSize(value: unknown, field: string, min: number): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min)
-    throw new Error(`renderMemorySvg: ${name} must be a number of pixels >= ${min}, got ${describe(value)}`);
+    throw badInput('renderMemorySvg', field, `must be a number of pixels >= ${min}, got ${describe(value)}`);
 }

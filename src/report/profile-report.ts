@@ -1,7 +1,8 @@
-// The memory profile of an MLP in three shapes: a torchinfo-like table for
-// people, JSON with stable field names for scripts, and the HTML page.
+// The memory profile of an MLP in three shapes: the ProfileDocument, JSON with
+// stable field names for scripts; the torchinfo-like table for people, drawn
+// from that document; and the HTML page.
 //
-// JSON (`wasmgrad profile --json`, schema "wasmgrad.profile/1"); every byte
+// JSON (`wasmgrad profile --json`, format "wasmgrad.profile/1"); every byte
 // figure is an exact integer:
 //   model        { description, layers: [{ index, type, inFeatures?, outFeatures?, bias?, kind?, slope? }] }
 //   setup        { batches, optimizer, loss, inplace, checkpoint, build, engine }; checkpoint
@@ -31,8 +32,8 @@
 //                intensity in FLOP per byte (2 FLOP per MAC)
 //   losses       the loss of each measured step
 
-import pc from 'picocolors';
-import { CATEGORIES, sumCategoryBytes } from '../estimate/categories.js';
+import { colours } from './colours.js';
+import { CATEGORIES, sumCategoryBytes, type Category, type CategoryBytes, type Phase } from '../memory/categories.js';
 import { formatBytes, formatInteger } from '../estimate/units.js';
 import { lossSavedBytes, mlpLayerCosts } from '../estimate/mlp.js';
 import { describeLayers, type LayerSpec } from '../nn/layers.js';
@@ -69,10 +70,47 @@ function totals(p: MlpProfile, layers: readonly LayerSpec[]) {
   };
 }
 
-export function profileJson(p: MlpProfile, layers: readonly LayerSpec[]) {
+/** Measured and estimated bytes of one category: its peak during the steps, and what it still held after them. */
+export interface ProfileCategory {
+  measured: number;
+  estimated: number | null;
+  live: { measured: number; estimated: number | null };
+}
+
+export interface ProfileLayer {
+  index: number;
+  name: string;
+  outputShape: number[];
+  parameters: number;
+  macsForward: number;
+  macsBackward: number;
+  macsRecompute: number;
+  savedBytes: { measured: number; estimated: number };
+  naiveBytes: number;
+  minimumBytes: number;
+}
+
+/** The memory profile of an MLP as `wasmgrad profile --json` prints it (fields at the top of this file). */
+export interface ProfileDocument {
+  format: 'wasmgrad.profile/1';
+  model: { description: string; layers: (LayerSpec & { index: number })[] };
+  setup: Pick<MlpProfile, 'batches' | 'optimizer' | 'loss' | 'inplace' | 'checkpoint' | 'build' | 'engine'>;
+  parameters: number;
+  categories: Record<Category | 'runtime' | 'total', ProfileCategory>;
+  peak: { measured: number; estimated: number; atPeak: CategoryBytes; phase: Phase | null; layer: string | null };
+  wasmMemoryBytes: number;
+  layers: ProfileLayer[];
+  savedBytes: { measured: number; estimated: number; withoutCheckpoint: number; avoided: number };
+  loss: { savedBytes: { measured: number; estimated: number } };
+  macs: { forward: number; backward: number; recompute: number; gemmCounted: { measured: number; estimated: number } };
+  dataMovement: { naiveBytes: number; minimumBytes: number; intensityNaive: number; intensityMinimum: number };
+  losses: number[];
+}
+
+export function profileDocument(p: MlpProfile, layers: readonly LayerSpec[]): ProfileDocument {
   const saved = measuredSaved(p);
   const t = totals(p, layers);
-  const categories: Record<string, unknown> = {};
+  const categories = {} as ProfileDocument['categories'];
   for (const c of CATEGORIES) {
     categories[c] = {
       measured: p.measured.peak[c],
@@ -88,7 +126,7 @@ export function profileJson(p: MlpProfile, layers: readonly LayerSpec[]) {
   };
   const peakEvent = p.events[p.measured.peakEvent];
   return {
-    schema: 'wasmgrad.profile/1',
+    format: 'wasmgrad.profile/1',
     model: {
       description: describeLayers(layers),
       layers: layers.map((l, index) => ({ index, ...l })),
@@ -151,8 +189,8 @@ function wrap(text: string, indent = '  '): string[] {
 }
 
 /** "2 measured steps (batch 64, 64)": what the memory figures were measured over. */
-function measuredSteps(p: MlpProfile): string {
-  return `${p.batches.length} measured step${p.batches.length === 1 ? '' : 's'} (batch ${p.batches.join(', ')})`;
+function measuredSteps(batches: readonly number[]): string {
+  return `${batches.length} measured step${batches.length === 1 ? '' : 's'} (batch ${batches.join(', ')})`;
 }
 
 /**
@@ -167,91 +205,89 @@ function memoryRow(label: string, measured: string, estimated: string, match: st
   return `${padEnd(label, w.label)}${pad(measured, w.measured)}${pad(estimated, w.estimated)}  ${padEnd(match, w.match - 2)}${pad(atPeak, w.atPeak)}${pad(live, w.live)}`.trimEnd();
 }
 
-/** The human-readable profile: per-layer table, then categories measured vs estimated. */
-export function profileTable(p: MlpProfile, layers: readonly LayerSpec[], colour = false): string {
-  const c = pc.createColors(colour);
-  const saved = measuredSaved(p);
-  const t = totals(p, layers);
+/** The human-readable profile, from its document: per-layer table, then categories measured vs estimated. */
+export function renderProfileTable(doc: ProfileDocument, colour = false): string {
+  const c = colours(colour);
+  const { setup, categories, peak, macs, dataMovement: moved } = doc;
   const out: string[] = [];
-  const batch = lastBatch(p);
-  out.push(...wrap(`wasmgrad profile: ${describeLayers(layers)}`).map((l) => c.bold(l)));
-  const checkpoint = p.checkpoint.length ? ` | checkpoint ${p.checkpoint.join(',')}` : '';
-  out.push(...wrap(`  ${measuredSteps(p)} | ${p.optimizer} | ${p.loss} | ${p.inplace ? 'in-place activations' : 'out-of-place activations'}${checkpoint}`));
-  out.push(`  ${p.engine}`);
+  const batch = setup.batches[setup.batches.length - 1]!;
+  out.push(...wrap(`wasmgrad profile: ${doc.model.description}`).map((l) => c.bold(l)));
+  const checkpoint = setup.checkpoint.length ? ` | checkpoint ${setup.checkpoint.join(',')}` : '';
+  out.push(...wrap(`  ${measuredSteps(setup.batches)} | ${setup.optimizer} | ${setup.loss} | ${setup.inplace ? 'in-place activations' : 'out-of-place activations'}${checkpoint}`));
+  out.push(`  ${setup.engine}`);
   out.push('');
   const rule = '-'.repeat(92);
   out.push(rule);
   out.push(`${padEnd('Layer', 14)}${padEnd('Output shape', 14)}${pad('Param #', 10)}${pad('Fwd MACs', 14)}${pad('Bwd MACs', 14)}${pad('Saved (B) meas.', 16)}${pad('est.', 10)}`);
   out.push(rule);
-  for (const l of p.layers) {
+  for (const l of doc.layers) {
     out.push(
       `${padEnd(l.name, 14)}${padEnd(`[${l.outputShape.join(', ')}]`, 14)}${pad(formatInteger(l.parameters), 10)}${pad(formatInteger(l.macsForward), 14)}` +
-        `${pad(formatInteger(l.macsBackward), 14)}${pad(formatInteger(saved.get(l.name) ?? 0), 16)}${pad(formatInteger(l.savedBytes), 10)}`,
+        `${pad(formatInteger(l.macsBackward), 14)}${pad(formatInteger(l.savedBytes.measured), 16)}${pad(formatInteger(l.savedBytes.estimated), 10)}`,
     );
   }
-  const lossSaved = { measured: saved.get('loss') ?? 0, estimated: lossSavedBytes(layers, batch, p.loss) };
+  const lossSaved = doc.loss.savedBytes;
   out.push(
-    `${padEnd('loss', 14)}${padEnd(`[${batch}, ${p.layers[p.layers.length - 1]!.outputShape[1]}]`, 14)}${pad('', 10)}${pad('', 14)}${pad('', 14)}` +
+    `${padEnd('loss', 14)}${padEnd(`[${batch}, ${doc.layers[doc.layers.length - 1]!.outputShape[1]}]`, 14)}${pad('', 10)}${pad('', 14)}${pad('', 14)}` +
       `${pad(formatInteger(lossSaved.measured), 16)}${pad(formatInteger(lossSaved.estimated), 10)}`,
   );
   out.push(rule);
-  out.push(`Total parameters: ${formatInteger(p.parameters)}`);
-  out.push(`MACs per step: forward ${formatInteger(t.forward)}, backward ${formatInteger(t.backward)} (torchinfo convention; bias included)`);
-  out.push(`GEMM MACs counted by the core in the last step: ${formatInteger(p.gemmMacs.measured)} (layer arithmetic: ${formatInteger(p.gemmMacs.estimated)})`);
-  if (p.checkpoint.length) out.push(...wrap(checkpointLine(p, t)));
+  out.push(`Total parameters: ${formatInteger(doc.parameters)}`);
+  out.push(`MACs per step: forward ${formatInteger(macs.forward)}, backward ${formatInteger(macs.backward)} (torchinfo convention; bias included)`);
+  out.push(`GEMM MACs counted by the core in the last step: ${formatInteger(macs.gemmCounted.measured)} (layer arithmetic: ${formatInteger(macs.gemmCounted.estimated)})`);
+  if (setup.checkpoint.length) out.push(...wrap(checkpointLine(doc)));
   out.push(
     ...wrap(
-      `Forward data movement: ${formatInteger(t.naiveBytes)} B at three operands per MAC, ${formatInteger(t.minimumBytes)} B touching each value once; ` +
-        `arithmetic intensity ${(2 * t.forward / t.naiveBytes).toFixed(3)} vs ${(2 * t.forward / t.minimumBytes).toFixed(1)} FLOP/B`,
+      `Forward data movement: ${formatInteger(moved.naiveBytes)} B at three operands per MAC, ${formatInteger(moved.minimumBytes)} B touching each value once; ` +
+        `arithmetic intensity ${moved.intensityNaive.toFixed(3)} vs ${moved.intensityMinimum.toFixed(1)} FLOP/B`,
     ),
   );
   out.push('');
-  out.push(...wrap(`Training memory (bytes) over ${measuredSteps(p)}, next to the estimate`).map((l) => c.bold(l)));
+  out.push(...wrap(`Training memory (bytes) over ${measuredSteps(setup.batches)}, next to the estimate`).map((l) => c.bold(l)));
   out.push(memoryRow('category', 'measured peak', 'estimated peak', 'match', 'at the peak', 'live after'));
-  const match = (measured: number, estimated: number) => (measured === estimated ? c.green('exact') : c.red('differs'));
-  const largest = CATEGORIES.reduce((a, b) => (p.measured.peak[b] > p.measured.peak[a] ? b : a));
+  const match = (measured: number, estimated: number | null) => (measured === estimated ? c.green('exact') : c.red('differs'));
+  const largest = CATEGORIES.reduce((a, b) => (categories[b].measured > categories[a].measured ? b : a));
   for (const k of CATEGORIES) {
-    const line = memoryRow(
-      k, withHuman(p.measured.peak[k]), formatInteger(p.estimated.peak[k]), match(p.measured.peak[k], p.estimated.peak[k]),
-      formatInteger(p.measured.atPeak[k]), formatInteger(p.measured.live[k]),
-    );
+    const r = categories[k];
+    const line = memoryRow(k, withHuman(r.measured), formatInteger(r.estimated ?? 0), match(r.measured, r.estimated), formatInteger(peak.atPeak[k]), formatInteger(r.live.measured));
     out.push(k === largest ? c.yellow(line) : line);
   }
   out.push(
     memoryRow(
-      'peak', withHuman(p.measured.peakTotal), formatInteger(p.estimated.peakTotal), match(p.measured.peakTotal, p.estimated.peakTotal),
-      formatInteger(sumCategoryBytes(p.measured.atPeak)), formatInteger(sumCategoryBytes(p.measured.live)),
+      'peak', withHuman(peak.measured), formatInteger(peak.estimated), match(peak.measured, peak.estimated),
+      formatInteger(sumCategoryBytes(peak.atPeak)), formatInteger(categories.total.live.measured),
     ),
   );
-  const at = p.events[p.measured.peakEvent];
-  out.push(...wrap(`  ${PEAK_DEFINITION}${at ? `; in ${at.phase} at ${at.layer}` : ''}`, '    '));
+  out.push(...wrap(`  ${PEAK_DEFINITION}${peak.phase !== null ? `; in ${peak.phase} at ${peak.layer}` : ''}`, '    '));
   out.push(...wrap(`  ${AT_PEAK_NOTE}`, '    '), ...wrap(`  ${OWN_PEAKS_NOTE}`, '    '));
   const noteIndent = ' '.repeat(MEMORY_COLUMNS.label + MEMORY_COLUMNS.measured + 2);
   const noted = (label: string, bytes: number, note: string) =>
     wrap(`${padEnd(label, MEMORY_COLUMNS.label)}${pad(withHuman(bytes), MEMORY_COLUMNS.measured)}  ${note}`, noteIndent);
-  out.push(...noted('runtime', p.measured.runtimeBytes, RUNTIME_NOTE));
-  out.push(...noted('WASM memory', p.measured.memoryBytes, 'memory.buffer.byteLength = live after + runtime'));
+  out.push(...noted('runtime', categories.runtime.measured, RUNTIME_NOTE));
+  out.push(...noted('WASM memory', doc.wasmMemoryBytes, 'memory.buffer.byteLength = live after + runtime'));
   return out.join('\n');
 }
 
 /** What checkpointing bought and what it cost, in one line. */
-function checkpointLine(p: MlpProfile, t: ReturnType<typeof totals>): string {
-  const names = p.checkpoint.map((i) => p.layers[i]!.name).join(', ');
-  const share = (100 * t.recompute) / (t.forward + t.backward);
+function checkpointLine(doc: ProfileDocument): string {
+  const names = doc.setup.checkpoint.map((i) => doc.layers[i]!.name).join(', ');
+  const { savedBytes: saved, macs } = doc;
+  const share = (100 * macs.recompute) / (macs.forward + macs.backward);
   return (
-    `Checkpointed ${names}: forward saves ${formatInteger(t.saved)} B instead of ${formatInteger(t.savedWithoutCheckpoint)} B ` +
-    `(${formatInteger(t.savedWithoutCheckpoint - t.saved)} B avoided); backward recomputes them for ${formatInteger(t.recompute)} extra forward MACs ` +
+    `Checkpointed ${names}: forward saves ${formatInteger(saved.estimated)} B instead of ${formatInteger(saved.withoutCheckpoint)} B ` +
+    `(${formatInteger(saved.avoided)} B avoided); backward recomputes them for ${formatInteger(macs.recompute)} extra forward MACs ` +
     `(+${share.toFixed(1)}% of the step's forward and backward MACs)`
   );
 }
 
 export function profileHtml(p: MlpProfile, layers: readonly LayerSpec[], throughput?: ThroughputRow[], extraMeta: Record<string, string> = {}): string {
   const saved = measuredSaved(p);
+  const doc = profileDocument(p, layers);
   return renderHtmlReport({
     title: 'wasmgrad training-memory profile',
     subtitle: describeLayers(layers),
     meta: {
-      'measured steps': measuredSteps(p),
+      'measured steps': measuredSteps(p.batches),
       optimizer: p.optimizer,
       loss: p.loss,
       engine: p.engine,
@@ -260,7 +296,7 @@ export function profileHtml(p: MlpProfile, layers: readonly LayerSpec[], through
       'peak (training categories, runtime not included)':
         `${formatInteger(p.measured.peakTotal)} B measured, ${formatInteger(p.estimated.peakTotal)} B estimated (${formatBytes(p.measured.peakTotal, 'binary')})`,
       runtime: `${formatInteger(p.measured.runtimeBytes)} B (${formatBytes(p.measured.runtimeBytes, 'binary')}): ${RUNTIME_NOTE}`,
-      ...(p.checkpoint.length ? { checkpoint: checkpointLine(p, totals(p, layers)).replace(/^Checkpointed /, '') } : {}),
+      ...(p.checkpoint.length ? { checkpoint: checkpointLine(doc).replace(/^Checkpointed /, '') } : {}),
       ...extraMeta,
     },
     timeline: { events: p.events, runtimeBytes: p.measured.runtimeBytes },

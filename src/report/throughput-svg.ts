@@ -6,6 +6,7 @@
  */
 import {
   SVG_FONT,
+  badInput,
   describeValue as describe,
   decimalsOf,
   escapeXml,
@@ -58,17 +59,17 @@ export function formatGflops(value: number): string {
   return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
 }
 
-export function validateThroughputRows(rows: readonly ThroughputRow[], where = 'renderThroughputSvg: rows'): void {
-  if (!Array.isArray(rows)) throw new Error(`${where} must be an array, got ${describe(rows)}`);
+export function validateThroughputRows(rows: readonly ThroughputRow[], fn = 'renderThroughputSvg', field = 'rows'): void {
+  if (!Array.isArray(rows)) throw badInput(fn, field, `must be an array, got ${describe(rows)}`);
   rows.forEach((r, i) => {
-    const at = `${where}[${i}]`;
-    if (r === null || typeof r !== 'object') throw new Error(`${at} must be an object, got ${describe(r)}`);
-    if (typeof r.shape !== 'string') throw new Error(`${at}.shape must be a string, got ${describe(r.shape)}`);
+    const at = `${field}[${i}]`;
+    if (r === null || typeof r !== 'object') throw badInput(fn, at, `must be an object, got ${describe(r)}`);
+    if (typeof r.shape !== 'string') throw badInput(fn, `${at}.shape`, `must be a string, got ${describe(r.shape)}`);
     if (r.gflops === null || typeof r.gflops !== 'object' || Array.isArray(r.gflops))
-      throw new Error(`${at}.gflops must be an object of GFLOP/s per implementation, got ${describe(r.gflops)}`);
+      throw badInput(fn, `${at}.gflops`, `must be an object of GFLOP/s per implementation, got ${describe(r.gflops)}`);
     for (const [name, v] of Object.entries(r.gflops)) {
       if (v !== null && (typeof v !== 'number' || !Number.isFinite(v) || v < 0))
-        throw new Error(`${at}.gflops[${JSON.stringify(name)}] must be a non-negative finite number or null, got ${describe(v)}`);
+        throw badInput(fn, `${at}.gflops[${JSON.stringify(name)}]`, `must be a non-negative finite number or null, got ${describe(v)}`);
     }
   });
 }
@@ -77,9 +78,9 @@ export function renderThroughputSvg(rows: readonly ThroughputRow[], options: Thr
   validateThroughputRows(rows);
   const width = options.width ?? 960;
   if (typeof width !== 'number' || !Number.isFinite(width) || width < 480)
-    throw new Error(`renderThroughputSvg: options.width must be a number of pixels >= 480, got ${describe(width)}`);
+    throw badInput('renderThroughputSvg', 'options.width', `must be a number of pixels >= 480, got ${describe(width)}`);
   const title = options.title ?? DEFAULT_TITLE;
-  if (typeof title !== 'string') throw new Error(`renderThroughputSvg: options.title must be a string, got ${describe(title)}`);
+  if (typeof title !== 'string') throw badInput('renderThroughputSvg', 'options.title', `must be a string, got ${describe(title)}`);
 
   const implementations = implementationsOf(rows);
   if (rows.length === 0 || implementations.length === 0)

@@ -5,6 +5,7 @@
  * ../estimate/units.ts, as in every other wasmgrad report.) Renderers are pure
  * string builders, so they run unchanged in Node and in a browser page.
  */
+import { ArgumentError } from '../errors.js';
 import type { Category, CategoryBytes } from '../memory/categories.js';
 import type { MemoryEvent } from '../memory/events.js';
 
@@ -135,6 +136,11 @@ export function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (value === null) return 'null';
   return typeof value === 'object' ? 'an object' : String(value);
+}
+
+/** What a renderer throws for a bad input: `<fn>: <field> <problem>`, an ArgumentError that names the field. */
+export function badInput(fn: string, field: string, problem: string): ArgumentError {
+  return new ArgumentError(`${fn}: ${field} ${problem}`, { field });
 }
 
 export const SVG_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif";

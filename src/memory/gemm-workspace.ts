@@ -1,5 +1,6 @@
 // Bytes of GEMM packing workspace, mirrored from assembly/kernels/gemm.ts
-// (gemmScratchBytes) so the estimator needs no WASM. A test holds the two equal.
+// (gemmScratchBytes) so the step plan and the estimator need no WASM. A test
+// holds the two equal. On the memory floor: the plan (low) allocates it.
 
 import type { BuildName } from '../wasm-source.js';
 

@@ -1,0 +1,99 @@
+// The one way wasmgrad's benchmarks time a call (GEMM shapes, training steps,
+// the peak probe, the empty-call overhead): warm it up until V8 has tiered it
+// up, then let tinybench sample it, and report the median and the fastest call.
+//
+// Warm-up matters: a wasm function's first calls run in V8's baseline compiler
+// (Liftoff), about 3.7x slower, and the optimising compiler (TurboFan) starts
+// only after a budget of executed code, compiling in the background. A sample
+// is a batch of calls lasting at least SAMPLE_MS, divided by the batch size,
+// so the timer's own cost stays out of microsecond-sized calls.
+
+import { Bench } from 'tinybench';
+import { ArgumentError, NonFiniteError } from '../errors.js';
+
+/** Shortest sample: a batch of calls lasting at least this long (ms). */
+const SAMPLE_MS = 0.25;
+/** Least warm-up when none is given, ms: enough for V8 to tier a small GEMM up. */
+export const DEFAULT_WARMUP_MS = 400;
+
+export interface TimingOptions {
+  /** Time budget of the sampling after warm-up, ms. */
+  timeMs: number;
+  /** Least warm-up before sampling, ms (see warmUp). Default DEFAULT_WARMUP_MS. */
+  warmupMs?: number;
+}
+
+export interface Timing {
+  /** Median time of one call, ms: what a busy machine's interruptions move least. */
+  medianMs: number;
+  /** Fastest sample's time per call, ms: a ceiling's measure (what the core reaches when nothing interrupts it). */
+  minMs: number;
+  /** Samples tinybench took (each a batch of `batch` calls). */
+  samples: number;
+  batch: number;
+}
+
+/** Throws ArgumentError naming timeMs or warmupMs unless both are usable budgets; callers check before any work starts. */
+export function checkTimingOptions({ timeMs, warmupMs = DEFAULT_WARMUP_MS }: TimingOptions): void {
+  if (!(timeMs > 0) || !Number.isFinite(timeMs)) throw new ArgumentError(`timeMs must be a positive number of milliseconds, got ${timeMs}`, { field: 'timeMs' });
+  if (!(warmupMs >= 0) || !Number.isFinite(warmupMs)) throw new ArgumentError(`warmupMs must be a number >= 0, got ${warmupMs}`, { field: 'warmupMs' });
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Calls `run` until V8 has optimised it: rounds of calls, at least ROUND_MS
+ * each, with a pause between for the background compile to land, for at least
+ * `minMs` and until the fastest call has not improved by more than 5% for three
+ * rounds running (at most 10 * minMs). Returns that fastest call, ms.
+ */
+async function warmUp(run: () => unknown, minMs: number): Promise<number> {
+  const ROUND_MS = 10;
+  let best = Infinity;
+  const start = performance.now();
+  for (let steady = 0; ; ) {
+    let fastest = Infinity;
+    const roundStart = performance.now();
+    for (let calls = 0; calls < 2 || performance.now() - roundStart < ROUND_MS; calls++) {
+      const t0 = performance.now();
+      run();
+      fastest = Math.min(fastest, performance.now() - t0);
+    }
+    steady = fastest < 0.95 * best ? 0 : steady + 1;
+    best = Math.min(best, fastest);
+    const elapsed = performance.now() - start;
+    if ((steady >= 3 && elapsed >= minMs) || elapsed >= 10 * minMs) return best;
+    await sleep(5);
+  }
+}
+
+/**
+ * Times `run` (warm-up, then tinybench for `timeMs`). A returned array's first
+ * element is summed into a checksum, so no call's result can be optimised away;
+ * a NaN there is a NonFiniteError.
+ */
+export async function timeCall(run: () => unknown, options: TimingOptions): Promise<Timing> {
+  checkTimingOptions(options);
+  const { timeMs, warmupMs = DEFAULT_WARMUP_MS } = options;
+  const single = await warmUp(run, warmupMs);
+  const batch = Math.max(1, Math.ceil(SAMPLE_MS / Math.max(single, 1e-6)));
+  // throws: a call that throws rejects bench.run() with its own error.
+  const bench = new Bench({ time: timeMs, iterations: 5, warmup: true, warmupTime: Math.min(200, timeMs / 5), warmupIterations: 2, throws: true });
+  let checksum = 0;
+  bench.add(
+    'call',
+    () => {
+      const t0 = bench.now();
+      for (let i = 0; i < batch; i++) checksum += Number((run() as ArrayLike<number> | undefined)?.[0] ?? 0);
+      const elapsed = bench.now() - t0;
+      return { overriddenDuration: elapsed / batch, overriddenIterationCost: elapsed };
+    },
+    { async: false },
+  );
+  await bench.run();
+  if (Number.isNaN(checksum)) throw new NonFiniteError('timed call: a result contained NaN');
+  const r = bench.tasks[0]!.result;
+  // Without an abort signal and with throws set, a task that ran has completed.
+  if (r.state !== 'completed') throw new ArgumentError(`timed call ended ${r.state}`);
+  return { medianMs: r.latency.p50, minMs: r.latency.min, samples: r.latency.samplesCount, batch };
+}

@@ -1,0 +1,76 @@
+/**
+ * The GEMM benchmark as a document (`wasmgrad bench gemm --json`) and as the
+ * table people read, drawn from the same document.
+ *
+ * JSON fields (stable; new ones may be added):
+ *   format             "wasmgrad.bench.gemm/1"
+ *   build, features    the core build that ran ("simd" | "relaxed" | "scalar") and { simd, relaxedSimd }
+ *   node, v8, cpu, cores, loadavg, date    the engine and machine (loadavg at the start: 1, 5, 15 min)
+ *   statistic          "median": GFLOP/s = 2*m*n*k / median time of one call
+ *   timeMs             time budget per implementation per shape, ms
+ *   warmupMs           least warm-up per implementation per shape before timing, ms
+ *   overheadNs         median time of an empty 0x0x0 core gemm call (JS-to-WASM overhead), ns
+ *   peak               { gflops, chains, lanes, byChains: [{ chains, gflops }] }: the peak probe, once per run
+ *   peers              "tfjs-wasm": { available, reason, version, backend, simd, threads }; js: { maxMacs }
+ *   shapes[]           label, m, n, k, transA, transB, flops (2*m*n*k),
+ *                      gflops { wasmgrad, peak, "tfjs-wasm", js } (null: not run),
+ *                      ratio { peak: wasmgrad/peak, tfjs: wasmgrad/"tfjs-wasm" } (null: a side missing),
+ *                      ms { wasmgrad, "tfjs-wasm", js } (median per call), samples { same keys }
+ */
+import { colours } from './colours.js';
+import type { GemmBenchResult } from '../bench/gemm-bench.js';
+import { formatInteger } from '../estimate/units.js';
+
+export type BenchGemmDocument = { format: 'wasmgrad.bench.gemm/1' } & GemmBenchResult;
+
+/** The document of a GEMM benchmark run. */
+export function benchGemmDocument(result: GemmBenchResult): BenchGemmDocument {
+  return { format: 'wasmgrad.bench.gemm/1', ...result };
+}
+
+const fixed1 = (x: number | null) => (x === null ? '' : x.toFixed(1));
+const percent = (x: number | null) => (x === null ? '' : `${(100 * x).toFixed(0)}%`);
+const times = (x: number | null) => (x === null ? '' : `${x.toFixed(2)}x`);
+
+/** The table: GFLOP/s per implementation (1 decimal) and wasmgrad's ratios, then what it ran on. */
+export function renderBenchGemmTable(r: BenchGemmDocument, colour = false): string {
+  const c = colours(colour);
+  const tfjs = r.peers['tfjs-wasm'];
+  const header = ['shape', 'wasmgrad', 'peak', 'tfjs-wasm', 'js', 'wasmgrad/peak', 'wasmgrad/tfjs'];
+  const rows = r.shapes.map((s) => [
+    s.label,
+    fixed1(s.gflops.wasmgrad),
+    fixed1(s.gflops.peak),
+    tfjs.available ? fixed1(s.gflops['tfjs-wasm']) : 'n/a',
+    s.gflops.js === null ? 'skipped' : fixed1(s.gflops.js),
+    percent(s.ratio.peak),
+    times(s.ratio.tfjs),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+  const lines = [
+    c.bold(`wasmgrad bench gemm: GFLOP/s (2*M*N*K / median time per call), ${r.build} build, one core`),
+    c.bold(line(header)),
+    ...rows.map((row, i) => {
+      const text = line(row);
+      const ratio = r.shapes[i].ratio.tfjs;
+      return ratio === null ? text : ratio >= 1 ? c.green(text) : c.yellow(text);
+    }),
+    '',
+    `  peak      ${r.peak.gflops.toFixed(1)} GFLOP/s with ${r.peak.chains} independent ${r.peak.lanes === 1 ? 'scalar' : 'v128'} multiply-add chains ` +
+      `(${r.peak.byChains.map((p) => `${p.chains}: ${p.gflops.toFixed(1)}`).join(', ')}); no memory traffic`,
+    `  overhead  ${r.overheadNs.toFixed(1)} ns per empty (0x0x0) gemm call from JS`,
+    tfjs.available
+      ? `  tfjs-wasm ${tfjs.version}, backend ${tfjs.backend}, ${tfjs.simd ? 'SIMD' : 'no SIMD'}, ${tfjs.threads} thread(s) ` +
+        '(the WASM backend cannot start threads under Node), tf.matMul with the same transposes, dataSync()'
+      : `  tfjs-wasm not measured: ${tfjs.reason}`,
+    ...(tfjs.available && r.shapes.some((s) => s.transA || s.transB)
+      ? ['            on rows marked ᵀ, tfjs-wasm\'s tf.matMul(a, b, transposeA, transposeB) runs a much slower path than untransposed; ' +
+          'the ratio compares the call as written']
+      : []),
+    `  js        plain triple loop on Float32Array${r.peers.js.maxMacs === null ? '' : `, skipped above ${formatInteger(r.peers.js.maxMacs)} multiply-adds (--all-js runs it everywhere)`}`,
+    `  engine    Node ${r.node}, V8 ${r.v8}, ${r.cpu}, ${r.cores} cores, load ${r.loadavg.join(' ')}, ${r.date}`,
+    `  timing    tinybench, ${formatInteger(Math.round(r.timeMs))} ms per implementation per shape after at least ${formatInteger(Math.round(r.warmupMs))} ms of warm-up; numbers move with machine load`,
+  ];
+  return `${lines.join('\n')}\n`;
+}

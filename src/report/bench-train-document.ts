@@ -1,0 +1,40 @@
+/**
+ * The training-step benchmark as a document (`wasmgrad bench train --json`)
+ * and as the table people read, drawn from the same document.
+ *
+ * JSON fields (stable; new ones may be added):
+ *   format             "wasmgrad.bench.train/1"
+ *   network, batch, lr { sgd, adam }, gemmMacsPerStep
+ *   rows[]             optimizer ("sgd" | "adam"), wasmgrad { samplesPerSecond, msPerStep },
+ *                      "tfjs-wasm" { samplesPerSecond, msPerStep } | null, ratio (wasmgrad/tfjs samples/s),
+ *                      gemmMsPerStep (the step's five GEMMs alone), stepOverGemm, outsideGemm (fraction),
+ *                      gflops (2 x GEMM MACs / step time), firstLoss { wasmgrad, "tfjs-wasm" }
+ */
+import type { TrainBenchResult } from '../bench/train-bench.js';
+import { formatInteger } from '../estimate/units.js';
+
+export type BenchTrainDocument = { format: 'wasmgrad.bench.train/1' } & TrainBenchResult;
+
+/** The document of a training-step benchmark run. */
+export function benchTrainDocument(result: TrainBenchResult): BenchTrainDocument {
+  return { format: 'wasmgrad.bench.train/1', ...result };
+}
+
+/** The train table: samples/s as whole numbers with thousands separators; ends with a newline like every table. */
+export function renderBenchTrainTable(r: BenchTrainDocument): string {
+  const f = (v: number | null | undefined, d = 0) => (v === null || v === undefined ? 'n/a' : d === 0 ? formatInteger(Math.round(v)) : v.toFixed(d));
+  const lines = [
+    `wasmgrad bench train: ${r.network}, batch ${r.batch}; samples/s (median step time), one core`,
+    `${'optimizer'.padEnd(10)}${'wasmgrad'.padStart(12)}${'tfjs-wasm'.padStart(12)}${'ratio'.padStart(8)}${'step/GEMM'.padStart(11)}${'outside GEMM'.padStart(14)}${'GFLOP/s'.padStart(9)}`,
+  ];
+  for (const row of r.rows) {
+    lines.push(
+      `${row.optimizer.padEnd(10)}${f(row.wasmgrad.samplesPerSecond).padStart(12)}${f(row['tfjs-wasm']?.samplesPerSecond).padStart(12)}` +
+        `${(row.ratio === null ? 'n/a' : `${row.ratio.toFixed(2)}x`).padStart(8)}${row.stepOverGemm.toFixed(2).padStart(11)}` +
+        `${`${(100 * row.outsideGemm).toFixed(1)}%`.padStart(14)}${row.gflops.toFixed(1).padStart(9)}`,
+    );
+  }
+  lines.push(`  GEMM alone: ${r.rows[0]?.gemmMsPerStep.toFixed(3)} ms per step (${formatInteger(r.gemmMacsPerStep)} multiply-adds); lr sgd ${r.lr.sgd}, adam ${r.lr.adam}`);
+  lines.push(`  first-step loss: ${r.rows.map((x) => `${x.optimizer} wasmgrad ${x.firstLoss.wasmgrad.toFixed(5)} / tfjs ${f(x.firstLoss['tfjs-wasm'], 5)}`).join('; ')}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,153 @@
+/**
+ * The transformer memory estimate as a document (`wasmgrad estimate --json`)
+ * and as the table people read, which is drawn from the same document.
+ *
+ * JSON fields (stable; new ones may be added). Every byte figure is an exact
+ * integer number of bytes:
+ *
+ *   format               "wasmgrad.estimate/1"
+ *   model                name, vocabSize, contextLength, hidden, heads, layers, ffnHidden,
+ *                        ffn ("gelu" | "swiglu"), norm ("layernorm" | "rmsnorm"), tiedEmbeddings,
+ *                        positionEmbeddings ("learned" | "none"), bias, dropout,
+ *     .parameters        total, tokenEmbedding, positionEmbedding, attention, feedForward,
+ *                        norms, outputHead, perLayer { attention, feedForward, norms, total }
+ *   setup                precision, optimizer, convention ("zero" | "megatron"), microBatch,
+ *                        seqLength, gradAccumulation, globalBatch, recompute, devices,
+ *                        dataParallel, tensorParallel, sequenceParallel, pipelineParallel, zeroStage
+ *   bytesPerParameter    weights, gradients, optimizer, total (before ZeRO sharding)
+ *   layerActivationBytes bytes one layer saves for one micro-batch on one device
+ *   perDevice            the heaviest pipeline stage, which every device must hold:
+ *                        stage, parameters, layers, microBatchesInFlight,
+ *                        weights, gradients, optimizer, activations, workspace, inputs, total
+ *   stages               one entry per pipeline stage, same fields as perDevice
+ *   largest              the largest category of perDevice ("weights", "gradients", ...)
+ *   deviceMemory         bytes of one device's memory, or null when not given
+ *   fits                 perDevice.total <= deviceMemory, or null without deviceMemory
+ */
+import { colours } from './colours.js';
+import { CATEGORIES, type Category, type CategoryBytes } from '../memory/categories.js';
+import type { ModelStateBytes } from '../estimate/model-states.js';
+import { countParameters, type ParameterCount, type TransformerModel } from '../estimate/transformer.js';
+import type { StageEstimate, TrainingSetup, TransformerEstimate } from '../estimate/training-setup.js';
+import { formatBytes, formatBytesBoth, formatInteger } from '../estimate/units.js';
+
+/** One pipeline stage as the document gives it: its categories flat beside its counts. */
+export type EstimateStage = Omit<StageEstimate, 'bytes'> & CategoryBytes;
+
+export interface EstimateDocument {
+  format: 'wasmgrad.estimate/1';
+  model: TransformerModel & { parameters: ParameterCount };
+  setup: TrainingSetup & { globalBatch: number; dataParallel: number };
+  bytesPerParameter: ModelStateBytes & { total: number };
+  layerActivationBytes: number;
+  perDevice: EstimateStage;
+  stages: EstimateStage[];
+  largest: Category;
+  deviceMemory: number | null;
+  fits: boolean | null;
+}
+
+function stageOf(s: StageEstimate): EstimateStage {
+  return {
+    stage: s.stage,
+    parameters: s.parameters,
+    layers: s.layers,
+    microBatchesInFlight: s.microBatchesInFlight,
+    ...s.bytes,
+    total: s.total,
+  };
+}
+
+/** The document of an estimate, given one device's memory in bytes (or none). */
+export function estimateDocument(est: TransformerEstimate, deviceMemory: number | undefined): EstimateDocument {
+  const { model, setup } = est;
+  const bpp = est.bytesPerParameter;
+  return {
+    format: 'wasmgrad.estimate/1',
+    model: { ...model, parameters: countParameters(model) },
+    setup: {
+      precision: setup.precision,
+      optimizer: setup.optimizer,
+      convention: setup.convention,
+      microBatch: setup.microBatch,
+      seqLength: setup.seqLength,
+      gradAccumulation: setup.gradAccumulation,
+      globalBatch: est.globalBatch,
+      recompute: setup.recompute,
+      devices: setup.devices,
+      dataParallel: est.dataParallel,
+      tensorParallel: setup.tensorParallel,
+      sequenceParallel: setup.sequenceParallel,
+      pipelineParallel: setup.pipelineParallel,
+      zeroStage: setup.zeroStage,
+    },
+    bytesPerParameter: { ...bpp, total: bpp.weights + bpp.gradients + bpp.optimizer },
+    layerActivationBytes: est.layerActivationBytes,
+    perDevice: stageOf(est.heaviest),
+    stages: est.stages.map(stageOf),
+    largest: est.largest,
+    deviceMemory: deviceMemory ?? null,
+    fits: deviceMemory === undefined ? null : est.heaviest.total <= deviceMemory,
+  };
+}
+
+/** What the workspace row is in this estimate, said once in the table and in the README. */
+export const WORKSPACE_MEANS = 'what backward rebuilds for one layer while recomputing (--recompute selective or full); 0 without recomputation';
+
+/** The human report: the setup in a few lines, then one line per category with exact bytes. */
+export function renderEstimateTable(doc: EstimateDocument, colour = false): string {
+  const c = colours(colour);
+  const { model, setup, perDevice: heaviest, bytesPerParameter: bpp, deviceMemory } = doc;
+  const params = model.parameters;
+  const lines: string[] = [];
+  lines.push(c.bold(`wasmgrad estimate: ${model.name}, ${formatInteger(params.total)} parameters`));
+  lines.push(
+    `  parameters  embeddings ${formatInteger(params.tokenEmbedding + params.positionEmbedding)} + attention ${formatInteger(params.attention)} + ` +
+      `feed-forward ${formatInteger(params.feedForward)} + norms ${formatInteger(params.norms)} + output head ${formatInteger(params.outputHead)}` +
+      (model.tiedEmbeddings ? ' (tied)' : ''),
+  );
+  lines.push(
+    `  model       vocab ${model.vocabSize}, context ${model.contextLength}, hidden ${model.hidden}, ${model.heads} heads, ${model.layers} layers, ` +
+      `ffn ${model.ffnHidden} ${model.ffn}, ${model.norm}, ${model.positionEmbeddings === 'learned' ? 'learned positions' : 'no position parameters'}, ` +
+      `${model.bias ? 'biases' : 'no biases'}, ${model.dropout ? 'dropout' : 'no dropout'}`,
+  );
+  lines.push(
+    `  training    ${setup.precision}, ${setup.optimizer}, micro-batch ${setup.microBatch} x ${setup.seqLength} tokens, ` +
+      `${setup.gradAccumulation} micro-batch${setup.gradAccumulation === 1 ? '' : 'es'} per step, global batch ${setup.globalBatch}, recompute ${setup.recompute}`,
+  );
+  lines.push(
+    `  devices     ${setup.devices} = ${setup.dataParallel} data x ${setup.tensorParallel} tensor${setup.sequenceParallel ? ' (+ sequence)' : ''} x ` +
+      `${setup.pipelineParallel} pipeline, ZeRO stage ${setup.zeroStage}`,
+  );
+  lines.push(
+    `  states      ${bpp.weights} + ${bpp.gradients} + ${bpp.optimizer} = ${bpp.total} bytes per parameter ` +
+      `(weights + gradients + optimizer, ${setup.convention === 'zero' ? 'ZeRO-paper convention' : 'Megatron-LM convention'}, before sharding)`,
+  );
+  lines.push('');
+  const where = setup.pipelineParallel > 1 ? `pipeline stage ${heaviest.stage} of ${setup.pipelineParallel} (the heaviest), ` : '';
+  const sharded = setup.zeroStage > 0 ? `, its states sharded ${setup.dataParallel} ways by ZeRO stage ${setup.zeroStage}` : '';
+  lines.push(`per device: ${where}a replica of ${formatInteger(heaviest.parameters)} parameters${sharded}`);
+  const width = Math.max(...CATEGORIES.map((cat) => formatInteger(heaviest[cat]).length), formatInteger(heaviest.total).length);
+  const row = (label: string, bytes: number) => `  ${label.padEnd(13)}${formatInteger(bytes).padStart(width)} B  ${formatBytesBoth(bytes)}`;
+  for (const cat of CATEGORIES) {
+    const line = row(cat, heaviest[cat]);
+    lines.push(cat === doc.largest ? c.bold(c.yellow(`${line}  <- largest`)) : line);
+  }
+  lines.push(c.bold(row('total', heaviest.total)));
+  if (setup.pipelineParallel > 1) {
+    lines.push(`  stages      ${doc.stages.map((s) => `${s.stage}: ${formatBytes(s.total)}`).join(', ')}`);
+  }
+  if (deviceMemory !== null) {
+    const free = deviceMemory - heaviest.total;
+    const used = ((100 * heaviest.total) / deviceMemory).toFixed(1);
+    lines.push(
+      `  device memory ${formatInteger(deviceMemory)} B (${formatBytesBoth(deviceMemory)}): ` +
+        (free >= 0
+          ? c.green(`fits, ${used}% used, ${formatBytes(free)} free`)
+          : c.red(`does not fit, ${used}% of it, short by ${formatBytes(-free)}`)),
+    );
+  }
+  lines.push(`  workspace: ${WORKSPACE_MEANS}`);
+  lines.push('  not modelled: backward temporaries other than recomputation, communication buffers, fragmentation, framework context');
+  return `${lines.join('\n')}\n`;
+}

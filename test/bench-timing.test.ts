@@ -1,0 +1,44 @@
+// timeCall, the one timer of every benchmark: warm-up first, then median and fastest call.
+import { describe, expect, it } from 'vitest';
+import { timeCall } from '../src/bench/timing.js';
+import { ArgumentError, NonFiniteError } from '../src/index.js';
+
+/** Busy-waits `ms` milliseconds. */
+function spin(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+}
+
+describe('timeCall', () => {
+  it('reports the median and the fastest call, from at least five samples', async () => {
+    const t = await timeCall(() => spin(0.3), { timeMs: 30, warmupMs: 5 });
+    expect(t.samples).toBeGreaterThanOrEqual(5);
+    expect(t.minMs).toBeGreaterThanOrEqual(0.29);
+    expect(t.medianMs).toBeGreaterThanOrEqual(t.minMs);
+    expect(t.medianMs).toBeLessThan(3);
+  });
+
+  it('warms up until the call stops getting faster, so slow first calls (baseline code) stay out of the figures', async () => {
+    // The first 20 calls (40 ms) are 10x slower, as a wasm function is before V8 tiers it up; the warm-up outlasts them.
+    let calls = 0;
+    const t = await timeCall(() => spin(calls++ < 20 ? 2 : 0.2), { timeMs: 30, warmupMs: 60 });
+    expect(calls).toBeGreaterThan(20);
+    expect(t.medianMs).toBeLessThan(1);
+    expect(t.minMs).toBeGreaterThanOrEqual(0.19);
+  });
+
+  it('batches calls shorter than the timer can see, and reports time per call', async () => {
+    const t = await timeCall(() => 0, { timeMs: 20, warmupMs: 5 });
+    expect(t.batch).toBeGreaterThan(1);
+    expect(t.medianMs).toBeLessThan(0.01);
+  });
+
+  it('refuses a budget that is not a positive number of milliseconds, naming it', async () => {
+    await expect(timeCall(() => 0, { timeMs: 0 })).rejects.toMatchObject({ name: 'ArgumentError', field: 'timeMs' });
+    await expect(timeCall(() => 0, { timeMs: 10, warmupMs: -1 })).rejects.toBeInstanceOf(ArgumentError);
+  });
+
+  it('says so when a timed result is NaN', async () => {
+    await expect(timeCall(() => [NaN], { timeMs: 10, warmupMs: 1 })).rejects.toBeInstanceOf(NonFiniteError);
+  });
+});
