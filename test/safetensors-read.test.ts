@@ -58,6 +58,8 @@ describe('writeSafetensors then readSafetensors', () => {
     const copied = readSafetensors(odd).tensors[0]!.data;
     expect(copied.buffer).not.toBe(odd.buffer);
     expect(Array.from(copied)).toEqual([3, -4]);
+    // ... from a Node Buffer (whose slice() is a view of its whole pool) ...
+    expect(Array.from(readSafetensors(Buffer.from(odd)).tensors[0]!.data)).toEqual([3, -4]);
     // ... and a view into the middle of a larger buffer, at an odd byte offset.
     const inner = new Uint8Array(odd.length + 1);
     inner.set(odd, 1);

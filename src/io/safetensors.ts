@@ -187,7 +187,8 @@ function decode(e: Entry, data: Uint8Array): Float32Array {
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   if (e.dtype === 'F32') {
     if (!LITTLE_ENDIAN_HOST) return Float32Array.from({ length: raw.length / 4 }, (_, i) => view.getFloat32(4 * i, true));
-    return raw.byteOffset % 4 === 0 ? new Float32Array(raw.buffer, raw.byteOffset, raw.length / 4) : new Float32Array(raw.slice().buffer);
+    // new Uint8Array(raw) copies (a Node Buffer's slice() would not).
+    return raw.byteOffset % 4 === 0 ? new Float32Array(raw.buffer, raw.byteOffset, raw.length / 4) : new Float32Array(new Uint8Array(raw).buffer);
   }
   const out = new Float32Array(raw.length / 2);
   const widen = e.dtype === 'F16' ? halfToFloat : bfloat16ToFloat;
