@@ -1,7 +1,7 @@
 // Saving never loses work: saveWeights picks the format by name, streams, and
 // writes atomically (a temporary file renamed; a symlink written through).
 
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -146,6 +146,14 @@ describe('saving is atomic', () => {
     expect(lstatSync(dangling).isSymbolicLink()).toBe(true);
     expect(readWeights(join(dir, 'store', 'new.safetensors')).parameters).toEqual(model.parameters());
     expect([...temporaries(dir), ...temporaries(join(dir, 'store'))]).toEqual([]);
+  });
+
+  it('a JSON file too long for a JavaScript string is refused unread (safetensors is the format for large models)', () => {
+    const path = join(root, 'huge.json');
+    writeFileSync(path, '');
+    truncateSync(path, 2 ** 29); // sparse: nothing is written or read
+    expect(() => readWeights(path)).toThrow(new ArgumentError(`${path}: the weights file is 536,870,912 bytes, more than a JavaScript string holds; save large models as .safetensors (536,870,888)`));
+    rmSync(path);
   });
 
   it('a file that cannot be read is named with the reason', () => {

@@ -17,11 +17,11 @@ export function writeSafetensorsFile(path: string, tensors: readonly Safetensors
   writeFileAtomic(path, safetensorsChunks(tensors, metadata), 'safetensors file');
 }
 
-/** A file's bytes, refusing one too large for anything wasmgrad could load before reading it. */
-export function readBytes(path: string, what: string): Uint8Array {
+/** A file's bytes, refusing one larger than `limit` (by default what wasm32 memory holds) before reading it. */
+export function readBytes(path: string, what: string, limit = { bytes: WASM32_MAX_BYTES, why: 'more than wasm32 memory holds' }): Uint8Array {
   try {
     const size = statSync(path).size;
-    if (size > WASM32_MAX_BYTES) throw new ArgumentError(`${clip(path)}: the ${what} is ${size.toLocaleString('en-US')} bytes, more than wasm32 memory holds (${WASM32_MAX_BYTES.toLocaleString('en-US')})`);
+    if (size > limit.bytes) throw new ArgumentError(`${clip(path)}: the ${what} is ${size.toLocaleString('en-US')} bytes, ${limit.why} (${limit.bytes.toLocaleString('en-US')})`);
     return readFileSync(path);
   } catch (e) {
     if (e instanceof ArgumentError) throw e;

@@ -21,7 +21,9 @@ export function saveWeights(path: string, model: Sequential, format: WeightsForm
 
 /** Reads and fully validates a weights file (`.json`: JSON, else safetensors); errors start with `path`. */
 export function readWeights(path: string, options: { layers?: readonly LayerSpec[] } = {}): WeightsFile {
-  const bytes = readBytes(path, 'weights file');
-  if (weightsFormatOf(path) === 'safetensors') return weightsFromSafetensors(bytes, { source: path, layers: options.layers });
-  return parseWeights(new TextDecoder().decode(bytes), path);
+  if (weightsFormatOf(path) === 'safetensors') return weightsFromSafetensors(readBytes(path, 'weights file'), { source: path, layers: options.layers });
+  return parseWeights(new TextDecoder().decode(readBytes(path, 'weights file', JSON_LIMIT)), path);
 }
+
+/** V8's longest string (2^29 - 24 characters): a larger JSON file cannot even be decoded. */
+const JSON_LIMIT = { bytes: 2 ** 29 - 24, why: 'more than a JavaScript string holds; save large models as .safetensors' };
