@@ -14,9 +14,17 @@ export { SGD, type SGDOptions } from './optim/sgd.js';
 export { Adam, AdamW, type AdamOptions } from './optim/adam.js';
 export type { Optimizer, ParameterBlock } from './optim/optimizer.js';
 export { profileMlp, type MlpProfile, type MlpProfileOptions, type MeasuredMemory } from './profile/profile-mlp.js';
-export type { MlpOptimizer, MemorySummary } from './estimate/mlp.js';
+export { profile, type ProfileOptions } from './profile/profile-model.js';
+export { estimateMlp, mlpTrainingEvents, mlpLayerCosts, countParameters, summarizeEvents, type MlpOptimizer, type MemorySummary, type MlpEstimate, type MlpTrainingConfig, type MemoryEventEstimate, type LayerCost } from './estimate/mlp.js';
+export { defineTransformer, type TransformerModel, type TransformerSpec } from './estimate/transformer.js';
+export { estimateTransformerMemory, defaultTrainingSetup, type TrainingSetup, type TransformerEstimate, type StageEstimate } from './estimate/training-setup.js';
+export { preset, PRESET_NAMES, type PresetName } from './estimate/presets.js';
 export { renderMemorySvg, type MemorySvgOptions } from './report/memory-svg.js';
-export type { MemoryEvent, MemoryTimeline } from './report/types.js';
+export { estimateSvg, type EstimateSvgOptions } from './report/estimate-svg.js';
+export { renderThroughputSvg, type ThroughputSvgOptions } from './report/throughput-svg.js';
+export { renderHtmlReport } from './report/html.js';
+export type { MemoryEvent, MemoryTimeline, HtmlReport, ThroughputRow } from './report/types.js';
+export { parseIdx, parseImages, parseLabels, imagesToFloat32, labelsToInt32, pixelStatistics, MAX_IDX_BYTES, type IdxTensor, type IdxImages, type IdxLabels, type PixelNormalization } from './data/idx.js';
 export { readSafetensors, writeSafetensors, safetensorsChunks, MAX_HEADER_BYTES, type SafetensorsTensor, type SafetensorsContents, type ReadTensor, type ReadableDtype } from './io/safetensors.js';
 export {
   WEIGHTS_FORMAT, LAYERS_METADATA_KEY, weightsOf, weightsChunks, weightsFormatOf, modelToSafetensors, weightsFromSafetensors, parseWeights, modelFromWeights, loadWeightsInto,

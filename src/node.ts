@@ -1,7 +1,9 @@
-// wasmgrad/node: the file helpers, which need Node's fs (the main entry stays
-// browser-safe: bytes in, bytes out).
+// wasmgrad/node: what needs Node (fs for files; the terminal-coloured profile
+// table), plus everything of the main entry, which stays browser-safe.
 
 export { readSafetensorsFile, writeSafetensorsFile } from './io/safetensors-file.js';
 export { readWeights, saveWeights } from './train/weights-file.js';
 export { writeFileAtomic } from './io/write-atomic.js';
+export { loadMnist, loadMnistDir, readIdxFile, type MnistDataset, type MnistSplit } from './data/mnist-files.js';
+export { profileTable, profileJson, profileHtml } from './report/profile-report.js';
 export * from './index.js';
