@@ -75,6 +75,14 @@ export class Tensor {
     return this.freed;
   }
 
+  /**
+   * Returns the memory to the allocator, like Sequential and optimizer dispose():
+   * one name releases all three. Disposing again does nothing.
+   */
+  dispose(): void {
+    if (!this.freed) this.free();
+  }
+
   /** Returns the memory to the allocator. Freeing twice is an error, not a corruption. */
   free(): void {
     if (this.freed) throw new ArgumentError('tensor was already freed');

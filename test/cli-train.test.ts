@@ -3,10 +3,9 @@
 // holding a bright 4x4 block, which a 64-16-4 MLP learns in two epochs.
 // Plus the library loop (fit) in-process: shuffle seed, partial last batch.
 
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, truncateSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { loadMnistDir } from '../src/data/mnist-files.js';
@@ -18,50 +17,12 @@ import { ArgumentError } from '../src/errors.js';
 import { type BatchProgress, MAX_EPOCHS, evaluateImages, fit } from '../src/train/fit.js';
 import { modelFromWeights, readWeights } from '../src/train/weights-file.js';
 import { type CliRun, runCli } from './helpers/cli.js';
-import { rng } from './helpers/rng.js';
+import { writeTinyMnist } from './helpers/tiny-mnist.js';
 
 const root = mkdtempSync(join(tmpdir(), 'wasmgrad-cli-train-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const wasmgrad = runCli;
-
-function idx(dims: number[], payload: Uint8Array): Buffer {
-  const header = Buffer.alloc(4 + 4 * dims.length);
-  header[2] = 0x08;
-  header[3] = dims.length;
-  dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
-  return Buffer.concat([header, payload]);
-}
-
-/** count 8x8 images, dim noise everywhere and a bright 4x4 block in quadrant = label. */
-function quadrantImages(count: number, seed: number): { images: Uint8Array; labels: Uint8Array } {
-  const next = rng(seed);
-  const images = new Uint8Array(count * 64);
-  const labels = new Uint8Array(count);
-  for (let n = 0; n < count; n++) {
-    const label = Math.floor(next() * 4);
-    labels[n] = label;
-    const top = label < 2 ? 0 : 4, left = label % 2 === 0 ? 0 : 4;
-    for (let r = 0; r < 8; r++) {
-      for (let c = 0; c < 8; c++) {
-        const bright = r >= top && r < top + 4 && c >= left && c < left + 4;
-        images[n * 64 + r * 8 + c] = bright ? 120 + Math.floor(next() * 136) : Math.floor(next() * 90);
-      }
-    }
-  }
-  return { images, labels };
-}
-
-/** A dataset directory: 200 train images (gzipped files, as Debian ships them) and 50 test images (plain files). */
-function writeTinyMnist(dir: string): string {
-  mkdirSync(dir, { recursive: true });
-  const train = quadrantImages(200, 1), test = quadrantImages(50, 2);
-  writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), gzipSync(idx([200, 8, 8], train.images)));
-  writeFileSync(join(dir, 'train-labels-idx1-ubyte.gz'), gzipSync(idx([200], train.labels)));
-  writeFileSync(join(dir, 't10k-images-idx3-ubyte'), idx([50, 8, 8], test.images));
-  writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), idx([50], test.labels));
-  return dir;
-}
 
 const data = writeTinyMnist(join(root, 'tiny'));
 const TINY = ['--data', data, '--layers', '64,16,4', '--batch', '16', '--lr', '0.01', '--build', 'simd'];

@@ -78,6 +78,21 @@ console.log(JSON.stringify({
 }));
 `;
 
+const NODE_CONSUMER_SCRIPT = `
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { init, Sequential, Linear, ReLU, modelFromWeights } from 'wasmgrad';
+import { saveWeights, readWeights } from 'wasmgrad/node';
+
+const rt = await init();
+const model = new Sequential(rt, [Linear(3, 4), ReLU(), Linear(4, 2)], { seed: 1 });
+const path = join(mkdtempSync(join(tmpdir(), 'wasmgrad-consumer-')), 'model.safetensors');
+saveWeights(path, model);
+const copy = modelFromWeights(rt, readWeights(path));
+console.log(JSON.stringify({ same: JSON.stringify(copy.parameters()) === JSON.stringify(model.parameters()) }));
+`;
+
 const CONSUMER_TS = `
 import { init, matmul, type Runtime, type BuildName } from 'wasmgrad';
 
@@ -109,6 +124,7 @@ describe('the packed package, installed into a fresh project', () => {
     await mkdir(project);
     await writeFile(path.join(project, 'package.json'), JSON.stringify({ name: 'wasmgrad-consumer', private: true, type: 'module' }));
     await writeFile(path.join(project, 'check.mjs'), CONSUMER_SCRIPT);
+    await writeFile(path.join(project, 'weights.mjs'), NODE_CONSUMER_SCRIPT);
     await sh(project, 'npm', ['install', path.join(work, report.filename), '--no-audit', '--no-fund', '--prefer-offline']);
   }, 300_000);
 
@@ -120,6 +136,30 @@ describe('the packed package, installed into a fresh project', () => {
     const wanted = [...promisedFiles(pkg), ...CORE_BUILDS.map((b) => `dist/build/wasmgrad-${b}.wasm`)];
     expect(wanted).toContain('dist/src/index.js');
     expect(wanted.filter((f) => !tarballFiles.includes(f))).toEqual([]);
+  });
+
+  it('ships no benchmark files, and every source map\'s sources', async () => {
+    expect(tarballFiles.filter((f) => /(^|\/)bench\/|\.bench\./.test(f) && !f.startsWith('src/bench/') && !f.startsWith('dist/src/bench/'))).toEqual([]);
+    const maps = tarballFiles.filter((f) => f.endsWith('.map'));
+    expect(maps.length).toBeGreaterThan(0);
+    const missing: string[] = [];
+    for (const map of maps) {
+      const { sources } = JSON.parse(await readFile(path.join(project, 'node_modules', 'wasmgrad', map), 'utf8')) as { sources: string[] };
+      for (const source of sources) {
+        const file = path.posix.normalize(path.posix.join(path.posix.dirname(map), source));
+        if (!tarballFiles.includes(file)) missing.push(`${map} -> ${file}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('runs nothing on install: no install-time scripts', async () => {
+    const installed = JSON.parse(await readFile(path.join(project, 'node_modules', 'wasmgrad', 'package.json'), 'utf8'));
+    expect(Object.keys(installed.scripts ?? {}).filter((s) => /^(pre|post)?install$/.test(s))).toEqual([]);
+  });
+
+  it('wasmgrad/node saves and reads a weights file', async () => {
+    expect(JSON.parse((await sh(project, process.execPath, ['weights.mjs'])).stdout)).toEqual({ same: true });
   });
 
   it('imports from Node by package name, picks the build the engine supports, and multiplies', async () => {

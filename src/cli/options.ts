@@ -114,6 +114,8 @@ export function mlpLayers(sizes: number[], kind: ActivationKind, bias = true, sl
  */
 export function outputFile(option: string, file: string): string {
   if (file === '') throw new ArgumentError(`${option}: empty file name`);
+  // resolve() drops a trailing slash, which would turn a directory's name into a file's.
+  if (/[\\/]$/.test(file)) throw new ArgumentError(`${option}: ${clip(file)} ends in a slash, so it names a directory; give a file name`);
   const path = resolve(file);
   const dir = dirname(path);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ArgumentError(`${option}: directory ${clip(dir)} does not exist`);

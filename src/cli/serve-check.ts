@@ -7,8 +7,9 @@
  *   wasmgrad serve-check [--layers 784,100,10] [--activation relu] [--batch 1] [--requests 1000]
  *                        [--warmup 100] [--slo-p99-ms X] [--weights FILE] [--seed 1] [--build auto] [--json]
  *
- * With --weights (a `wasmgrad train --save` file) the model is the file's;
- * --layers and --activation, if also given, must agree with it. Otherwise the
+ * With --weights (a `wasmgrad train --save` file, or safetensors from PyTorch)
+ * the model is the file's; --layers and --activation, if also given, must
+ * agree with it (and give the layers of a file that does not say them). Otherwise the
  * model is --layers with the default initialisation from --seed (latency
  * does not depend on the values).
  *
@@ -64,7 +65,7 @@ export function registerServeCheckCommand(program: Command): Command {
     .option('--requests <n>', `timed requests (1 to ${formatInteger(MAX_REQUESTS)})`, intInRange(1, MAX_REQUESTS), 1000)
     .option('--warmup <n>', `untimed requests first (0 to ${formatInteger(MAX_REQUESTS)})`, intInRange(0, MAX_REQUESTS), 100)
     .option('--slo-p99-ms <ms>', 'latency target: exit 1 when p99 is above it', positiveNumber)
-    .option('--weights <file>', 'weights saved by `wasmgrad train --save` (default: initialisation from --seed)')
+    .option('--weights <file>', 'weights saved by `wasmgrad train --save` or PyTorch: safetensors, or JSON for a .json name (default: initialisation from --seed)')
     .option('--seed <n>', 'initialisation and input seed (0 to 4294967295)', seedValue, 1)
     .option('--build <name>', BUILD_HELP, buildChoice, 'auto')
     .option('--json', 'print one JSON document on stdout', false)
@@ -75,9 +76,11 @@ export function registerServeCheckCommand(program: Command): Command {
       let model: Sequential, weightsPath: string | null = null;
       if (o.weights !== undefined) {
         weightsPath = resolve(o.weights);
-        const file = readWeights(weightsPath);
         const explicit = ['layers', 'activation'].some((k) => command.getOptionValueSource(k) === 'cli');
-        if (explicit) checkLayersAgree(mlpLayers(o.layers, o.activation), file.layers, weightsPath);
+        const given = explicit ? mlpLayers(o.layers, o.activation) : undefined;
+        // A bare state dict (saved by PyTorch alone) takes its layers from the options.
+        const file = readWeights(weightsPath, { layers: given });
+        if (given) checkLayersAgree(given, file.layers, weightsPath);
         model = modelFromWeights(rt, file);
       } else {
         model = new Sequential(rt, mlpLayers(o.layers, o.activation), { seed: o.seed });

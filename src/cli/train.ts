@@ -32,7 +32,7 @@ import { init, type BuildName } from '../runtime.js';
 import { ArgumentError } from '../errors.js';
 import { MAX_EPOCHS, fit } from '../train/fit.js';
 import { renderTrainEpochLine, renderTrainHeader, trainDocument } from '../report/train-document.js';
-import { saveWeights } from '../train/weights-file.js';
+import { saveWeights, weightsFormatOf } from '../train/weights-file.js';
 import {
   ACTIVATION_HELP, activationKind, BUILD_HELP, buildChoice, choice, cliSpelling, intInRange, intList, mlpLayers, outputFile, positiveFloat32, positiveInt, seedValue, useColour,
 } from './options.js';
@@ -64,7 +64,7 @@ export function registerTrainCommand(program: Command): Command {
     .option('--activation <kind>', ACTIVATION_HELP, activationKind, 'relu')
     .option('--seed <n>', 'initialisation and shuffle seed (0 to 4294967295)', seedValue, 1)
     .option('--build <name>', BUILD_HELP, buildChoice, 'auto')
-    .option('--save <file>', 'write the trained weights as JSON (format wasmgrad.weights/1)')
+    .option('--save <file>', 'write the trained weights: safetensors (PyTorch names, layers in the metadata), or JSON for a .json name')
     .option('--json', 'print one JSON document on stdout and nothing else', false)
     .action(async (o: TrainOptions) => {
       // Everything that can be wrong with the request is checked before training starts
@@ -118,7 +118,7 @@ export function registerTrainCommand(program: Command): Command {
           return;
         }
         doc.parametersSaved = savePath;
-        out(`saved weights to ${savePath}`);
+        out(`saved weights to ${savePath} (${weightsFormatOf(savePath)})`);
       }
 
       if (o.json) {

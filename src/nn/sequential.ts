@@ -170,13 +170,18 @@ export class Sequential {
   }
 
   /**
-   * Sets parameters by name (all or some), from `{ name: values }`, a Map (a
-   * state dict), or a parameters() list (whose shapes are checked too). Every
-   * value is checked before any is written, so a bad argument leaves the model
-   * as it was.
+   * Sets parameters by name from `{ name: values }`, a Map (a state dict), a
+   * parameters() list or a weights document (`weightsOf`, `readWeights`);
+   * the shapes a list or document gives are checked too. Strict by default,
+   * as PyTorch's load_state_dict: every parameter must be given;
+   * `{ strict: false }` sets only those named. An unknown name is refused
+   * either way. Every value is checked before any is written, so a bad
+   * argument leaves the model as it was.
    */
-  setParameters(values: Record<string, ArrayLike<number>> | ReadonlyMap<string, ArrayLike<number>> | readonly NamedParameter[]): void {
+  setParameters(values: ParameterValues, options: { strict?: boolean } = {}): void {
     this.checkAlive();
+    const strict = checkOptions('setParameters', options, ['strict']).strict ?? true;
+    checkBoolean('setParameters strict', strict);
     const entries = parameterEntries(values);
     const seen = new Set<string>();
     const plan = entries.map(({ name, data, shape }) => {
@@ -204,6 +209,11 @@ export class Sequential {
       }
       return { slot, data };
     });
+    const missing = strict ? this.slots.filter((s) => !seen.has(s.name)) : [];
+    if (missing.length) {
+      const list = missing.map((s) => `'${s.name}' [${s.shape.join(', ')}]`).join(', ');
+      throw new ArgumentError(`setParameters is missing ${list}; pass { strict: false } to set only some parameters`);
+    }
     const w = this.weightView();
     for (const { slot, data } of plan) w.set(data, slot.offset);
     this.version++;
@@ -588,6 +598,20 @@ function checkNumbers(name: string, values: ArrayLike<unknown>, width: number): 
   }
 }
 
+/** One parameter as parameters() lists it and weights documents hold it (any array of numbers for `data`). */
+export interface ParameterValue {
+  name: string;
+  shape?: readonly number[];
+  data: ArrayLike<number>;
+}
+
+/** Every form setParameters takes: a state dict as an object or Map, a parameters() list, a weights document. */
+export type ParameterValues =
+  | Record<string, ArrayLike<number>>
+  | ReadonlyMap<string, ArrayLike<number>>
+  | readonly ParameterValue[]
+  | { readonly parameters: readonly ParameterValue[] };
+
 /** The (name, values, shape?) entries of any form setParameters takes. */
 function parameterEntries(values: unknown): { name: string; data: ArrayLike<number>; shape?: unknown }[] {
   if (values instanceof Map) return [...values].map(([name, data]) => ({ name: String(name), data }));
@@ -600,9 +624,11 @@ function parameterEntries(values: unknown): { name: string; data: ArrayLike<numb
     });
   }
   if (typeof values === 'object' && values !== null && !ArrayBuffer.isView(values)) {
+    // A weights document: its parameters list (no parameter of a Sequential is named 'parameters').
+    if (Array.isArray((values as { parameters?: unknown }).parameters)) return parameterEntries((values as { parameters: unknown[] }).parameters);
     return Object.entries(values).map(([name, data]) => ({ name, data }));
   }
-  throw new ArgumentError(`setParameters needs { name: values }, a Map or a parameters() list, got ${describeValue(values)}`);
+  throw new ArgumentError(`setParameters needs { name: values }, a Map, a parameters() list or a weights document, got ${describeValue(values)}`);
 }
 
 function sliceRows(x: ArrayLike<number>, start: number, end: number, width: number): ArrayLike<number> {
