@@ -17,7 +17,7 @@ import { coreGemm, reserveGemmWorkspace } from '../gemm.js';
 import { mlp } from '../nn/layers.js';
 import { Random } from '../nn/random.js';
 import { Sequential } from '../nn/sequential.js';
-import { makeOptimizer } from '../optim/make-optimizer.js';
+import { makeOptimizer } from '../optim/registry.js';
 import type { Runtime } from '../runtime.js';
 import { Tensor } from '../tensor.js';
 import type { TfjsWasmPeer } from './peers.js';

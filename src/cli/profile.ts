@@ -2,7 +2,7 @@
 
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { MLP_OPTIMIZERS, type MlpOptimizer } from '../estimate/mlp.js';
+import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/registry.js';
 import type { ActivationKind } from '../nn/layers.js';
 import type { LossKind } from '../nn/sequential.js';
 import { profileMlp } from '../profile/profile-mlp.js';
@@ -19,7 +19,7 @@ interface ProfileOptions {
   bias: boolean;
   batch: number;
   batches?: number[];
-  optimizer: MlpOptimizer;
+  optimizer: OptimizerName;
   loss: LossKind;
   inplace: boolean;
   checkpoint?: number[];
@@ -39,7 +39,7 @@ export function registerProfileCommand(program: Command): Command {
     .option('--no-bias', 'Linear layers without bias')
     .option('--batch <n>', 'batch size', positiveInt, 64)
     .option('--batches <sizes>', 'batch size of each measured step (e.g. 64,17 for a partial last batch); default: two steps of --batch', intList)
-    .option('--optimizer <name>', MLP_OPTIMIZERS.join(', '), choice(MLP_OPTIMIZERS), 'adam')
+    .option('--optimizer <name>', OPTIMIZER_NAMES.join(', '), choice(OPTIMIZER_NAMES), 'adam')
     .option('--loss <name>', LOSS_HELP, lossKind, 'cross_entropy')
     .option('--inplace', 'ReLU, Sigmoid and Tanh overwrite their input (saves a temporary)', false)
     .option(

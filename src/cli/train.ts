@@ -24,10 +24,9 @@
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { type MnistDataset, loadMnist } from '../data/mnist-files.js';
-import { MLP_OPTIMIZERS, type MlpOptimizer } from '../estimate/mlp.js';
+import { makeOptimizer, OPTIMIZER_NAMES, type OptimizerName } from '../optim/registry.js';
 import type { ActivationKind } from '../nn/layers.js';
 import { Sequential } from '../nn/sequential.js';
-import { makeOptimizer } from '../optim/make-optimizer.js';
 import { init, type BuildName } from '../runtime.js';
 import { ArgumentError } from '../errors.js';
 import { MAX_EPOCHS, fit } from '../train/fit.js';
@@ -41,7 +40,7 @@ interface TrainOptions {
   data?: string;
   epochs: number;
   batch: number;
-  optimizer: MlpOptimizer;
+  optimizer: OptimizerName;
   lr?: number;
   layers: number[];
   activation: ActivationKind;
@@ -58,7 +57,7 @@ export function registerTrainCommand(program: Command): Command {
     .option('--data <dir>', 'directory with the four MNIST-format IDX files (plain or .gz); default $WASMGRAD_DATA, then /usr/share/datasets/fashion-mnist')
     .option('--epochs <n>', `passes over the training set (1 to ${MAX_EPOCHS.toLocaleString('en-US')})`, intInRange(1, MAX_EPOCHS), 5)
     .option('--batch <n>', 'batch size', positiveInt, 64)
-    .option('--optimizer <name>', MLP_OPTIMIZERS.join(', '), choice(MLP_OPTIMIZERS), 'adam')
+    .option('--optimizer <name>', OPTIMIZER_NAMES.join(', '), choice(OPTIMIZER_NAMES), 'adam')
     .option('--lr <x>', 'learning rate, a normal float32 (default: 0.01 for sgd, 0.001 for adam and adamw)', positiveFloat32)
     .option('--layers <sizes>', 'layer sizes, input to output: first = pixels per image, last = classes', intList, [784, 100, 10])
     .option('--activation <kind>', ACTIVATION_HELP, activationKind, 'relu')

@@ -10,7 +10,7 @@ import { WASM32_MAX_BYTES, byteCount } from '../arena.js';
 import type { LayerSpec } from '../nn/layers.js';
 import { Random } from '../nn/random.js';
 import { type LossKind, Sequential, checkSequentialOptions } from '../nn/sequential.js';
-import { makeOptimizer } from '../optim/make-optimizer.js';
+import { makeOptimizer } from '../optim/registry.js';
 import { init, type BuildName } from '../runtime.js';
 
 export interface MlpProfileOptions {
