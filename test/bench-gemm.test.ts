@@ -211,6 +211,8 @@ describe('bench tables (human output)', () => {
     outsideGemm: 0.1,
     gflops: 36.9,
     firstLoss: { wasmgrad: 2.30251, 'tfjs-wasm': 2.30252 },
+    pytorch: { samplesPerSecond: 140_123.4, msPerStep: 64_000 / 140_123.4 },
+    ratioPytorch: samplesPerSecond / 140_123.4,
   });
   const train: BenchTrainDocument = {
     format: 'wasmgrad.bench.train/1',
@@ -219,6 +221,7 @@ describe('bench tables (human output)', () => {
     lr: { sgd: 0.01, adam: 0.001 },
     gemmMacsPerStep: 64 * (784 * 100 * 2 + 100 * 10 * 3),
     rows: [row('sgd', 103_866.2), row('adam', 1_234_567.8)],
+    pytorch: { available: true, version: '1.13.0a0', python: '/usr/bin/python3', threads: 1, blas: { name: 'OpenBLAS (pthread)', libraries: [] } },
   };
 
   it('bench train: samples/s and multiply-adds with thousands separators, and a final newline', () => {
@@ -226,6 +229,9 @@ describe('bench tables (human output)', () => {
     expect(text.endsWith('\n')).toBe(true);
     expect(text).toMatch(/^sgd +103,866 +12,001 /m);
     expect(text).toMatch(/^adam +1,234,568 +12,001 /m);
+    // PyTorch's samples/s and wasmgrad's ratio to it, and the BLAS PyTorch ran.
+    expect(text).toMatch(/^sgd +103,866 +12,001 +8\.65x +140,123 +0\.74x /m);
+    expect(text).toContain('pytorch 1.13.0a0, 1 thread, BLAS: OpenBLAS (pthread)');
     expect(text).toContain('(10,227,200 multiply-adds)');
     expect(text).not.toMatch(/(?<![\d.,])\d{4,}(?![\d.])/); // no whole number of four digits or more without separators
   });

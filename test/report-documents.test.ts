@@ -31,7 +31,7 @@ describe('document formats', () => {
     const gpt2 = preset('gpt2');
     const estimate = estimateDocument(estimateTransformerMemory(gpt2, defaultTrainingSetup(gpt2)), undefined);
     const gemm = benchGemmDocument({ build: 'simd' } as GemmBenchResult);
-    const train = benchTrainDocument({ network: 'n' } as TrainBenchResult);
+    const train = benchTrainDocument({ network: 'n', rows: [] } as unknown as TrainBenchResult);
     const split = { count: 1, rows: 2, cols: 2, maxLabel: 1, files: { images: 'i', labels: 'l' } };
     const run = trainDocument({
       data: { dir: 'd', train: split, test: split } as never, sizes: [4, 3, 2], activation: 'relu', model: { layers, parameterCount: 23 },

@@ -26,8 +26,9 @@ import { DEFAULT_WARMUP_MS, checkTimingOptions, timeCall } from './timing.js';
 export const TRAIN_OPTIMIZERS = ['sgd', 'adam'] as const;
 export type TrainBenchOptimizer = (typeof TRAIN_OPTIMIZERS)[number];
 
-const SIZES = [784, 100, 10] as const;
-const LAYERS = mlp(SIZES, 'relu');
+/** Layer widths of the benchmarked network. */
+export const TRAIN_BENCH_SIZES = [784, 100, 10] as const;
+const LAYERS = mlp(TRAIN_BENCH_SIZES, 'relu');
 const LR: Record<TrainBenchOptimizer, number> = { sgd: 0.01, adam: 1e-3 };
 
 export interface TrainBenchOptions {
@@ -81,7 +82,7 @@ export async function runTrainBench(rt: Runtime, options: TrainBenchOptions = {}
   checkTimingOptions({ timeMs });
   const progress = options.onProgress ?? (() => {});
   const rng = new Random(42);
-  const [inF, , classes] = SIZES;
+  const [inF, , classes] = TRAIN_BENCH_SIZES;
   const x = Float32Array.from({ length: batch * inF }, () => rng.uniform(0, 1));
   const labels = Int32Array.from({ length: batch }, () => rng.nextUint32() % classes);
   const gemmMs = await gemmOnlyMs(rt, batch, timeMs);
@@ -127,7 +128,7 @@ export async function runTrainBench(rt: Runtime, options: TrainBenchOptions = {}
     });
   }
   return {
-    network: `${SIZES.join('-')} ReLU, softmax cross-entropy`,
+    network: `${TRAIN_BENCH_SIZES.join('-')} ReLU, softmax cross-entropy`,
     batch,
     lr: { ...LR },
     gemmMacsPerStep: mlpGemmMacs(LAYERS, batch),
@@ -137,7 +138,7 @@ export async function runTrainBench(rt: Runtime, options: TrainBenchOptions = {}
 
 /** The five GEMMs of one step on resident operands, straight to the core: ms per step (median). */
 async function gemmOnlyMs(rt: Runtime, batch: number, timeMs: number): Promise<number> {
-  const [i, h, o] = SIZES;
+  const [i, h, o] = TRAIN_BENCH_SIZES;
   const operands: Tensor[] = [];
   const t = (n: number) => {
     const tensor = Tensor.empty(rt, [n], 'workspace', 'train bench operand');
@@ -205,7 +206,7 @@ function tfjsTrainer(
   batch: number,
   optimizer: TrainBenchOptimizer,
 ) {
-  const [inF, hidden, classes] = SIZES;
+  const [inF, hidden, classes] = TRAIN_BENCH_SIZES;
   const byName = new Map(params.map((p) => [p.name, p.data]));
   // PyTorch layout W[out][in] -> tfjs's [in][out].
   const transpose = (w: Float32Array, out: number, inn: number) => {

@@ -29,7 +29,8 @@ import {
 import { loadTfjsWasm } from '../bench/peers.js';
 import { formatInteger } from '../estimate/units.js';
 import { ArgumentError } from '../errors.js';
-import { runTrainBench } from '../bench/train-bench.js';
+import { runTrainBench, TRAIN_BENCH_SIZES } from '../bench/train-bench.js';
+import { runPytorchPeer } from '../bench/pytorch-peer.js';
 import { benchDocument } from '../report/bench-document.js';
 import { benchGemmDocument, renderBenchGemmTable } from '../report/bench-gemm-document.js';
 import { benchTrainDocument, renderBenchTrainTable } from '../report/bench-train-document.js';
@@ -135,7 +136,7 @@ export const SUITES: Record<string, BenchSuite> = {
     },
   },
   train: {
-    description: 'training steps/s of 784-100-10 at batch 64 with SGD and Adam, next to tfjs-wasm training the same network',
+    description: 'training steps/s of 784-100-10 at batch 64 with SGD and Adam, next to tfjs-wasm and PyTorch (when installed) training the same network',
     async run(ctx) {
       const rt = await ctx.runtime();
       const report = await runTrainBench(rt, {
@@ -143,7 +144,9 @@ export const SUITES: Record<string, BenchSuite> = {
         tfjs: await loadTfjsWasm(),
         onProgress: (m) => ctx.progress(m),
       });
-      const doc = benchTrainDocument(report);
+      ctx.progress('train: pytorch');
+      const pytorch = await runPytorchPeer({ timeMs: ctx.settings.timeMs, train: { layers: TRAIN_BENCH_SIZES, batch: report.batch, optimizers: report.lr } });
+      const doc = benchTrainDocument(report, pytorch);
       return { json: doc, table: renderBenchTrainTable(doc) };
     },
   },

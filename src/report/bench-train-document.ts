@@ -8,16 +8,33 @@
  *   rows[]             optimizer ("sgd" | "adam"), wasmgrad { samplesPerSecond, msPerStep },
  *                      "tfjs-wasm" { samplesPerSecond, msPerStep } | null, ratio (wasmgrad/tfjs samples/s),
  *                      gemmMsPerStep (the step's five GEMMs alone), stepOverGemm, outsideGemm (fraction),
- *                      gflops (2 x GEMM MACs / step time), firstLoss { wasmgrad, "tfjs-wasm" }
+ *                      gflops (2 x GEMM MACs / step time), firstLoss { wasmgrad, "tfjs-wasm" },
+ *                      pytorch { samplesPerSecond, msPerStep } | null, ratioPytorch (wasmgrad/pytorch samples/s)
+ *   pytorch            { available: true, version, python, threads, blas { name, libraries } }
+ *                      | { available: false, reason }
  */
-import type { TrainBenchResult } from '../bench/train-bench.js';
+import type { PytorchPeer } from '../bench/pytorch-peer.js';
+import type { StepRate, TrainBenchResult, TrainBenchRow } from '../bench/train-bench.js';
 import { formatInteger } from '../estimate/units.js';
 
-export type BenchTrainDocument = { format: 'wasmgrad.bench.train/1' } & TrainBenchResult;
+type PytorchInfo = { available: true; version: string; python: string; threads: number; blas: { name: string; libraries: string[] } } | { available: false; reason: string };
 
-/** The document of a training-step benchmark run. */
-export function benchTrainDocument(result: TrainBenchResult): BenchTrainDocument {
-  return { format: 'wasmgrad.bench.train/1', ...result };
+export type BenchTrainDocument = { format: 'wasmgrad.bench.train/1' } & Omit<TrainBenchResult, 'rows'> & {
+  rows: (TrainBenchRow & { pytorch: StepRate | null; ratioPytorch: number | null })[];
+  pytorch: PytorchInfo;
+};
+
+/** The document of a training-step benchmark run, with PyTorch's run of the same steps when it was measured. */
+export function benchTrainDocument(result: TrainBenchResult, pytorch: PytorchPeer = { available: false, reason: 'not measured' }): BenchTrainDocument {
+  const rows = result.rows.map((row) => {
+    const t = pytorch.available ? pytorch.train.find((p) => p.optimizer === row.optimizer) : undefined;
+    const rate = t ? { samplesPerSecond: t.samplesPerSecond, msPerStep: t.msPerStep } : null;
+    return { ...row, pytorch: rate, ratioPytorch: rate ? row.wasmgrad.samplesPerSecond / rate.samplesPerSecond : null };
+  });
+  const info: PytorchInfo = pytorch.available
+    ? { available: true, version: pytorch.version, python: pytorch.python, threads: pytorch.threads, blas: pytorch.blas }
+    : pytorch;
+  return { format: 'wasmgrad.bench.train/1', ...result, rows, pytorch: info };
 }
 
 /** The train table: samples/s as whole numbers with thousands separators; ends with a newline like every table. */
@@ -25,15 +42,22 @@ export function renderBenchTrainTable(r: BenchTrainDocument): string {
   const f = (v: number | null | undefined, d = 0) => (v === null || v === undefined ? 'n/a' : d === 0 ? formatInteger(Math.round(v)) : v.toFixed(d));
   const lines = [
     `wasmgrad bench train: ${r.network}, batch ${r.batch}; samples/s (median step time), one core`,
-    `${'optimizer'.padEnd(10)}${'wasmgrad'.padStart(12)}${'tfjs-wasm'.padStart(12)}${'ratio'.padStart(8)}${'step/GEMM'.padStart(11)}${'outside GEMM'.padStart(14)}${'GFLOP/s'.padStart(9)}`,
+    `${'optimizer'.padEnd(10)}${'wasmgrad'.padStart(12)}${'tfjs-wasm'.padStart(12)}${'ratio'.padStart(8)}${'pytorch'.padStart(10)}${'ratio'.padStart(8)}` +
+      `${'step/GEMM'.padStart(11)}${'outside GEMM'.padStart(14)}${'GFLOP/s'.padStart(9)}`,
   ];
+  const x = (v: number | null) => (v === null ? 'n/a' : `${v.toFixed(2)}x`);
   for (const row of r.rows) {
     lines.push(
       `${row.optimizer.padEnd(10)}${f(row.wasmgrad.samplesPerSecond).padStart(12)}${f(row['tfjs-wasm']?.samplesPerSecond).padStart(12)}` +
-        `${(row.ratio === null ? 'n/a' : `${row.ratio.toFixed(2)}x`).padStart(8)}${row.stepOverGemm.toFixed(2).padStart(11)}` +
+        `${x(row.ratio).padStart(8)}${f(row.pytorch?.samplesPerSecond).padStart(10)}${x(row.ratioPytorch).padStart(8)}${row.stepOverGemm.toFixed(2).padStart(11)}` +
         `${`${(100 * row.outsideGemm).toFixed(1)}%`.padStart(14)}${row.gflops.toFixed(1).padStart(9)}`,
     );
   }
+  lines.push(
+    r.pytorch.available
+      ? `  pytorch ${r.pytorch.version}, ${r.pytorch.threads} thread, BLAS: ${r.pytorch.blas.name} (a child process timed by itself)`
+      : `  pytorch: unavailable (${r.pytorch.reason})`,
+  );
   lines.push(`  GEMM alone: ${r.rows[0]?.gemmMsPerStep.toFixed(3)} ms per step (${formatInteger(r.gemmMacsPerStep)} multiply-adds); lr sgd ${r.lr.sgd}, adam ${r.lr.adam}`);
   lines.push(`  first-step loss: ${r.rows.map((x) => `${x.optimizer} wasmgrad ${x.firstLoss.wasmgrad.toFixed(5)} / tfjs ${f(x.firstLoss['tfjs-wasm'], 5)}`).join('; ')}`);
   return `${lines.join('\n')}\n`;
