@@ -8,19 +8,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-
-export interface PytorchGemmShape {
-  label: string;
-  m: number;
-  n: number;
-  k: number;
-  transA: boolean;
-  transB: boolean;
-}
+import type { GemmShape } from './gemm-shape.js';
 
 export interface PytorchRequest {
   timeMs: number;
-  gemm?: readonly PytorchGemmShape[];
+  gemm?: readonly GemmShape[];
   /** An MLP of ReLU layers with softmax cross-entropy, and each optimizer's learning rate. */
   train?: { layers: readonly number[]; batch: number; optimizers: Record<string, number> };
 }

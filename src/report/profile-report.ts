@@ -35,7 +35,7 @@
 import { colours } from './colours.js';
 import { CATEGORIES, sumCategoryBytes, type Category, type CategoryBytes, type Phase } from '../memory/categories.js';
 import { formatBytes, formatInteger } from '../estimate/units.js';
-import { lossSavedBytes, mlpLayerCosts } from '../estimate/mlp.js';
+import { type LayerCost, lossSavedBytes, mlpLayerCosts } from '../estimate/mlp.js';
 import { describeLayers, type LayerSpec } from '../nn/layers.js';
 import type { MlpProfile } from '../profile/profile-mlp.js';
 import { renderHtmlReport } from './html.js';
@@ -77,17 +77,9 @@ export interface ProfileCategory {
   live: { measured: number; estimated: number | null };
 }
 
-export interface ProfileLayer {
-  index: number;
-  name: string;
-  outputShape: number[];
-  parameters: number;
-  macsForward: number;
-  macsBackward: number;
-  macsRecompute: number;
+/** A layer's costs (the estimator's LayerCost), with its saved bytes measured next to estimated. */
+export interface ProfileLayer extends Omit<LayerCost, 'savedBytes'> {
   savedBytes: { measured: number; estimated: number };
-  naiveBytes: number;
-  minimumBytes: number;
 }
 
 /** The memory profile of an MLP as `wasmgrad profile --json` prints it (fields at the top of this file). */
