@@ -220,7 +220,7 @@ describe('bench tables (human output)', () => {
     batch: 64,
     lr: { sgd: 0.01, adam: 0.001 },
     gemmMacsPerStep: 64 * (784 * 100 * 2 + 100 * 10 * 3),
-    rows: [row('sgd', 103_866.2), row('adam', 1_234_567.8)],
+    rows: [row('sgd', 103_866.2), { ...row('adam', 1_234_567.8), steady: { steps: 5000, firstSamplesPerSecond: 80_123.4, lastSamplesPerSecond: 79_000.2, ratio: 0.986 } }],
     pytorch: { available: true, version: '1.13.0a0', python: '/usr/bin/python3', threads: 1, blas: { name: 'OpenBLAS (pthread)', libraries: [] } },
   };
 
@@ -232,6 +232,8 @@ describe('bench tables (human output)', () => {
     // PyTorch's samples/s and wasmgrad's ratio to it, and the BLAS PyTorch ran.
     expect(text).toMatch(/^sgd +103,866 +12,001 +8\.65x +140,123 +0\.74x /m);
     expect(text).toContain('pytorch 1.13.0a0, 1 thread, BLAS: OpenBLAS (pthread)');
+    expect(text).toContain('steady state, adam: 80,123 samples/s over the first 500 steps, 79,000 over the last 500 of 5,000 (99%)');
+    expect(text).not.toContain('steady state, sgd');
     expect(text).toContain('(10,227,200 multiply-adds)');
     expect(text).not.toMatch(/(?<![\d.,])\d{4,}(?![\d.])/); // no whole number of four digits or more without separators
   });

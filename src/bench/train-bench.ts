@@ -36,8 +36,27 @@ export interface TrainBenchOptions {
   /** Time per measurement, ms. */
   timeMs?: number;
   tfjs?: TfjsWasmPeer | false;
+  /** Steps of the steady-state run (0: none). Default 5,000. */
+  steadySteps?: number;
   onProgress?: (message: string) => void;
 }
+
+/**
+ * A long run from a fresh model, on data where a quarter of the pixels go
+ * dark after the first step (as an MNIST border does): their weights'
+ * gradients are then exactly zero and the optimizer state decays toward the
+ * subnormal range, which costs about 70x on Intel cores unless flushed.
+ * Rates of the first and the last STEADY_BLOCK steps, wall time.
+ */
+export interface SteadyState {
+  steps: number;
+  firstSamplesPerSecond: number;
+  lastSamplesPerSecond: number;
+  /** last / first: 1 means no slowdown. */
+  ratio: number;
+}
+
+const STEADY_BLOCK = 500;
 
 export interface StepRate {
   samplesPerSecond: number;
@@ -60,6 +79,7 @@ export interface TrainBenchRow {
   gflops: number;
   /** First-step losses, a check that both trained the same network. */
   firstLoss: { wasmgrad: number; 'tfjs-wasm': number | null };
+  steady: SteadyState | null;
 }
 
 /** What runTrainBench measured; src/report/bench-train-document.ts makes it the `bench train` document. */
@@ -74,6 +94,28 @@ export interface TrainBenchResult {
 /** The median ms of one call of `fn` (src/bench/timing.ts: warm-up, then tinybench for `timeMs`). */
 async function medianMs(fn: () => void, timeMs: number): Promise<number> {
   return (await timeCall(fn, { timeMs, warmupMs: Math.min(DEFAULT_WARMUP_MS, timeMs) })).medianMs;
+}
+
+/** Trains a fresh model for `steps` steps; the first on x, the rest on x with its first quarter of pixels dark. */
+function steadyState(rt: Runtime, name: TrainBenchOptimizer, x: Float32Array, labels: Int32Array, batch: number, steps: number): SteadyState {
+  const inF = TRAIN_BENCH_SIZES[0];
+  const dark = x.map((v, i) => (i % inF < inF / 4 ? 0 : v));
+  const model = new Sequential(rt, LAYERS, { seed: 1 });
+  const opt = makeOptimizer(name, LR[name]);
+  const blockRate = (from: number) => {
+    const t0 = performance.now();
+    for (let s = from; s < from + STEADY_BLOCK; s++) model.trainStep(s === 0 ? x : dark, labels, opt);
+    return (batch * STEADY_BLOCK * 1000) / (performance.now() - t0);
+  };
+  try {
+    const first = blockRate(0);
+    for (let s = STEADY_BLOCK; s < steps - STEADY_BLOCK; s++) model.trainStep(dark, labels, opt);
+    const last = blockRate(steps - STEADY_BLOCK);
+    return { steps, firstSamplesPerSecond: first, lastSamplesPerSecond: last, ratio: last / first };
+  } finally {
+    opt.dispose();
+    model.dispose();
+  }
 }
 
 export async function runTrainBench(rt: Runtime, options: TrainBenchOptions = {}): Promise<TrainBenchResult> {
@@ -114,8 +156,15 @@ export async function runTrainBench(rt: Runtime, options: TrainBenchOptions = {}
         t.dispose();
       }
     }
+    const steadySteps = options.steadySteps ?? 5000;
+    let steady: SteadyState | null = null;
+    if (steadySteps >= 2 * STEADY_BLOCK) {
+      progress(`train: wasmgrad ${name}, ${steadySteps} steps`);
+      steady = steadyState(rt, name, x, labels, batch, steadySteps);
+    }
     const wasm = { samplesPerSecond: (batch * 1000) / ms, msPerStep: ms };
     rows.push({
+      steady,
       optimizer: name,
       wasmgrad: wasm,
       'tfjs-wasm': tfRate,

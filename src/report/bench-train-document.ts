@@ -9,7 +9,10 @@
  *                      "tfjs-wasm" { samplesPerSecond, msPerStep } | null, ratio (wasmgrad/tfjs samples/s),
  *                      gemmMsPerStep (the step's five GEMMs alone), stepOverGemm, outsideGemm (fraction),
  *                      gflops (2 x GEMM MACs / step time), firstLoss { wasmgrad, "tfjs-wasm" },
- *                      pytorch { samplesPerSecond, msPerStep } | null, ratioPytorch (wasmgrad/pytorch samples/s)
+ *                      pytorch { samplesPerSecond, msPerStep } | null, ratioPytorch (wasmgrad/pytorch samples/s),
+ *                      steady { steps, firstSamplesPerSecond, lastSamplesPerSecond, ratio } | null (a fresh
+ *                      model trained for `steps` steps, a quarter of the pixels dark after the first: rates
+ *                      of the first and the last 500 steps)
  *   pytorch            { available: true, version, python, threads, blas { name, libraries } }
  *                      | { available: false, reason }
  */
@@ -52,6 +55,11 @@ export function renderBenchTrainTable(r: BenchTrainDocument): string {
         `${x(row.ratio).padStart(8)}${f(row.pytorch?.samplesPerSecond).padStart(10)}${x(row.ratioPytorch).padStart(8)}${row.stepOverGemm.toFixed(2).padStart(11)}` +
         `${`${(100 * row.outsideGemm).toFixed(1)}%`.padStart(14)}${row.gflops.toFixed(1).padStart(9)}`,
     );
+  }
+  for (const row of r.rows) {
+    if (!row.steady) continue;
+    const s = row.steady;
+    lines.push(`  steady state, ${row.optimizer}: ${f(s.firstSamplesPerSecond)} samples/s over the first 500 steps, ${f(s.lastSamplesPerSecond)} over the last 500 of ${formatInteger(s.steps)} (${(100 * s.ratio).toFixed(0)}%)`);
   }
   lines.push(
     r.pytorch.available
