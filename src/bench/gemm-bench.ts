@@ -121,7 +121,13 @@ export interface GemmBenchResult extends EngineInfo {
   warmupMs: number;
   /** Median time of an empty (0x0x0) core gemm call: the JS-to-WASM call overhead, ns. */
   overheadNs: number;
-  peak: { gflops: number; chains: number; lanes: number; byChains: { chains: number; gflops: number }[] };
+  peak: {
+    gflops: number; chains: number; lanes: number; byChains: { chains: number; gflops: number }[];
+    /** Probe runs beyond the first: made when a GEMM measured above the probe (0: none needed). */
+    remeasured: number;
+    /** Set when a GEMM still measures above the probe after re-measuring: the probe is not this engine's ceiling. */
+    anomaly: string | null;
+  };
   peers: { 'tfjs-wasm': TfjsWasmInfo; js: { maxMacs: number | null } };
   shapes: GemmShapeResult[];
 }
@@ -249,7 +255,8 @@ export async function runGemmBench(rt: Runtime, options: GemmBenchOptions = {}):
   if (!tfjsInfo.available) progress(`tfjs-wasm not measured: ${tfjsInfo.reason}`);
 
   progress(`peak probe (${rt.build} build)`);
-  const peak = await measurePeak(rt, { timeMs: options.peakTimeMs ?? 300 });
+  const peakTimeMs = options.peakTimeMs ?? 300;
+  let peak = await measurePeak(rt, { timeMs: peakTimeMs });
   progress('empty-call overhead');
   const overheadNs = await measureOverhead(rt, Math.min(timeMs, 500), warmupMs);
 
@@ -277,14 +284,47 @@ export async function runGemmBench(rt: Runtime, options: GemmBenchOptions = {}):
     }
   }
 
+  const bounded = await boundByPeak(results, peak, () => {
+    progress('a GEMM measured above the peak probe: measuring the probe again');
+    return measurePeak(rt, { timeMs: peakTimeMs * 3 });
+  });
+  peak = bounded.peak;
+  const { remeasured, anomaly, shapes: shapesOut } = bounded;
+
   return {
     ...engine,
     statistic: 'median',
     timeMs,
     warmupMs,
     overheadNs,
-    peak: { gflops: peak.gflops, chains: peak.chains, lanes: peak.lanes, byChains: peak.byChains.map(({ chains, gflops }) => ({ chains, gflops })) },
+    peak: { gflops: peak.gflops, chains: peak.chains, lanes: peak.lanes, byChains: peak.byChains.map(({ chains, gflops }) => ({ chains, gflops })), remeasured, anomaly },
     peers: { 'tfjs-wasm': tfjsInfo, js: { maxMacs: Number.isFinite(jsMaxMacs) ? jsMaxMacs : null } },
-    shapes: results,
+    shapes: shapesOut,
+  };
+}
+
+/**
+ * A GEMM above the probe means the probe read low (a cold tier, a noisy
+ * moment): measure it again, longer, up to twice, and keep the best. A GEMM
+ * still above is reported as an anomaly and no share of peak is given, so no
+ * figure above 100% of peak is ever printed.
+ */
+export async function boundByPeak<P extends { gflops: number }>(
+  shapes: GemmShapeResult[], peak: P, measureAgain: () => Promise<P>,
+): Promise<{ peak: P; remeasured: number; anomaly: string | null; shapes: GemmShapeResult[] }> {
+  const fastest = () => Math.max(...shapes.map((r) => r.gflops.wasmgrad ?? 0));
+  let remeasured = 0;
+  for (; remeasured < 2 && fastest() > peak.gflops; remeasured++) {
+    const again = await measureAgain();
+    if (again.gflops > peak.gflops) peak = again;
+  }
+  let anomaly: string | null = null;
+  if (fastest() > peak.gflops) {
+    const over = shapes.find((r) => (r.gflops.wasmgrad ?? 0) === fastest())!;
+    anomaly = `${over.label} measured ${over.gflops.wasmgrad!.toFixed(1)} GFLOP/s, above the peak probe's ${peak.gflops.toFixed(1)} after ${remeasured} more probe runs: the probe does not bound this engine, so no share of peak is given`;
+  }
+  return {
+    peak, remeasured, anomaly,
+    shapes: shapes.map((r) => ({ ...r, gflops: { ...r.gflops, peak: peak.gflops }, ratio: { ...r.ratio, peak: anomaly ? null : ratioOf(r.gflops.wasmgrad, peak.gflops) } })),
   };
 }

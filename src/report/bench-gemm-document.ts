@@ -10,7 +10,9 @@
  *   timeMs             time budget per implementation per shape, ms
  *   warmupMs           least warm-up per implementation per shape before timing, ms
  *   overheadNs         median time of an empty 0x0x0 core gemm call (JS-to-WASM overhead), ns
- *   peak               { gflops, chains, lanes, byChains: [{ chains, gflops }] }: the peak probe, once per run
+ *   peak               { gflops, chains, lanes, byChains: [{ chains, gflops }], remeasured, anomaly }: the peak
+ *                      probe, measured again (longer) when a GEMM read above it; anomaly (else null) when one
+ *                      still does, and then no ratio.peak is given
  *   peers              "tfjs-wasm": { available, reason, version, backend, simd, threads }; js: { maxMacs }
  *   shapes[]           label, m, n, k, transA, transB, flops (2*m*n*k),
  *                      gflops { wasmgrad, peak, "tfjs-wasm", js } (null: not run),
@@ -58,7 +60,9 @@ export function renderBenchGemmTable(r: BenchGemmDocument, colour = false): stri
     }),
     '',
     `  peak      ${r.peak.gflops.toFixed(1)} GFLOP/s with ${r.peak.chains} independent ${r.peak.lanes === 1 ? 'scalar' : 'v128'} multiply-add chains ` +
-      `(${r.peak.byChains.map((p) => `${p.chains}: ${p.gflops.toFixed(1)}`).join(', ')}); no memory traffic`,
+      `(${r.peak.byChains.map((p) => `${p.chains}: ${p.gflops.toFixed(1)}`).join(', ')}); no memory traffic` +
+      (r.peak.remeasured ? `; measured ${r.peak.remeasured + 1} times because a GEMM read above it` : ''),
+    ...(r.peak.anomaly ? [`  anomaly   ${r.peak.anomaly}`] : []),
     `  overhead  ${r.overheadNs.toFixed(1)} ns per empty (0x0x0) gemm call from JS`,
     tfjs.available
       ? `  tfjs-wasm ${tfjs.version}, backend ${tfjs.backend}, ${tfjs.simd ? 'SIMD' : 'no SIMD'}, ${tfjs.threads} thread(s) ` +
