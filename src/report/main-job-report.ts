@@ -58,8 +58,10 @@ export function renderMacThroughput(bench: GemmBenchResult, colour = false): Lin
     c.bold(`MAC throughput (GFLOP/s = 2 x MACs per second; peak probe ${bench.peak.gflops.toFixed(1)} GFLOP/s with ${bench.peak.chains} chains)`),
     ...bench.shapes.map((s) => {
       const g = s.gflops.wasmgrad ?? 0;
-      return `  ${s.label.padEnd(30)} ${g.toFixed(1).padStart(7)} GFLOP/s  ${((s.ratio.peak ?? 0) * 100).toFixed(0).padStart(4)}% of peak  ${formatInteger(Math.round((g * 1e9) / 2 / 1e6))} M MAC/s`;
+      const share = s.ratio.peak === null ? ' n/a' : `${(s.ratio.peak * 100).toFixed(0).padStart(3)}%`;
+      return `  ${s.label.padEnd(30)} ${g.toFixed(1).padStart(7)} GFLOP/s  ${share} of peak  ${formatInteger(Math.round((g * 1e9) / 2 / 1e6))} M MAC/s`;
     }),
+    ...(bench.peak.anomaly ? [`  anomaly: ${bench.peak.anomaly}`] : []),
     '',
   ];
 }
