@@ -37,11 +37,11 @@ describe('wasmgrad serve-check', () => {
     expect(generous.code).toBe(0);
     const doc = JSON.parse(generous.stdout);
     expect(Object.keys(doc)).toEqual([
-      'format', 'layers', 'model', 'weights', 'batch', 'requests', 'warmup', 'percentileMethod', 'latencyMs', 'throughput', 'slo', 'build',
+      'format', 'layers', 'model', 'weights', 'batch', 'requests', 'warmup', 'percentileMethod', 'latencyMs', 'throughput', 'slo', 'slos', 'build',
     ]);
     expect(doc).toMatchObject({
       format: 'wasmgrad.serve-check/1', layers: [64, 32, 4], model: 'Linear(64, 32) -> ReLU -> Linear(32, 4)', weights: null,
-      batch: 1, requests: 200, warmup: 20, percentileMethod: 'nearest-rank', slo: { p99Ms: 100000, holds: true },
+      batch: 1, requests: 200, warmup: 20, percentileMethod: 'nearest-rank', slo: { p99Ms: 100000, holds: true }, slos: [],
     });
     expect(['relaxed', 'simd', 'scalar']).toContain(doc.build);
     const { p50, p90, p99, max, mean } = doc.latencyMs;
@@ -139,5 +139,33 @@ describe('timeRequests bounds what it keeps', () => {
     expect(() => timeRequests(request, { requests: MAX_REQUESTS + 1 })).toThrow(new ArgumentError('requests must be at most 10,000,000, got 10000001'));
     expect(() => timeRequests(request, { requests: 1, warmup: 1e10 })).toThrow(new ArgumentError('warmup must be at most 10,000,000, got 10000000000'));
     expect(calls).toBe(0);
+  });
+});
+
+// serve-check feeds the same Monitor as `wasmgrad monitor`: every timed request is a prediction.
+describe('wasmgrad serve-check --slo (the Monitor and its SLO syntax)', () => {
+  it('evaluates each objective over windows of the run, and exits 1 when one fails', async () => {
+    const r = await wasmgrad([...SMALL, '--window', '5', '--slo', 'latency.p99 < 10s @ 90%', '--slo', 'latency.p50 < 0.000001ms', '--json']);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.slos.map((s: { slo: string; holds: boolean }) => [s.slo, s.holds])).toEqual([
+      ['latency.p99 < 10s @ 90%', true],
+      ['latency.p50 < 0.000001ms', false],
+    ]);
+    expect(doc.slos[0].evaluated).toBeGreaterThan(0);
+    expect(doc.slos[1].compliance).toBe(0);
+  });
+
+  it('holds: exit 0, a line per objective in the table', async () => {
+    const r = await wasmgrad([...SMALL, '--slo', 'latency.max < 60s']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^SLO latency\.max < 60s: holds \(100\.0% of \d+ windows compliant, target 99\.0%\)$/m);
+  });
+
+  it('an objective that does not parse is one line and exit 2', async () => {
+    const r = await wasmgrad([...SMALL, '--slo', 'latency.p99 <']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^error: SLO "latency\.p99 <": expected METRIC OP VALUE/);
   });
 });

@@ -36,6 +36,8 @@ import { Sequential } from '../nn/sequential.js';
 import { describeLayers } from '../nn/layers.js';
 import { init, type BuildName } from '../runtime.js';
 import { MAX_REQUESTS, p99Holds, summarizeLatencies, throughputOf, timeRequests } from '../serve/latency.js';
+import { Monitor } from '../monitor/monitor.js';
+import { parseSlo } from '../monitor/slo.js';
 import { describeSizes, modelFromWeights, readWeights } from '../train/weights-file.js';
 import { renderServeCheckTable, serveCheckDocument } from '../report/serve-check-document.js';
 import {
@@ -49,6 +51,8 @@ interface ServeCheckOptions {
   requests: number;
   warmup: number;
   sloP99Ms?: number;
+  slo: string[];
+  window: number;
   weights?: string;
   seed: number;
   build: BuildName | 'auto';
@@ -65,6 +69,8 @@ export function registerServeCheckCommand(program: Command): Command {
     .option('--requests <n>', `timed requests (1 to ${formatInteger(MAX_REQUESTS)})`, intInRange(1, MAX_REQUESTS), 1000)
     .option('--warmup <n>', `untimed requests first (0 to ${formatInteger(MAX_REQUESTS)})`, intInRange(0, MAX_REQUESTS), 100)
     .option('--slo-p99-ms <ms>', 'latency target: exit 1 when p99 is above it', positiveNumber)
+    .option('--slo <objective>', 'an objective in the syntax of `wasmgrad monitor`, e.g. "latency.p99 < 5ms @ 99%", over windows of --window ms (repeatable; exit 1 when one fails)', (v: string, all: string[]) => [...all, parseSlo(v).text], [] as string[])
+    .option('--window <ms>', 'window of the --slo objectives, ms', positiveNumber, 100)
     .option('--weights <file>', 'weights saved by `wasmgrad train --save` or PyTorch: safetensors, or JSON for a .json name (default: initialisation from --seed)')
     .option('--seed <n>', 'initialisation and input seed (0 to 4294967295)', seedValue, 1)
     .option('--build <name>', BUILD_HELP, buildChoice, 'auto')
@@ -89,11 +95,16 @@ export function registerServeCheckCommand(program: Command): Command {
 
       const rng = new Random(o.seed);
       const x = new Float32Array(o.batch * model.inFeatures);
-      const latencies = timeRequests(() => model.predict(x), {
+      // The same Monitor as `wasmgrad monitor`: every timed request is a prediction (its first row's class).
+      const monitor = o.slo.length ? new Monitor({ windowMs: o.window, classes: model.outFeatures, slos: o.slo }) : null;
+      let output: Float32Array = new Float32Array(0);
+      const latencies = timeRequests(() => (output = model.predict(x)), {
         requests: o.requests,
         warmup: o.warmup,
         prepare: () => { for (let i = 0; i < x.length; i++) x[i] = rng.uniform(0, 1); },
+        after: monitor ? (i, start, latencyMs) => monitor.recordPrediction({ id: i, time: start, output: argmax(output, model.outFeatures), latencyMs }) : undefined,
       });
+      const slos = monitor ? monitor.flush().slos : [];
       const latencyMs = summarizeLatencies(latencies);
       const throughput = throughputOf(latencyMs, o.batch);
       const slo = o.sloP99Ms === undefined ? null : { p99Ms: o.sloP99Ms, holds: p99Holds(latencyMs, o.sloP99Ms) };
@@ -101,11 +112,18 @@ export function registerServeCheckCommand(program: Command): Command {
 
       const doc = serveCheckDocument({
         layers: sizes, model: describeLayers(model.layers), weights: weightsPath, batch: o.batch, requests: o.requests, warmup: o.warmup,
-        latencyMs, throughput, slo, build,
+        latencyMs, throughput, slo, slos, build,
       });
       process.stdout.write(o.json ? `${JSON.stringify(doc, null, 2)}\n` : renderServeCheckTable(doc, { seed: o.seed, colour: useColour() }));
-      if (slo && !slo.holds) process.exitCode = 1;
+      if ((slo && !slo.holds) || slos.some((s) => !s.holds)) process.exitCode = 1;
     });
+}
+
+/** The class of the first row of `output` (rows of `classes`). */
+function argmax(output: Float32Array, classes: number): number {
+  let best = 0;
+  for (let c = 1; c < classes; c++) if (output[c]! > output[best]!) best = c;
+  return best;
 }
 
 /** Sizes of the Linear chain: in of the first, then every out. */

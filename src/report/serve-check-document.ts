@@ -16,6 +16,7 @@
  *   slo               { p99Ms, holds } or null when no p99 target was given
  *   build             the core build that ran: "relaxed" | "simd" | "scalar"
  */
+import type { SloResult } from '../monitor/slo.js';
 import { colours } from './colours.js';
 import type { LatencySummary, Throughput } from '../serve/latency.js';
 import type { BuildName } from '../wasm-source.js';
@@ -32,6 +33,8 @@ export interface ServeCheckDocument {
   latencyMs: Omit<LatencySummary, 'count'>;
   throughput: Throughput;
   slo: { p99Ms: number; holds: boolean } | null;
+  /** --slo objectives, evaluated by the Monitor over windows of the run (empty: none given). */
+  slos: SloResult[];
   build: BuildName;
 }
 
@@ -56,6 +59,7 @@ export function serveCheckDocument(run: ServeCheckRun): ServeCheckDocument {
     latencyMs: { p50: ns(l.p50), p90: ns(l.p90), p99: ns(l.p99), max: ns(l.max), mean: ns(l.mean) },
     throughput: { requestsPerSecond: round2(t.requestsPerSecond), samplesPerSecond: round2(t.samplesPerSecond) },
     slo: run.slo,
+    slos: run.slos,
     build: run.build,
   };
 }
@@ -73,5 +77,9 @@ export function renderServeCheckTable(doc: ServeCheckDocument, options: { seed: 
       `${Math.round(throughput.samplesPerSecond).toLocaleString('en-US')} samples/s`,
   ];
   if (slo) lines.push(`SLO p99 <= ${slo.p99Ms} ms: ${slo.holds ? c.green('holds') : c.red('violated')} (p99 ${ms(l.p99)} ms)`);
+  for (const s of doc.slos) {
+    const share = s.compliance === null ? 'no window evaluated' : `${(100 * s.compliance).toFixed(1)}% of ${s.evaluated} windows compliant, target ${(100 * s.target).toFixed(1)}%`;
+    lines.push(`SLO ${s.slo}: ${s.holds ? c.green('holds') : c.red('violated')} (${share})`);
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -79,6 +79,8 @@ export interface TimeRequestsOptions {
   warmup?: number;
   /** Runs before each request, outside the timed span (e.g. to prepare its input). */
   prepare?: (index: number) => void;
+  /** Runs after each timed request, outside the timed span: its index, start time and latency (ms). */
+  after?: (index: number, start: number, latencyMs: number) => void;
   /** Milliseconds from an arbitrary origin (default performance.now). */
   clock?: () => number;
 }
@@ -102,6 +104,7 @@ export function timeRequests(request: (index: number) => void, options: TimeRequ
     const start = clock();
     request(warmup + i);
     latencies[i] = clock() - start;
+    options.after?.(i, start, latencies[i]!);
   }
   return latencies;
 }
