@@ -120,7 +120,6 @@ export function trainingStepPlan(cfg: StepPlanConfig): PlanOp[] {
   const bytesOut = (i: number) => B * outWidth(layers, i) * 4;
   const widthIn = (i: number) => (i === 0 ? inWidth(layers) : outWidth(layers, i - 1));
   const wantsInputGradient = (i: number) => i > 0 || (cfg.inputGradient ?? false);
-  const gemmMacs = (shapes: GemmShape[]) => shapes.reduce((s, g) => s + g.m * g.n * g.k, 0);
 
   // Whether forward holds layer i's output only as a temporary because of checkpointing.
   const droppedInForward = (i: number) => checkpoint.has(i) || (!isActivation(i) && checkpoint.has(i + 1));
@@ -263,12 +262,16 @@ export function inferencePlan(layers: readonly LayerSpec[], batch: number, batch
     const out = i + 1, bytes = batch * outWidth(layers, i) * 4;
     ops.push({ op: 'alloc', buffer: out, category: 'workspace', bytes, role: 'output', what: `output of layer ${i}`, ...stamp });
     const m = moduleOf(l);
-    const gemmMacs = m.gemms(l, batch, false).forward.reduce((s, g) => s + g.m * g.n * g.k, 0);
-    ops.push({ op: 'forward', index: i, input: cur, output: out, recompute: false, macs: m.macs(l, batch, false).forward, gemmMacs, ...stamp });
+    ops.push({ op: 'forward', index: i, input: cur, output: out, recompute: false, macs: m.macs(l, batch, false).forward, gemmMacs: gemmMacs(m.gemms(l, batch, false).forward), ...stamp });
     if (cur !== BATCH) ops.push({ op: 'free', buffer: cur, category: 'workspace', bytes: batch * outWidth(layers, i - 1) * 4, ...stamp });
     cur = out;
   });
   return { ops, result: cur };
+}
+
+/** Multiply-accumulates of the products a call runs (what the core's counter adds). */
+function gemmMacs(shapes: readonly GemmShape[]): number {
+  return shapes.reduce((s, g) => s + g.m * g.n * g.k, 0);
 }
 
 /** Omit over each member of a union (TypeScript's Omit collapses unions). */
