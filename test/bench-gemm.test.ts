@@ -275,9 +275,13 @@ describe('wasmgrad bench (CLI)', () => {
   });
 
   it('bench train measures both optimizers next to tfjs-wasm training the identical network', () => {
-    const r = cli('bench', 'train', '--time', '60', '--json');
+    const r = cli('bench', 'train', '--time', '60', '--steady-steps', '1000', '--json');
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as BenchTrainDocument;
+    // The steady-state run: the first and the last 500 of 1,000 steps.
+    for (const row of doc.rows) expect(row.steady).toMatchObject({ steps: 1000, ratio: row.steady!.lastSamplesPerSecond / row.steady!.firstSamplesPerSecond });
+    // PyTorch is measured where it is installed, and otherwise says why not.
+    expect(doc.pytorch.available || typeof (doc.pytorch as { reason: string }).reason === 'string').toBe(true);
     expect(doc.format).toBe('wasmgrad.bench.train/1');
     expect(doc.gemmMacsPerStep).toBe(64 * (784 * 100 * 2 + 100 * 10 * 3));
     expect(doc.rows.map((row) => row.optimizer)).toEqual(['sgd', 'adam']);
@@ -288,6 +292,12 @@ describe('wasmgrad bench (CLI)', () => {
       // Same weights, same batch: the first losses agree, so both trained the same network.
       expect(Math.abs(row.firstLoss.wasmgrad - row.firstLoss['tfjs-wasm']!)).toBeLessThan(1e-5);
     }
+  });
+
+  it.each(['999', '-1', 'x', '2000000'])('bench train --steady-steps %s is refused in one line', (value) => {
+    const r = cli('bench', 'train', '--steady-steps', value);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: --steady-steps: expected 0 or an integer from 1,000 to 1,000,000, got '/);
   });
 
   it('prints one JSON document, alone on stdout, with --json', () => {

@@ -43,6 +43,7 @@ interface BenchOptions {
   sizes?: string;
   training: boolean;
   time?: string;
+  steadySteps?: string;
   allJs?: boolean;
   build?: string;
   json?: boolean;
@@ -53,6 +54,8 @@ export interface BenchSettings {
   sizes: number[];
   training: boolean;
   timeMs: number;
+  /** Steps of bench train's steady-state run (0: none). */
+  steadySteps: number;
   jsMaxMacs: number;
   build: BuildName | 'auto';
   json: boolean;
@@ -84,6 +87,18 @@ export function parseTime(text: string): number {
   return ms;
 }
 
+const DEFAULT_STEADY_STEPS = 5000;
+const MAX_STEADY_STEPS = 1_000_000;
+
+/** `--steady-steps`: 0 (no steady-state run), or at least the 1,000 steps of its two measured blocks. */
+export function parseSteadySteps(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || (n !== 0 && n < 1000) || n > MAX_STEADY_STEPS) {
+    throw new ArgumentError(`--steady-steps: expected 0 or an integer from 1,000 to ${formatInteger(MAX_STEADY_STEPS)}, got '${text}'`);
+  }
+  return n;
+}
+
 export function settingsFromOptions(o: BenchOptions): BenchSettings {
   const build = o.build ?? 'auto';
   if (!(BUILD_CHOICES as readonly string[]).includes(build)) {
@@ -93,6 +108,7 @@ export function settingsFromOptions(o: BenchOptions): BenchSettings {
     sizes: o.sizes === undefined ? [...DEFAULT_SQUARE_SIZES] : parseSizes(o.sizes),
     training: o.training,
     timeMs: o.time === undefined ? DEFAULT_TIME_MS : parseTime(o.time),
+    steadySteps: o.steadySteps === undefined ? DEFAULT_STEADY_STEPS : parseSteadySteps(o.steadySteps),
     jsMaxMacs: o.allJs ? Infinity : JS_DEFAULT_MAX_MACS,
     build: build as BuildName | 'auto',
     json: o.json ?? false,
@@ -141,6 +157,7 @@ export const SUITES: Record<string, BenchSuite> = {
       const rt = await ctx.runtime();
       const report = await runTrainBench(rt, {
         timeMs: ctx.settings.timeMs,
+        steadySteps: ctx.settings.steadySteps,
         tfjs: await loadTfjsWasm(),
         onProgress: (m) => ctx.progress(m),
       });
@@ -194,6 +211,7 @@ export function registerBenchCommand(program: Command): Command {
     .option('--sizes <list>', `square GEMM sizes, comma-separated (default ${DEFAULT_SQUARE_SIZES.join(',')})`)
     .option('--no-training', 'leave out the 784-100-10 training shapes')
     .option('--time <ms>', `time budget per implementation per shape, ms (default ${formatInteger(DEFAULT_TIME_MS)}, at most ${formatInteger(MAX_TIME_MS)})`)
+    .option('--steady-steps <n>', `steps of bench train's steady-state run (default ${formatInteger(DEFAULT_STEADY_STEPS)}; 0: none)`)
     .option('--all-js', `run the plain-JS loop on every shape (default: up to ${formatInteger(JS_DEFAULT_MAX_MACS)} multiply-adds)`)
     .option('--build <name>', `core build: ${BUILD_CHOICES.join(', ')} (default auto)`)
     .option('--json', 'print one JSON document on stdout')
