@@ -112,6 +112,9 @@ export class Sequential {
   private readonly plans = new Map<string, readonly PlanOp[]>();
   /** Per layer: its input width and its parameters' offsets (bytes) in the weights and gradients blocks. */
   private readonly layerCalls: { inWidth: number; offsets: number[] }[];
+  /** Per layer its parameters' pointers, bound once for the gradients block they were made with. */
+  private layerPointers: { weights: number[]; gradients: number[] }[] = [];
+  private pointersForGradients = -1;
 
   constructor(
     readonly runtime: Runtime,
@@ -440,12 +443,15 @@ export class Sequential {
   /** Calls layer i's kernels with pointers to its input, output and parameters. */
   private callLayer(i: number, batch: number, input: number, output: number, run: (m: ReturnType<typeof moduleOf>, l: LayerSpec, call: LayerCall) => void): void {
     const l = this.layers[i]!;
-    const { inWidth, offsets } = this.layerCalls[i]!;
-    run(moduleOf(l), l, {
-      rt: this.runtime, batch, input, output, inWidth,
-      weights: offsets.map((o) => this.weightsPtr + o),
-      gradients: offsets.map((o) => this.gradientsPtr + o),
-    });
+    // The gradients block is allocated on the first step (and given back if that step fails): rebind then.
+    if (this.pointersForGradients !== this.gradientsPtr) {
+      this.layerPointers = this.layerCalls.map(({ offsets }) => ({
+        weights: offsets.map((o) => this.weightsPtr + o),
+        gradients: offsets.map((o) => this.gradientsPtr + o),
+      }));
+      this.pointersForGradients = this.gradientsPtr;
+    }
+    run(moduleOf(l), l, { rt: this.runtime, batch, input, output, inWidth: this.layerCalls[i]!.inWidth, ...this.layerPointers[i]! });
   }
 
   private applyUpdate(optimizer: Optimizer, stepNo: number): void {
