@@ -4,6 +4,7 @@
 // for event.
 
 import type { AllocationEvent } from '../memory/events.js';
+import type { GPTPlanOp } from './gpt-step-plan.js';
 import type { PlanOp } from './step-plan.js';
 
 /** What persists between steps of a run: the runtime's GEMM workspace (it only grows). */
@@ -12,7 +13,7 @@ export interface FoldState {
 }
 
 /** The allocator events of one plan, as the core's allocator would log them. */
-export function planEvents(ops: readonly PlanOp[], state: FoldState): AllocationEvent[] {
+export function planEvents(ops: readonly (PlanOp | GPTPlanOp)[], state: FoldState): AllocationEvent[] {
   const events: AllocationEvent[] = [];
   for (const op of ops) {
     const stamp = { layer: op.layer, phase: op.phase };
