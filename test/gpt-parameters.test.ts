@@ -30,8 +30,8 @@ describe('GPT parameter table', () => {
     let offset = 0;
     for (const p of table) {
       expect(p.offset).toBe(offset);
-      expect(p.size).toBe(p.shape.reduce((a, b) => a * b, 1));
-      offset += p.size;
+      expect(p.count).toBe(p.shape.reduce((a, b) => a * b, 1));
+      offset += p.count;
     }
     expect(gptParameterCount(gptConfig(fixture.configs[1]!.config))).toBe(offset);
   });

@@ -6,19 +6,15 @@
 // in one block at the offset this table gives; gradients and optimizer state
 // use the same offsets in their own blocks.
 
-import { type GPTConfig } from './config.js';
+import type { ParameterSlot } from '../nn/named-parameters.js';
+import type { GPTConfig } from './config.js';
 
 export type Init =
   | { kind: 'normal'; std: number }
   | { kind: 'zeros' }
   | { kind: 'ones' };
 
-export interface GPTParameter {
-  name: string;
-  shape: readonly number[];
-  /** Offset in the flat block, in elements. */
-  offset: number;
-  size: number;
+export interface GPTParameter extends ParameterSlot {
   init: Init;
   /** nanoGPT's optimizer groups: matrices and embeddings decay; biases and norm weights do not. */
   decay: boolean;
@@ -34,9 +30,9 @@ export function gptParameters(c: GPTConfig): GPTParameter[] {
   const table: GPTParameter[] = [];
   let offset = 0;
   const add = (name: string, shape: number[], init: Init) => {
-    const size = shape.reduce((a, b) => a * b, 1);
-    table.push({ name, shape, offset, size, init, decay: shape.length >= 2 });
-    offset += size;
+    const count = shape.reduce((a, b) => a * b, 1);
+    table.push({ name, shape, offset, count, init, decay: shape.length >= 2 });
+    offset += count;
   };
   const normal = { kind: 'normal', std: STD } as const;
   const residual = { kind: 'normal', std: STD / Math.sqrt(2 * c.layers) } as const;
@@ -72,5 +68,5 @@ export function gptParameters(c: GPTConfig): GPTParameter[] {
 export function gptParameterCount(c: GPTConfig): number {
   const table = gptParameters(c);
   const last = table[table.length - 1]!;
-  return last.offset + last.size;
+  return last.offset + last.count;
 }

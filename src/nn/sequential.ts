@@ -6,7 +6,7 @@
 // module (src/nn/layers/).
 
 import type { Category } from '../memory/categories.js';
-import { ArgumentError, NonFiniteError, ShapeError, checkBoolean, checkInt, checkOptions, clip, describeValue, isFiniteFloat32, orDefault } from '../errors.js';
+import { ArgumentError, NonFiniteError, ShapeError, checkBoolean, checkInt, checkOptions, describeValue, isFiniteFloat32, orDefault } from '../errors.js';
 import { reserveGemmWorkspace } from '../gemm.js';
 import { checkOptimizer, type Optimizer, type ParameterBlock } from '../optim/optimizer.js';
 import { BATCH, type BufferId, inferencePlan, type PlanOp, trainingStepPlan } from '../plan/step-plan.js';
@@ -14,10 +14,12 @@ import { checkRuntime, type Runtime } from '../runtime.js';
 import type { LayerCall } from './layer.js';
 import { type LayerSpec, layerName, moduleOf, outWidth, parameterSlots, validateCheckpoint, validateLayers } from './layers.js';
 import { LOSS_KINDS, type LossKind, lossModule } from './loss.js';
+import { checkParameterValues, type NamedParameter, readParameters, type ParameterValues } from './named-parameters.js';
 import { Random } from './random.js';
 
 export { layerName, outWidth, validateCheckpoint, validateLayers } from './layers.js';
 export type { LossKind } from './loss.js';
+export type { NamedParameter, ParameterValue, ParameterValues } from './named-parameters.js';
 
 export interface SequentialOptions {
   /** Seed of the default (PyTorch nn.Linear, Kaiming-uniform) initialisation. */
@@ -31,12 +33,6 @@ export interface SequentialOptions {
    * activation memory for one more forward pass of that Linear.
    */
   checkpoint?: readonly number[];
-}
-
-export interface NamedParameter {
-  name: string;
-  shape: number[];
-  data: Float32Array;
 }
 
 export interface StepResult {
@@ -160,65 +156,28 @@ export class Sequential {
   // ---- parameters and gradients, in PyTorch's names and layout ----
 
   parameters(): NamedParameter[] {
-    const w = this.weightView();
-    return this.slots.map((s) => ({ name: s.name, shape: [...s.shape], data: w.slice(s.offset, s.offset + s.count) }));
+    return readParameters(this.slots, this.weightView());
   }
 
   /** Gradients of the last step (or lossAndGradients call). */
   gradients(): NamedParameter[] {
     this.checkAlive();
     if (this.gradientsMissing) throw new ArgumentError(this.gradientsMissing);
-    const g = new Float32Array(this.runtime.memory.buffer, this.gradientsPtr, this.parameterCount);
-    return this.slots.map((s) => ({ name: s.name, shape: [...s.shape], data: g.slice(s.offset, s.offset + s.count) }));
+    return readParameters(this.slots, new Float32Array(this.runtime.memory.buffer, this.gradientsPtr, this.parameterCount));
   }
 
   /**
    * Sets parameters by name from `{ name: values }`, a Map (a state dict), a
-   * parameters() list or a weights document (`weightsOf`, `readWeights`);
-   * the shapes a list or document gives are checked too. Strict by default,
-   * as PyTorch's load_state_dict: every parameter must be given;
-   * `{ strict: false }` sets only those named. An unknown name is refused
-   * either way. Every value is checked before any is written, so a bad
-   * argument leaves the model as it was.
+   * parameters() list or a weights document (`weightsOf`, `readWeights`),
+   * strict by default as PyTorch's load_state_dict (src/nn/named-parameters.ts).
+   * Every value is checked before any is written, so a bad argument leaves
+   * the model as it was.
    */
   setParameters(values: ParameterValues, options: { strict?: boolean } = {}): void {
     this.checkAlive();
-    const strict = checkOptions('setParameters', options, ['strict']).strict ?? true;
-    checkBoolean('setParameters strict', strict);
-    const entries = parameterEntries(values);
-    const seen = new Set<string>();
-    const plan = entries.map(({ name, data, shape }) => {
-      const slot = this.slots.find((s) => s.name === name);
-      if (!slot) throw new ArgumentError(`unknown parameter '${clip(name)}'; this model has ${this.slots.map((s) => s.name).join(', ')}`);
-      if (seen.has(name)) throw new ArgumentError(`parameter '${name}' is given twice`);
-      seen.add(name);
-      if (typeof data !== 'object' || data === null || !Number.isSafeInteger(data.length)) {
-        throw new ArgumentError(`parameter '${name}' needs a Float32Array or array of numbers, got ${describeValue(data)}`);
-      }
-      if (shape !== undefined && (!Array.isArray(shape) || shape.length !== slot.shape.length || shape.some((d, i) => d !== slot.shape[i]))) {
-        throw new ShapeError(`parameter '${name}' has shape [${slot.shape.join(', ')}], got ${Array.isArray(shape) ? `[${shape.join(', ')}]` : describeValue(shape)}`);
-      }
-      if (data.length !== slot.count) {
-        throw new ShapeError(`parameter '${name}' needs ${slot.count} values (shape [${slot.shape.join(', ')}]), got ${data.length}`);
-      }
-      for (let i = 0; i < data.length; i++) {
-        const v = data[i]!;
-        if (typeof v !== 'number') throw new ArgumentError(`parameter '${name}' has a value that is not a number at index ${i}: ${describeValue(v)}`);
-        // Weights are float32: a value beyond its range would be stored as infinity.
-        if (!isFiniteFloat32(v)) {
-          const why = Number.isFinite(v) ? ' (beyond float32)' : '';
-          throw new NonFiniteError(`parameter '${name}' has a non-finite value at index ${i}: ${v}${why}`);
-        }
-      }
-      return { slot, data };
-    });
-    const missing = strict ? this.slots.filter((s) => !seen.has(s.name)) : [];
-    if (missing.length) {
-      const list = missing.map((s) => `'${s.name}' [${s.shape.join(', ')}]`).join(', ');
-      throw new ArgumentError(`setParameters is missing ${list}; pass { strict: false } to set only some parameters`);
-    }
+    const writes = checkParameterValues(this.slots, values, options);
     const w = this.weightView();
-    for (const { slot, data } of plan) w.set(data, slot.offset);
+    for (const { slot, data } of writes) w.set(data, slot.offset);
     this.version++;
   }
 
@@ -602,39 +561,6 @@ function checkNumbers(name: string, values: ArrayLike<unknown>, width: number): 
       throw new ArgumentError(`${name} has a value that is not a number at row ${Math.floor(i / width)}, column ${i % width}: ${describeValue(v)}`);
     }
   }
-}
-
-/** One parameter as parameters() lists it and weights documents hold it (any array of numbers for `data`). */
-export interface ParameterValue {
-  name: string;
-  shape?: readonly number[];
-  data: ArrayLike<number>;
-}
-
-/** Every form setParameters takes: a state dict as an object or Map, a parameters() list, a weights document. */
-export type ParameterValues =
-  | Record<string, ArrayLike<number>>
-  | ReadonlyMap<string, ArrayLike<number>>
-  | readonly ParameterValue[]
-  | { readonly parameters: readonly ParameterValue[] };
-
-/** The (name, values, shape?) entries of any form setParameters takes. */
-function parameterEntries(values: unknown): { name: string; data: ArrayLike<number>; shape?: unknown }[] {
-  if (values instanceof Map) return [...values].map(([name, data]) => ({ name: String(name), data }));
-  if (Array.isArray(values)) {
-    return values.map((p, i) => {
-      if (typeof p !== 'object' || p === null || typeof p.name !== 'string') {
-        throw new ArgumentError(`setParameters list entry ${i} must be { name, shape, data } as parameters() returns, got ${describeValue(p)}`);
-      }
-      return { name: p.name, data: p.data, shape: p.shape };
-    });
-  }
-  if (typeof values === 'object' && values !== null && !ArrayBuffer.isView(values)) {
-    // A weights document: its parameters list (no parameter of a Sequential is named 'parameters').
-    if (Array.isArray((values as { parameters?: unknown }).parameters)) return parameterEntries((values as { parameters: unknown[] }).parameters);
-    return Object.entries(values).map(([name, data]) => ({ name, data }));
-  }
-  throw new ArgumentError(`setParameters needs { name: values }, a Map, a parameters() list or a weights document, got ${describeValue(values)}`);
 }
 
 function sliceRows(x: ArrayLike<number>, start: number, end: number, width: number): ArrayLike<number> {
