@@ -6,6 +6,7 @@ export class Random {
   private s1: number;
   private s2: number;
   private s3: number;
+  private spare: number | null = null;
 
   constructor(seed: number) {
     let x = seed >>> 0;
@@ -38,5 +39,19 @@ export class Random {
   /** Uniform in [lo, hi). */
   uniform(lo: number, hi: number): number {
     return lo + (hi - lo) * (this.nextUint32() / 4294967296);
+  }
+
+  /** Normal with mean `mean` and standard deviation `std` (Box-Muller; the second value of each pair is kept for the next call). */
+  normal(mean: number, std: number): number {
+    if (this.spare !== null) {
+      const z = this.spare;
+      this.spare = null;
+      return mean + std * z;
+    }
+    // 1 - u lies in (0, 1], so the logarithm is finite.
+    const r = Math.sqrt(-2 * Math.log(1 - this.uniform(0, 1)));
+    const theta = 2 * Math.PI * this.uniform(0, 1);
+    this.spare = r * Math.sin(theta);
+    return mean + std * r * Math.cos(theta);
   }
 }
