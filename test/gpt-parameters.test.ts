@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ArgumentError } from '../src/errors.js';
 import { type GPTConfigInput, gptConfig } from '../src/gpt/config.js';
 import { gptParameterCount, gptParameters } from '../src/gpt/parameters.js';
+import { readSafetensors } from '../src/io/safetensors.js';
 import { expectTypedOneLine } from './helpers/refusal.js';
 
 interface Fixture {
@@ -18,6 +19,13 @@ describe('GPT parameter table', () => {
   it.each(fixture.configs.map((c, i) => [i, c] as const))('config %i has the names and shapes of PyTorch named_parameters()', (_, { config, parameters }) => {
     const table = gptParameters(gptConfig(config));
     expect(table.map((p) => ({ name: p.name, shape: [...p.shape] }))).toEqual(parameters);
+  });
+
+  it.each(['gelu_layernorm_tied', 'swiglu_rmsnorm_untied_nobias'])('the golden file %s holds the table\'s parameters, in its order', (name) => {
+    const file = readSafetensors(readFileSync(new URL(`./fixtures/gpt/golden_${name}.safetensors`, import.meta.url)));
+    const config = JSON.parse(file.metadata['wasmgrad.gpt.config']!) as GPTConfigInput;
+    const init = file.tensors.filter((t) => t.name.startsWith('init.')).map((t) => ({ name: t.name.slice(5), shape: t.shape }));
+    expect(init).toEqual(gptParameters(gptConfig(config)).map((p) => ({ name: p.name, shape: [...p.shape] })));
   });
 
   it('counts GPT-2 small as PyTorch does (124,439,808 with the tied head)', () => {
