@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ArgumentError } from '../src/errors.js';
 import { type GPTConfigInput, gptConfig } from '../src/gpt/config.js';
-import { gptParameterCount, gptParameters } from '../src/gpt/parameters.js';
+import { gptDecayedCount, gptParameterCount, gptParameters } from '../src/gpt/parameters.js';
 import { readSafetensors } from '../src/io/safetensors.js';
 import { expectTypedOneLine } from './helpers/refusal.js';
 
@@ -33,15 +33,18 @@ describe('GPT parameter table', () => {
     expect(fixture.gpt2.parameters).toBe(124_439_808);
   });
 
-  it('lays parameters out back to back in one block', () => {
-    const table = gptParameters(gptConfig(fixture.configs[1]!.config));
+  it.each(fixture.configs.map((c, i) => [i, c.config] as const))('config %i lays parameters out back to back, the decayed ones first', (_, input) => {
+    const config = gptConfig(input);
+    const table = gptParameters(config);
+    const decayed = table.filter((p) => p.decay), rest = table.filter((p) => !p.decay);
     let offset = 0;
-    for (const p of table) {
-      expect(p.offset).toBe(offset);
+    for (const p of [...decayed, ...rest]) {
+      expect(p.offset, p.name).toBe(offset);
       expect(p.count).toBe(p.shape.reduce((a, b) => a * b, 1));
       offset += p.count;
     }
-    expect(gptParameterCount(gptConfig(fixture.configs[1]!.config))).toBe(offset);
+    expect(gptParameterCount(config)).toBe(offset);
+    expect(gptDecayedCount(config)).toBe(decayed.reduce((s, p) => s + p.count, 0));
   });
 
   it('initialises as GPT-2 and decays only matrices, as nanoGPT groups them', () => {

@@ -4,7 +4,10 @@
 // (test/fixtures/gpt/reference_gpt.py, nanoGPT's names), so weights load
 // from and compare with PyTorch directly. Like llm.c, every parameter lives
 // in one block at the offset this table gives; gradients and optimizer state
-// use the same offsets in their own blocks.
+// use the same offsets in their own blocks. The block holds the parameters
+// that weight decay applies to first (matrices and embeddings, nanoGPT's
+// first optimizer group), then the rest, each part in table order: AdamW
+// with nanoGPT's groups is then one update over each of two ranges.
 
 import type { ParameterSlot } from '../nn/named-parameters.js';
 import type { GPTConfig } from './config.js';
@@ -28,11 +31,8 @@ const STD = 0.02;
 /** The parameter table of a GPT, in named_parameters() order. A tied head adds no entry: it reads the token embedding. */
 export function gptParameters(c: GPTConfig): GPTParameter[] {
   const table: GPTParameter[] = [];
-  let offset = 0;
   const add = (name: string, shape: number[], init: Init) => {
-    const count = shape.reduce((a, b) => a * b, 1);
-    table.push({ name, shape, offset, count, init, decay: shape.length >= 2 });
-    offset += count;
+    table.push({ name, shape, offset: 0, count: shape.reduce((a, b) => a * b, 1), init, decay: shape.length >= 2 });
   };
   const normal = { kind: 'normal', std: STD } as const;
   const residual = { kind: 'normal', std: STD / Math.sqrt(2 * c.layers) } as const;
@@ -61,12 +61,22 @@ export function gptParameters(c: GPTConfig): GPTParameter[] {
   }
   norm('transformer.ln_f');
   if (!c.tiedHead) add('lm_head.weight', [c.vocab, h], normal);
+  let offset = 0;
+  for (const decay of [true, false]) {
+    for (const p of table.filter((q) => q.decay === decay)) {
+      p.offset = offset;
+      offset += p.count;
+    }
+  }
   return table;
 }
 
 /** Elements of the flat weights block. */
 export function gptParameterCount(c: GPTConfig): number {
-  const table = gptParameters(c);
-  const last = table[table.length - 1]!;
-  return last.offset + last.count;
+  return gptParameters(c).reduce((s, p) => s + p.count, 0);
+}
+
+/** Elements at the start of the block that weight decay applies to. */
+export function gptDecayedCount(c: GPTConfig): number {
+  return gptParameters(c).reduce((s, p) => s + (p.decay ? p.count : 0), 0);
 }
