@@ -24,3 +24,6 @@ export { sgdStep } from "./optim/sgd";
 export { adamStep } from "./optim/adam";
 export { gatherPixels, gatherLabels } from "./kernels/data";
 export { histogram } from "./kernels/histogram";
+export { gemmBatched } from "./kernels/gemm-batched";
+export { causalSoftmaxForward, causalSoftmaxBackward } from "./kernels/softmax";
+export { flashAttentionForward, flashAttentionBackward } from "./kernels/attention";

@@ -1,0 +1,166 @@
+// Causal multi-head self-attention (src/nn/ops/attention.ts) on every build:
+// the plain path and the memory-saving one against a float64 reference, each
+// other, finite differences, and their stated costs (saved and workspace
+// bytes, GEMM MACs) against hand counts and what the core measured.
+
+import { describe, expect, it } from 'vitest';
+import { init, type BuildName, type Runtime } from '../src/index.js';
+import { attentionMacs, attentionSavedBytes, attentionWorkspaceBytes } from '../src/nn/ops/attention-cost.js';
+import type { AttentionSpec } from '../src/nn/ops/attention-spec.js';
+import { expectClose } from './helpers/expect-close.js';
+import { enableRelaxedSimdForTests } from './helpers/relaxed.js';
+import { referenceAttention, referenceAttentionBackward, referenceProbabilities, type ReferenceDims } from './helpers/reference-attention.js';
+import { randomArray, rng } from './helpers/rng.js';
+import { runAttention } from './helpers/attention-run.js';
+
+enableRelaxedSimdForTests();
+
+// float32 against float64 with values in [-1, 1): sums of up to 64 terms.
+const VS_REFERENCE = { atol: 2e-5, rtol: 1e-4 };
+// The two float32 paths add in different orders (online rescaling, blocks).
+const FLASH_VS_PLAIN = { atol: 1e-5, rtol: 1e-4 };
+
+const SEQS = [1, 2, 5, 17, 64];
+const HEAD_DIMS = [1, 3, 4, 16];
+const SHAPES = SEQS.flatMap((seq) => HEAD_DIMS.flatMap((headDim) => [1, 3].flatMap((heads) => [1, 2].map((batch) => ({ batch, seq, heads, headDim })))));
+
+function inputs(d: ReferenceDims, seed: number) {
+  const next = rng(seed), h = d.heads * d.headDim;
+  // Scaled up so the softmax is far from uniform.
+  const qkv = randomArray(d.batch * d.seq * 3 * h, next).map((v) => 2 * v);
+  const dy = randomArray(d.batch * d.seq * h, next);
+  return { qkv, dy };
+}
+
+const label = (d: ReferenceDims, what: string) => `${what} (batch ${d.batch}, seq ${d.seq}, heads ${d.heads}, headDim ${d.headDim})`;
+
+describe.each(['simd', 'relaxed', 'scalar'] as BuildName[])('causal self-attention (%s build)', (build) => {
+  let rt: Runtime;
+  const runtime = async () => (rt ??= await init({ build, fresh: true }));
+
+  it('the plain path matches the float64 reference: y, the saved probabilities (0 above the diagonal) and dqkv', async () => {
+    const r = await runtime();
+    for (const [i, d] of SHAPES.entries()) {
+      const { qkv, dy } = inputs(d, 100 + i);
+      const run = runAttention(r, d, qkv, dy);
+      expectClose(run.y, referenceAttention(qkv, d), { ...VS_REFERENCE, label: label(d, 'y') });
+      const probs = referenceProbabilities(qkv, d).flatMap((p) => Array.from(p));
+      expectClose(run.saved, probs, { ...VS_REFERENCE, label: label(d, 'probabilities') });
+      expectClose(run.dqkv!, referenceAttentionBackward(qkv, dy, d), { ...VS_REFERENCE, label: label(d, 'dqkv') });
+    }
+  });
+
+  it('the memory-saving path matches the float64 reference, with the default block and with blocks that do not divide T', async () => {
+    const r = await runtime();
+    for (const [i, d] of SHAPES.entries()) {
+      const { qkv, dy } = inputs(d, 300 + i);
+      const y = referenceAttention(qkv, d), dqkv = referenceAttentionBackward(qkv, dy, d);
+      for (const blockSize of [64, 4]) {
+        const run = runAttention(r, { ...d, flash: true, blockSize }, qkv, dy);
+        expectClose(run.y, y, { ...VS_REFERENCE, label: label(d, `flash y, block ${blockSize}`) });
+        expectClose(run.dqkv!, dqkv, { ...VS_REFERENCE, label: label(d, `flash dqkv, block ${blockSize}`) });
+      }
+    }
+  });
+
+  it('memory-saving and plain paths agree within float32 tolerance, forward and gradients', async () => {
+    const r = await runtime();
+    const cases: [ReferenceDims, number][] = [
+      [{ batch: 2, seq: 17, heads: 3, headDim: 4 }, 5], // 3 full blocks and a partial one of 2
+      [{ batch: 1, seq: 64, heads: 3, headDim: 16 }, 16],
+      [{ batch: 2, seq: 64, heads: 1, headDim: 3 }, 7], // 9 full blocks and one of 1
+      [{ batch: 1, seq: 17, heads: 1, headDim: 1 }, 1],
+    ];
+    for (const [d, blockSize] of cases) {
+      const { qkv, dy } = inputs(d, d.seq * blockSize);
+      const plain = runAttention(r, d, qkv, dy);
+      const flash = runAttention(r, { ...d, flash: true, blockSize }, qkv, dy);
+      expectClose(flash.y, plain.y, { ...FLASH_VS_PLAIN, label: label(d, `y, block ${blockSize}`) });
+      expectClose(flash.dqkv!, plain.dqkv!, { ...FLASH_VS_PLAIN, label: label(d, `dqkv, block ${blockSize}`) });
+      // The logsumexp it saves is log sum_j exp(s_ij) of the reference scores.
+      const probs = referenceProbabilities(qkv, d);
+      expect(flash.saved.length).toBe(d.batch * d.heads * d.seq);
+      expect(flash.saved.every(Number.isFinite)).toBe(true);
+      // P_ij = exp(s_ij - lse_i): on the diagonal, s_ii = q_i . k_i / sqrt(headDim).
+      const h = d.heads * d.headDim, i = d.seq - 1, n = d.heads - 1;
+      let sii = 0;
+      for (let k = 0; k < d.headDim; k++) sii += qkv[i * 3 * h + n * d.headDim + k]! * qkv[i * 3 * h + h + n * d.headDim + k]!;
+      const lse = flash.saved[n * d.seq + i]!;
+      expectClose(Math.exp(sii / Math.sqrt(d.headDim) - lse), probs[n]![i * d.seq + i]!, { ...VS_REFERENCE, label: 'exp(s_ii - lse_i)' });
+    }
+  });
+
+  it('finite differences of the forward agree with the backward, on both paths', async () => {
+    const r = await runtime();
+    const d = { batch: 1, seq: 5, heads: 2, headDim: 3 };
+    const { qkv, dy } = inputs(d, 7);
+    // loss = sum(y * dy), so d loss / d qkv is what backward gives for dy.
+    const loss = (spec: AttentionSpec, x: Float32Array) => runAttention(r, spec, x).y.reduce((s, v, i) => s + v * dy[i]!, 0);
+    for (const spec of [d, { ...d, flash: true, blockSize: 2 }]) {
+      const grad = runAttention(r, spec, qkv, dy).dqkv!;
+      const eps = 1e-2, numeric = new Float64Array(qkv.length);
+      for (let i = 0; i < qkv.length; i++) {
+        const plus = qkv.slice(), minus = qkv.slice();
+        plus[i] += eps;
+        minus[i] -= eps;
+        numeric[i] = (loss(spec, plus) - loss(spec, minus)) / (2 * eps);
+      }
+      // Central differences in float32: truncation about eps^2, rounding about 1e-7 / eps.
+      expectClose(grad, numeric, { atol: 2e-3, rtol: 1e-2, label: `flash ${spec.flash === true}` });
+    }
+  });
+
+  it('the core counts exactly attentionMacs, and each pass allocates exactly attentionWorkspaceBytes beside the packing workspace', async () => {
+    const r = await runtime();
+    for (const spec of [
+      { batch: 2, seq: 17, heads: 3, headDim: 4 },
+      { batch: 2, seq: 17, heads: 3, headDim: 4, flash: true, blockSize: 5 },
+      { batch: 1, seq: 64, heads: 2, headDim: 16, flash: true },
+    ]) {
+      const { qkv, dy } = inputs(spec, 11);
+      runAttention(r, spec, qkv, dy); // reserves the packing workspace for these shapes
+      const live = r.arena.live();
+      const packing = r.core.gemmScratchReserved();
+      r.arena.resetPeak();
+      const run = runAttention(r, spec, qkv, dy);
+      const macs = attentionMacs(spec);
+      expect(run.macs).toEqual({ forward: BigInt(macs.forward), backward: BigInt(macs.backward) });
+      expect(r.arena.live()).toBe(live);
+      // Peak workspace: packing, dy and dqkv (the run's own), and the larger pass's temporaries.
+      const h = spec.heads * spec.headDim, rows = spec.batch * spec.seq;
+      const ws = attentionWorkspaceBytes(spec);
+      expect(r.arena.peak('workspace')).toBe(packing + rows * h * 4 + rows * 3 * h * 4 + ws.backward);
+      expect(r.core.gemmScratchReserved()).toBe(packing);
+    }
+  });
+});
+
+describe('attention costs, against hand counts', () => {
+  const d = { batch: 2, seq: 5, heads: 3, headDim: 4 };
+
+  it('saved bytes: the T x T probabilities on the plain path, one logsumexp per row on the memory-saving one', () => {
+    expect(attentionSavedBytes(d)).toBe(2 * 3 * 5 * 5 * 4); // 600
+    expect(attentionSavedBytes({ ...d, flash: true })).toBe(2 * 3 * 5 * 4); // 120
+    // GPT-2 small's attention at T = 1024, batch 1: 12 heads x 1024^2 floats, against 12 x 1024.
+    const gpt2 = { batch: 1, seq: 1024, heads: 12, headDim: 64 };
+    expect(attentionSavedBytes(gpt2)).toBe(50_331_648);
+    expect(attentionSavedBytes({ ...gpt2, flash: true })).toBe(49_152);
+  });
+
+  it('workspace bytes of each pass', () => {
+    expect(attentionWorkspaceBytes(d)).toEqual({ forward: 0, backward: 600 });
+    // block = min(64, 5) = 5: scores 25 + max and sum 2 x 5; backward 2 x 25 + 5.
+    expect(attentionWorkspaceBytes({ ...d, flash: true })).toEqual({ forward: 140, backward: 220 });
+    expect(attentionWorkspaceBytes({ ...d, seq: 100, flash: true, blockSize: 8 })).toEqual({ forward: (64 + 16) * 4, backward: (128 + 100) * 4 });
+  });
+
+  it('MACs: full T x T products on the plain path, the blocks on or below the diagonal (plus the recompute) on the memory-saving one', () => {
+    // Plain: QK^T 25 x 4 and PV 25 x 4 per item, 6 items; backward four such products.
+    expect(attentionMacs(d)).toEqual({ forward: 1200, backward: 2400, recompute: 0 });
+    // T = 17, block 4: query blocks of 4, 4, 4, 4, 1 rows see 4, 8, 12, 16, 17 keys: 16 + 32 + 48 + 64 + 17 = 177 scores.
+    const t17 = { batch: 1, seq: 17, heads: 1, headDim: 2, flash: true, blockSize: 4 };
+    expect(attentionMacs(t17)).toEqual({ forward: 2 * 177 * 2, backward: 5 * 177 * 2, recompute: 177 * 2 });
+    // One block covering T: the whole T x T, as on the plain path, plus the recompute.
+    expect(attentionMacs({ ...d, flash: true })).toEqual({ forward: 1200, backward: 3000, recompute: 600 });
+  });
+});
