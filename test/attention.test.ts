@@ -4,14 +4,16 @@
 // bytes, GEMM MACs) against hand counts and what the core measured.
 
 import { describe, expect, it } from 'vitest';
-import { init, type BuildName, type Runtime } from '../src/index.js';
+import { init, Tensor, type BuildName, type Runtime } from '../src/index.js';
 import { attentionMacs, attentionSavedBytes, attentionWorkspaceBytes } from '../src/nn/ops/attention-cost.js';
 import type { AttentionSpec } from '../src/nn/ops/attention-spec.js';
+import { causalSelfAttention, causalSelfAttentionBackward } from '../src/nn/ops/attention.js';
 import { expectClose } from './helpers/expect-close.js';
 import { enableRelaxedSimdForTests } from './helpers/relaxed.js';
 import { referenceAttention, referenceAttentionBackward, referenceProbabilities, type ReferenceDims } from './helpers/reference-attention.js';
 import { randomArray, rng } from './helpers/rng.js';
 import { runAttention } from './helpers/attention-run.js';
+import { expectRefused, expectTypedOneLine, thrownBy } from './helpers/refusal.js';
 
 enableRelaxedSimdForTests();
 
@@ -164,3 +166,76 @@ describe('attention costs, against hand counts', () => {
     expect(attentionMacs({ ...d, flash: true })).toEqual({ forward: 1200, backward: 3000, recompute: 600 });
   });
 });
+
+describe('bad attention arguments are refused with typed errors before the core runs', () => {
+  const d = { batch: 2, seq: 5, heads: 3, headDim: 4 };
+  const badSpecs: [string, unknown, RegExp][] = [
+    ['no spec', undefined, /attention spec must be an object/],
+    ['a number', 5, /attention spec must be an object/],
+    ['seq 0', { ...d, seq: 0 }, /seq must be an integer >= 1, got 0/],
+    ['missing heads', { batch: 2, seq: 5, headDim: 4 }, /heads must be an integer >= 1, got undefined/],
+    ['fractional headDim', { ...d, headDim: 1.5 }, /headDim must be an integer >= 1, got 1.5/],
+    ['string batch', { ...d, batch: '2' }, /batch must be an integer >= 1, got "2"/],
+    ['flash "yes"', { ...d, flash: 'yes' }, /flash must be a boolean \(true or false\), got "yes"/],
+    ['blockSize 0', { ...d, flash: true, blockSize: 0 }, /blockSize must be an integer >= 1, got 0/],
+    ['an unknown key', { ...d, dropout: 0.1 }, /unknown option "dropout"/],
+    ['probabilities past wasm32', { batch: 64, seq: 4096, heads: 16, headDim: 4 }, /the probabilities would take .* bytes; a single WASM allocation must be below/],
+  ];
+
+  it.each(badSpecs)('spec with %s: the cost functions refuse it', (_, spec, message) => {
+    for (const f of [attentionSavedBytes, attentionWorkspaceBytes, attentionMacs]) {
+      expect(() => f(spec as AttentionSpec)).toThrow(message);
+      expectTypedOneLine(thrownBy(() => f(spec as AttentionSpec)).error);
+    }
+  });
+
+  it('the memory-saving path has no T x T tensor to refuse', () => {
+    expect(attentionSavedBytes({ batch: 64, seq: 4096, heads: 16, headDim: 4, flash: true })).toBe(64 * 16 * 4096 * 4);
+  });
+
+  it.each(badSpecs)('spec with %s: forward and backward refuse it, nothing written, counted or allocated', async (_, spec, message) => {
+    const rt = await init({ build: 'simd', fresh: true });
+    const t = tensorsFor(rt, d);
+    const state = () => [rt.macs(), rt.arena.live(), ...Object.values(t).map((x) => Array.from(x.data))];
+    expectRefused(() => causalSelfAttention(rt, spec as AttentionSpec, t), [], state);
+    expectRefused(() => causalSelfAttentionBackward(rt, spec as AttentionSpec, t), [], state);
+    expect(() => causalSelfAttention(rt, spec as AttentionSpec, t)).toThrow(message);
+  });
+
+  it('tensors of the wrong size, kind, runtime or life are refused, naming the tensor', async () => {
+    const rt = await init({ build: 'simd', fresh: true });
+    const other = await init({ build: 'simd', fresh: true });
+    const t = tensorsFor(rt, d);
+    const state = () => [rt.macs(), rt.arena.live(), ...Object.values(t).map((x) => Array.from(x.data))];
+    const freed = Tensor.empty(rt, [t.y.size]);
+    freed.free();
+    const bad: [Partial<Record<keyof typeof t, unknown>>, RegExp][] = [
+      [{ qkv: Tensor.empty(rt, [t.qkv.size - 1]) }, /qkv has 359 elements, expected 360 \(batch 2 x seq 5 x 3\*heads\*headDim 36\)/],
+      [{ saved: Tensor.empty(rt, [2 * 3 * 5]) }, /saved has 30 elements, expected 150 \(batch x heads x seq x seq probabilities\)/],
+      [{ y: new Float32Array(t.y.size) }, /y must be a Tensor, got a Float32Array of 120/],
+      [{ y: undefined }, /y must be a Tensor, got undefined/],
+      [{ y: freed }, /y is a freed tensor/],
+      [{ y: Tensor.empty(other, [t.y.size]) }, /y lives in another runtime's memory/],
+      [{ dqkv: Tensor.empty(rt, [t.y.size]) }, /dqkv has 120 elements, expected 360/],
+    ];
+    for (const [change, message] of bad) {
+      const given = { ...t, ...change } as typeof t;
+      if (!('dqkv' in change) && !('dy' in change)) {
+        expect(() => causalSelfAttention(rt, d, given)).toThrow(message);
+        expectRefused(() => causalSelfAttention(rt, d, given), [], state);
+      }
+      expect(() => causalSelfAttentionBackward(rt, d, given)).toThrow(message);
+      expectRefused(() => causalSelfAttentionBackward(rt, d, given), [], state);
+    }
+    // The memory-saving path saves one float per row.
+    expect(() => causalSelfAttention(rt, { ...d, flash: true }, t)).toThrow(/saved has 150 elements, expected 30 \(batch x heads x seq logsumexp\)/);
+    expect(() => causalSelfAttention(undefined as unknown as Runtime, d, t)).toThrow(/causalSelfAttention needs a Runtime from init\(\)/);
+  });
+});
+
+/** Every tensor of one call at `d` (plain path), filled with 1. */
+function tensorsFor(rt: Runtime, d: ReferenceDims) {
+  const h = d.heads * d.headDim, rows = d.batch * d.seq;
+  const make = (n: number) => Tensor.from(rt, new Float32Array(n).fill(1), undefined, 'workspace');
+  return { qkv: make(rows * 3 * h), y: make(rows * h), saved: make(attentionSavedBytes(d) / 4), dy: make(rows * h), dqkv: make(rows * 3 * h) };
+}
