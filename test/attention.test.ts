@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { init, Tensor, type BuildName, type Runtime } from '../src/index.js';
-import { attentionMacs, attentionSavedBytes, attentionWorkspaceBytes } from '../src/nn/ops/attention-cost.js';
+import { attentionGemms, attentionMacs, attentionSavedBytes, attentionWorkspaceBytes } from '../src/nn/ops/attention-cost.js';
 import type { AttentionSpec } from '../src/nn/ops/attention-spec.js';
 import { causalSelfAttention, causalSelfAttentionBackward } from '../src/nn/ops/attention.js';
 import { expectClose } from './helpers/expect-close.js';
@@ -133,6 +133,18 @@ describe.each(['simd', 'relaxed', 'scalar'] as BuildName[])('causal self-attenti
       const ws = attentionWorkspaceBytes(spec);
       expect(r.arena.peak('workspace')).toBe(packing + rows * h * 4 + rows * 3 * h * 4 + ws.backward);
       expect(r.core.gemmScratchReserved()).toBe(packing);
+    }
+  });
+
+  it('attentionGemms names the largest product: the packing workspace reserved up front is all the core ever needs', async () => {
+    for (const spec of [{ batch: 1, seq: 40, heads: 2, headDim: 3 }, { batch: 1, seq: 300, heads: 1, headDim: 24, flash: true, blockSize: 48 }]) {
+      const r = await init({ build, fresh: true });
+      const { forward, backward } = attentionGemms(spec);
+      const declared = Math.max(...[...forward, ...backward].map((g) => r.core.gemmScratchBytes(g.m, g.n, g.k)));
+      const { qkv, dy } = inputs(spec, 5);
+      runAttention(r, spec, qkv, dy);
+      expect(r.core.gemmScratchReserved()).toBe(declared);
+      if (build !== 'scalar') expect(declared).toBeGreaterThan(0);
     }
   });
 });
