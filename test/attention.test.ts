@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { init, Tensor, type BuildName, type Runtime } from '../src/index.js';
-import { attentionGemms, attentionMacs, attentionSavedBytes, attentionWorkspaceBytes } from '../src/nn/ops/attention-cost.js';
+import { attentionBackwardReads, attentionGemms, attentionMacs, attentionSavedBytes, attentionWorkspaceBytes } from '../src/nn/ops/attention-cost.js';
 import type { AttentionSpec } from '../src/nn/ops/attention-spec.js';
 import { causalSelfAttention, causalSelfAttentionBackward } from '../src/nn/ops/attention.js';
 import { expectClose } from './helpers/expect-close.js';
@@ -92,6 +92,25 @@ describe.each(['simd', 'relaxed', 'scalar'] as BuildName[])('causal self-attenti
     }
   });
 
+  it('backward reads y on the memory-saving path only, as attentionBackwardReads says', async () => {
+    const r = await runtime();
+    const d = { batch: 2, seq: 9, heads: 3, headDim: 4 }, h = d.heads * d.headDim, rows = d.batch * d.seq;
+    const { qkv, dy } = inputs(d, 21);
+    for (const spec of [d, { ...d, flash: true, blockSize: 4 }]) {
+      const expected = runAttention(r, spec, qkv, dy).dqkv!;
+      const t = { qkv: Tensor.from(r, qkv), y: Tensor.empty(r, [rows * h]), saved: Tensor.empty(r, [attentionSavedBytes(spec) / 4]) };
+      const grads = { dy: Tensor.from(r, dy), dqkv: Tensor.empty(r, [rows * 3 * h]) };
+      causalSelfAttention(r, spec, t);
+      t.y.data.fill(NaN);
+      causalSelfAttentionBackward(r, spec, { ...t, ...grads });
+      const readsY = attentionBackwardReads(spec).includes('y');
+      expect(readsY).toBe(spec.flash === true);
+      if (readsY) expect(grads.dqkv.data.some(Number.isNaN)).toBe(true);
+      else expect(Array.from(grads.dqkv.data)).toEqual(Array.from(expected));
+      for (const x of [...Object.values(t), ...Object.values(grads)]) x.free();
+    }
+  });
+
   it('finite differences of the forward agree with the backward, on both paths', async () => {
     const r = await runtime();
     const d = { batch: 1, seq: 5, heads: 2, headDim: 3 };
@@ -123,6 +142,9 @@ describe.each(['simd', 'relaxed', 'scalar'] as BuildName[])('causal self-attenti
       runAttention(r, spec, qkv, dy); // reserves the packing workspace for these shapes
       const live = r.arena.live();
       const packing = r.core.gemmScratchReserved();
+      r.arena.resetPeak();
+      runAttention(r, spec, qkv); // forward alone: qkv, y and saved are activations
+      expect(r.arena.peak('workspace')).toBe(packing + attentionWorkspaceBytes(spec).forward);
       r.arena.resetPeak();
       const run = runAttention(r, spec, qkv, dy);
       const macs = attentionMacs(spec);
@@ -195,7 +217,7 @@ describe('bad attention arguments are refused with typed errors before the core 
   ];
 
   it.each(badSpecs)('spec with %s: the cost functions refuse it', (_, spec, message) => {
-    for (const f of [attentionSavedBytes, attentionWorkspaceBytes, attentionMacs]) {
+    for (const f of [attentionSavedBytes, attentionWorkspaceBytes, attentionMacs, attentionGemms, attentionBackwardReads]) {
       expect(() => f(spec as AttentionSpec)).toThrow(message);
       expectTypedOneLine(thrownBy(() => f(spec as AttentionSpec)).error);
     }
@@ -229,6 +251,7 @@ describe('bad attention arguments are refused with typed errors before the core 
       [{ y: freed }, /y is a freed tensor/],
       [{ y: Tensor.empty(other, [t.y.size]) }, /y lives in another runtime's memory/],
       [{ dqkv: Tensor.empty(rt, [t.y.size]) }, /dqkv has 120 elements, expected 360/],
+      [{ dqkv: t.qkv }, /qkv and dqkv are the same tensor; each must be its own/],
     ];
     for (const [change, message] of bad) {
       const given = { ...t, ...change } as typeof t;

@@ -3,9 +3,8 @@
 // GEMM shapes (for the packing workspace). The kernels are
 // assembly/kernels/{gemm-batched,softmax,attention}.ts; src/nn/ops/attention.ts runs them.
 //
-// Both paths also read qkv in backward (the QKV Linear's output, which the step
-// saves anyway), and the memory-saving path reads y (the output projection's
-// input, saved by it): neither is counted here.
+// Backward also reads qkv, and on the memory-saving path y (attentionBackwardReads):
+// their owners save them, so neither is counted here.
 
 import { ArgumentError } from '../../errors.js';
 import type { GemmShape } from '../layer.js';
@@ -36,6 +35,16 @@ function blockScores(s: AttentionShape): number {
 export function attentionSavedBytes(spec: AttentionSpec): number {
   const s = checkAttentionSpec('attentionSavedBytes', spec);
   return items(s) * s.seq * (s.flash ? 1 : s.seq) * FLOAT;
+}
+
+/**
+ * Tensors backward reads besides the one attention saves (attentionSavedBytes):
+ * qkv on both paths, and y on the memory-saving one (for rowsum(dy * y)). Their
+ * owners (the QKV Linear's output, the output projection's input) save them,
+ * so a step plan counts them there, once.
+ */
+export function attentionBackwardReads(spec: AttentionSpec): ('qkv' | 'y')[] {
+  return checkAttentionSpec('attentionBackwardReads', spec).flash ? ['qkv', 'y'] : ['qkv'];
 }
 
 /**

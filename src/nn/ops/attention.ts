@@ -125,7 +125,12 @@ function checkCall(rt: Runtime, where: string, spec: unknown, tensors: unknown, 
     saved: [attentionSavedBytes(s) / 4, s.flash ? 'batch x heads x seq logsumexp' : 'batch x heads x seq x seq probabilities'],
   };
   const ptrs: Record<string, number> = {};
-  for (const name of names) ptrs[name] = checkTensor(rt, where, name, t[name], ...sizes[name]!);
+  for (const [i, name] of names.entries()) {
+    ptrs[name] = checkTensor(rt, where, name, t[name], ...sizes[name]!);
+    // Distinct tensors never overlap; one given twice would be read after it is written.
+    const same = names.slice(0, i).find((other) => t[other] === t[name]);
+    if (same) throw new ArgumentError(`${where}: ${same} and ${name} are the same tensor; each must be its own`, { field: name });
+  }
   return { s, ptrs };
 }
 
