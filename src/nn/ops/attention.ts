@@ -49,7 +49,7 @@ function strides(s: AttentionShape) {
 }
 
 /** The packing workspace failing is the core's only failure: OutOfMemoryError, with the bytes it needed. */
-function ok(rt: Runtime, done: number, bytes: number): void {
+function orOutOfMemory(rt: Runtime, done: number, bytes: number): void {
   if (!done) throw rt.arena.cannotGrow(bytes, 'workspace', 'GEMM packing workspace');
 }
 
@@ -62,32 +62,32 @@ function packingBytes(rt: Runtime, s: AttentionShape): number {
 export function attentionForward(rt: Runtime, s: AttentionShape, p: AttentionForwardPointers): void {
   const c = rt.core, need = packingBytes(rt, s);
   if (s.flash) {
-    ok(rt, c.flashAttentionForward(p.qkv, p.y, p.saved, p.workspace, s.batch, s.seq, s.heads, s.headDim, s.blockSize), need);
+    orOutOfMemory(rt, c.flashAttentionForward(p.qkv, p.y, p.saved, p.workspace, s.batch, s.seq, s.heads, s.headDim, s.blockSize), need);
     return;
   }
   const { h, ld3, scale, qkv, y, scores } = strides(s), t = s.seq, d = s.headDim, count = s.batch * s.heads;
   const q = p.qkv, k = p.qkv + 4 * h, v = p.qkv + 8 * h;
-  ok(rt, c.gemmBatched(0, 1, t, t, d, scale, q, ld3, k, ld3, 0, p.saved, t, count, s.heads, ...qkv, ...qkv, ...scores), need);
+  orOutOfMemory(rt, c.gemmBatched(0, 1, t, t, d, scale, q, ld3, k, ld3, 0, p.saved, t, count, s.heads, ...qkv, ...qkv, ...scores), need);
   c.causalSoftmaxForward(p.saved, p.saved, t, count);
-  ok(rt, c.gemmBatched(0, 0, t, d, t, 1, p.saved, t, v, ld3, 0, p.y, h, count, s.heads, ...scores, ...qkv, ...y), need);
+  orOutOfMemory(rt, c.gemmBatched(0, 0, t, d, t, 1, p.saved, t, v, ld3, 0, p.y, h, count, s.heads, ...scores, ...qkv, ...y), need);
 }
 
 /** Backward on checked pointers: the plan's entry point. */
 export function attentionBackward(rt: Runtime, s: AttentionShape, p: AttentionBackwardPointers): void {
   const c = rt.core, need = packingBytes(rt, s);
   if (s.flash) {
-    ok(rt, c.flashAttentionBackward(p.qkv, p.y, p.saved, p.dy, p.dqkv, p.workspace, s.batch, s.seq, s.heads, s.headDim, s.blockSize), need);
+    orOutOfMemory(rt, c.flashAttentionBackward(p.qkv, p.y, p.saved, p.dy, p.dqkv, p.workspace, s.batch, s.seq, s.heads, s.headDim, s.blockSize), need);
     return;
   }
   const { h, ld3, scale, qkv, y, scores } = strides(s), t = s.seq, d = s.headDim, count = s.batch * s.heads;
   const q = p.qkv, k = p.qkv + 4 * h, v = p.qkv + 8 * h;
   const dq = p.dqkv, dk = p.dqkv + 4 * h, dv = p.dqkv + 8 * h, ds = p.workspace;
   // dV = P^T dY; dP = dY V^T, turned into dS in place; dQ and dK from dS.
-  ok(rt, c.gemmBatched(1, 0, t, d, t, 1, p.saved, t, p.dy, h, 0, dv, ld3, count, s.heads, ...scores, ...y, ...qkv), need);
-  ok(rt, c.gemmBatched(0, 1, t, t, d, 1, p.dy, h, v, ld3, 0, ds, t, count, s.heads, ...y, ...qkv, ...scores), need);
+  orOutOfMemory(rt, c.gemmBatched(1, 0, t, d, t, 1, p.saved, t, p.dy, h, 0, dv, ld3, count, s.heads, ...scores, ...y, ...qkv), need);
+  orOutOfMemory(rt, c.gemmBatched(0, 1, t, t, d, 1, p.dy, h, v, ld3, 0, ds, t, count, s.heads, ...y, ...qkv, ...scores), need);
   c.causalSoftmaxBackward(p.saved, ds, ds, t, count);
-  ok(rt, c.gemmBatched(0, 0, t, d, t, scale, ds, t, k, ld3, 0, dq, ld3, count, s.heads, ...scores, ...qkv, ...qkv), need);
-  ok(rt, c.gemmBatched(1, 0, t, d, t, scale, ds, t, q, ld3, 0, dk, ld3, count, s.heads, ...scores, ...qkv, ...qkv), need);
+  orOutOfMemory(rt, c.gemmBatched(0, 0, t, d, t, scale, ds, t, k, ld3, 0, dq, ld3, count, s.heads, ...scores, ...qkv, ...qkv), need);
+  orOutOfMemory(rt, c.gemmBatched(1, 0, t, d, t, scale, ds, t, q, ld3, 0, dk, ld3, count, s.heads, ...scores, ...qkv, ...qkv), need);
 }
 
 /** Tensors of one forward call; `saved` holds attentionSavedBytes(spec) / 4 floats. */
