@@ -24,3 +24,8 @@ export { sgdStep } from "./optim/sgd";
 export { adamStep } from "./optim/adam";
 export { gatherPixels, gatherLabels } from "./kernels/data";
 export { histogram } from "./kernels/histogram";
+export { gemmBatched } from "./kernels/gemm-batched";
+export { causalSoftmaxForward } from "./kernels/softmax";
+export { causalSoftmaxBackward } from "./kernels/softmax";
+export { flashAttentionForward } from "./kernels/attention";
+export { flashAttentionBackward } from "./kernels/attention";

@@ -46,6 +46,11 @@ export interface CoreExports {
   ): number;
   gatherPixels(images: number, rowBytes: number, index: number, rows: number, out: number, scale: number, shift: number): void;
   gatherLabels(labels: number, index: number, rows: number, out: number): void;
+  gemmBatched(transA: number, transB: number, m: number, n: number, k: number, alpha: number, a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number, count: number, inner: number, aInner: number, aOuter: number, bInner: number, bOuter: number, cInner: number, cOuter: number): number;
+  causalSoftmaxForward(scores: number, probs: number, seq: number, count: number): void;
+  causalSoftmaxBackward(probs: number, dprobs: number, dscores: number, seq: number, count: number): void;
+  flashAttentionForward(qkv: number, y: number, lse: number, work: number, batch: number, seq: number, heads: number, headDim: number, block: number): number;
+  flashAttentionBackward(qkv: number, y: number, lse: number, dy: number, dqkv: number, work: number, batch: number, seq: number, heads: number, headDim: number, block: number): number;
 }
 
 /** Reads an AssemblyScript string (UTF-16, byte length stored just before it) for abort messages. */
@@ -76,6 +81,11 @@ export const CORE_EXPORT_NAMES = Object.keys({
   gemmScratchReserved: 0, macCount: 0, macReset: 0, peakProbe: 0, activationForward: 0, activationBackward: 0,
   addBias: 0, biasGrad: 0, crossEntropyForward: 0, crossEntropyBackward: 0, mseForward: 0, mseBackward: 0,
   firstNonFinite: 0, maxAbs: 0, histogram: 0, sgdStep: 0, adamStep: 0, gatherPixels: 0, gatherLabels: 0,
+  gemmBatched: 0,
+  causalSoftmaxForward: 0,
+  causalSoftmaxBackward: 0,
+  flashAttentionForward: 0,
+  flashAttentionBackward: 0,
 } satisfies Record<keyof CoreExports, 0>) as (keyof CoreExports)[];
 
 /**
