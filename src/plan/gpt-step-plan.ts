@@ -11,6 +11,7 @@
 //   attn   probabilities P                                   4·BaT²
 //          with dropout: its mask and the dropped P          1·BaT² + 4·BaT²
 //          memory-saving path instead: per-row logsumexp     4·BaT
+//          (src/nn/ops/attention-cost.ts states both, its workspace and MACs)
 //   y      attention output (c_proj reads it)                4·BTh
 //   drop   residual-branch dropout mask                      1·BTh (dropout only)
 //   x2     stream after attention (LayerNorm 2 reads it)     4·BTh
@@ -36,6 +37,7 @@ import { gemmWorkspaceBytes } from '../memory/gemm-workspace.js';
 import type { GPTConfig } from '../gpt/config.js';
 import { gptParameterCount } from '../gpt/parameters.js';
 import type { BuildName } from '../wasm-source.js';
+import { attentionGemms, attentionMacs, attentionSavedBytes, attentionWorkspaceBytes } from '../nn/ops/attention-cost.js';
 import type { BufferId } from './step-plan.js';
 
 /** The kernels a GPT step runs, each forward and backward. */
@@ -108,6 +110,9 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
     }
   };
   const gemmShapes: [number, number, number][] = [];
+  const spec = { batch: B, seq: T, heads: a, headDim: hd, flash: cfg.flashAttention };
+  const attentionCost = attentionMacs(spec), attentionWork = attentionWorkspaceBytes(spec);
+  for (const g of Object.values(attentionGemms(spec)).flat()) gemmShapes.push([g.m, g.n, g.k]);
   const run = (kernel: GPTKernel, pass: 'forward' | 'backward', recompute: boolean, buffers: Record<string, BufferId>, parameters: string | null, macs = 0, gemmMacs = 0) =>
     emit({ op: 'run', kernel, pass, recompute, buffers, parameters, macs, gemmMacs });
 
@@ -155,18 +160,19 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
     linearForward(p('attn.c_attn'), ln1, qkv, h, 3 * h, m.bias, recompute);
     at(p('attn'), stamp.phase);
     const t: Partial<BlockTensors> = {};
-    if (cfg.flashAttention) t.lse = alloc(saved, B * a * T * F32, 'attention logsumexp');
+    if (cfg.flashAttention) t.lse = alloc(saved, attentionSavedBytes(spec), 'attention logsumexp');
     else {
-      t.probs = alloc(saved, B * a * T * T * F32, 'attention probabilities');
+      t.probs = alloc(saved, attentionSavedBytes(spec), 'attention probabilities');
       if (dropout) {
         t.attnMask = alloc(saved, B * a * T * T, 'attention dropout mask');
         t.dropped = alloc(saved, B * a * T * T * F32, 'attention probabilities after dropout');
       }
     }
     const y = alloc(saved, BT * h * F32, 'attention output');
-    gemmShapes.push([T, T, hd], [T, hd, T]);
-    run('attention', 'forward', recompute, { qkv, output: y, ...bufs(t, ['probs', 'attnMask', 'dropped', 'lse']) }, null,
-      attentionMacs(B, a, T, hd), attentionMacs(B, a, T, hd));
+    const scratch = attentionWork.forward ? alloc('workspace', attentionWork.forward, 'attention blocks') : undefined;
+    run('attention', 'forward', recompute, { qkv, output: y, ...bufs(t, ['probs', 'attnMask', 'dropped', 'lse']), ...(scratch === undefined ? {} : { workspace: scratch }) }, null,
+      attentionCost.forward, attentionCost.forward);
+    free(scratch);
     at(p('attn.c_proj'), stamp.phase);
     const branch1 = alloc('workspace', BT * h * F32, 'attention branch output');
     linearForward(p('attn.c_proj'), y, branch1, h, h, m.bias, recompute);
@@ -294,9 +300,11 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
     free(b.m1);
     at(p('attn'), 'backward');
     const dqkv = alloc('workspace', BT * 3 * h * F32, 'q, k, v gradient');
-    gemmShapes.push([T, hd, T], [T, T, hd]);
-    run('attention', 'backward', false, { qkv: b.qkv, output: b.y, gradOutput: dy, gradInput: dqkv, ...bufs(b, ['probs', 'attnMask', 'dropped', 'lse']) }, null,
-      attentionBackwardMacs(B, a, T, hd, cfg.flashAttention), attentionBackwardMacs(B, a, T, hd, cfg.flashAttention));
+    const scratch = attentionWork.backward ? alloc('workspace', attentionWork.backward, cfg.flashAttention ? 'attention blocks' : 'attention score gradients') : undefined;
+    // The memory-saving path's backward MACs include the scores it recomputes.
+    run('attention', 'backward', false, { qkv: b.qkv, output: b.y, gradOutput: dy, gradInput: dqkv, ...bufs(b, ['probs', 'attnMask', 'dropped', 'lse']), ...(scratch === undefined ? {} : { workspace: scratch }) }, null,
+      attentionCost.backward, attentionCost.backward);
+    free(scratch);
     free(dy, b.probs, b.attnMask, b.dropped, b.lse, b.y);
     at(p('attn.c_attn'), 'backward');
     const dln1 = alloc('workspace', BT * h * F32, 'LayerNorm 1 output gradient');
@@ -328,16 +336,6 @@ function bufs<T extends object>(t: T, keys: readonly (keyof T)[]): Record<string
   const out: Record<string, BufferId> = {};
   for (const k of keys) if (t[k] !== undefined) out[k as string] = t[k] as BufferId;
   return out;
-}
-
-/** Forward MACs of causal attention as the kernel runs it: QKᵀ and PV over the whole T x T square, per head. */
-export function attentionMacs(batch: number, heads: number, tokens: number, headDim: number): number {
-  return 2 * batch * heads * tokens * tokens * headDim;
-}
-
-/** Backward MACs: dV, dP, dQ, dK; the memory-saving path first recomputes QKᵀ. */
-export function attentionBackwardMacs(batch: number, heads: number, tokens: number, headDim: number, flash: boolean): number {
-  return (flash ? 5 : 4) * batch * heads * tokens * tokens * headDim;
 }
 
 /** Omit over each member of a union (TypeScript's Omit collapses unions). */
