@@ -24,3 +24,8 @@ export { sgdStep } from "./optim/sgd";
 export { adamStep } from "./optim/adam";
 export { gatherPixels, gatherLabels } from "./kernels/data";
 export { histogram } from "./kernels/histogram";
+export { embeddingForward, embeddingBackward, firstBadTokenId } from "./kernels/embedding";
+export { normForward, normBackward } from "./kernels/norm";
+export { elementwiseAdd } from "./kernels/elementwise";
+export { swigluForward, swigluBackward } from "./kernels/swiglu";
+export { dropoutForward, dropoutBackward } from "./kernels/dropout";
