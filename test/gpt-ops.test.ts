@@ -7,11 +7,11 @@
 import { describe, expect, it } from 'vitest';
 import { init, type BuildName, type Runtime } from '../src/index.js';
 import { embeddingBackward, embeddingForward } from '../src/nn/ops/embedding.js';
-import { layerNormBackward, layerNormForward, rmsNormBackward, rmsNormForward } from '../src/nn/ops/norm.js';
+import { layerNormBackward, layerNormForward, layerNormSavedBytes, rmsNormBackward, rmsNormForward, rmsNormSavedBytes } from '../src/nn/ops/norm.js';
 import { accumulate, residualAdd } from '../src/nn/ops/residual.js';
 import { swigluBackward, swigluForward } from '../src/nn/ops/swiglu.js';
-import { dropoutBackward, dropoutForward } from '../src/nn/ops/dropout.js';
-import { tokenCrossEntropyBackward, tokenCrossEntropyForward } from '../src/nn/ops/cross-entropy.js';
+import { dropoutBackward, dropoutForward, dropoutMaskBytes } from '../src/nn/ops/dropout.js';
+import { crossEntropySavedBytes, tokenCrossEntropyBackward, tokenCrossEntropyForward } from '../src/nn/ops/cross-entropy.js';
 import * as ref from './helpers/reference-transformer-ops.js';
 import { expectClose } from './helpers/expect-close.js';
 import { enableRelaxedSimdForTests } from './helpers/relaxed.js';
@@ -208,6 +208,38 @@ describe.each(['simd', 'relaxed', 'scalar'] as BuildName[])('transformer ops (%s
         tokenCrossEntropyBackward(rt, { rows, vocab, probs: p.probs, targets: p.targets, dlogits: p.probs });
         expectClose(mem.read(p.probs, rows * vocab), ref.crossEntropyBackward(logits, targets, rows, vocab), { atol: 1e-7, rtol: 1e-5, label: `dlogits ${label}` });
       }
+    }));
+
+  it('what forward saves for backward is exactly the bytes each op file states: all of them written, none beside', () =>
+    withBuffers((mem, rt) => {
+      const [rows, h, vocab] = [7, 17, 65], next = rng(40), GUARD = 16, FILL = 0xab;
+      /** A block of `bytes` between two guard bands, all filled with FILL. */
+      const guarded = (bytes: number) => {
+        const base = mem.u8(bytes + 2 * GUARD, FILL);
+        return {
+          ptr: base + GUARD,
+          check(label: string) {
+            const all = mem.readBytes(base, bytes + 2 * GUARD);
+            expect([...all.subarray(0, GUARD), ...all.subarray(GUARD + bytes)].every((b) => b === FILL), `${label}: bytes beside it written`).toBe(true);
+            // Every float (or mask byte) inside was written: none still holds the fill pattern.
+            const inside = all.subarray(GUARD, GUARD + bytes), step = label === 'dropout mask' ? 1 : 4;
+            for (let i = 0; i < bytes; i += step) expect(inside.subarray(i, i + step).every((b) => b === FILL), `${label}: byte ${i} not written`).toBe(false);
+          },
+        };
+      };
+      const x = mem.f32(randomArray(rows * h, next)), w = mem.f32(randomArray(h, next)), out = mem.f32(rows * h);
+      const ln = guarded(layerNormSavedBytes(rows));
+      layerNormForward(rt, { rows, hidden: h, x, weight: w, bias: 0, out, mean: ln.ptr, rstd: ln.ptr + 4 * rows });
+      ln.check('LayerNorm mean and rstd');
+      const rms = guarded(rmsNormSavedBytes(rows));
+      rmsNormForward(rt, { rows, hidden: h, x, weight: w, out, rstd: rms.ptr });
+      rms.check('RMSNorm rstd');
+      const mask = guarded(dropoutMaskBytes(rows * h, 0.5));
+      dropoutForward(rt, { n: rows * h, p: 0.5, seed: 3, x, out, mask: mask.ptr });
+      mask.check('dropout mask');
+      const probs = guarded(crossEntropySavedBytes(rows, vocab));
+      tokenCrossEntropyForward(rt, { rows, vocab, logits: mem.f32(randomArray(rows * vocab, next)), targets: mem.i32(Array(rows).fill(3)), probs: probs.ptr });
+      probs.check('cross-entropy probabilities');
     }));
 
   describe('finite differences of every backward', () => {

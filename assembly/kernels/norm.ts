@@ -12,6 +12,8 @@
 // (LayerNorm: mean and rstd, RMSNorm: rstd; one f32 each per row), plus the
 // weight. Backward writes (or adds to) dx and adds to dweight and dbias.
 
+import { madd } from "./simd";
+
 @inline function lanesSum(v: v128): f32 {
   return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
@@ -24,7 +26,7 @@ function squaredDeviations(x: usize, n: i32, shift: f32): f32 {
     let acc = f32x4.splat(0);
     for (; i + 4 <= n; i += 4) {
       const d = f32x4.sub(v128.load(x + (<usize>i << 2)), m);
-      acc = f32x4.add(acc, f32x4.mul(d, d));
+      acc = madd(d, d, acc);
     }
     s = lanesSum(acc);
   }
@@ -106,8 +108,8 @@ export function normBackward(
         const n = f32x4.mul(f32x4.sub(v128.load(xr + off), m), s);
         const dn = f32x4.mul(g, v128.load(weight + off));
         a = f32x4.add(a, dn);
-        b = f32x4.add(b, f32x4.mul(dn, n));
-        v128.store(dweight + off, f32x4.add(v128.load(dweight + off), f32x4.mul(g, n)));
+        b = madd(dn, n, b);
+        v128.store(dweight + off, madd(g, n, v128.load(dweight + off)));
         if (dbias) v128.store(dbias + off, f32x4.add(v128.load(dbias + off), g));
       }
       sumDn = lanesSum(a);
