@@ -179,8 +179,9 @@ describe.each(['simd', 'relaxed', 'scalar'] as BuildName[])('transformer ops (%s
     withBuffers((mem, rt) => {
       const next = rng(6);
       for (const n of [...WIDTHS, 7 * 65]) {
-        for (const p of [0.1, 0.5, 0.9]) {
-          const label = `n=${n} p=${p}`, seed = 12345, offset = 77;
+        // Seeds and offsets up to 2^32 - 1 pass through the core's u32 arguments intact.
+        for (const [p, seed, offset] of [[0.1, 12345, 77], [0.5, 2 ** 32 - 1, 2 ** 32 - n], [0.9, 2 ** 31, 2 ** 31 + 5]] as const) {
+          const label = `n=${n} p=${p} seed=${seed} offset=${offset}`;
           const x = randomArray(n, next), dout = randomArray(n, next);
           const px = mem.f32(x), out = mem.f32(n), mask = mem.u8(n, 7), pd = mem.f32(dout), dx = mem.f32(n);
           dropoutForward(rt, { n, p, seed, offset, x: px, out, mask });
