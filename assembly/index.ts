@@ -29,3 +29,8 @@ export { causalSoftmaxForward } from "./kernels/softmax";
 export { causalSoftmaxBackward } from "./kernels/softmax";
 export { flashAttentionForward } from "./kernels/attention";
 export { flashAttentionBackward } from "./kernels/attention";
+export { embeddingForward, embeddingBackward, firstBadTokenId } from "./kernels/embedding";
+export { normForward, normBackward } from "./kernels/norm";
+export { elementwiseAdd } from "./kernels/elementwise";
+export { swigluForward, swigluBackward } from "./kernels/swiglu";
+export { dropoutForward, dropoutBackward } from "./kernels/dropout";

@@ -51,6 +51,19 @@ export interface CoreExports {
   causalSoftmaxBackward(probs: number, dprobs: number, dscores: number, seq: number, count: number): void;
   flashAttentionForward(qkv: number, y: number, lse: number, work: number, batch: number, seq: number, heads: number, headDim: number, block: number): number;
   flashAttentionBackward(qkv: number, y: number, lse: number, dy: number, dqkv: number, work: number, batch: number, seq: number, heads: number, headDim: number, block: number): number;
+  embeddingForward(ids: number, wte: number, wpe: number, out: number, batch: number, seq: number, hidden: number): void;
+  embeddingBackward(ids: number, dout: number, dwte: number, dwpe: number, batch: number, seq: number, hidden: number): void;
+  firstBadTokenId(ids: number, n: number, vocab: number): number;
+  normForward(centred: number, x: number, weight: number, bias: number, out: number, mean: number, rstd: number, rows: number, hidden: number, eps: number): void;
+  normBackward(
+    centred: number, x: number, weight: number, mean: number, rstd: number, dout: number,
+    dx: number, dweight: number, dbias: number, rows: number, hidden: number, accumulate: number,
+  ): void;
+  elementwiseAdd(a: number, b: number, out: number, n: number): void;
+  swigluForward(a: number, b: number, out: number, n: number): void;
+  swigluBackward(a: number, b: number, dout: number, da: number, db: number, n: number): void;
+  dropoutForward(x: number, out: number, mask: number, n: number, p: number, seed: number, offset: number): void;
+  dropoutBackward(dout: number, mask: number, dx: number, n: number, p: number): void;
 }
 
 /** Reads an AssemblyScript string (UTF-16, byte length stored just before it) for abort messages. */
@@ -86,6 +99,7 @@ export const CORE_EXPORT_NAMES = Object.keys({
   causalSoftmaxBackward: 0,
   flashAttentionForward: 0,
   flashAttentionBackward: 0,
+  embeddingForward: 0, embeddingBackward: 0, firstBadTokenId: 0, normForward: 0, normBackward: 0, elementwiseAdd: 0, swigluForward: 0, swigluBackward: 0, dropoutForward: 0, dropoutBackward: 0,
 } satisfies Record<keyof CoreExports, 0>) as (keyof CoreExports)[];
 
 /**

@@ -68,7 +68,7 @@ function scalarForward(kind: i32, v: f32, slope: f32): f32 {
     case SIGMOID: return <f32>(1 / (1 + Math.exp(-x)));
     case TANH: return <f32>Math.tanh(x);
     case GELU: return <f32>(0.5 * x * (1 + erf(x * SQRT_HALF)));
-    case SILU: return <f32>(x / (1 + Math.exp(-x)));
+    case SILU: return <f32>silu(x);
     default: return <f32>(0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + GELU_TANH_C * x * x * x))));
   }
 }
@@ -81,17 +81,24 @@ function scalarDerivative(kind: i32, s: f32, slope: f32): f64 {
     case SIGMOID: return v * (1 - v); // s is the output
     case TANH: return 1 - v * v; // s is the output
     case GELU: return 0.5 * (1 + erf(v * SQRT_HALF)) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v);
-    case SILU: {
-      // d/dx x s(x) = s (1 + x (1 - s)), s = sigmoid(x)
-      const sg = 1 / (1 + Math.exp(-v));
-      return sg * (1 + v * (1 - sg));
-    }
+    case SILU: return siluDerivative(v);
     default: {
       const inner = SQRT_2_OVER_PI * (v + GELU_TANH_C * v * v * v);
       const t = Math.tanh(inner);
       return 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * GELU_TANH_C * v * v);
     }
   }
+}
+
+/** SiLU in f64: x sigmoid(x). Shared with SwiGLU's gate (kernels/swiglu.ts). */
+@inline export function silu(x: f64): f64 {
+  return x / (1 + Math.exp(-x));
+}
+
+/** d/dx x s(x) = s (1 + x (1 - s)), s = sigmoid(x), in f64. */
+@inline export function siluDerivative(x: f64): f64 {
+  const sg = 1 / (1 + Math.exp(-x));
+  return sg * (1 + x * (1 - sg));
 }
 
 /**
