@@ -3,23 +3,47 @@
 // initialised as GPT-2 from a seeded generator. Parameters are read and set
 // by nanoGPT's names, so weights move to and from PyTorch directly.
 
-import { ArgumentError, checkInt, checkOptions, orDefault } from '../errors.js';
+import { ArgumentError, NonFiniteError, ShapeError, checkBoolean, checkInt, checkOptions, describeValue, orDefault } from '../errors.js';
+import { reserveGemmWorkspace } from '../gemm.js';
 import { checkParameterValues, type NamedParameter, type ParameterValues, readParameters } from '../nn/named-parameters.js';
 import { Random } from '../nn/random.js';
+import { checkOptimizer, type Optimizer, type ParameterBlock } from '../optim/optimizer.js';
+import { type GPTPlanOp, gptTrainingStepPlan } from '../plan/gpt-step-plan.js';
+import type { BufferId } from '../plan/step-plan.js';
 import { checkRuntime, type Runtime } from '../runtime.js';
 import { type GPTConfig, type GPTConfigInput, gptConfig } from './config.js';
 import { type GPTParameter, gptParameterCount, gptParameters } from './parameters.js';
+import { runKernel, type StepBinding } from './step.js';
 
 export interface GPTOptions {
   /** Seed of the initialisation (default 0). */
   seed?: number;
+  /** Attention block by block, saving the logsumexp instead of the T x T probabilities (default false). */
+  flashAttention?: boolean;
+  /** 'blocks': save only each block's input and recompute the block in backward (default 'none'). */
+  recompute?: 'none' | 'blocks';
 }
+
+/** A batch of token sequences: B rows of T token ids (T at most the model's seq). */
+export type TokenRows = readonly ArrayLike<number>[];
 
 export class GPT {
   readonly config: GPTConfig;
   readonly parameterTable: readonly GPTParameter[];
   readonly parameterCount: number;
+  readonly flashAttention: boolean;
+  readonly recompute: 'none' | 'blocks';
+  /** Completed training steps. */
+  steps = 0;
   private readonly weightsPtr: number;
+  private gradientsPtr = 0;
+  private readonly byName: ReadonlyMap<string, GPTParameter>;
+  private readonly plans = new Map<string, readonly GPTPlanOp[]>();
+  /** Why gradients() has nothing to give (empty once a backward pass completed and its gradients are finite). */
+  private gradientsMissing = 'no gradients yet: run trainStep or lossAndGradients first';
+  private gradientMaxAbs = NaN;
+  /** Counts every write of the parameters, so optimizer bounds taken before one are not trusted. */
+  private version = 0;
   private disposed = false;
 
   constructor(
@@ -28,11 +52,21 @@ export class GPT {
     options: GPTOptions = {},
   ) {
     checkRuntime(runtime, 'GPT');
-    const seed = orDefault(checkOptions('GPT', options, ['seed']).seed, 0);
+    const o = checkOptions('GPT', options, ['seed', 'flashAttention', 'recompute']);
+    const seed = orDefault(o.seed, 0);
     checkInt('GPT seed', seed, 0, 2 ** 32 - 1);
+    const flash = orDefault(o.flashAttention, false);
+    checkBoolean('GPT flashAttention', flash);
+    const recompute = orDefault(o.recompute, 'none');
+    if (recompute !== 'none' && recompute !== 'blocks') throw new ArgumentError(`GPT recompute must be 'none' or 'blocks', got ${describeValue(recompute)}`, { field: 'recompute' });
     this.config = gptConfig(config);
+    // Attention dropout needs a mask inside the attention kernels, which they do not have yet.
+    if (this.config.dropout > 0) throw new ArgumentError(`GPT dropout ${this.config.dropout} is not supported yet: the attention kernels have no dropout mask; use dropout 0`, { field: 'dropout' });
+    this.flashAttention = flash;
+    this.recompute = recompute;
     this.parameterTable = gptParameters(this.config);
     this.parameterCount = gptParameterCount(this.config);
+    this.byName = new Map(this.parameterTable.map((p) => [p.name, p]));
     runtime.arena.setContext('model', 'setup');
     this.weightsPtr = runtime.arena.alloc(this.parameterCount * 4, 'weights', `weights of ${this.parameterCount} parameters`);
     this.initialise(seed);
@@ -64,12 +98,186 @@ export class GPT {
     const writes = checkParameterValues(this.parameterTable, values, options);
     const w = this.weightView();
     for (const { slot, data } of writes) w.set(data, slot.offset);
+    this.version++;
   }
 
-  /** Gives the weights block back to the runtime; the model cannot be used afterwards. */
+  /** Gradients of the last step, by name (a tied head's gradient is in transformer.wte.weight). */
+  gradients(): NamedParameter[] {
+    this.weightView();
+    if (this.gradientsMissing) throw new ArgumentError(this.gradientsMissing);
+    return readParameters(this.parameterTable, new Float32Array(this.runtime.memory.buffer, this.gradientsPtr, this.parameterCount));
+  }
+
+  /** The mean token cross-entropy of next-token targets and every gradient, without an update. */
+  lossAndGradients(tokens: TokenRows, targets: TokenRows): { loss: number } {
+    return { loss: this.runStep(tokens, targets, null) };
+  }
+
+  /** One training step: forward, backward and the optimizer's update. Returns the loss before the update. */
+  trainStep(tokens: TokenRows, targets: TokenRows, optimizer: Optimizer): number {
+    checkOptimizer(optimizer);
+    return this.runStep(tokens, targets, optimizer);
+  }
+
+  parameterBlock(): ParameterBlock {
+    this.weightView();
+    return {
+      runtime: this.runtime, weights: this.weightsPtr, gradients: this.gradientsPtr, count: this.parameterCount, owner: this,
+      version: this.version, written: () => ++this.version, gradientMaxAbs: this.gradientMaxAbs,
+    };
+  }
+
+  /** The plan of one training step on `batch` sequences of `tokens` tokens, from where the model stands now. */
+  stepPlan(batch: number, tokens: number, optimizer: Optimizer | null = null): readonly GPTPlanOp[] {
+    const update = optimizer && { name: optimizer.name, stateBytes: optimizer.stateBytes(this.parameterCount) };
+    const hasGradients = this.gradientsPtr !== 0, hasState = optimizer?.hasState(this) ?? false;
+    const key = `${batch}x${tokens}|${update?.name}:${update?.stateBytes}|${hasGradients}|${hasState}`;
+    let plan = this.plans.get(key);
+    if (!plan) {
+      plan = gptTrainingStepPlan({
+        model: this.config, batch, tokens, build: this.runtime.build, flashAttention: this.flashAttention, recompute: this.recompute,
+        optimizer: update, hasGradients, hasOptimizerState: hasState,
+      });
+      this.plans.set(key, plan);
+    }
+    return plan;
+  }
+
+  private runStep(tokenRows: TokenRows, targetRows: TokenRows, optimizer: Optimizer | null): number {
+    this.weightView();
+    const { batch, tokens, ids, targets } = this.checkBatch(tokenRows, targetRows);
+    optimizer?.check(this.parameterBlock());
+    const rt = this.runtime, arena = rt.arena, stepNo = this.steps + 1;
+    const plan = this.stepPlan(batch, tokens, optimizer);
+    const binding = (): StepBinding => ({
+      rt, config: this.config, table: this.byName, weights: this.weightsPtr, gradients: this.gradientsPtr,
+      batch, tokens, flashAttention: this.flashAttention, dropoutSeed: stepNo,
+    });
+    let bind = binding();
+    const ptr = new Map<BufferId, number>();
+    const live = new Set<number>();
+    const hadGradients = this.gradientsPtr !== 0;
+    const workspaceBefore = rt.core.gemmScratchReserved();
+    let loss = NaN;
+    try {
+      for (const op of plan) {
+        arena.setContext(op.layer, op.phase);
+        switch (op.op) {
+          case 'alloc': {
+            const p = arena.alloc(op.bytes, op.category, op.what);
+            ptr.set(op.buffer, p);
+            if (op.category === 'gradients') {
+              this.gradientsPtr = p;
+              bind = binding();
+            } else live.add(p);
+            if (op.what === 'token ids') new Int32Array(rt.memory.buffer, p, ids.length).set(ids);
+            if (op.what === 'target ids') {
+              new Int32Array(rt.memory.buffer, p, targets.length).set(targets);
+              // Kernels add into the gradients (a tied head and the embedding share one): zero them once a step.
+              new Float32Array(rt.memory.buffer, this.gradientsPtr, this.parameterCount).fill(0);
+              this.gradientsMissing = `no gradients: the backward pass of step ${stepNo} did not complete`;
+            }
+            break;
+          }
+          case 'free': {
+            const p = ptr.get(op.buffer)!;
+            live.delete(p);
+            arena.free(p);
+            break;
+          }
+          case 'reserve-workspace':
+            reserveGemmWorkspace(rt, op.bytes);
+            break;
+          case 'run': {
+            const value = runKernel(bind, op, (b) => ptr.get(b)!);
+            if (op.kernel === 'cross-entropy' && op.pass === 'forward') {
+              loss = value;
+              if (!Number.isFinite(loss)) throw new NonFiniteError(`step ${stepNo}: the loss is ${loss}; the parameters or the batch hold non-finite values`);
+            }
+            break;
+          }
+          case 'check-gradients':
+            this.checkGradients(stepNo);
+            this.gradientsMissing = '';
+            break;
+          case 'optimizer': {
+            const bad = optimizer!.step(this.parameterBlock());
+            if (bad >= 0) {
+              const p = this.parameterTable.find((q) => bad >= q.offset && bad < q.offset + q.count);
+              throw new NonFiniteError(`step ${stepNo}: the ${optimizer!.name} update would make ${p?.name ?? 'a parameter'} non-finite; parameters and optimizer state were not updated`);
+            }
+            this.steps = stepNo;
+            break;
+          }
+        }
+      }
+      return loss;
+    } catch (e) {
+      // A failed first step gives back the gradients block and the workspace it grew.
+      if (!hadGradients && this.gradientsPtr !== 0) {
+        arena.free(this.gradientsPtr);
+        this.gradientsPtr = 0;
+      }
+      if (rt.core.gemmScratchReserved() > workspaceBefore) {
+        rt.core.gemmRelease();
+        if (workspaceBefore > 0) reserveGemmWorkspace(rt, workspaceBefore);
+      }
+      throw e;
+    } finally {
+      for (const p of live) arena.free(p);
+      arena.setContext('model', 'setup');
+    }
+  }
+
+  private checkGradients(step: number): void {
+    const core = this.runtime.core;
+    const bad = core.firstNonFinite(this.gradientsPtr, this.parameterCount);
+    if (bad >= 0) {
+      const p = this.parameterTable.find((q) => bad >= q.offset && bad < q.offset + q.count)!;
+      this.gradientMaxAbs = NaN;
+      throw new NonFiniteError(`step ${step}: the gradient of ${p.name} is not finite; nothing was updated`);
+    }
+    this.gradientMaxAbs = core.maxAbs(this.gradientsPtr, this.parameterCount);
+  }
+
+  /** Checks a batch before anything is allocated: B rows of T ids, T from 1 to seq, each id in [0, vocab). */
+  private checkBatch(tokenRows: TokenRows, targetRows: TokenRows): { batch: number; tokens: number; ids: Int32Array; targets: Int32Array } {
+    const { seq, vocab } = this.config;
+    const rows = (name: string, value: unknown): ArrayLike<number>[] => {
+      if (!Array.isArray(value) || value.length === 0) throw new ArgumentError(`${name} must be a non-empty array of token rows, got ${describeValue(value)}`, { field: name });
+      return value as ArrayLike<number>[];
+    };
+    const x = rows('tokens', tokenRows), y = rows('targets', targetRows);
+    if (y.length !== x.length) throw new ShapeError(`targets has ${y.length} rows; tokens has ${x.length}`);
+    const first = x[0];
+    const tokens = typeof first === 'object' && first !== null ? first.length : -1;
+    if (!Number.isInteger(tokens) || tokens < 1 || tokens > seq) {
+      throw new ShapeError(`tokens[0] must hold 1 to ${seq} token ids (the model's seq), got ${describeValue(first)}`, { field: 'tokens' });
+    }
+    const flat = (name: string, list: ArrayLike<number>[]) => {
+      const out = new Int32Array(list.length * tokens);
+      list.forEach((row, r) => {
+        if (typeof row !== 'object' || row === null || row.length !== tokens) {
+          throw new ShapeError(`${name}[${r}] must hold ${tokens} token ids as ${name}[0] does, got ${describeValue(row)}`, { field: name });
+        }
+        for (let t = 0; t < tokens; t++) {
+          const v = row[t];
+          if (!Number.isInteger(v) || v! < 0 || v! >= vocab) {
+            throw new ArgumentError(`${name}[${r}][${t}] is ${describeValue(v)}; token ids must be integers in [0, ${vocab - 1}]`, { field: name });
+          }
+          out[r * tokens + t] = v!;
+        }
+      });
+      return out;
+    };
+    return { batch: x.length, tokens, ids: flat('tokens', x), targets: flat('targets', y) };
+  }
+
+  /** Gives the weights and gradients back to the runtime; the model cannot be used afterwards. */
   dispose(): void {
     if (this.disposed) return;
     this.runtime.arena.free(this.weightsPtr);
+    if (this.gradientsPtr) this.runtime.arena.free(this.gradientsPtr);
     this.disposed = true;
   }
 }

@@ -27,10 +27,11 @@
 // the 1-byte masks and adds the norms' statistics.
 //
 // Whole-block recomputation (recompute: 'blocks') saves only each block's
-// input; forward holds the block's tensors as temporaries, and backward re-runs
-// the block's forward (phase 'backward', allocating as a step without
-// recomputation would) before its backward. Dropout masks are regenerated
-// from the step's seed, so the recomputed tensors are bit-identical.
+// input (and the feed-forward's dropout mask); forward holds the block's
+// tensors as temporaries, and backward re-runs the block's forward up to the
+// feed-forward's inner output (phase 'backward', allocating as a step without
+// recomputation would) before its backward. The other dropout masks are
+// regenerated from the step's seed, so the recomputed tensors are bit-identical.
 
 import type { Category, Phase } from '../memory/categories.js';
 import { gemmWorkspaceBytes } from '../memory/gemm-workspace.js';
@@ -149,7 +150,7 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
   }
   // One block's forward from its input x. `saved` is where the tensors backward reads go:
   // `activations`, or `workspace` when the block is recomputed in backward.
-  const blockForward = (i: number, x: BufferId, saved: Category, recompute: boolean, out?: BufferId): BlockTensors => {
+  const blockForward = (i: number, x: BufferId, saved: Category, recompute: boolean, out?: BufferId, kept?: BufferId): BlockTensors => {
     const p = (s: string) => `h.${i}.${s}`;
     at(p('ln_1'), recompute ? 'backward' : 'forward');
     const ln1 = alloc(saved, BT * h * F32, 'LayerNorm 1 output');
@@ -198,20 +199,23 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
     at(p('mlp'), stamp.phase);
     const g = alloc(saved, BT * f * F32, m.feedForward === 'swiglu' ? 'SiLU(gate) · up' : 'GELU output');
     run(m.feedForward === 'swiglu' ? 'swiglu' : 'gelu', 'forward', recompute, m.feedForward === 'swiglu' ? { a: t.gate!, b: u, output: g } : { input: u, output: g }, null);
+    // Backward needs nothing past the feed-forward's inner output, so a recomputation stops here.
+    if (recompute) return { x, ln1, s1, qkv, y, x2, ln2, s2, u, g, out: out!, m2: kept, ...t } as BlockTensors;
     at(p('mlp.c_proj'), stamp.phase);
     const branch2 = alloc('workspace', BT * h * F32, 'feed-forward branch output');
     linearForward(p('mlp.c_proj'), g, branch2, f, h, m.bias, recompute);
     if (dropout) {
-      t.m2 = alloc(saved, maskBytes(BT * h), 'feed-forward dropout mask');
+      // Kept through backward even when the block is recomputed (which stops before this dropout).
+      t.m2 = alloc('activations', maskBytes(BT * h), 'feed-forward dropout mask');
       run('dropout', 'forward', recompute, { input: branch2, output: branch2, mask: t.m2 }, null);
     }
-    // The block output: the next block's saved input, kept across a recomputation.
-    const output = out ?? alloc('activations', BT * h * F32, `block ${i} output`);
+    // The block output: the next block's saved input.
+    const output = alloc('activations', BT * h * F32, `block ${i} output`);
     run('residual', 'forward', recompute, { a: x2, b: branch2, output }, null);
     free(branch2);
     return { x, ln1, s1, qkv, y, x2, ln2, s2, u, g, out: output, ...t } as BlockTensors;
   };
-  const savedOf = (b: BlockTensors) => [b.ln1, b.s1, b.qkv, b.probs, b.attnMask, b.dropped, b.lse, b.y, b.m1, b.x2, b.ln2, b.s2, b.gate, b.u, b.g, b.m2];
+  const savedOf = (b: BlockTensors) => [b.ln1, b.s1, b.qkv, b.probs, b.attnMask, b.dropped, b.lse, b.y, b.m1, b.x2, b.ln2, b.s2, b.gate, b.u, b.g];
 
   const blocks: BlockTensors[] = [];
   let x = x0;
@@ -255,7 +259,7 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
   for (let i = m.layers - 1; i >= 0; i--) {
     const p = (s: string) => `h.${i}.${s}`;
     let b = blocks[i]!;
-    if (cfg.recompute === 'blocks') b = blockForward(i, b.x, 'activations', true, b.out);
+    if (cfg.recompute === 'blocks') b = blockForward(i, b.x, 'activations', true, b.out, b.m2);
     // Feed-forward branch: its gradient is the stream's (through the mask).
     at(p('mlp.c_proj'), 'backward');
     let dBranch = dres;
