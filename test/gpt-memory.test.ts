@@ -1,0 +1,46 @@
+// GPT training memory, measured in the core's allocator vs folded from the
+// step plan without WASM: equal event for event (category, bytes, sub-layer,
+// phase) and to the byte, over first and later steps.
+import { describe, expect, it } from 'vitest';
+import { AdamW, init, SGD, type BuildName } from '../src/index.js';
+import { type GPTConfigInput } from '../src/gpt/config.js';
+import { GPT, type GPTOptions } from '../src/gpt/model.js';
+import { summarizeEvents } from '../src/memory/events.js';
+import { planEvents } from '../src/plan/fold.js';
+import { rng } from './helpers/rng.js';
+
+const CASES: [string, GPTConfigInput, GPTOptions, number, number][] = [
+  ['GELU + LayerNorm, tied', { vocab: 17, seq: 8, hidden: 16, heads: 2, layers: 2 }, {}, 3, 8],
+  ['shorter sequences than seq', { vocab: 17, seq: 8, hidden: 16, heads: 2, layers: 2 }, {}, 2, 5],
+  ['SwiGLU + RMSNorm, untied, no bias', { vocab: 23, seq: 6, hidden: 12, heads: 3, layers: 3, ffn: 20, bias: false, tiedHead: false, norm: 'rmsnorm', feedForward: 'swiglu' }, {}, 2, 6],
+  ['memory-saving attention, T above the block', { vocab: 11, seq: 70, hidden: 8, heads: 2, layers: 1 }, { flashAttention: true }, 1, 70],
+  ['plain attention, T above the block', { vocab: 11, seq: 70, hidden: 8, heads: 2, layers: 1 }, {}, 1, 70],
+  ['block recomputation', { vocab: 13, seq: 8, hidden: 8, heads: 4, layers: 3 }, { recompute: 'blocks' }, 2, 7],
+  ['recomputation and memory-saving attention, one head', { vocab: 9, seq: 5, hidden: 4, heads: 1, layers: 2, norm: 'rmsnorm' }, { recompute: 'blocks', flashAttention: true }, 4, 5],
+];
+
+const batch = (r: () => number, B: number, T: number, V: number) => Array.from({ length: B }, () => Array.from({ length: T }, () => Math.floor(r() * V)));
+
+describe.each(['simd', 'scalar'] as BuildName[])('GPT memory, measured == estimated (%s build)', (build) => {
+  it.each(CASES)('%s', async (_, config, options, B, T) => {
+    const rt = await init({ build });
+    const model = new GPT(rt, config, options);
+    const r = rng(7);
+    for (const makeOptimizer of [() => new AdamW({ lr: 1e-3 }), () => new SGD({ lr: 0.1, momentum: 0.9 })]) {
+      const opt = makeOptimizer();
+      for (let step = 0; step < 2; step++) {
+        const x = batch(r, B, T, model.config.vocab), y = batch(r, B, T, model.config.vocab);
+        const plan = model.stepPlan(B, T, opt);
+        const workspaceBytes = rt.core.gemmScratchReserved();
+        rt.arena.startLog();
+        model.trainStep(x, y, opt);
+        const measured = rt.arena.stopLog();
+        const estimated = planEvents(plan, { workspaceBytes });
+        expect(measured.map((e) => [e.kind, e.category, e.bytes, e.layer, e.phase])).toEqual(estimated.map((e) => [e.kind, e.category, e.bytes, e.layer, e.phase]));
+        expect(summarizeEvents(measured)).toEqual(summarizeEvents(estimated));
+      }
+      opt.dispose();
+    }
+    model.dispose();
+  });
+});
