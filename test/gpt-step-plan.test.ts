@@ -7,6 +7,7 @@ import { gptParameterCount } from '../src/gpt/parameters.js';
 import { summarizeEvents } from '../src/memory/events.js';
 import { planEvents } from '../src/plan/fold.js';
 import { type GPTPlanOp, type GPTStepPlanConfig, gptTrainingStepPlan } from '../src/plan/gpt-step-plan.js';
+import { blockSavedTerms } from '../src/estimate/gpt.js';
 
 const base: GPTConfigInput = { vocab: 65, seq: 16, hidden: 32, heads: 4, layers: 2 };
 
@@ -106,5 +107,24 @@ describe('GPT step plan', () => {
     const ops = plan(base, { hasGradients: true, hasOptimizerState: true });
     expect(ops.some((op) => op.op === 'alloc' && op.category === 'gradients')).toBe(false);
     expect(ops.find((op) => op.op === 'optimizer')).toMatchObject({ stateBytes: 0 });
+  });
+});
+
+describe('GPT saved tensors beside Korthikanti et al.', () => {
+  const cases: [string, GPTConfigInput, boolean][] = [
+    ['GELU + LayerNorm', base, false],
+    ['with dropout', { ...base, dropout: 0.1 }, false],
+    ['memory-saving attention with dropout', { ...base, dropout: 0.1 }, true],
+    ['SwiGLU + RMSNorm, ffn 88', { ...base, feedForward: 'swiglu', norm: 'rmsnorm', ffn: 88, bias: false }, false],
+    ['ffn not 4h', { vocab: 7, seq: 5, hidden: 6, heads: 3, layers: 2, ffn: 10 }, true],
+  ];
+  it.each(cases)('%s: the terms sum to what the plan saves per block; Korthikanti\'s to 34sbh + 5as²b', (_, model, flash) => {
+    const m = gptConfig(model);
+    const b = 3, s = m.seq;
+    const terms = blockSavedTerms(m, b, s, flash);
+    const ops = plan(model, { flashAttention: flash });
+    for (let i = 0; i < m.layers; i++) expect(terms.reduce((t, x) => t + x.wasmgrad, 0)).toBe(savedInBlock(ops, i));
+    expect(terms.reduce((t, x) => t + x.korthikanti, 0)).toBe(34 * s * b * m.hidden + 5 * m.heads * s * s * b);
+    for (const t of terms) expect(t.why.length).toBeGreaterThan(0);
   });
 });

@@ -37,7 +37,9 @@ import { CATEGORIES, sumCategoryBytes, type Category, type CategoryBytes, type P
 import { formatBytes, formatInteger } from '../estimate/units.js';
 import { type LayerCost, lossSavedBytes, mlpLayerCosts } from '../estimate/mlp.js';
 import { describeLayers, type LayerSpec } from '../nn/layers.js';
-import type { MlpProfile } from '../profile/profile-mlp.js';
+import type { ArenaEvent } from '../arena.js';
+import type { MemorySummary } from '../memory/events.js';
+import type { MeasuredMemory, MlpProfile } from '../profile/profile-mlp.js';
 import { renderHtmlReport } from './html.js';
 import { AT_PEAK_NOTE, OWN_PEAKS_NOTE, PEAK_DEFINITION, RUNTIME_NOTE, type ThroughputRow } from './types.js';
 
@@ -99,24 +101,31 @@ export interface ProfileDocument {
   losses: number[];
 }
 
+/** Each category's measured and estimated peak and live bytes, the runtime, and the total (the one peak). */
+export function profileCategories(measured: MeasuredMemory, estimated: MemorySummary): ProfileDocument['categories'] {
+  const categories = {} as ProfileDocument['categories'];
+  for (const c of CATEGORIES) {
+    categories[c] = { measured: measured.peak[c], estimated: estimated.peak[c], live: { measured: measured.live[c], estimated: estimated.live[c] } };
+  }
+  categories.runtime = { measured: measured.runtimeBytes, estimated: null, live: { measured: measured.runtimeBytes, estimated: null } };
+  categories.total = {
+    measured: measured.peakTotal,
+    estimated: estimated.peakTotal,
+    live: { measured: sumCategoryBytes(measured.live), estimated: sumCategoryBytes(estimated.live) },
+  };
+  return categories;
+}
+
+/** The one peak figure, measured and estimated, with where in the step it fell. */
+export function profilePeak(measured: MeasuredMemory, estimated: MemorySummary, events: readonly ArenaEvent[]): ProfileDocument['peak'] {
+  const at = events[measured.peakEvent];
+  return { measured: measured.peakTotal, estimated: estimated.peakTotal, atPeak: measured.atPeak, phase: at?.phase ?? null, layer: at?.layer ?? null };
+}
+
 export function profileDocument(p: MlpProfile, layers: readonly LayerSpec[]): ProfileDocument {
   const saved = measuredSaved(p);
   const t = totals(p, layers);
-  const categories = {} as ProfileDocument['categories'];
-  for (const c of CATEGORIES) {
-    categories[c] = {
-      measured: p.measured.peak[c],
-      estimated: p.estimated.peak[c],
-      live: { measured: p.measured.live[c], estimated: p.estimated.live[c] },
-    };
-  }
-  categories.runtime = { measured: p.measured.runtimeBytes, estimated: null, live: { measured: p.measured.runtimeBytes, estimated: null } };
-  categories.total = {
-    measured: p.measured.peakTotal,
-    estimated: p.estimated.peakTotal,
-    live: { measured: sumCategoryBytes(p.measured.live), estimated: sumCategoryBytes(p.estimated.live) },
-  };
-  const peakEvent = p.events[p.measured.peakEvent];
+  const categories = profileCategories(p.measured, p.estimated);
   return {
     format: 'wasmgrad.profile/1',
     model: {
@@ -126,13 +135,7 @@ export function profileDocument(p: MlpProfile, layers: readonly LayerSpec[]): Pr
     setup: { batches: p.batches, optimizer: p.optimizer, loss: p.loss, inplace: p.inplace, checkpoint: p.checkpoint, build: p.build, engine: p.engine },
     parameters: p.parameters,
     categories,
-    peak: {
-      measured: p.measured.peakTotal,
-      estimated: p.estimated.peakTotal,
-      atPeak: p.measured.atPeak,
-      phase: peakEvent?.phase ?? null,
-      layer: peakEvent?.layer ?? null,
-    },
+    peak: profilePeak(p.measured, p.estimated, p.events),
     wasmMemoryBytes: p.measured.memoryBytes,
     layers: p.layers.map((l) => ({
       index: l.index, name: l.name, outputShape: l.outputShape, parameters: l.parameters,
@@ -200,7 +203,7 @@ function memoryRow(label: string, measured: string, estimated: string, match: st
 /** The human-readable profile, from its document: per-layer table, then categories measured vs estimated. */
 export function renderProfileTable(doc: ProfileDocument, colour = false): string {
   const c = colours(colour);
-  const { setup, categories, peak, macs, dataMovement: moved } = doc;
+  const { setup, macs, dataMovement: moved } = doc;
   const out: string[] = [];
   const batch = setup.batches[setup.batches.length - 1]!;
   out.push(...wrap(`wasmgrad profile: ${doc.model.description}`).map((l) => c.bold(l)));
@@ -234,8 +237,16 @@ export function renderProfileTable(doc: ProfileDocument, colour = false): string
         `arithmetic intensity ${moved.intensityNaive.toFixed(3)} vs ${moved.intensityMinimum.toFixed(1)} FLOP/B`,
     ),
   );
-  out.push('');
-  out.push(...wrap(`Training memory (bytes) over ${measuredSteps(setup.batches)}, next to the estimate`).map((l) => c.bold(l)));
+  out.push('', ...memoryTable(doc, measuredSteps(setup.batches), colour));
+  return out.join('\n');
+}
+
+/** The categories measured vs estimated, the peak and the runtime: the memory table every profile prints. */
+export function memoryTable(doc: Pick<ProfileDocument, 'categories' | 'peak' | 'wasmMemoryBytes'>, steps: string, colour = false): string[] {
+  const c = colours(colour);
+  const { categories, peak } = doc;
+  const out: string[] = [];
+  out.push(...wrap(`Training memory (bytes) over ${steps}, next to the estimate`).map((l) => c.bold(l)));
   out.push(memoryRow('category', 'measured peak', 'estimated peak', 'match', 'at the peak', 'live after'));
   const match = (measured: number, estimated: number | null) => (measured === estimated ? c.green('exact') : c.red('differs'));
   const largest = CATEGORIES.reduce((a, b) => (categories[b].measured > categories[a].measured ? b : a));
@@ -257,7 +268,7 @@ export function renderProfileTable(doc: ProfileDocument, colour = false): string
     wrap(`${padEnd(label, MEMORY_COLUMNS.label)}${pad(withHuman(bytes), MEMORY_COLUMNS.measured)}  ${note}`, noteIndent);
   out.push(...noted('runtime', categories.runtime.measured, RUNTIME_NOTE));
   out.push(...noted('WASM memory', doc.wasmMemoryBytes, 'memory.buffer.byteLength = live after + runtime'));
-  return out.join('\n');
+  return out;
 }
 
 /** What checkpointing bought and what it cost, in one line. */
