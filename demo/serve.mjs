@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Serves the demo page and the built package on localhost: `npm run demo`.
-// Only demo/ and dist/ are reachable; the page imports dist/ as plain static
-// files through an import map, so what you see is what a static host serves.
+// Only demo/, dist/ and the one package dist/ imports are reachable; the page
+// imports them as plain static files through an import map, so what you see is
+// what a static host serves.
 
 import { createServer } from 'node:http';
 import { existsSync } from 'node:fs';
@@ -10,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SERVED_FOLDERS = ['demo', 'dist'];
+const SERVED_FOLDERS = ['demo', 'dist', 'node_modules/@assemblyscript/loader'];
 const DEFAULT_PORT = 5180;
 
 const MIME_TYPES = {

@@ -50,10 +50,14 @@ export function buildProgram(): Command {
 
 /** Parses and runs; every error is one line on stderr and an exit code (2 usage or value, 1 a failure while running). */
 async function run(program: Command): Promise<void> {
+  // The command being parsed, for the help pointer: set as each subcommand is
+  // entered, before its option parsers run (a typed error can come from one).
   let action = program;
-  program.hook('preAction', (_, command) => {
-    action = command;
-  });
+  for (const command of allCommands(program)) {
+    command.hook('preSubcommand', (_, sub) => {
+      action = sub;
+    });
+  }
   try {
     await program.parseAsync(process.argv);
   } catch (e) {

@@ -162,10 +162,10 @@ describe('wasmgrad serve-check --slo (the Monitor and its SLO syntax)', () => {
     expect(r.stdout).toMatch(/^SLO latency\.max < 60s: holds \(100\.0% of \d+ windows compliant, target 99\.0%\)$/m);
   });
 
-  it('an objective that does not parse is one line and exit 2', async () => {
+  it("an objective that does not parse is one line and exit 2, pointing at serve-check's own help", async () => {
     const r = await wasmgrad([...SMALL, '--slo', 'latency.p99 <']);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^error: SLO "latency\.p99 <": expected METRIC OP VALUE/);
+    expect(r.stderr).toMatch(/^error: SLO "latency\.p99 <": expected METRIC OP VALUE.* \(see 'wasmgrad serve-check --help'\)\n$/);
   });
 });

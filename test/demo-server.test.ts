@@ -1,5 +1,6 @@
-// The demo's static server (demo/serve.mjs): serves demo/ and dist/ and nothing
-// else, and a bad request path is a 404, never a crash.
+// The demo's static server (demo/serve.mjs): serves demo/, dist/ and the one
+// package dist/ imports (@assemblyscript/loader) and nothing else, and a bad
+// request path is a 404, never a crash.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoServer } from '../demo/serve.mjs';
@@ -20,10 +21,14 @@ describe('demo server', () => {
     const wasm = await fetch(`${origin}/dist/build/wasmgrad-simd.wasm`);
     expect(wasm.status).toBe(200);
     expect(wasm.headers.get('content-type')).toBe('application/wasm');
+    const loader = await fetch(`${origin}/node_modules/@assemblyscript/loader/index.js`);
+    expect(loader.status).toBe(200);
+    expect(loader.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
   });
 
   it.each([
     ['outside demo/ and dist/', '/package.json'],
+    ['another package', '/node_modules/commander/package.json'],
     ['climbing out with ..', '/demo/%2e%2e/package.json'],
     ['a malformed escape', '/demo/%E0%A4%A'],
     ['a missing file', '/demo/nothing-here.js'],

@@ -249,7 +249,7 @@ describe('renderHtmlReport: bad input', () => {
     ['a report that is not an object', () => renderHtmlReport(undefined as unknown as HtmlReport), /renderHtmlReport: report must be an object, got undefined/],
     ['an empty title', bad({ title: '  ' }), /report\.title must be a non-empty string, got "  "/],
     ['a non-string subtitle', bad({ subtitle: 5 }), /report\.subtitle must be a string when given, got 5/],
-    ['meta that is not an object', bad({ meta: ['a'] }), /report\.meta must be an object of strings, got an array/],
+    ['meta that is not an object', bad({ meta: ['a'] }), /report\.meta must be an object of strings, got an array of 1$/],
     ['a non-string meta value', bad({ meta: { batch: 64 } }), /report\.meta\["batch"\] must be a string, got 64/],
     ['categories not an array', bad({ categories: {} }), /report\.categories must be an array, got an object/],
     ['an unknown category', bad({ categories: [{ category: 'cache', measured: 1, estimated: 1 }] }), /report\.categories\[0\]\.category must be one of weights, .*runtime, total; got "cache"/],

@@ -44,3 +44,32 @@ describe('the core and the package name the same memory categories', () => {
     expect(rt.core.arenaCategoryCount()).toBe(CATEGORIES.length);
   });
 });
+
+describe('every core build is instantiated through @assemblyscript/loader', () => {
+  // The debug build is not shipped, so it is read from build/ as bytes.
+  it.each([
+    ['simd', 'simd'],
+    ['relaxed', 'relaxed'],
+    ['scalar', 'scalar'],
+    ['debug', 'simd'],
+  ] as const)('wasmgrad-%s.wasm runs as the %s build and multiplies like it', async (file, build) => {
+    const { enableRelaxedSimdForTests } = await import('./helpers/relaxed.js');
+    enableRelaxedSimdForTests();
+    const { readFile } = await import('node:fs/promises');
+    const { matmul } = await import('../src/index.js');
+    const rt = await init({ fresh: true, build, wasm: await readFile(new URL(`../build/wasmgrad-${file}.wasm`, import.meta.url)) });
+    expect(rt.build).toBe(build);
+    const a = Float32Array.from({ length: 6 }, (_, i) => i + 1);
+    const b = Float32Array.from({ length: 6 }, (_, i) => i - 2);
+    expect(Array.from(matmul(rt, a, b, 2, 3, 2))).toEqual([4, 10, 4, 19]);
+  });
+
+  it("calls the kernels through the instance's own exports, not the loader's JavaScript wrappers", async () => {
+    const rt = await init({ fresh: true });
+    for (const name of ['gemm', 'addBias', 'buildKind'] as const) {
+      // A WebAssembly export prints as native code; the loader's wrapper prints its JavaScript source.
+      expect(Function.prototype.toString.call(rt.core[name])).toMatch(/\[native code\]/);
+      expect('original' in rt.core[name]).toBe(false);
+    }
+  });
+});

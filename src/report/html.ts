@@ -7,13 +7,13 @@ import { CATEGORIES } from '../memory/categories.js';
 import { formatBytes, formatInteger } from '../estimate/units.js';
 import { renderMemorySvg, validateTimeline } from './memory-svg.js';
 import { renderThroughputSvg, validateThroughputRows } from './throughput-svg.js';
+import { describeValue } from '../errors.js';
 import {
   AT_PEAK_NOTE,
   CATEGORY_COLOURS,
   OWN_PEAKS_NOTE,
   PEAK_DEFINITION,
   badInput,
-  describeValue as describe,
   escapeXml,
   type CategoryRow,
   type HtmlReport,
@@ -221,21 +221,21 @@ function differenceCell(measured: number | null, estimated: number | null): stri
 function validateReport(report: HtmlReport): void {
   const fn = 'renderHtmlReport';
   const bad = (field: string, problem: string) => badInput(fn, field, problem);
-  if (report === null || typeof report !== 'object') throw bad('report', `must be an object, got ${describe(report)}`);
-  if (typeof report.title !== 'string' || report.title.trim() === '') throw bad('report.title', `must be a non-empty string, got ${describe(report.title)}`);
+  if (report === null || typeof report !== 'object') throw bad('report', `must be an object, got ${describeValue(report)}`);
+  if (typeof report.title !== 'string' || report.title.trim() === '') throw bad('report.title', `must be a non-empty string, got ${describeValue(report.title)}`);
   if (report.subtitle !== undefined && typeof report.subtitle !== 'string')
-    throw bad('report.subtitle', `must be a string when given, got ${describe(report.subtitle)}`);
+    throw bad('report.subtitle', `must be a string when given, got ${describeValue(report.subtitle)}`);
   if (report.meta === null || typeof report.meta !== 'object' || Array.isArray(report.meta))
-    throw bad('report.meta', `must be an object of strings, got ${describe(report.meta)}`);
+    throw bad('report.meta', `must be an object of strings, got ${describeValue(report.meta)}`);
   for (const [k, v] of Object.entries(report.meta))
-    if (typeof v !== 'string') throw bad(`report.meta[${JSON.stringify(k)}]`, `must be a string, got ${describe(v)}`);
+    if (typeof v !== 'string') throw bad(`report.meta[${JSON.stringify(k)}]`, `must be a string, got ${describeValue(v)}`);
 
   if (report.categories !== undefined) {
-    if (!Array.isArray(report.categories)) throw bad('report.categories', `must be an array, got ${describe(report.categories)}`);
+    if (!Array.isArray(report.categories)) throw bad('report.categories', `must be an array, got ${describeValue(report.categories)}`);
     report.categories.forEach((r, i) => {
       const at = `report.categories[${i}]`;
-      if (r === null || typeof r !== 'object') throw bad(at, `must be an object, got ${describe(r)}`);
-      if (!CATEGORY_ROW_NAMES.includes(r.category)) throw bad(`${at}.category`, `must be one of ${CATEGORY_ROW_NAMES.join(', ')}; got ${describe(r.category)}`);
+      if (r === null || typeof r !== 'object') throw bad(at, `must be an object, got ${describeValue(r)}`);
+      if (!CATEGORY_ROW_NAMES.includes(r.category)) throw bad(`${at}.category`, `must be one of ${CATEGORY_ROW_NAMES.join(', ')}; got ${describeValue(r.category)}`);
       requireBytesOrNull(r.measured, fn, `${at}.measured`);
       requireBytesOrNull(r.estimated, fn, `${at}.estimated`);
       if (r.peak !== undefined) requireBytesOrNull(r.peak, fn, `${at}.peak`);
@@ -244,15 +244,15 @@ function validateReport(report: HtmlReport): void {
   }
 
   if (report.layers !== undefined) {
-    if (!Array.isArray(report.layers)) throw bad('report.layers', `must be an array, got ${describe(report.layers)}`);
+    if (!Array.isArray(report.layers)) throw bad('report.layers', `must be an array, got ${describeValue(report.layers)}`);
     report.layers.forEach((l, i) => {
       const at = `report.layers[${i}]`;
-      if (l === null || typeof l !== 'object') throw bad(at, `must be an object, got ${describe(l)}`);
-      if (typeof l.name !== 'string') throw bad(`${at}.name`, `must be a string, got ${describe(l.name)}`);
+      if (l === null || typeof l !== 'object') throw bad(at, `must be an object, got ${describeValue(l)}`);
+      if (typeof l.name !== 'string') throw bad(`${at}.name`, `must be a string, got ${describeValue(l.name)}`);
       if (!Array.isArray(l.outputShape) || !l.outputShape.every((d) => Number.isSafeInteger(d) && d >= 0))
         throw bad(`${at}.outputShape`, `must be an array of non-negative integers, got ${JSON.stringify(l.outputShape)}`);
       for (const key of ['parameters', 'macsForward', 'macsBackward', 'savedBytes'] as const)
-        if (!Number.isSafeInteger(l[key]) || l[key] < 0) throw bad(`${at}.${key}`, `must be a non-negative integer, got ${describe(l[key])}`);
+        if (!Number.isSafeInteger(l[key]) || l[key] < 0) throw bad(`${at}.${key}`, `must be a non-negative integer, got ${describeValue(l[key])}`);
     });
   }
 
@@ -262,5 +262,5 @@ function validateReport(report: HtmlReport): void {
 
 function requireBytesOrNull(value: unknown, fn: string, field: string): void {
   if (value !== null && !(typeof value === 'number' && Number.isSafeInteger(value) && value >= 0))
-    throw badInput(fn, field, `must be a non-negative integer byte count or null, got ${describe(value)}`);
+    throw badInput(fn, field, `must be a non-negative integer byte count or null, got ${describeValue(value)}`);
 }

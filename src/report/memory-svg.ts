@@ -11,6 +11,7 @@
  */
 import { CATEGORIES, sumCategoryBytes, type Category } from '../memory/categories.js';
 import { formatBytes, formatInteger } from '../estimate/units.js';
+import { describeValue } from '../errors.js';
 import {
   CATEGORY_COLOURS,
   PEAK_DEFINITION,
@@ -23,7 +24,6 @@ import {
   placeholderSvg,
   SVG_FONT as FONT,
   badInput,
-  describeValue as describe,
   type MemoryEvent,
   type MemoryTimeline,
   type Phase,
@@ -75,18 +75,18 @@ const CHAR_WIDTH = 7;
 
 /** Checks a timeline against its contract, so the chart never draws numbers it should not. */
 export function validateTimeline(timeline: MemoryTimeline, fn = 'renderMemorySvg', field = 'timeline'): void {
-  if (timeline === null || typeof timeline !== 'object') throw badInput(fn, field, `must be an object, got ${describe(timeline)}`);
-  if (!Array.isArray(timeline.events)) throw badInput(fn, `${field}.events`, `must be an array, got ${describe(timeline.events)}`);
+  if (timeline === null || typeof timeline !== 'object') throw badInput(fn, field, `must be an object, got ${describeValue(timeline)}`);
+  if (!Array.isArray(timeline.events)) throw badInput(fn, `${field}.events`, `must be an array, got ${describeValue(timeline.events)}`);
   if (timeline.runtimeBytes !== undefined) requireByteCount(timeline.runtimeBytes, fn, `${field}.runtimeBytes`);
   timeline.events.forEach((e, i) => {
     const at = `${field}.events[${i}]`;
-    if (e === null || typeof e !== 'object') throw badInput(fn, at, `must be an object, got ${describe(e)}`);
-    if (e.kind !== 'alloc' && e.kind !== 'free') throw badInput(fn, `${at}.kind`, `must be 'alloc' or 'free', got ${describe(e.kind)}`);
-    if (!(CATEGORIES as readonly unknown[]).includes(e.category)) throw badInput(fn, `${at}.category`, `must be one of ${CATEGORIES.join(', ')}; got ${describe(e.category)}`);
+    if (e === null || typeof e !== 'object') throw badInput(fn, at, `must be an object, got ${describeValue(e)}`);
+    if (e.kind !== 'alloc' && e.kind !== 'free') throw badInput(fn, `${at}.kind`, `must be 'alloc' or 'free', got ${describeValue(e.kind)}`);
+    if (!(CATEGORIES as readonly unknown[]).includes(e.category)) throw badInput(fn, `${at}.category`, `must be one of ${CATEGORIES.join(', ')}; got ${describeValue(e.category)}`);
     requireByteCount(e.bytes, fn, `${at}.bytes`);
-    if (typeof e.layer !== 'string') throw badInput(fn, `${at}.layer`, `must be a string, got ${describe(e.layer)}`);
-    if (!(PHASES as readonly unknown[]).includes(e.phase)) throw badInput(fn, `${at}.phase`, `must be one of ${PHASES.join(', ')}; got ${describe(e.phase)}`);
-    if (e.live === null || typeof e.live !== 'object') throw badInput(fn, `${at}.live`, `must be an object of bytes per category, got ${describe(e.live)}`);
+    if (typeof e.layer !== 'string') throw badInput(fn, `${at}.layer`, `must be a string, got ${describeValue(e.layer)}`);
+    if (!(PHASES as readonly unknown[]).includes(e.phase)) throw badInput(fn, `${at}.phase`, `must be one of ${PHASES.join(', ')}; got ${describeValue(e.phase)}`);
+    if (e.live === null || typeof e.live !== 'object') throw badInput(fn, `${at}.live`, `must be an object of bytes per category, got ${describeValue(e.live)}`);
     for (const c of CATEGORIES) requireByteCount(e.live[c], fn, `${at}.live.${c}`);
     // live is the state after the event: it must follow from the previous state and this event.
     if (i === 0) {
@@ -143,7 +143,7 @@ export function renderMemorySvg(timeline: MemoryTimeline, options: MemorySvgOpti
   requireSize(width, 'options.width', 480);
   requireSize(height, 'options.height', 240);
   const title = options.title ?? DEFAULT_TITLE;
-  if (typeof title !== 'string') throw badInput('renderMemorySvg', 'options.title', `must be a string, got ${describe(title)}`);
+  if (typeof title !== 'string') throw badInput('renderMemorySvg', 'options.title', `must be a string, got ${describeValue(title)}`);
 
   const { events } = timeline;
   if (events.length === 0) return placeholderSvg('wasmgrad-memory', width, title, 'No allocator events were recorded for this step, so there is no memory timeline to draw.');
@@ -344,10 +344,10 @@ function legend(drawn: readonly Category[], peak: MemoryPeak, x0: number, top: n
 
 function requireByteCount(value: unknown, fn: string, field: string): void {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
-    throw badInput(fn, field, `must be a non-negative integer byte count, got ${describe(value)}`);
+    throw badInput(fn, field, `must be a non-negative integer byte count, got ${describeValue(value)}`);
 }
 
 function requireSize(value: unknown, field: string, min: number): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min)
-    throw badInput('renderMemorySvg', field, `must be a number of pixels >= ${min}, got ${describe(value)}`);
+    throw badInput('renderMemorySvg', field, `must be a number of pixels >= ${min}, got ${describeValue(value)}`);
 }

@@ -4,10 +4,10 @@
  * not measured is written "n/a" rather than drawn as a zero-length bar, which
  * would read as "measured, and slow".
  */
+import { describeValue } from '../errors.js';
 import {
   SVG_FONT,
   badInput,
-  describeValue as describe,
   decimalsOf,
   escapeXml,
   niceStep,
@@ -60,16 +60,16 @@ export function formatGflops(value: number): string {
 }
 
 export function validateThroughputRows(rows: readonly ThroughputRow[], fn = 'renderThroughputSvg', field = 'rows'): void {
-  if (!Array.isArray(rows)) throw badInput(fn, field, `must be an array, got ${describe(rows)}`);
+  if (!Array.isArray(rows)) throw badInput(fn, field, `must be an array, got ${describeValue(rows)}`);
   rows.forEach((r, i) => {
     const at = `${field}[${i}]`;
-    if (r === null || typeof r !== 'object') throw badInput(fn, at, `must be an object, got ${describe(r)}`);
-    if (typeof r.shape !== 'string') throw badInput(fn, `${at}.shape`, `must be a string, got ${describe(r.shape)}`);
+    if (r === null || typeof r !== 'object') throw badInput(fn, at, `must be an object, got ${describeValue(r)}`);
+    if (typeof r.shape !== 'string') throw badInput(fn, `${at}.shape`, `must be a string, got ${describeValue(r.shape)}`);
     if (r.gflops === null || typeof r.gflops !== 'object' || Array.isArray(r.gflops))
-      throw badInput(fn, `${at}.gflops`, `must be an object of GFLOP/s per implementation, got ${describe(r.gflops)}`);
+      throw badInput(fn, `${at}.gflops`, `must be an object of GFLOP/s per implementation, got ${describeValue(r.gflops)}`);
     for (const [name, v] of Object.entries(r.gflops)) {
       if (v !== null && (typeof v !== 'number' || !Number.isFinite(v) || v < 0))
-        throw badInput(fn, `${at}.gflops[${JSON.stringify(name)}]`, `must be a non-negative finite number or null, got ${describe(v)}`);
+        throw badInput(fn, `${at}.gflops[${JSON.stringify(name)}]`, `must be a non-negative finite number or null, got ${describeValue(v)}`);
     }
   });
 }
@@ -78,9 +78,9 @@ export function renderThroughputSvg(rows: readonly ThroughputRow[], options: Thr
   validateThroughputRows(rows);
   const width = options.width ?? 960;
   if (typeof width !== 'number' || !Number.isFinite(width) || width < 480)
-    throw badInput('renderThroughputSvg', 'options.width', `must be a number of pixels >= 480, got ${describe(width)}`);
+    throw badInput('renderThroughputSvg', 'options.width', `must be a number of pixels >= 480, got ${describeValue(width)}`);
   const title = options.title ?? DEFAULT_TITLE;
-  if (typeof title !== 'string') throw badInput('renderThroughputSvg', 'options.title', `must be a string, got ${describe(title)}`);
+  if (typeof title !== 'string') throw badInput('renderThroughputSvg', 'options.title', `must be a string, got ${describeValue(title)}`);
 
   const implementations = implementationsOf(rows);
   if (rows.length === 0 || implementations.length === 0)

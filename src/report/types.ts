@@ -130,14 +130,6 @@ export function svgNumber(v: number): string {
   return String(Math.round(v * 100) / 100);
 }
 
-/** How a bad input is named in an error message: strings quoted, objects by kind. */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (Array.isArray(value)) return 'an array';
-  if (value === null) return 'null';
-  return typeof value === 'object' ? 'an object' : String(value);
-}
-
 /** What a renderer throws for a bad input: `<fn>: <field> <problem>`, an ArgumentError that names the field. */
 export function badInput(fn: string, field: string, problem: string): ArgumentError {
   return new ArgumentError(`${fn}: ${field} ${problem}`, { field });
