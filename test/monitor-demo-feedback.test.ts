@@ -94,6 +94,20 @@ describe('the feedback-loop simulation', () => {
     expect(() => new FeedbackSimulation(rt, FEEDBACK_LOOP_DEMO.world, 1.5, 1)).toThrow(/epsilon must be a share from 0 to 1, got 1.5/);
   });
 
+  it('knows the truth: favourites move on one item every 2 rounds, and out-of-fashion items get no clicks', () => {
+    const sim = new FeedbackSimulation(rt, FEEDBACK_LOOP_DEMO.world, 0, 1);
+    try {
+      const favourites = [0, 1, 2, 3].map((round) => ((sim.round = round), sim.favouritesOf(1)));
+      expect(favourites).toEqual([[9, 10, 11], [10, 11, 12], [10, 11, 12], [11, 12, 13]]);
+      sim.round = 1;
+      const a = FEEDBACK_LOOP_DEMO.world.appeal;
+      expect([sim.appeal(1, 9), sim.appeal(1, 10), sim.appeal(1, 36), sim.appeal(0, 10)]).toEqual([a.stale, a.favourite, a.mainstream, a.other]);
+      expect([sim.wanted(1, 11), sim.wanted(1, 36), sim.wanted(1, 9)]).toEqual([11, 10, 10]);
+    } finally {
+      sim.dispose();
+    }
+  });
+
   it('topIndices gives the k largest, largest first', () => {
     expect(topIndices([0.1, 0.9, 0.3, 0.9, -1], 3)).toEqual([1, 3, 2]);
     expect(topIndices([2, 1], 5)).toEqual([0, 1]);

@@ -4,9 +4,8 @@
 // the slots shown to random items (exploration). Each round is a monitor
 // window; every slot of the model's own top 4 for a user is a prediction (so
 // the Monitor's diversity is the diversity of what the model recommends), and
-// its label, arriving after the round, is the item the user truly wanted:
-// the recommended one if it is among the user's favourites, else their first
-// favourite. The Monitor's accuracy is then the share of recommendations in
+// its label, arriving half a window later, is the item the user truly wanted
+// (FeedbackSimulation.wanted). The Monitor's accuracy is then the share of recommendations in
 // the user's true top set (precision at 4 against the truth).
 
 import type { Runtime } from '../runtime.js';
@@ -68,12 +67,11 @@ function runArm(rt: Runtime, name: string, epsilon: number, seed: number): Feedb
       const impressions = sim.recommend(sim.drawUsers(w.users));
       const labels: { id: number; time: number; label: number }[] = [];
       for (const { user, ranked } of impressions) {
-        const [first] = sim.favouritesOf(user.segment);
         for (const item of ranked) {
           // Predictions spread evenly over the round's window.
           const time = (round - 1) * d.windowMs + ((id % perRound) * d.windowMs) / perRound;
           monitor.recordPrediction({ id, time, output: item });
-          labels.push({ id, time: time + d.labelDelayMs, label: sim.isFavourite(user.segment, item) ? item : first! });
+          labels.push({ id, time: time + d.labelDelayMs, label: sim.wanted(user.segment, item) });
           id++;
         }
       }

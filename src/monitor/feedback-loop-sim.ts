@@ -100,6 +100,11 @@ export class FeedbackSimulation {
     return item >= f[0]! && item <= f.at(-1)!;
   }
 
+  /** The item a user of `segment` truly wanted instead of `item`: `item` itself if it is a favourite, else the segment's first favourite. */
+  wanted(segment: number, item: number): number {
+    return this.isFavourite(segment, item) ? item : this.favouritesOf(segment)[0]!;
+  }
+
   /** The true click probability of an examined item. */
   appeal(segment: number, item: number): number {
     const a = this.world.appeal;
