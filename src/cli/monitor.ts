@@ -4,6 +4,7 @@
  * SLO compliance and alerts.
  *
  *   wasmgrad monitor --demo drift [--data DIR] [--html FILE] [--json]
+ *   wasmgrad monitor --demo feedback-loop [--html FILE] [--json]
  *   wasmgrad monitor <predictions.jsonl> [labels.jsonl] --classes N [--window 1m] [--features N]
  *                    [--bins 20] [--range 0,1] [--reference-windows 1 | --reference FILE]
  *                    [--slo "latency.p99 < 5ms"]... [--label-grace DURATION] [--max-pending N]
@@ -15,8 +16,13 @@
  *
  * --demo drift trains an MLP on Fashion-MNIST and serves a test stream with a
  * brightness shift and then a class-mix shift injected at known windows
- * (src/monitor/demo-drift.ts); it writes wasmgrad-monitor-drift.html unless
- * --html says where, and exits 0 (its SLOs are meant to fail).
+ * (src/monitor/demo-drift.ts). --demo feedback-loop retrains a recommender on
+ * simulated users round after round on the clicks its own rankings caused,
+ * without and with exploration (src/monitor/demo-feedback-loop.ts), and
+ * prints both arms side by side (--json: "wasmgrad.monitor-feedback-loop/1",
+ * src/report/monitor-feedback-loop.ts). Each demo writes
+ * wasmgrad-monitor-<scenario>.html unless --html says where, and exits 0
+ * (its SLOs are meant to fail).
  *
  * Exit codes: 0 every SLO holds (or none was given); 1 an SLO is violated;
  * 2 a bad option, a bad log line (the file and line are named; --skip-bad
@@ -29,11 +35,13 @@ import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ArgumentError, clip, describeValue, firstLine } from '../errors.js';
 import { DRIFT_DEMO, runDriftDemo } from '../monitor/demo-drift.js';
+import { FEEDBACK_LOOP_DEMO, runFeedbackLoopDemo } from '../monitor/demo-feedback-loop.js';
 import { feedLogs } from '../monitor/log-reader.js';
 import type { FeatureBinning } from '../monitor/histograms.js';
 import { checkProfile, DEFAULT_MAX_PENDING, Monitor } from '../monitor/monitor.js';
 import { parseSlo, type Slo } from '../monitor/slo.js';
 import type { ReferenceProfile } from '../monitor/windows.js';
+import { feedbackLoopHtml, feedbackLoopJson, feedbackLoopTable } from '../report/monitor-feedback-loop.js';
 import { monitorHtml } from '../report/monitor-html.js';
 import { monitorJson, type MonitorRun } from '../report/monitor-json.js';
 import { monitorTable } from '../report/monitor-table.js';
@@ -41,7 +49,7 @@ import { init } from '../runtime.js';
 import { choice, intInRange, outputFile, positiveInt } from './options.js';
 
 interface MonitorOptions {
-  demo?: 'drift';
+  demo?: Demo;
   data?: string;
   classes?: number;
   window: number;
@@ -57,6 +65,9 @@ interface MonitorOptions {
   json: boolean;
   html?: string;
 }
+
+const DEMOS = ['drift', 'feedback-loop'] as const;
+type Demo = (typeof DEMOS)[number];
 
 const DURATION = /^(\d+\.?\d*|\.\d+)(ms|s|m|h)?$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -91,8 +102,8 @@ export function registerMonitorCommand(program: Command): Command {
     .description('production metrics of a deployed model from its prediction and label logs (JSON Lines): windows, drift, diversity, SLOs; exit 1 when an SLO fails')
     .argument('[predictions]', 'prediction log: one JSON object per line {id, time, output, latencyMs, features?, error?}')
     .argument('[labels]', 'label log: one JSON object per line {id, time, label}')
-    .option('--demo <scenario>', 'run a scenario instead of reading logs: drift (Fashion-MNIST, injected shifts)', choice(['drift'] as const))
-    .option('--data <dir>', 'with --demo: the Fashion-MNIST directory (default $WASMGRAD_DATA, then /usr/share/datasets/fashion-mnist)')
+    .option('--demo <scenario>', 'run a scenario instead of reading logs: drift (Fashion-MNIST, injected shifts), feedback-loop (a recommender retrained on its own clicks, without and with exploration)', choice(DEMOS))
+    .option('--data <dir>', 'with --demo drift: the Fashion-MNIST directory (default $WASMGRAD_DATA, then /usr/share/datasets/fashion-mnist)')
     .option('--classes <n>', 'classes (or catalogue items) a prediction names: outputs 0 to n-1 (required with logs)', intInRange(1, 1_000_000))
     .option('--window <duration>', 'tumbling window length (500ms, 10s, 5m, 1h)', duration, 60_000)
     .option('--features <n>', 'input features per prediction (their drift is scored)', intInRange(1, 1_000_000))
@@ -109,9 +120,9 @@ export function registerMonitorCommand(program: Command): Command {
     .action(async (predictions: string | undefined, labels: string | undefined, o: MonitorOptions) => {
       if (o.demo !== undefined) {
         if (predictions !== undefined) throw new ArgumentError('--demo runs its own stream: give no log files with it');
-        return runDemo(o);
+        return o.demo === 'drift' ? runDriftDemoCommand(o) : runFeedbackLoopDemoCommand(o);
       }
-      if (predictions === undefined) throw new ArgumentError('give a prediction log (and optionally a label log), or --demo drift');
+      if (predictions === undefined) throw new ArgumentError('give a prediction log (and optionally a label log), or --demo drift or feedback-loop');
       if (o.classes === undefined) throw new ArgumentError("required option '--classes <n>' not specified: how many classes predictions name");
       if (o.reference !== undefined && o.referenceWindows !== undefined) throw new ArgumentError('--reference and --reference-windows are alternatives: give one');
       const htmlPath = o.html === undefined ? undefined : outputFile('--html', o.html);
@@ -140,7 +151,7 @@ export function registerMonitorCommand(program: Command): Command {
     });
 }
 
-async function runDemo(o: MonitorOptions): Promise<void> {
+async function runDriftDemoCommand(o: MonitorOptions): Promise<void> {
   const htmlPath = outputFile('--html', o.html ?? 'wasmgrad-monitor-drift.html');
   const demo = runDriftDemo(await init(), o.data);
   const d = DRIFT_DEMO;
@@ -159,6 +170,34 @@ async function runDemo(o: MonitorOptions): Promise<void> {
     `HTML report: ${htmlPath}`,
     '',
     monitorTable(run),
+  ].join('\n'));
+}
+
+async function runFeedbackLoopDemoCommand(o: MonitorOptions): Promise<void> {
+  if (o.data !== undefined) throw new ArgumentError('--data is for --demo drift (Fashion-MNIST); --demo feedback-loop simulates its own users');
+  const htmlPath = outputFile('--html', o.html ?? 'wasmgrad-monitor-feedback-loop.html');
+  const demo = runFeedbackLoopDemo(await init());
+  writeFileSync(htmlPath, feedbackLoopHtml(demo));
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify(feedbackLoopJson(demo), null, 2)}\n`);
+    return;
+  }
+  const d = FEEDBACK_LOOP_DEMO, w = d.world;
+  const first = (a: (typeof demo.arms)[number], metric: string) => a.report.alerts.find((x) => x.metric === metric && x.kind === 'violated')?.window;
+  const fate = demo.arms.map((a) => {
+    const alerts = ['accuracy', 'diversity.coverage', 'diversity.gini'].map((m) => first(a, m)).filter((x) => x !== undefined);
+    return `${a.name}: ${alerts.length === 0 ? 'no SLO alert' : `first SLO alert at window ${Math.min(...alerts)} (round ${Math.min(...alerts) + 1})`}`;
+  });
+  process.stdout.write([
+    `wasmgrad monitor --demo feedback-loop: a ${w.segments}-${w.hidden}-${demo.items} MLP recommends ${w.slots} of ${demo.items} items to ${w.users.toLocaleString('en-US')} simulated users a round,`,
+    `${w.segments} segments, each with ${w.favourites} favourite items at a time; favourites move on one item every ${w.driftEvery} rounds and ${w.mainstream} mainstream items appeal a little to everyone.`,
+    `Clicks only on what is shown, slot k examined with probability ${w.examine}^k; the model is retrained each round on the clicks its own rankings caused,`,
+    `once as is and once with ${d.epsilon * 100}% of the slots shown to random items. A round is a monitor window; accuracy is the share of the model's`,
+    `recommendations in the user's true top set (labels from the simulator), diversity that of the model's own top ${w.slots}.`,
+    ...fate,
+    `HTML report: ${htmlPath}`,
+    '',
+    feedbackLoopTable(demo),
   ].join('\n'));
 }
 

@@ -58,15 +58,16 @@ export function monitorHtml(run: MonitorRun): string {
   ].join('\n');
 }
 
-function sloSection(slos: SloResult[], holds: boolean): string {
-  if (slos.length === 0) return '<section id="slos"><h2>SLOs</h2><p class="note">No SLO was given (--slo).</p></section>';
+/** The SLOs and their compliance; `id` and `title` tell sections apart where a page has several runs. */
+export function sloSection(slos: SloResult[], holds: boolean, id = 'slos', title = 'SLOs'): string {
+  if (slos.length === 0) return `<section id="${id}"><h2>${escapeXml(title)}</h2><p class="note">No SLO was given (--slo).</p></section>`;
   const rows = slos.map((s) => `<tr data-holds="${s.holds}"><td class="${s.holds ? 'exact' : 'differs'}">${s.holds ? 'holds' : 'violated'}</td><td>${escapeXml(describeSlo(s))}</td></tr>`);
-  return ['<section id="slos">', `<h2>SLOs: ${holds ? 'all hold' : 'violated'}</h2>`, '<table>', '<tbody>', ...rows, '</tbody>', '</table>', '</section>'].join('\n');
+  return [`<section id="${id}">`, `<h2>${escapeXml(title)}: ${holds ? 'all hold' : 'violated'}</h2>`, '<table>', '<tbody>', ...rows, '</tbody>', '</table>', '</section>'].join('\n');
 }
 
-function alertSection(run: MonitorRun): string {
+export function alertSection(run: MonitorRun, id = 'alerts', title = 'Alerts'): string {
   const alerts = run.report.alerts;
-  if (alerts.length === 0) return '<section id="alerts"><h2>Alerts</h2><p class="note">No alerts.</p></section>';
+  if (alerts.length === 0) return `<section id="${id}"><h2>${escapeXml(title)}</h2><p class="note">No alerts.</p></section>`;
   const rows = alerts.map((a) => `<tr class="${a.kind}"><td class="num">${a.window}</td><td>${escapeXml(formatTime(a.time))}</td><td class="${a.kind === 'violated' ? 'differs' : 'exact'}">${a.kind}</td><td><code>${escapeXml(a.slo)}</code></td><td class="num">${a.value.toPrecision(4)}</td></tr>`);
-  return ['<section id="alerts">', '<h2>Alerts</h2>', '<table>', '<thead><tr><th class="num">Window</th><th>Ends</th><th>Event</th><th>SLO</th><th class="num">Value</th></tr></thead>', '<tbody>', ...rows, '</tbody>', '</table>', '</section>'].join('\n');
+  return [`<section id="${id}">`, `<h2>${escapeXml(title)}</h2>`, '<table>', '<thead><tr><th class="num">Window</th><th>Ends</th><th>Event</th><th>SLO</th><th class="num">Value</th></tr></thead>', '<tbody>', ...rows, '</tbody>', '</table>', '</section>'].join('\n');
 }

@@ -14,8 +14,8 @@ interface Column {
   cell: (w: WindowSummary) => string;
 }
 
-const fixed = (v: number | null | undefined, digits: number) => (v === null || v === undefined ? '-' : v.toFixed(digits));
-const percent = (v: number | null | undefined) => (v === null || v === undefined ? '-' : `${(v * 100).toFixed(1)}%`);
+export const fixed = (v: number | null | undefined, digits: number) => (v === null || v === undefined ? '-' : v.toFixed(digits));
+export const percent = (v: number | null | undefined) => (v === null || v === undefined ? '-' : `${(v * 100).toFixed(1)}%`);
 
 const COLUMNS: Column[] = [
   { head: 'window', cell: (w) => String(w.index) },
