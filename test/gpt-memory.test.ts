@@ -41,6 +41,22 @@ describe.each(['simd', 'scalar'] as BuildName[])('GPT memory, measured == estima
       }
       opt.dispose();
     }
+    // Evaluation: forward only, as planned, keeping nothing; the same loss as a training forward, gradients untouched.
+    const x = batch(r, B, T, model.config.vocab), y = batch(r, B, T, model.config.vocab);
+    const plan = model.stepPlan(B, T, null, true);
+    const workspaceBytes = rt.core.gemmScratchReserved();
+    rt.arena.startLog();
+    const { loss, perplexity } = model.evaluate(x, y);
+    const measured = rt.arena.stopLog();
+    expect(measured.map((e) => [e.kind, e.category, e.bytes, e.layer, e.phase])).toEqual(planEvents(plan, { workspaceBytes }).map((e) => [e.kind, e.category, e.bytes, e.layer, e.phase]));
+    expect(measured.some((e) => e.category === 'activations')).toBe(false);
+    expect(summarizeEvents(measured).live).toEqual({ weights: 0, gradients: 0, optimizer: 0, activations: 0, workspace: 0, inputs: 0 });
+    expect(loss).toBe(model.lossAndGradients(x, y).loss);
+    expect(perplexity).toBeCloseTo(Math.exp(loss), 10);
+    model.lossAndGradients(batch(r, B, T, model.config.vocab), y);
+    const after = model.gradients().map((p) => [...p.data]);
+    model.evaluate(x, y);
+    expect(model.gradients().map((p) => [...p.data])).toEqual(after);
     model.dispose();
   });
 });

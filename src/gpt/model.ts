@@ -113,6 +113,12 @@ export class GPT {
     return { loss: this.runStep(tokens, targets, null) };
   }
 
+  /** The mean token cross-entropy and its perplexity (exp of it), forward only: nothing saved, gradients untouched. */
+  evaluate(tokens: TokenRows, targets: TokenRows): { loss: number; perplexity: number } {
+    const loss = this.runStep(tokens, targets, null, true);
+    return { loss, perplexity: Math.exp(loss) };
+  }
+
   /** One training step: forward, backward and the optimizer's update. Returns the loss before the update. */
   trainStep(tokens: TokenRows, targets: TokenRows, optimizer: Optimizer): number {
     checkOptimizer(optimizer);
@@ -128,27 +134,27 @@ export class GPT {
   }
 
   /** The plan of one training step on `batch` sequences of `tokens` tokens, from where the model stands now. */
-  stepPlan(batch: number, tokens: number, optimizer: Optimizer | null = null): readonly GPTPlanOp[] {
+  stepPlan(batch: number, tokens: number, optimizer: Optimizer | null = null, evaluate = false): readonly GPTPlanOp[] {
     const update = optimizer && { name: optimizer.name, stateBytes: optimizer.stateBytes(this.parameterCount) };
     const hasGradients = this.gradientsPtr !== 0, hasState = optimizer?.hasState(this) ?? false;
-    const key = `${batch}x${tokens}|${update?.name}:${update?.stateBytes}|${hasGradients}|${hasState}`;
+    const key = `${batch}x${tokens}|${update?.name}:${update?.stateBytes}|${hasGradients}|${hasState}|${evaluate}`;
     let plan = this.plans.get(key);
     if (!plan) {
       plan = gptTrainingStepPlan({
         model: this.config, batch, tokens, build: this.runtime.build, flashAttention: this.flashAttention, recompute: this.recompute,
-        optimizer: update, hasGradients, hasOptimizerState: hasState,
+        optimizer: update, hasGradients, hasOptimizerState: hasState, evaluate,
       });
       this.plans.set(key, plan);
     }
     return plan;
   }
 
-  private runStep(tokenRows: TokenRows, targetRows: TokenRows, optimizer: Optimizer | null): number {
+  private runStep(tokenRows: TokenRows, targetRows: TokenRows, optimizer: Optimizer | null, evaluate = false): number {
     this.weightView();
     const { batch, tokens, ids, targets } = this.checkBatch(tokenRows, targetRows);
     optimizer?.check(this.parameterBlock());
     const rt = this.runtime, arena = rt.arena, stepNo = this.steps + 1;
-    const plan = this.stepPlan(batch, tokens, optimizer);
+    const plan = this.stepPlan(batch, tokens, optimizer, evaluate);
     const binding = (): StepBinding => ({
       rt, config: this.config, table: this.byName, weights: this.weightsPtr, gradients: this.gradientsPtr,
       batch, tokens, flashAttention: this.flashAttention, dropoutSeed: stepNo,
@@ -166,16 +172,18 @@ export class GPT {
           case 'alloc': {
             const p = arena.alloc(op.bytes, op.category, op.what);
             ptr.set(op.buffer, p);
-            if (op.category === 'gradients') {
+            if (op.role === 'gradients') {
               this.gradientsPtr = p;
               bind = binding();
             } else live.add(p);
-            if (op.what === 'token ids') new Int32Array(rt.memory.buffer, p, ids.length).set(ids);
-            if (op.what === 'target ids') {
+            if (op.role === 'tokens') new Int32Array(rt.memory.buffer, p, ids.length).set(ids);
+            if (op.role === 'targets') {
               new Int32Array(rt.memory.buffer, p, targets.length).set(targets);
-              // Kernels add into the gradients (a tied head and the embedding share one): zero them once a step.
-              new Float32Array(rt.memory.buffer, this.gradientsPtr, this.parameterCount).fill(0);
-              this.gradientsMissing = `no gradients: the backward pass of step ${stepNo} did not complete`;
+              if (!evaluate) {
+                // Kernels add into the gradients (a tied head and the embedding share one): zero them once a step.
+                new Float32Array(rt.memory.buffer, this.gradientsPtr, this.parameterCount).fill(0);
+                this.gradientsMissing = `no gradients: the backward pass of step ${stepNo} did not complete`;
+              }
             }
             break;
           }
@@ -192,7 +200,7 @@ export class GPT {
             const value = runKernel(bind, op, (b) => ptr.get(b)!);
             if (op.kernel === 'cross-entropy' && op.pass === 'forward') {
               loss = value;
-              if (!Number.isFinite(loss)) throw new NonFiniteError(`step ${stepNo}: the loss is ${loss}; the parameters or the batch hold non-finite values`);
+              if (!Number.isFinite(loss)) throw new NonFiniteError(`${evaluate ? 'evaluate' : `step ${stepNo}`}: the loss is ${loss}; the parameters hold non-finite values`);
             }
             break;
           }

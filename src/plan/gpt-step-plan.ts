@@ -52,7 +52,8 @@ interface Stamp {
 
 export type GPTPlanOp = Stamp &
   (
-    | { op: 'alloc'; buffer: BufferId; category: Category; bytes: number; what: string }
+    /** `role` marks the buffers the executor fills or keeps: the batch's ids and the model's gradients block. */
+    | { op: 'alloc'; buffer: BufferId; category: Category; bytes: number; what: string; role?: 'tokens' | 'targets' | 'gradients' }
     | { op: 'free'; buffer: BufferId; category: Category; bytes: number }
     | { op: 'reserve-workspace'; bytes: number }
     | {
@@ -78,6 +79,8 @@ export interface GPTStepPlanConfig {
   flashAttention: boolean;
   recompute: 'none' | 'blocks';
   optimizer: { name: string; stateBytes: number } | null;
+  /** Forward and loss only, saving nothing (evaluation); default false. */
+  evaluate?: boolean;
   hasGradients: boolean;
   hasOptimizerState: boolean;
 }
@@ -88,7 +91,9 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
   const { model: m, batch: B, tokens: T } = cfg;
   const h = m.hidden, a = m.heads, f = m.ffn, V = m.vocab, hd = h / a;
   const BT = B * T;
-  const dropout = m.dropout > 0;
+  const evaluate = cfg.evaluate ?? false;
+  // Evaluation runs without dropout (PyTorch's model.eval()) and keeps nothing for a backward pass.
+  const dropout = m.dropout > 0 && !evaluate;
   const ops: GPTPlanOp[] = [];
   let stamp: Stamp = { layer: 'model', phase: 'setup' };
   const at = (layer: string, phase: Phase) => (stamp = { layer, phase });
@@ -96,10 +101,10 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
 
   const live = new Map<BufferId, { category: Category; bytes: number }>();
   let nextId = 0;
-  const alloc = (category: Category, bytes: number, what: string): BufferId => {
+  const alloc = (category: Category, bytes: number, what: string, role?: 'tokens' | 'targets' | 'gradients'): BufferId => {
     const buffer = nextId++;
     live.set(buffer, { category, bytes });
-    emit({ op: 'alloc', buffer, category, bytes, what });
+    emit({ op: 'alloc', buffer, category, bytes, what, ...(role ? { role } : {}) });
     return buffer;
   };
   const free = (...buffers: (BufferId | undefined)[]) => {
@@ -132,14 +137,16 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
 
   // Setup.
   const paramsPrefix = (layer: string) => `transformer.${layer}`;
-  if (!cfg.hasGradients) live.delete(alloc('gradients', gptParameterCount(m) * F32, 'gradients')); // kept by the model across steps
+  // Evaluation: every tensor a temporary, freed once the next op has read it.
+  const keep: Category = evaluate ? 'workspace' : 'activations';
+  if (!cfg.hasGradients && !evaluate) live.delete(alloc('gradients', gptParameterCount(m) * F32, 'gradients', 'gradients')); // kept by the model across steps
   const reserveAt = ops.length;
-  const tokens = alloc('inputs', BT * 4, 'token ids');
-  const targets = alloc('inputs', BT * 4, 'target ids');
+  const tokens = alloc('inputs', BT * 4, 'token ids', 'tokens');
+  const targets = alloc('inputs', BT * 4, 'target ids', 'targets');
 
   // Forward.
   at('wte', 'forward');
-  const x0 = alloc('activations', BT * h * F32, 'embeddings (token + position)');
+  const x0 = alloc(keep, BT * h * F32, 'embeddings (token + position)');
   run('embedding', 'forward', false, { tokens, output: x0 }, null);
   const embedMask = dropout ? alloc('activations', maskBytes(BT * h), 'embedding dropout mask') : undefined;
   if (embedMask !== undefined) run('dropout', 'forward', false, { input: x0, output: x0, mask: embedMask }, null);
@@ -210,7 +217,7 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
       run('dropout', 'forward', recompute, { input: branch2, output: branch2, mask: t.m2 }, null);
     }
     // The block output: the next block's saved input.
-    const output = alloc('activations', BT * h * F32, `block ${i} output`);
+    const output = alloc(keep, BT * h * F32, `block ${i} output`);
     run('residual', 'forward', recompute, { a: x2, b: branch2, output }, null);
     free(branch2);
     return { x, ln1, s1, qkv, y, x2, ln2, s2, u, g, out: output, ...t } as BlockTensors;
@@ -220,15 +227,16 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
   const blocks: BlockTensors[] = [];
   let x = x0;
   for (let i = 0; i < m.layers; i++) {
-    const recompute = cfg.recompute === 'blocks';
-    const b = blockForward(i, x, recompute ? 'workspace' : 'activations', false);
+    const recompute = cfg.recompute === 'blocks' || evaluate;
+    const b = blockForward(i, x, recompute ? 'workspace' : keep, false);
     if (recompute) free(...savedOf(b));
+    if (evaluate) free(x);
     blocks.push(b);
     x = b.out;
   }
   at('ln_f', 'forward');
-  const lnf = alloc('activations', BT * h * F32, 'final LayerNorm output');
-  const sf = alloc('activations', statsBytes, 'final LayerNorm statistics');
+  const lnf = alloc(keep, BT * h * F32, 'final LayerNorm output');
+  const sf = alloc(keep, statsBytes, 'final LayerNorm statistics');
   run('norm', 'forward', false, { input: x, output: lnf, stats: sf }, paramsPrefix('ln_f'));
   at('lm_head', 'forward');
   const logits = alloc('workspace', BT * V * F32, 'logits');
@@ -236,9 +244,20 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
   gemmShapes.push([BT, V, h]);
   run('linear', 'forward', false, { input: lnf, output: logits }, head, BT * h * V, BT * h * V);
   at('loss', 'forward');
-  const probs = alloc('activations', BT * V * F32, 'softmax probabilities');
+  const probs = alloc(keep, BT * V * F32, 'softmax probabilities');
   run('cross-entropy', 'forward', false, { logits, targets, probs }, null);
   free(logits);
+  // The workspace the step's products need, reserved before the batch is staged.
+  const reserveWorkspace = () => {
+    const bytes = Math.max(0, ...gemmShapes.map(([mm, n, k]) => gemmWorkspaceBytes(mm, n, k, cfg.build)));
+    ops.splice(reserveAt, 0, { op: 'reserve-workspace', bytes, layer: 'model', phase: 'setup' });
+    return ops;
+  };
+  if (evaluate) {
+    at('model', 'setup');
+    free(probs, lnf, sf, x, tokens, targets);
+    return reserveWorkspace();
+  }
 
   // Backward.
   at('loss', 'backward');
@@ -331,9 +350,7 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
   at('model', 'setup');
   free(tokens, targets);
 
-  const workspace = Math.max(0, ...gemmShapes.map(([mm, n, k]) => gemmWorkspaceBytes(mm, n, k, cfg.build)));
-  ops.splice(reserveAt, 0, { op: 'reserve-workspace', bytes: workspace, layer: 'model', phase: 'setup' });
-  return ops;
+  return reserveWorkspace();
 }
 
 function bufs<T extends object>(t: T, keys: readonly (keyof T)[]): Record<string, BufferId> {
