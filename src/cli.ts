@@ -13,6 +13,8 @@ import { registerMainJob } from './cli/main-job.js';
 import { registerProfileCommand } from './cli/profile.js';
 import { registerBenchCommand } from './cli/bench.js';
 import { registerTrainCommand } from './cli/train.js';
+import { registerTrainTextCommand } from './cli/train-text.js';
+import { registerGenerateCommand } from './cli/generate.js';
 import { registerServeCheckCommand } from './cli/serve-check.js';
 import { registerMonitorCommand } from './cli/monitor.js';
 import { ArgumentError, NonFiniteError, OutOfMemoryError, ShapeError, describeValue } from './errors.js';
@@ -28,6 +30,8 @@ export function buildProgram(): Command {
   registerEstimateCommand(program);
   registerBenchCommand(program);
   registerTrainCommand(program);
+  registerTrainTextCommand(program);
+  registerGenerateCommand(program);
   registerServeCheckCommand(program);
   registerMonitorCommand(program);
   program

@@ -149,7 +149,37 @@ export class GPT {
     return plan;
   }
 
-  private runStep(tokenRows: TokenRows, targetRows: TokenRows, optimizer: Optimizer | null, evaluate = false): number {
+  /**
+   * Continues each prompt by `count` tokens sampled from the model, as
+   * nanoGPT's generate: the last `seq` tokens go through the whole model for
+   * each new token (no KV cache yet), whose distribution is the softmax of
+   * the last position's logits divided by `temperature` (default 1), kept to
+   * the `topK` most likely (default all), drawn from a seeded generator.
+   */
+  generate(prompt: readonly number[], count: number, options: { temperature?: number; topK?: number; seed?: number } = {}): number[] {
+    const o = checkOptions('generate', options, ['temperature', 'topK', 'seed']);
+    const temperature = orDefault(o.temperature, 1), topK = orDefault(o.topK, this.config.vocab), seed = orDefault(o.seed, 0);
+    if (typeof temperature !== 'number' || !(temperature > 0 && temperature < 1e6)) throw new ArgumentError(`generate temperature must be a number > 0, got ${describeValue(temperature)}`, { field: 'temperature' });
+    checkInt('generate topK', topK, 1, this.config.vocab);
+    checkInt('generate seed', seed, 0, 2 ** 32 - 1);
+    checkInt('generate count', count, 0, 1_000_000);
+    if (!Array.isArray(prompt) || prompt.length === 0) throw new ArgumentError(`generate needs a non-empty prompt of token ids, got ${describeValue(prompt)}`, { field: 'prompt' });
+    const rng = new Random(seed);
+    const out = [...prompt];
+    for (let i = 0; i < count; i++) {
+      const window = out.slice(-this.config.seq);
+      let probs: Float64Array | null = null;
+      this.runStep([window], [window.map(() => 0)], null, true, (p) => {
+        // The last position's probabilities; softmax(z / t) is proportional to p^(1/t).
+        const row = new Float32Array(this.runtime.memory.buffer, p + 4 * (window.length - 1) * this.config.vocab, this.config.vocab);
+        probs = Float64Array.from(row, (q) => Math.log(q) / temperature);
+      });
+      out.push(sample(probs!, topK, rng));
+    }
+    return out.slice(prompt.length);
+  }
+
+  private runStep(tokenRows: TokenRows, targetRows: TokenRows, optimizer: Optimizer | null, evaluate = false, readProbs?: (ptr: number) => void): number {
     this.weightView();
     const { batch, tokens, ids, targets } = this.checkBatch(tokenRows, targetRows);
     optimizer?.check(this.parameterBlock());
@@ -199,6 +229,7 @@ export class GPT {
           case 'run': {
             const value = runKernel(bind, op, (b) => ptr.get(b)!);
             if (op.kernel === 'cross-entropy' && op.pass === 'forward') {
+              readProbs?.(ptr.get(op.buffers.probs!)!);
               loss = value;
               if (!Number.isFinite(loss)) throw new NonFiniteError(`${evaluate ? 'evaluate' : `step ${stepNo}`}: the loss is ${loss}; the parameters hold non-finite values`);
             }
@@ -288,4 +319,19 @@ export class GPT {
     if (this.gradientsPtr) this.runtime.arena.free(this.gradientsPtr);
     this.disposed = true;
   }
+}
+
+/** Draws an index from the softmax of `logits`, kept to the `topK` largest. */
+function sample(logits: Float64Array, topK: number, rng: Random): number {
+  const order = [...logits.keys()].sort((a, b) => logits[b]! - logits[a]!).slice(0, topK);
+  const top = logits[order[0]!]!;
+  // Every probability can underflow to zero in float32 (log 0 = -Infinity): then the likeliest wins.
+  if (!Number.isFinite(top)) return order[0]!;
+  const weights = order.map((i) => Math.exp(logits[i]! - top));
+  let u = rng.uniform(0, weights.reduce((s, w) => s + w, 0));
+  for (let k = 0; k < order.length; k++) {
+    u -= weights[k]!;
+    if (u < 0) return order[k]!;
+  }
+  return order[order.length - 1]!;
 }
