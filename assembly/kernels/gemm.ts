@@ -6,8 +6,8 @@
 //   style) for the 2x16 tile (gemm-2x16.ts). Packing keeps power-of-two
 //   strides from aliasing in cache, and packing through op() gives all four
 //   transpose combinations one kernel.
-// - in place: for a short k (the weight gradients' K = batch, the output
-//   layer's K = 10) with op(B) = B, the same tile reads A and B where they
+// - in place: for a short k and a small B with op(B) = B (the output layer's
+//   dW, K = batch, and dX, K = 10), the same tile reads A and B where they
 //   are; only a last partial panel of B is packed (zero-padded). Packing
 //   there cost as much as the products.
 // - dot: A B^T (the Linear forward) as row-by-row dot products (gemm-dot-2x4.ts),
@@ -35,8 +35,11 @@ let scratchBytes: usize = 0;
 // The in-place and dot paths reread A once per panel of B: while A has at most
 // this many floats (256 KiB) it stays in L2.
 const RESIDENT_A: i32 = 65536;
-// Longest k the in-place path takes: its B panel (k x 16 floats) stays in L1.
+// The in-place path takes k up to 64 (its B panel, k x 16 floats, stays in
+// L1) and B up to 16,384 floats: on fc1 dW (B 64 x 784) reading B's rows
+// 3 KiB apart and A across its stride lost 4% to packing both.
 const IN_PLACE_K: i32 = 64;
+const IN_PLACE_B: i32 = 16384;
 
 /** Bytes of packing workspace a product of this shape needs (0 in scalar builds). */
 export function gemmScratchBytes(m: i32, n: i32, k: i32): usize {
@@ -101,7 +104,7 @@ export function gemm(
     // Reserved whichever path runs, so the workspace a step needs does not depend on the path.
     if (!gemmReserve(gemmScratchBytes(m, n, k))) return false;
     const residentA = <i64>m * <i64>k <= <i64>RESIDENT_A;
-    if (!transB && k <= IN_PLACE_K && residentA) gemmInPlace(transA, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    if (!transB && k <= IN_PLACE_K && n * k <= IN_PLACE_B && residentA) gemmInPlace(transA, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     else if (!transA && transB && residentA) gemmDot(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     else gemmPacked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   } else {
