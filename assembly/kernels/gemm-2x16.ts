@@ -13,18 +13,22 @@
 import { madd } from "./simd";
 import { MR, NR, tile } from "./gemm-tile";
 
-/** The tile over packed panels: MR floats of A and NR floats of B per k. */
+/** The tile over packed panels: MR floats of A and NR floats of B per k; sums left in `tile`. */
 export function kernel2x16Packed(kc: i32, a: usize, b: usize): void {
-  tile2x16(kc, a, 4, MR << 2, b, NR << 2);
+  tile2x16(kc, a, 4, MR << 2, b, NR << 2, tile, NR << 2);
 }
 
-/** The tile over operands in place, with their strides in bytes. */
-export function kernel2x16Strided(kc: i32, a: usize, aRow: usize, aK: usize, b: usize, bK: usize): void {
-  tile2x16(kc, a, aRow, aK, b, bK);
+/**
+ * The tile over operands in place, with their strides in bytes; sums written
+ * to `out` (row 1 outRow bytes after row 0): C itself when nothing else is
+ * to be added (alpha 1, beta 0, a whole tile), which for a short k saves a
+ * pass as long as the products; else `tile`.
+ */
+export function kernel2x16Strided(kc: i32, a: usize, aRow: usize, aK: usize, b: usize, bK: usize, out: usize, outRow: usize): void {
+  tile2x16(kc, a, aRow, aK, b, bK, out, outRow);
 }
 
-/** Sums of kc multiply-adds of the 2x16 tile, left in `tile`. */
-@inline function tile2x16(kc: i32, a: usize, aRow: usize, aK: usize, b: usize, bK: usize): void {
+@inline function tile2x16(kc: i32, a: usize, aRow: usize, aK: usize, b: usize, bK: usize, out: usize, outRow: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
   const aEnd = a + <usize>kc * aK;
@@ -36,6 +40,7 @@ export function kernel2x16Strided(kc: i32, a: usize, aRow: usize, aK: usize, b: 
     a += aK;
     b += bK;
   }
-  v128.store(tile, c00); v128.store(tile, c01, 16); v128.store(tile, c02, 32); v128.store(tile, c03, 48);
-  v128.store(tile, c10, 64); v128.store(tile, c11, 80); v128.store(tile, c12, 96); v128.store(tile, c13, 112);
+  const out1 = out + outRow;
+  v128.store(out, c00); v128.store(out, c01, 16); v128.store(out, c02, 32); v128.store(out, c03, 48);
+  v128.store(out1, c10); v128.store(out1, c11, 16); v128.store(out1, c12, 32); v128.store(out1, c13, 48);
 }

@@ -17,7 +17,7 @@
 import { arenaAlloc, arenaFree } from "../arena";
 import { kernel2x16Packed, kernel2x16Strided } from "./gemm-2x16";
 import { gemmDot } from "./gemm-dot-2x4";
-import { MR, NR, updateC } from "./gemm-tile";
+import { MR, NR, tile, updateC } from "./gemm-tile";
 
 const MC: i32 = 64; // rows of op(A) packed per block (L2 resident)
 const KC: i32 = 256; // depth of a block: one B micro-panel is KC*NR*4 = 16 KiB (L1)
@@ -173,8 +173,13 @@ function gemmInPlace(
     }
     for (let i = 0; i < m; i += MR) {
       const mr = min(MR, m - i);
-      kernel2x16Strided(k, a + <usize>i * aRow, mr == MR ? aRow : 0, aK, panel, panelK);
-      updateC(c + ((<usize>i * <usize>ldc + <usize>j) << 2), ldc, mr, nr, alpha, beta);
+      const cTile = c + ((<usize>i * <usize>ldc + <usize>j) << 2);
+      if (alpha == 1 && beta == 0 && mr == MR && nr == NR) {
+        kernel2x16Strided(k, a + <usize>i * aRow, aRow, aK, panel, panelK, cTile, <usize>ldc << 2);
+      } else {
+        kernel2x16Strided(k, a + <usize>i * aRow, mr == MR ? aRow : 0, aK, panel, panelK, tile, NR << 2);
+        updateC(cTile, ldc, mr, nr, alpha, beta);
+      }
     }
   }
 }
