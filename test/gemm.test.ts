@@ -97,6 +97,39 @@ describe.each(['simd', 'relaxed', 'scalar'] as BuildName[])('gemm (%s build)', (
     }
   });
 
+  // The shape-picked paths: in place (op(B) = B, k <= 64, A resident), dot
+  // (A B^T, A resident) and packed, around their edges: N about one and two
+  // 4- and 16-wide panels, K about 4-wide steps and the in-place limit, odd M.
+  const NARROW_N = [1, 2, 3, 4, 5, 9, 10, 11, 15, 16, 17, 33];
+  const NARROW_K = [1, 2, 3, 4, 5, 9, 10, 11, 63, 64, 65];
+  it('matches the reference on narrow N and short K, every transpose, scale and stride', async () => {
+    const rt = await runtime();
+    let seed = 3000;
+    for (const [ta, tb] of TRANSPOSES) {
+      for (const n of NARROW_N) for (const k of NARROW_K) {
+        const [al, be] = SCALES[seed % SCALES.length]!;
+        check(rt, seed++, 5, n, k, ta, tb, al, be, seed % 3);
+      }
+    }
+  });
+
+  it('matches the reference on the 784-100-10 training shapes at batch 64 and near them', async () => {
+    const rt = await runtime();
+    let seed = 4000;
+    for (const m of [63, 64, 65]) {
+      for (const pad of [0, 3]) {
+        check(rt, seed++, m, 100, 784, false, true, 1, 0, pad); // fc1 forward
+        check(rt, seed++, m, 10, 100, false, true, 1, 1, pad); // fc2 forward
+        check(rt, seed++, 10, 100, m, true, false, 1, 0, pad); // fc2 dW
+        check(rt, seed++, m, 100, 10, false, false, -0.5, 0, pad); // fc2 dX
+        check(rt, seed++, 100, 784, m, true, false, 1, -0.5, pad); // fc1 dW
+      }
+    }
+    // Past the resident-A limit (m*k = 65,536 floats) the packed path takes over.
+    check(rt, seed++, 65, 40, 1024, false, true, 1, 0, 1);
+    check(rt, seed++, 1025, 17, 64, false, false, 1, 1, 1);
+  });
+
   it('counts exactly m*n*k multiply-accumulates per product', async () => {
     const rt = await runtime();
     rt.resetMacs();

@@ -1,21 +1,24 @@
 // Dense f32 GEMM: C = alpha * op(A) * op(B) + beta * C, row-major, op = identity
 // or transpose, explicit leading dimensions.
 //
-// SIMD builds pack cache blocks of op(A) and op(B) into panels (GotoBLAS style)
-// and run a 2x16 register tile: 8 v128 accumulators, 4 B loads and 2 A
-// broadcasts per k. More live accumulators than about ten make V8's register
-// allocator spill (DESIGN.md §3; a 3x16 tile measured half the speed). Of the
-// 8-accumulator tiles, 2x16 beat 4x8 by about 25% here: V8 folds the B loads'
-// offsets into the instructions but not the broadcasts', so fewer broadcasts
-// mean fewer instructions per multiply-add. Packing keeps power-of-two strides
-// from aliasing in cache, and packing through op() gives all four transpose
-// combinations one kernel. The scalar build keeps a plain loop.
+// SIMD builds pick a path by shape (gemm, below):
+// - packed: cache blocks of op(A) and op(B) packed into panels (GotoBLAS
+//   style) for the 2x16 tile (gemm-2x16.ts). Packing keeps power-of-two
+//   strides from aliasing in cache, and packing through op() gives all four
+//   transpose combinations one kernel.
+// - in place: for a short k and a small B with op(B) = B (the output layer's
+//   dW, K = batch, and dX, K = 10), the same tile reads A and B where they
+//   are; only a last partial panel of B is packed (zero-padded). Packing
+//   there cost as much as the products.
+// - dot: A B^T (the Linear forward) as row-by-row dot products (gemm-dot-2x4.ts),
+//   with nothing packed and no padding of a narrow N (10 outputs).
+// The scalar build keeps a plain loop.
 
 import { arenaAlloc, arenaFree } from "../arena";
-import { madd } from "./simd";
+import { kernel2x16Packed, kernel2x16Strided } from "./gemm-2x16";
+import { gemmDot } from "./gemm-dot-2x4";
+import { MR, NR, tile, updateC } from "./gemm-tile";
 
-const MR: i32 = 2; // rows of the register tile
-const NR: i32 = 16; // columns of the register tile (four v128)
 const MC: i32 = 64; // rows of op(A) packed per block (L2 resident)
 const KC: i32 = 256; // depth of a block: one B micro-panel is KC*NR*4 = 16 KiB (L1)
 const NC: i32 = 512; // columns of op(B) packed per block
@@ -29,8 +32,14 @@ let macs: u64 = 0;
 let scratch: usize = 0;
 let scratchBytes: usize = 0;
 
-// Spill area for edge tiles (MR x NR floats).
-const tile = memory.data(MR * NR * 4, 16);
+// The in-place and dot paths reread A once per panel of B: while A has at most
+// this many floats (256 KiB) it stays in L2.
+const RESIDENT_A: i32 = 65536;
+// The in-place path takes k up to 64 (its B panel, k x 16 floats, stays in
+// L1) and B up to 16,384 floats: on fc1 dW (B 64 x 784) reading B's rows
+// 3 KiB apart and A across its stride lost 4% to packing both.
+const IN_PLACE_K: i32 = 64;
+const IN_PLACE_B: i32 = 16384;
 
 /** Bytes of packing workspace a product of this shape needs (0 in scalar builds). */
 export function gemmScratchBytes(m: i32, n: i32, k: i32): usize {
@@ -92,8 +101,12 @@ export function gemm(
     return true;
   }
   if (ASC_FEATURE_SIMD) {
+    // Reserved whichever path runs, so the workspace a step needs does not depend on the path.
     if (!gemmReserve(gemmScratchBytes(m, n, k))) return false;
-    gemmPacked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    const residentA = <i64>m * <i64>k <= <i64>RESIDENT_A;
+    if (!transB && k <= IN_PLACE_K && n * k <= IN_PLACE_B && residentA) gemmInPlace(transA, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    else if (!transA && transB && residentA) gemmDot(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    else gemmPacked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   } else {
     gemmReference(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   }
@@ -138,16 +151,53 @@ function gemmReference(
   }
 }
 
+/**
+ * op(B) = B read in place, a panel of 16 columns at a time, and op(A) read in
+ * place (k <= IN_PLACE_K, so one pass over k). A last panel of fewer than 16
+ * columns is packed, zero-padded; an odd last row of C reads row m-1 twice
+ * and stores it once.
+ */
+function gemmInPlace(
+  transA: i32, m: i32, n: i32, k: i32, alpha: f32,
+  a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32,
+): void {
+  // Bytes from op(A)(i, p) to op(A)(i + 1, p), and to op(A)(i, p + 1).
+  const aRow: usize = transA ? 4 : <usize>lda << 2, aK: usize = transA ? <usize>lda << 2 : 4;
+  for (let j = 0; j < n; j += NR) {
+    const nr = min(NR, n - j);
+    let panel = b + (<usize>j << 2), panelK = <usize>ldb << 2;
+    if (nr < NR) {
+      packB(0, b, ldb, 0, j, k, nr, scratch);
+      panel = scratch;
+      panelK = NR << 2;
+    }
+    for (let i = 0; i < m; i += MR) {
+      const mr = min(MR, m - i);
+      const cTile = c + ((<usize>i * <usize>ldc + <usize>j) << 2);
+      if (alpha == 1 && beta == 0 && mr == MR && nr == NR) {
+        kernel2x16Strided(k, a + <usize>i * aRow, aRow, aK, panel, panelK, cTile, <usize>ldc << 2);
+      } else {
+        kernel2x16Strided(k, a + <usize>i * aRow, mr == MR ? aRow : 0, aK, panel, panelK, tile, NR << 2);
+        updateC(cTile, ldc, mr, nr, alpha, beta);
+      }
+    }
+  }
+}
+
 function gemmPacked(
   transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
   a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32,
 ): void {
   const aPack = scratch;
   const bPack = scratch + (<usize>roundUp(min(m, MC), MR) * <usize>min(k, KC) << 2);
+  // k in equal blocks of at most KC (784 = 4 x 196, not 3 x 256 + 16): a thin
+  // last block would pay a whole pass over C for a few multiply-adds.
+  const blocks = (k + KC - 1) / KC;
+  const kBlock = min(KC, roundUp((k + blocks - 1) / blocks, 4));
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
-    for (let pc = 0; pc < k; pc += KC) {
-      const kc = min(KC, k - pc);
+    for (let pc = 0; pc < k; pc += kBlock) {
+      const kc = min(kBlock, k - pc);
       packB(transB, b, ldb, pc, jc, kc, nc, bPack);
       // beta applies once, on the first pass over k; later passes accumulate.
       const betaHere: f32 = pc == 0 ? beta : 1;
@@ -160,7 +210,7 @@ function gemmPacked(
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
             const cTile = c + ((<usize>(ic + ir) * <usize>ldc + <usize>(jc + jr)) << 2);
-            kernel2x16(kc, aPack + (<usize>ir * <usize>kc << 2), bPanel);
+            kernel2x16Packed(kc, aPack + (<usize>ir * <usize>kc << 2), bPanel);
             updateC(cTile, ldc, mr, nr, alpha, betaHere);
           }
         }
@@ -276,55 +326,4 @@ function packB(transB: i32, b: usize, ldb: i32, pc: i32, jc: i32, kc: i32, nc: i
       }
     }
   }
-}
-
-/**
- * The 2x16 register tile over one packed A panel and one packed B panel,
- * left in `tile`. Keeping the C update out of this function keeps it small
- * enough for V8 to hold all eight accumulators in registers without spills.
- */
-function kernel2x16(kc: i32, a: usize, b: usize): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
-  const aEnd = a + (<usize>kc << 3);
-  while (a < aEnd) {
-    const b0 = v128.load(b), b1 = v128.load(b, 16), b2 = v128.load(b, 32), b3 = v128.load(b, 48);
-    const a0 = v128.load32_splat(a), a1 = v128.load32_splat(a, 4);
-    c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01); c02 = madd(a0, b2, c02); c03 = madd(a0, b3, c03);
-    c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11); c12 = madd(a1, b2, c12); c13 = madd(a1, b3, c13);
-    a += 8;
-    b += 64;
-  }
-  v128.store(tile, c00); v128.store(tile, c01, 16); v128.store(tile, c02, 32); v128.store(tile, c03, 48);
-  v128.store(tile, c10, 64); v128.store(tile, c11, 80); v128.store(tile, c12, 96); v128.store(tile, c13, 112);
-}
-
-/** C tile (mr x nr of MR x NR) = alpha * tile + beta * C. */
-function updateC(c: usize, ldc: i32, mr: i32, nr: i32, alpha: f32, beta: f32): void {
-  const ld = <usize>ldc << 2;
-  if (mr == MR && nr == NR) {
-    for (let i = 0; i < MR; i++) {
-      const row = c + <usize>i * ld, t = tile + (<usize>(i * NR) << 2);
-      storeQuad(row, v128.load(t), alpha, beta);
-      storeQuad(row + 16, v128.load(t, 16), alpha, beta);
-      storeQuad(row + 32, v128.load(t, 32), alpha, beta);
-      storeQuad(row + 48, v128.load(t, 48), alpha, beta);
-    }
-    return;
-  }
-  for (let i = 0; i < mr; i++) {
-    for (let j = 0; j < nr; j++) {
-      const cp = c + <usize>i * ld + (<usize>j << 2);
-      const acc = alpha * load<f32>(tile + ((<usize>(i * NR + j)) << 2));
-      store<f32>(cp, beta == 0 ? acc : acc + beta * load<f32>(cp));
-    }
-  }
-}
-
-/** C[0:4] = alpha * acc + beta * C[0:4], with beta = 0 not reading C. */
-@inline function storeQuad(c: usize, acc: v128, alpha: f32, beta: f32): void {
-  if (alpha != 1) acc = f32x4.mul(acc, f32x4.splat(alpha));
-  if (beta == 1) acc = f32x4.add(acc, v128.load(c));
-  else if (beta != 0) acc = madd(f32x4.splat(beta), v128.load(c), acc);
-  v128.store(c, acc);
 }

@@ -27,23 +27,24 @@ export function adamStep(
   const omb1: f32 = 1 - beta1, omb2: f32 = 1 - beta2;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    const vb1 = f32x4.splat(beta1), vb2 = f32x4.splat(beta2), v1 = f32x4.splat(omb1), v2 = f32x4.splat(omb2);
-    const vl2 = f32x4.splat(l2), vdecay = f32x4.splat(decay), vstep = f32x4.splat(stepSize);
-    const vinv = f32x4.splat(invBc2Sqrt), veps = f32x4.splat(eps), vbound = f32x4.splat(stepSize / eps);
-    for (; i + 4 <= n; i += 4) {
-      const off = <usize>i << 2;
-      let pv = v128.load(p + off);
-      let gv = v128.load(g + off);
-      if (l2 != 0) gv = f32x4.add(gv, f32x4.mul(pv, vl2));
-      if (decay != 1) pv = f32x4.mul(pv, vdecay);
-      const mv = f32x4.add(f32x4.mul(v128.load(m + off), vb1), f32x4.mul(gv, v1));
-      const vv = f32x4.add(f32x4.mul(v128.load(v + off), vb2), f32x4.mul(f32x4.mul(gv, gv), v2));
-      if (apply) {
-        const denom = f32x4.add(f32x4.mul(f32x4.sqrt(vv), vinv), veps);
-        v128.store(m + off, flushSubnormals(mv));
-        v128.store(v + off, flushSubnormals(vv));
-        v128.store(p + off, flushSubnormals(f32x4.sub(pv, f32x4.mul(vstep, f32x4.div(mv, denom)))));
-      } else {
+    if (apply) {
+      // One loop per case, so no test of weight decay runs per vector (Adam
+      // has only L2 decay, AdamW only decoupled decay).
+      if (l2 != 0) i = applyVectors(p, g, m, v, n, beta1, beta2, l2, decay, stepSize, invBc2Sqrt, eps, true, false);
+      else if (decay != 1) i = applyVectors(p, g, m, v, n, beta1, beta2, l2, decay, stepSize, invBc2Sqrt, eps, false, true);
+      else i = applyVectors(p, g, m, v, n, beta1, beta2, l2, decay, stepSize, invBc2Sqrt, eps, false, false);
+    } else {
+      const vb1 = f32x4.splat(beta1), vb2 = f32x4.splat(beta2), v1 = f32x4.splat(omb1), v2 = f32x4.splat(omb2);
+      const vl2 = f32x4.splat(l2), vdecay = f32x4.splat(decay), vstep = f32x4.splat(stepSize);
+      const vinv = f32x4.splat(invBc2Sqrt), veps = f32x4.splat(eps), vbound = f32x4.splat(stepSize / eps);
+      for (; i + 4 <= n; i += 4) {
+        const off = <usize>i << 2;
+        let pv = v128.load(p + off);
+        let gv = v128.load(g + off);
+        if (l2 != 0) gv = f32x4.add(gv, f32x4.mul(pv, vl2));
+        if (decay != 1) pv = f32x4.mul(pv, vdecay);
+        const mv = f32x4.add(f32x4.mul(v128.load(m + off), vb1), f32x4.mul(gv, v1));
+        const vv = f32x4.add(f32x4.mul(v128.load(v + off), vb2), f32x4.mul(f32x4.mul(gv, gv), v2));
         // |new p| <= |p| + (stepSize / eps) |m| since the denominator is at least eps:
         // a bound with no sqrt or division. Only where it is not finite (or eps = 0)
         // is the exact update worked out.
@@ -74,4 +75,33 @@ export function adamStep(
     }
   }
   return -1;
+}
+
+/**
+ * The update over whole vectors; returns how many floats it covered. withL2
+ * and withDecay are constants at each call, so each instance has one loop
+ * with no branch in it. The same operations in the same order as the scalar
+ * tail, so every lane is bit-identical to it.
+ */
+@inline function applyVectors(
+  p: usize, g: usize, m: usize, v: usize, n: i32, beta1: f32, beta2: f32,
+  l2: f32, decay: f32, stepSize: f32, invBc2Sqrt: f32, eps: f32, withL2: bool, withDecay: bool,
+): i32 {
+  const vb1 = f32x4.splat(beta1), vb2 = f32x4.splat(beta2), v1 = f32x4.splat(1 - beta1), v2 = f32x4.splat(1 - beta2);
+  const vl2 = f32x4.splat(l2), vdecay = f32x4.splat(decay), vstep = f32x4.splat(stepSize);
+  const vinv = f32x4.splat(invBc2Sqrt), veps = f32x4.splat(eps);
+  const end = <usize>(n & ~3) << 2;
+  for (let off: usize = 0; off < end; off += 16) {
+    let pv = v128.load(p + off);
+    let gv = v128.load(g + off);
+    if (withL2) gv = f32x4.add(gv, f32x4.mul(pv, vl2));
+    if (withDecay) pv = f32x4.mul(pv, vdecay);
+    const mv = f32x4.add(f32x4.mul(v128.load(m + off), vb1), f32x4.mul(gv, v1));
+    const vv = f32x4.add(f32x4.mul(v128.load(v + off), vb2), f32x4.mul(f32x4.mul(gv, gv), v2));
+    const denom = f32x4.add(f32x4.mul(f32x4.sqrt(vv), vinv), veps);
+    v128.store(m + off, flushSubnormals(mv));
+    v128.store(v + off, flushSubnormals(vv));
+    v128.store(p + off, flushSubnormals(f32x4.sub(pv, f32x4.mul(vstep, f32x4.div(mv, denom)))));
+  }
+  return n & ~3;
 }

@@ -8,9 +8,13 @@
 
 const SMALLEST_NORMAL: f32 = 1.17549435e-38;
 
-/** Lanes with |x| below the smallest normal float become +0. */
+/**
+ * Lanes with |x| below the smallest normal float become +0: exactly the
+ * lanes whose exponent bits are all zero (subnormals and -0), tested on the
+ * bits, which takes V8 fewer instructions than |x| < SMALLEST_NORMAL.
+ */
 @inline export function flushSubnormals(v: v128): v128 {
-  return v128.andnot(v, f32x4.lt(f32x4.abs(v), f32x4.splat(SMALLEST_NORMAL)));
+  return v128.andnot(v, i32x4.eq(v128.and(v, i32x4.splat(0x7f800000)), i32x4.splat(0)));
 }
 
 /** x, or +0 when |x| is below the smallest normal float. */

@@ -19,7 +19,11 @@ export function sgdStep(
   lr: f32, momentum: f32, dampening: f32, weightDecay: f32, nesterov: bool, firstStep: bool, apply: bool,
 ): i32 {
   let i = 0;
-  if (ASC_FEATURE_SIMD) {
+  if (ASC_FEATURE_SIMD && apply && weightDecay == 0 && (momentum == 0 || (!firstStep && !nesterov))) {
+    // The common cases, plain SGD and heavy-ball momentum, each get a loop with no test in it.
+    if (momentum == 0) i = applyVectors(p, g, buf, n, lr, momentum, dampening, false);
+    else i = applyVectors(p, g, buf, n, lr, momentum, dampening, true);
+  } else if (ASC_FEATURE_SIMD) {
     const vlr = f32x4.splat(lr), vm = f32x4.splat(momentum), vd = f32x4.splat(1 - dampening), vwd = f32x4.splat(weightDecay);
     for (; i + 4 <= n; i += 4) {
       const off = <usize>i << 2;
@@ -53,4 +57,24 @@ export function sgdStep(
     else if (np - np != 0) return i;
   }
   return -1;
+}
+
+/**
+ * p -= lr * g (withMomentum: buf = momentum * buf + (1 - dampening) * g and
+ * p -= lr * buf) over whole vectors; returns how many floats it covered.
+ * The same operations in the same order as the general loop.
+ */
+@inline function applyVectors(p: usize, g: usize, buf: usize, n: i32, lr: f32, momentum: f32, dampening: f32, withMomentum: bool): i32 {
+  const vlr = f32x4.splat(lr), vm = f32x4.splat(momentum), vd = f32x4.splat(1 - dampening);
+  const end = <usize>(n & ~3) << 2;
+  for (let off: usize = 0; off < end; off += 16) {
+    let gv = v128.load(g + off);
+    if (withMomentum) {
+      // p moves by the buffer as computed; only what is stored is flushed.
+      gv = f32x4.add(f32x4.mul(v128.load(buf + off), vm), f32x4.mul(gv, vd));
+      v128.store(buf + off, flushSubnormals(gv));
+    }
+    v128.store(p + off, flushSubnormals(f32x4.sub(v128.load(p + off), f32x4.mul(gv, vlr))));
+  }
+  return n & ~3;
 }

@@ -1,0 +1,46 @@
+// The 2x16 register tile: 8 v128 accumulators, 4 B loads and 2 A broadcasts
+// per k. More live accumulators than about ten make V8's register allocator
+// spill (DESIGN.md §3; a 3x16 tile measured half the speed). Of the
+// 8-accumulator tiles, 2x16 beat 4x8 by about 25% here: V8 folds the B loads'
+// offsets into the instructions but not the broadcasts', so fewer broadcasts
+// mean fewer instructions per multiply-add.
+//
+// One body, two instances: packed panels (constant strides, which V8 folds
+// into the instructions: 15% faster on 256^3 than passing them) and operands
+// read in place. op(A)(0, p) is at a + p * aK bytes and op(A)(1, p) aRow
+// bytes after it; the 16 floats of op(B) row p start at b + p * bK bytes.
+
+import { madd } from "./simd";
+import { MR, NR, tile } from "./gemm-tile";
+
+/** The tile over packed panels: MR floats of A and NR floats of B per k; sums left in `tile`. */
+export function kernel2x16Packed(kc: i32, a: usize, b: usize): void {
+  tile2x16(kc, a, 4, MR << 2, b, NR << 2, tile, NR << 2);
+}
+
+/**
+ * The tile over operands in place, with their strides in bytes; sums written
+ * to `out` (row 1 outRow bytes after row 0): C itself when nothing else is
+ * to be added (alpha 1, beta 0, a whole tile), which for a short k saves a
+ * pass as long as the products; else `tile`.
+ */
+export function kernel2x16Strided(kc: i32, a: usize, aRow: usize, aK: usize, b: usize, bK: usize, out: usize, outRow: usize): void {
+  tile2x16(kc, a, aRow, aK, b, bK, out, outRow);
+}
+
+@inline function tile2x16(kc: i32, a: usize, aRow: usize, aK: usize, b: usize, bK: usize, out: usize, outRow: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
+  const aEnd = a + <usize>kc * aK;
+  while (a < aEnd) {
+    const b0 = v128.load(b), b1 = v128.load(b, 16), b2 = v128.load(b, 32), b3 = v128.load(b, 48);
+    const a0 = v128.load32_splat(a), a1 = v128.load32_splat(a + aRow);
+    c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01); c02 = madd(a0, b2, c02); c03 = madd(a0, b3, c03);
+    c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11); c12 = madd(a1, b2, c12); c13 = madd(a1, b3, c13);
+    a += aK;
+    b += bK;
+  }
+  const out1 = out + outRow;
+  v128.store(out, c00); v128.store(out, c01, 16); v128.store(out, c02, 32); v128.store(out, c03, 48);
+  v128.store(out1, c10); v128.store(out1, c11, 16); v128.store(out1, c12, 32); v128.store(out1, c13, 48);
+}

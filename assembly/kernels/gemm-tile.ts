@@ -1,0 +1,45 @@
+// The register tile every SIMD GEMM kernel leaves its sums in, and the C
+// update from it: C tile = alpha * tile + beta * C. Keeping the C update out
+// of the kernels keeps them small enough for V8 to hold all their
+// accumulators in registers without spills.
+
+import { madd } from "./simd";
+
+export const MR: i32 = 2; // rows of the register tile
+export const NR: i32 = 16; // columns of the register tile (four v128)
+
+/** Spill area for one tile (MR x NR floats, row-major). */
+export const tile = memory.data(MR * NR * 4, 16);
+
+/** C tile (mr x nr of MR x NR) = alpha * tile + beta * C; beta = 0 does not read C. */
+export function updateC(c: usize, ldc: i32, mr: i32, nr: i32, alpha: f32, beta: f32): void {
+  const ld = <usize>ldc << 2;
+  if (mr == MR && nr == NR) {
+    for (let i = 0; i < MR; i++) {
+      const row = c + <usize>i * ld, t = tile + (<usize>(i * NR) << 2);
+      storeQuad(row, v128.load(t), alpha, beta);
+      storeQuad(row + 16, v128.load(t, 16), alpha, beta);
+      storeQuad(row + 32, v128.load(t, 32), alpha, beta);
+      storeQuad(row + 48, v128.load(t, 48), alpha, beta);
+    }
+    return;
+  }
+  for (let i = 0; i < mr; i++) {
+    const row = c + <usize>i * ld, t = tile + (<usize>(i * NR) << 2);
+    let j = 0;
+    for (; j + 4 <= nr; j += 4) storeQuad(row + (<usize>j << 2), v128.load(t + (<usize>j << 2)), alpha, beta);
+    for (; j < nr; j++) {
+      const cp = row + (<usize>j << 2);
+      const acc = alpha * load<f32>(t + (<usize>j << 2));
+      store<f32>(cp, beta == 0 ? acc : acc + beta * load<f32>(cp));
+    }
+  }
+}
+
+/** C[0:4] = alpha * acc + beta * C[0:4], with beta = 0 not reading C. */
+@inline function storeQuad(c: usize, acc: v128, alpha: f32, beta: f32): void {
+  if (alpha != 1) acc = f32x4.mul(acc, f32x4.splat(alpha));
+  if (beta == 1) acc = f32x4.add(acc, v128.load(c));
+  else if (beta != 0) acc = madd(f32x4.splat(beta), v128.load(c), acc);
+  v128.store(c, acc);
+}
