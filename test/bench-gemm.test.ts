@@ -189,6 +189,12 @@ describe('ort-web peer', () => {
       InferenceSession: { create: () => Promise.reject(new Error('no available backend found')) },
     });
     expect((await loadOrtWeb(noSession)).info.reason).toBe('the onnxruntime-web WASM backend did not start: no available backend found');
+    const wrong = async () => ({
+      env: { versions: {}, wasm: {} },
+      Tensor: class {},
+      InferenceSession: { create: async () => ({ run: async () => ({ C: { data: new Float32Array(4) } }), release: async () => {} }) },
+    });
+    expect((await loadOrtWeb(wrong)).info.reason).toBe('onnxruntime-web computed [1 2; 3 4] x I as 0,0,0,0');
   });
 });
 
@@ -373,7 +379,7 @@ describe('wasmgrad bench (CLI)', () => {
     // PyTorch is measured where it is installed, and otherwise says why not.
     expect(doc.pytorch.available || typeof (doc.pytorch as { reason: string }).reason === 'string').toBe(true);
     // onnxruntime-web's npm package cannot train: one honest line, checked against the installed package.
-    expect(doc['ort-web']).toEqual({ available: false, reason: 'onnxruntime-web has no training API: its package exports no /training (on-device training is a separate onnxruntime build)' });
+    expect(doc['ort-web']).toEqual({ available: false, reason: 'onnxruntime-web has no training API: its package exports no /training, and on-device training is a separate onnxruntime build' });
     expect(doc.format).toBe('wasmgrad.bench.train/1');
     expect(doc.gemmMacsPerStep).toBe(64 * (784 * 100 * 2 + 100 * 10 * 3));
     expect(doc.rows.map((row) => row.optimizer)).toEqual(['sgd', 'adam']);

@@ -80,17 +80,18 @@ export async function loadOrtWeb(importModule: Importer = (s) => import(s)): Pro
   } catch (e) {
     return unavailableOrt(loadFailureReason([ORT_PACKAGE], e));
   }
+  let c: unknown;
   try {
     // Before the first session: the WASM backend starts once, with these settings.
     ort.env.wasm.numThreads = 1;
     ort.env.wasm.proxy = false;
     const probe = await prepareOrt(ort, { label: 'probe', m: 2, n: 2, k: 2, transA: false, transB: false }, Float32Array.of(1, 2, 3, 4), Float32Array.of(1, 0, 0, 1));
-    const c = await probe.run();
+    c = await probe.run();
     await probe.dispose();
-    if (!(c instanceof Float32Array) || c.join() !== '1,2,3,4') throw new Error(`a 2x2 product came back as ${String(c)}`);
   } catch (e) {
     return unavailableOrt(`the onnxruntime-web WASM backend did not start: ${errorMessage(e)}`);
   }
+  if (!(c instanceof Float32Array) || c.join() !== '1,2,3,4') return unavailableOrt(`onnxruntime-web computed [1 2; 3 4] x I as ${String(c)}`);
   const info: OrtWebInfo = {
     available: true,
     reason: null,
@@ -113,6 +114,6 @@ export async function ortWebTrainingInfo(importModule: Importer = (s) => import(
     return { available: false, reason: `${ORT_PACKAGE}/training loads, but bench train does not drive it` };
   } catch (e) {
     if ((e as { code?: string } | null)?.code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') return { available: false, reason: loadFailureReason([ORT_PACKAGE], e) };
-    return { available: false, reason: `${ORT_PACKAGE} has no training API: its package exports no /training (on-device training is a separate onnxruntime build)` };
+    return { available: false, reason: `${ORT_PACKAGE} has no training API: its package exports no /training, and on-device training is a separate onnxruntime build` };
   }
 }
