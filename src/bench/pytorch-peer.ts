@@ -9,38 +9,15 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { GemmShape } from './gemm-shape.js';
+import type { PytorchPeer } from './pytorch-result.js';
+
+export { pytorchInfo, type PytorchGemm, type PytorchInfo, type PytorchPeer } from './pytorch-result.js';
 
 export interface PytorchRequest {
   timeMs: number;
   gemm?: readonly GemmShape[];
   /** An MLP of ReLU layers with softmax cross-entropy, and each optimizer's learning rate. */
   train?: { layers: readonly number[]; batch: number; optimizers: Record<string, number> };
-}
-
-/** What PyTorch ran on, without its measurements: the `pytorch` entry of the bench documents. */
-export type PytorchInfo =
-  | { available: true; version: string; python: string; threads: number; blas: { name: string; libraries: string[] } }
-  | { available: false; reason: string };
-
-/** One GEMM shape timed by torch.mm: median and fastest ms per call, samples of `batch` calls; gflops from the median. */
-export interface PytorchGemm {
-  label: string;
-  ms: number;
-  minMs: number;
-  samples: number;
-  batch: number;
-  gflops: number;
-}
-
-export type PytorchPeer =
-  | (Extract<PytorchInfo, { available: true }> & {
-      gemm: PytorchGemm[];
-      train: { optimizer: string; samplesPerSecond: number; msPerStep: number; steps: number }[];
-    })
-  | Extract<PytorchInfo, { available: false }>;
-
-export function pytorchInfo(peer: PytorchPeer): PytorchInfo {
-  return peer.available ? { available: true, version: peer.version, python: peer.python, threads: peer.threads, blas: peer.blas } : peer;
 }
 
 /**

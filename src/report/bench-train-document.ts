@@ -17,7 +17,7 @@
  *                      | { available: false, reason }
  *   "ort-web"          { available: false, reason }: onnxruntime-web's package has no training API
  */
-import { pytorchInfo, type PytorchInfo, type PytorchPeer } from '../bench/pytorch-peer.js';
+import { pytorchInfo, type PytorchInfo, type PytorchPeer } from '../bench/pytorch-result.js';
 import type { StepRate, TrainBenchResult, TrainBenchRow } from '../bench/train-bench.js';
 import { formatInteger } from '../estimate/units.js';
 
