@@ -39,7 +39,7 @@ type RatioKey = keyof typeof RATIO_PEERS;
 export const DEFAULT_SQUARE_SIZES: readonly number[] = [64, 128, 256, 512, 1024];
 /** The plain-JS loop runs only up to the work of a 256^3 product by default (~20 ms a call); beyond, it takes minutes. */
 export const JS_DEFAULT_MAX_MACS = 256 ** 3;
-/** Per-task time budget (ms) when none is given: the default `bench gemm` takes about 70 s on 2 cores. */
+/** Per-task time budget (ms) when none is given: the default `bench gemm` took about 70 s on 2 cores before ort-web and PyTorch joined; each adds about 2 s per shape (warm-up + budget). */
 export const DEFAULT_TIME_MS = 1500;
 
 /** GFLOP/s of `flops` done in `ms` milliseconds. */
