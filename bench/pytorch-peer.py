@@ -4,13 +4,16 @@ Reads one JSON request on stdin:
   {"timeMs": 1500, "gemm": [{"label", "m", "n", "k", "transA", "transB"}, ...],
    "train": {"layers": [784, 100, 10], "batch": 64, "optimizers": {"sgd": 0.01, "adam": 0.001}}}
 and prints one JSON document on stdout: PyTorch's version, the BLAS library it
-loaded, the thread count, GFLOP/s per GEMM shape (from the median call) and
-samples/s per optimizer (from the median training step). One thread, as the
-single-core comparison wants (set before any work; OPENBLAS_NUM_THREADS too).
+loaded, the thread count, per GEMM shape the median and fastest ms per call of
+torch.mm (and GFLOP/s from the median), and samples/s per optimizer (from the
+median training step). Timed as wasmgrad times itself: warm-up, then samples of
+batched calls. One thread, as the single-core comparison wants (set before any
+work; OPENBLAS_NUM_THREADS too).
 
 Run with Debian's PyTorch: /usr/bin/python3 bench/pytorch-peer.py < request.json
 """
 import json
+import math
 import os
 import statistics
 import sys
@@ -46,29 +49,45 @@ def blas_library():
     return {"name": name, "libraries": real}
 
 
-def median_seconds(fn, time_ms, warmup=20):
-    for _ in range(warmup):
+SAMPLE_SECONDS = 0.25e-3  # shortest sample, as wasmgrad's timer (src/bench/timing.ts): a batch of calls
+WARMUP_SECONDS = 0.2
+
+
+def time_call(fn, time_ms, warmup=20):
+    """Warm-up (at least `warmup` calls and WARMUP_SECONDS), then samples of `batch` calls each lasting
+    at least SAMPLE_SECONDS for `time_ms`; returns the median and the fastest call (seconds)."""
+    start = time.perf_counter()
+    fastest = float("inf")
+    calls = 0
+    while calls < warmup or time.perf_counter() - start < WARMUP_SECONDS:
+        t0 = time.perf_counter()
         fn()
+        fastest = min(fastest, time.perf_counter() - t0)
+        calls += 1
+    batch = max(1, math.ceil(SAMPLE_SECONDS / max(fastest, 1e-9)))
     samples = []
     deadline = time.perf_counter() + time_ms / 1000
     while time.perf_counter() < deadline or len(samples) < 10:
         t0 = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - t0)
-    return statistics.median(samples), len(samples)
+        for _ in range(batch):
+            fn()
+        samples.append((time.perf_counter() - t0) / batch)
+    return {"median": statistics.median(samples), "best": min(samples), "samples": len(samples), "batch": batch}
 
 
 def time_gemm(shape, time_ms):
     m, n, k = shape["m"], shape["n"], shape["k"]
     g = torch.Generator().manual_seed(1)
     # Stored as the operands of C = op(A) op(B): A is k x m when transposed, B is n x k.
-    a = torch.rand((k, m) if shape["transA"] else (m, k), generator=g)
-    b = torch.rand((n, k) if shape["transB"] else (k, n), generator=g)
+    a = torch.rand((k, m) if shape["transA"] else (m, k), generator=g) * 2 - 1
+    b = torch.rand((n, k) if shape["transB"] else (k, n), generator=g) * 2 - 1
     op_a = a.t() if shape["transA"] else a
     op_b = b.t() if shape["transB"] else b
+    # Operands resident, C written into a tensor allocated once: torch.mm's own cost, nothing copied.
     out = torch.empty(m, n)
-    seconds, calls = median_seconds(lambda: torch.mm(op_a, op_b, out=out), time_ms)
-    return {"label": shape["label"], "gflops": 2 * m * n * k / seconds / 1e9, "calls": calls}
+    t = time_call(lambda: torch.mm(op_a, op_b, out=out), time_ms)
+    return {"label": shape["label"], "ms": t["median"] * 1000, "minMs": t["best"] * 1000, "samples": t["samples"], "batch": t["batch"],
+            "gflops": 2 * m * n * k / t["median"] / 1e9}
 
 
 def time_training(cfg, name, lr, time_ms):
@@ -92,8 +111,8 @@ def time_training(cfg, name, lr, time_ms):
         loss_fn(model(x), y).backward()
         opt.step()
 
-    seconds, steps = median_seconds(step, time_ms, warmup=50)
-    return {"optimizer": name, "samplesPerSecond": batch / seconds, "msPerStep": seconds * 1000, "steps": steps}
+    t = time_call(step, time_ms, warmup=50)
+    return {"optimizer": name, "samplesPerSecond": batch / t["median"], "msPerStep": t["median"] * 1000, "steps": t["samples"] * t["batch"]}
 
 
 def main():

@@ -12,8 +12,10 @@ import {
   type GemmBenchResult,
 } from '../src/bench/gemm-bench.js';
 import { PEAK_CHAINS, measurePeak, peakProbeMacs } from '../src/bench/peak.js';
+import { loadOrtWeb, type OrtWebPeer } from '../src/bench/ort-peer.js';
 import { jsGemm, loadTfjsWasm, type TfjsWasmPeer } from '../src/bench/peers.js';
-import { benchGemmDocument, type BenchGemmDocument } from '../src/report/bench-gemm-document.js';
+import type { PytorchPeer } from '../src/bench/pytorch-peer.js';
+import { benchGemmDocument, renderBenchGemmTable, type BenchGemmDocument } from '../src/report/bench-gemm-document.js';
 import { renderBenchTrainTable, type BenchTrainDocument } from '../src/report/bench-train-document.js';
 import { ArgumentError, gemm, init, type Runtime } from '../src/index.js';
 import { randomArray, rng } from './helpers/rng.js';
@@ -29,15 +31,17 @@ function cli(...args: string[]) {
 function expectRowConsistent(report: GemmBenchResult) {
   for (const s of report.shapes) {
     expect(s.flops).toBe(2 * s.m * s.n * s.k);
-    for (const impl of ['wasmgrad', 'tfjs-wasm', 'js'] as const) {
+    for (const impl of ['wasmgrad', 'tfjs-wasm', 'ort-web', 'pytorch', 'js'] as const) {
       const ms = s.ms[impl];
       if (ms === null) expect(s.gflops[impl]).toBeNull();
       else expect(s.gflops[impl]).toBeCloseTo(s.flops / (ms * 1e6), 9);
     }
     expect(s.gflops.peak).toBe(report.peak.gflops);
     expect(s.ratio.peak).toBeCloseTo(s.gflops.wasmgrad! / report.peak.gflops, 12);
-    if (s.gflops['tfjs-wasm'] === null) expect(s.ratio.tfjs).toBeNull();
-    else expect(s.ratio.tfjs).toBeCloseTo(s.gflops.wasmgrad! / s.gflops['tfjs-wasm'], 12);
+    for (const [key, peer] of [['tfjs', 'tfjs-wasm'], ['ort', 'ort-web'], ['pytorch', 'pytorch']] as const) {
+      if (s.gflops[peer] === null) expect(s.ratio[key]).toBeNull();
+      else expect(s.ratio[key]).toBeCloseTo(s.gflops.wasmgrad! / s.gflops[peer]!, 12);
+    }
   }
 }
 
@@ -75,12 +79,12 @@ describe('shapeResult', () => {
     expect(r.gflops.peak).toBe(5);
     expect(r.ratio.peak).toBeCloseTo(wasmgrad / 5, 12);
     expect(r.ratio.tfjs).toBeCloseTo(3, 12);
-    expect(r.samples).toEqual({ wasmgrad: 9, 'tfjs-wasm': 7, js: null });
+    expect(r.samples).toEqual({ wasmgrad: 9, 'tfjs-wasm': 7, 'ort-web': null, pytorch: null, js: null });
   });
 
   it('leaves a ratio null when a side is missing', () => {
     const r = shapeResult(gemmShape('t', 2, 2, 2), { wasmgrad: { medianMs: 1, samples: 1, batch: 1 } }, null);
-    expect(r.ratio).toEqual({ peak: null, tfjs: null });
+    expect(r.ratio).toEqual({ peak: null, tfjs: null, ort: null, pytorch: null });
   });
 });
 
@@ -128,28 +132,92 @@ describe('plain-JS peer', () => {
   });
 });
 
+const missing = async (s: string) => {
+  throw Object.assign(new Error(`Cannot find package '${s}'`), { code: 'ERR_MODULE_NOT_FOUND' });
+};
+const broken = async () => {
+  throw new Error('this engine has no WebAssembly SIMD');
+};
+
 describe('tfjs-wasm peer', () => {
   it('is reported unavailable, with the reason, when TensorFlow.js is not installed', async () => {
-    const missing = async (s: string) => {
-      throw Object.assign(new Error(`Cannot find package '${s}'`), { code: 'ERR_MODULE_NOT_FOUND' });
-    };
     const peer = await loadTfjsWasm(missing);
     expect(peer.prepare).toBeNull();
     expect(peer.info.available).toBe(false);
     expect(peer.info.reason).toMatch(/@tensorflow\/tfjs-core and @tensorflow\/tfjs-backend-wasm not installed/);
+  });
+
+  it('is reported unavailable, with the loader\'s own message, when loading fails or the backend will not start', async () => {
+    expect((await loadTfjsWasm(broken)).info).toMatchObject({
+      available: false,
+      reason: 'could not load @tensorflow/tfjs-core / @tensorflow/tfjs-backend-wasm: this engine has no WebAssembly SIMD',
+    });
+    const noBackend = async (s: string) =>
+      s.endsWith('-wasm') ? { setWasmPaths() {} } : { setBackend: () => Promise.reject(new Error('no wasm here')), ready: async () => {} };
+    expect((await loadTfjsWasm(noBackend)).info.reason).toBe('the tfjs WASM backend did not start: no wasm here');
+  });
+});
+
+describe('ort-web peer', () => {
+  it('runs onnxruntime-web on its WASM backend, one thread, no proxy, and computes every transpose as wasmgrad does', async () => {
+    const rt = await init();
+    const peer = await loadOrtWeb();
+    expect(peer.info).toMatchObject({ available: true, reason: null, backend: 'wasm', threads: 1, proxy: false, version: expect.stringMatching(/^1\./) });
+    const next = rng(11);
+    for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      const shape = gemmShape('t', 5, 7, 3, transA, transB);
+      const a = randomArray(15, next), b = randomArray(21, next);
+      const expected = new Float32Array(35);
+      gemm(rt, 5, 7, 3, a, b, expected, { transA, transB });
+      const prepared = await peer.prepare!(shape, a, b);
+      const actual = await prepared.run();
+      await prepared.dispose();
+      expect(actual).toHaveLength(35);
+      for (let i = 0; i < 35; i++) expect(Math.abs(actual[i] - expected[i])).toBeLessThan(1e-5);
+    }
+  });
+
+  it('is reported unavailable, with the reason, when onnxruntime-web is missing or its backend cannot start', async () => {
+    expect(await loadOrtWeb(missing)).toEqual({
+      info: { available: false, reason: 'onnxruntime-web not installed (npm install --save-dev onnxruntime-web)', version: null, backend: null, threads: null, proxy: null },
+      prepare: null,
+    });
+    expect((await loadOrtWeb(broken)).info.reason).toBe('could not load onnxruntime-web: this engine has no WebAssembly SIMD');
+    const noSession = async () => ({
+      env: { versions: {}, wasm: {} },
+      Tensor: class {},
+      InferenceSession: { create: () => Promise.reject(new Error('no available backend found')) },
+    });
+    expect((await loadOrtWeb(noSession)).info.reason).toBe('the onnxruntime-web WASM backend did not start: no available backend found');
+    const wrong = async () => ({
+      env: { versions: {}, wasm: {} },
+      Tensor: class {},
+      InferenceSession: { create: async () => ({ run: async () => ({ C: { data: new Float32Array(4) } }), release: async () => {} }) },
+    });
+    expect((await loadOrtWeb(wrong)).info.reason).toBe('onnxruntime-web computed [1 2; 3 4] x I as 0,0,0,0');
   });
 });
 
 describe('runGemmBench on tiny shapes', () => {
   let rt: Runtime;
   let tfjs: TfjsWasmPeer;
+  let ort: OrtWebPeer;
   let report: GemmBenchResult;
   const shapes = [...squareShapes([8]), gemmShape('ta', 5, 7, 3, true, false), gemmShape('tb', 4, 6, 9, false, true)];
+  // PyTorch's child process stood in for by its answer: shape i took (i + 1) µs per call.
+  const torch: PytorchPeer = {
+    available: true, version: '1.13.0a0', python: '/usr/bin/python3', threads: 1, blas: { name: 'OpenBLAS (pthread)', libraries: [] },
+    gemm: shapes.map((s, i) => ({ label: s.label, ms: (i + 1) / 1000, minMs: (i + 1) / 1000, samples: 10, batch: 100, gflops: 0 })),
+    train: [],
+  };
+  let asked: { labels: string[]; timeMs: number } | undefined;
 
   beforeAll(async () => {
     rt = await init();
     tfjs = await loadTfjsWasm();
-    report = await runGemmBench(rt, { shapes, timeMs: 20, warmupMs: 30, peakTimeMs: 10, jsMaxMacs: 8 * 8 * 8 - 1, tfjs });
+    ort = await loadOrtWeb();
+    const pytorch = async (s: readonly { label: string }[], timeMs: number) => ((asked = { labels: s.map((x) => x.label), timeMs }), torch);
+    report = await runGemmBench(rt, { shapes, timeMs: 20, warmupMs: 30, peakTimeMs: 10, jsMaxMacs: 8 * 8 * 8 - 1, tfjs, ort, pytorch });
   });
 
   it('runs tfjs on its WASM backend, single-threaded', () => {
@@ -165,16 +233,25 @@ describe('runGemmBench on tiny shapes', () => {
     expect(report.features).toEqual(rt.features);
     expect(Number.isNaN(Date.parse(report.date))).toBe(false);
     expect(report.overheadNs).toBeGreaterThan(0);
-    expect(Object.keys(report.peers)).toEqual(['tfjs-wasm', 'js']);
+    expect(Object.keys(report.peers)).toEqual(['tfjs-wasm', 'ort-web', 'pytorch', 'js']);
+    expect(report.peers['ort-web']).toEqual(ort.info);
+    expect(report.peers.pytorch).toEqual({ available: true, version: '1.13.0a0', python: '/usr/bin/python3', threads: 1, blas: torch.available && torch.blas });
     expect(report.peers.js.maxMacs).toBe(511);
     expect(report.shapes.map((s) => s.label)).toEqual(shapes.map((s) => s.label));
     for (const s of report.shapes) {
       expect(Object.keys(s).sort()).toEqual(['flops', 'gflops', 'k', 'label', 'm', 'ms', 'n', 'ratio', 'samples', 'transA', 'transB'].sort());
-      expect(Object.keys(s.gflops)).toEqual(['wasmgrad', 'peak', 'tfjs-wasm', 'js']);
-      expect(Object.keys(s.ratio)).toEqual(['peak', 'tfjs']);
+      expect(Object.keys(s.gflops)).toEqual(['wasmgrad', 'peak', 'tfjs-wasm', 'ort-web', 'pytorch', 'js']);
+      expect(Object.keys(s.ratio)).toEqual(['peak', 'tfjs', 'ort', 'pytorch']);
       expect(s.gflops.wasmgrad).toBeGreaterThan(0);
       expect(s.gflops['tfjs-wasm']).toBeGreaterThan(0);
+      expect(s.gflops['ort-web']).toBeGreaterThan(0);
     }
+  });
+
+  it('asks PyTorch for the same shapes and budget, and takes each shape\'s median from its answer', () => {
+    expect(asked).toEqual({ labels: shapes.map((s) => s.label), timeMs: 20 });
+    expect(report.shapes.map((s) => [s.ms.pytorch, s.samples.pytorch])).toEqual([[0.001, 10], [0.002, 10], [0.003, 10]]);
+    expect(report.shapes[1].gflops.pytorch).toBeCloseTo((2 * 5 * 7 * 3) / (0.002 * 1e6), 12);
   });
 
   it('skips plain JS above jsMaxMacs and runs it below', () => {
@@ -185,18 +262,35 @@ describe('runGemmBench on tiny shapes', () => {
     expectRowConsistent(report);
   });
 
-  it('reports tfjs-wasm as null, not a crash, when it is unavailable', async () => {
-    const r = await runGemmBench(rt, { shapes: shapes.slice(1, 2), timeMs: 10, warmupMs: 10, peakTimeMs: 5, tfjs: false });
-    expect(r.peers['tfjs-wasm'].available).toBe(false);
-    expect(r.shapes[0].gflops['tfjs-wasm']).toBeNull();
-    expect(r.shapes[0].ratio.tfjs).toBeNull();
+  it('reports every peer that cannot load as unavailable with the reason, its columns null, not a crash', async () => {
+    const r = await runGemmBench(rt, {
+      shapes: shapes.slice(1, 2), timeMs: 10, warmupMs: 10, peakTimeMs: 5,
+      tfjs: await loadTfjsWasm(missing),
+      ort: await loadOrtWeb(broken),
+      pytorch: async () => ({ available: false, reason: 'PyTorch is not importable by /usr/bin/python3: No module named torch' }),
+    });
+    expect(r.peers['tfjs-wasm']).toMatchObject({ available: false, reason: expect.stringMatching(/not installed/) });
+    expect(r.peers['ort-web']).toMatchObject({ available: false, reason: 'could not load onnxruntime-web: this engine has no WebAssembly SIMD' });
+    expect(r.peers.pytorch).toEqual({ available: false, reason: 'PyTorch is not importable by /usr/bin/python3: No module named torch' });
+    for (const impl of ['tfjs-wasm', 'ort-web', 'pytorch'] as const) expect(r.shapes[0].gflops[impl]).toBeNull();
+    expect(r.shapes[0].ratio).toMatchObject({ tfjs: null, ort: null, pytorch: null });
     expectRowConsistent(r);
+    const table = renderBenchGemmTable(benchGemmDocument(r));
+    expect(table).toContain('ort-web   not measured: could not load onnxruntime-web: this engine has no WebAssembly SIMD');
+    expect(table).toContain('pytorch   not measured: PyTorch is not importable by /usr/bin/python3: No module named torch');
+  });
+
+  it('takes a PyTorch answer for other shapes than asked as unavailable, saying so', async () => {
+    const wrong = async () => (torch.available ? { ...torch, gemm: torch.gemm.slice(0, 1) } : torch);
+    const r = await runGemmBench(rt, { shapes: shapes.slice(1, 2), timeMs: 10, warmupMs: 10, peakTimeMs: 5, tfjs: false, ort: false, pytorch: wrong });
+    expect(r.peers.pytorch).toEqual({ available: false, reason: 'the PyTorch peer answered for shapes [square 8x8·8x8], not the 1 asked' });
+    expect(r.shapes[0].gflops.pytorch).toBeNull();
   });
 
   it('rejects a non-positive time budget, a negative warm-up and an empty shape list', async () => {
-    await expect(runGemmBench(rt, { shapes, timeMs: 0, tfjs: false })).rejects.toThrow(/timeMs must be a positive number of milliseconds, got 0/);
-    await expect(runGemmBench(rt, { shapes, warmupMs: -1, tfjs: false })).rejects.toThrow(/warmupMs must be a number >= 0, got -1/);
-    await expect(runGemmBench(rt, { shapes: [], tfjs: false })).rejects.toThrow(/shapes must list at least one GEMM shape/);
+    await expect(runGemmBench(rt, { shapes, timeMs: 0, tfjs: false, ort: false, pytorch: false })).rejects.toThrow(/timeMs must be a positive number of milliseconds, got 0/);
+    await expect(runGemmBench(rt, { shapes, warmupMs: -1, tfjs: false, ort: false, pytorch: false })).rejects.toThrow(/warmupMs must be a number >= 0, got -1/);
+    await expect(runGemmBench(rt, { shapes: [], tfjs: false, ort: false, pytorch: false })).rejects.toThrow(/shapes must list at least one GEMM shape/);
   });
 });
 
@@ -222,6 +316,7 @@ describe('bench tables (human output)', () => {
     gemmMacsPerStep: 64 * (784 * 100 * 2 + 100 * 10 * 3),
     rows: [row('sgd', 103_866.2), { ...row('adam', 1_234_567.8), steady: { steps: 5000, firstSamplesPerSecond: 80_123.4, lastSamplesPerSecond: 79_000.2, ratio: 0.986 } }],
     pytorch: { available: true, version: '1.13.0a0', python: '/usr/bin/python3', threads: 1, blas: { name: 'OpenBLAS (pthread)', libraries: [] } },
+    'ort-web': { available: false, reason: 'onnxruntime-web has no training API' },
   };
 
   it('bench train: samples/s and multiply-adds with thousands separators, and a final newline', () => {
@@ -232,6 +327,7 @@ describe('bench tables (human output)', () => {
     // PyTorch's samples/s and wasmgrad's ratio to it, and the BLAS PyTorch ran.
     expect(text).toMatch(/^sgd +103,866 +12,001 +8\.65x +140,123 +0\.74x /m);
     expect(text).toContain('pytorch 1.13.0a0, 1 thread, BLAS: OpenBLAS (pthread)');
+    expect(text).toContain('  ort-web: unavailable (onnxruntime-web has no training API)');
     expect(text).toContain('steady state, adam: 80,123 samples/s over the first 500 steps, 79,000 over the last 500 of 5,000 (99%)');
     expect(text).not.toContain('steady state, sgd');
     expect(text).toContain('(10,227,200 multiply-adds)');
@@ -282,6 +378,8 @@ describe('wasmgrad bench (CLI)', () => {
     for (const row of doc.rows) expect(row.steady).toMatchObject({ steps: 1000, ratio: row.steady!.lastSamplesPerSecond / row.steady!.firstSamplesPerSecond });
     // PyTorch is measured where it is installed, and otherwise says why not.
     expect(doc.pytorch.available || typeof (doc.pytorch as { reason: string }).reason === 'string').toBe(true);
+    // onnxruntime-web's npm package cannot train: one honest line, checked against the installed package.
+    expect(doc['ort-web']).toEqual({ available: false, reason: 'onnxruntime-web has no training API: its package exports no /training, and on-device training is a separate onnxruntime build' });
     expect(doc.format).toBe('wasmgrad.bench.train/1');
     expect(doc.gemmMacsPerStep).toBe(64 * (784 * 100 * 2 + 100 * 10 * 3));
     expect(doc.rows.map((row) => row.optimizer)).toEqual(['sgd', 'adam']);
@@ -309,5 +407,10 @@ describe('wasmgrad bench (CLI)', () => {
     expect(gemmFlops(doc.shapes[0])).toBe(doc.shapes[0].flops);
     expectRowConsistent(doc);
     expect(r.stderr).toMatch(/peak probe/);
+    // Every peer in the same run: measured, or unavailable with the reason (PyTorch only where python3-torch is installed).
+    expect(doc.peers['ort-web']).toMatchObject({ available: true, threads: 1 });
+    expect(doc.shapes[0].gflops['ort-web']).toBeGreaterThan(0);
+    if (doc.peers.pytorch.available) expect(doc.shapes[0].gflops.pytorch).toBeGreaterThan(0);
+    else expect(doc.peers.pytorch.reason).toMatch(/./);
   });
 });

@@ -33,6 +33,15 @@ describe('timeCall', () => {
     expect(t.medianMs).toBeLessThan(0.01);
   });
 
+  it('awaits a call that returns a promise (an async peer such as onnxruntime-web), timing it to its settlement', async () => {
+    // Each call resolves after a 0.3 ms busy wait in a later task, so only awaiting it sees the time.
+    const later = () => new Promise<Float32Array>((resolve) => setImmediate(() => (spin(0.3), resolve(Float32Array.of(1)))));
+    const t = await timeCall(later, { timeMs: 30, warmupMs: 5 });
+    expect(t.minMs).toBeGreaterThanOrEqual(0.29);
+    expect(t.medianMs).toBeLessThan(5);
+    await expect(timeCall(async () => [NaN], { timeMs: 10, warmupMs: 1 })).rejects.toBeInstanceOf(NonFiniteError);
+  });
+
   it('refuses a budget that is not a positive number of milliseconds, naming it', async () => {
     await expect(timeCall(() => 0, { timeMs: 0 })).rejects.toMatchObject({ name: 'ArgumentError', field: 'timeMs' });
     await expect(timeCall(() => 0, { timeMs: 10, warmupMs: -1 })).rejects.toBeInstanceOf(ArgumentError);

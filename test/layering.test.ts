@@ -46,6 +46,25 @@ describe('layering of src/', () => {
     expect(circles).toEqual([]);
   });
 
+  it('the browser entry (src/index.ts) reaches no Node built-in module through the code it imports', () => {
+    // Type-only imports vanish when compiled; every other import is loaded by the browser.
+    const valueImports = (file: string) =>
+      [...readFileSync(file, 'utf8').matchAll(/^\s*(?:import|export)(?!\s+type\b)\b[^'"]*?from\s+'([^']+)'/gm)].map((m) => m[1]!);
+    const seen = new Set<string>();
+    const nodeImports: string[] = [];
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const spec of valueImports(file)) {
+        if (spec.startsWith('node:')) nodeImports.push(`${rel(file)} imports ${spec}`);
+        else if (spec.startsWith('.')) visit(resolve(dirname(file), spec).replace(/\.js$/, '.ts'));
+      }
+    };
+    visit(join(SRC, 'index.ts'));
+    expect(seen.size).toBeGreaterThan(10);
+    expect(nodeImports).toEqual([]);
+  });
+
   it('the library outside the command line throws only typed errors, never a bare Error', () => {
     const bare = sourceFiles(SRC)
       .filter((f) => !rel(f).startsWith('cli'))

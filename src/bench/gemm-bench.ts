@@ -1,7 +1,9 @@
 // GEMM throughput, GFLOP/s = 2*M*N*K per second, for wasmgrad and its peers in
-// one process and one run: the in-process peak probe, TensorFlow.js's WASM
-// backend and a plain-JS loop see the same engine, machine and load, so their
-// ratios mean something even on a busy machine.
+// one run: the in-process peak probe, TensorFlow.js's WASM backend,
+// onnxruntime-web's WASM backend and a plain-JS loop see the same engine,
+// machine and load, so their ratios mean something even on a busy machine;
+// PyTorch CPU (when installed) times the same shapes in a child process
+// right after, on the same machine.
 //
 // Timing: every implementation of a shape is timed in turn by timeCall
 // (src/bench/timing.ts: warm-up until V8 has tiered it up, then tinybench for
@@ -17,22 +19,27 @@ import { Tensor } from '../tensor.js';
 import type { BuildName } from '../wasm-source.js';
 import { type GemmShape, MLP_TRAINING_SHAPES, gemmFlops, squareShapes } from './gemm-shape.js';
 import { measurePeak } from './peak.js';
-import { loadTfjsWasm, prepareJs, type PreparedGemm, type TfjsWasmInfo, type TfjsWasmPeer } from './peers.js';
-import { DEFAULT_WARMUP_MS, checkTimingOptions, timeCall, type Timing } from './timing.js';
+import { loadOrtWeb, unavailableOrt, type OrtWebInfo, type OrtWebPeer } from './ort-peer.js';
+import { loadTfjsWasm, prepareJs, unavailableTfjs, type GemmPeer, type PeerInfo, type PreparedGemm, type TfjsWasmInfo, type TfjsWasmPeer } from './peers.js';
+import { pytorchInfo, runPytorchPeer, type PytorchInfo, type PytorchPeer } from './pytorch-peer.js';
+import { DEFAULT_WARMUP_MS, checkTimingOptions, timeCall, type TimedCall, type Timing } from './timing.js';
 
 export { MAX_SQUARE_SIZE, MLP_TRAINING_SHAPES, gemmFlops, gemmShape, squareShapes, type GemmShape } from './gemm-shape.js';
 export { DEFAULT_WARMUP_MS } from './timing.js';
 
 /** Every column of the report; `peak` is the probe, the others compute the GEMM. */
-export const IMPLEMENTATIONS = ['wasmgrad', 'peak', 'tfjs-wasm', 'js'] as const;
+export const IMPLEMENTATIONS = ['wasmgrad', 'peak', 'tfjs-wasm', 'ort-web', 'pytorch', 'js'] as const;
 export type Implementation = (typeof IMPLEMENTATIONS)[number];
 export type TimedImplementation = Exclude<Implementation, 'peak'>;
-const TIMED: readonly TimedImplementation[] = ['wasmgrad', 'tfjs-wasm', 'js'];
+const TIMED: readonly TimedImplementation[] = ['wasmgrad', 'tfjs-wasm', 'ort-web', 'pytorch', 'js'];
+/** The peers wasmgrad's ratios are taken against, by ratio key. */
+const RATIO_PEERS = { tfjs: 'tfjs-wasm', ort: 'ort-web', pytorch: 'pytorch' } as const;
+type RatioKey = keyof typeof RATIO_PEERS;
 
 export const DEFAULT_SQUARE_SIZES: readonly number[] = [64, 128, 256, 512, 1024];
 /** The plain-JS loop runs only up to the work of a 256^3 product by default (~20 ms a call); beyond, it takes minutes. */
 export const JS_DEFAULT_MAX_MACS = 256 ** 3;
-/** Per-task time budget (ms) when none is given: the default `bench gemm` takes about 70 s on 2 cores. */
+/** Per-task time budget (ms) when none is given: the default `bench gemm` took about 70 s on 2 cores before ort-web and PyTorch joined; each adds about 2 s per shape (warm-up + budget). */
 export const DEFAULT_TIME_MS = 1500;
 
 /** GFLOP/s of `flops` done in `ms` milliseconds. */
@@ -52,8 +59,8 @@ export interface GemmShapeResult extends GemmShape {
   flops: number;
   /** GFLOP/s per implementation; null when not run. `peak` is the run's probe, the same on every shape. */
   gflops: Record<Implementation, number | null>;
-  /** peak: wasmgrad / peak; tfjs: wasmgrad / tfjs-wasm. */
-  ratio: { peak: number | null; tfjs: number | null };
+  /** peak: wasmgrad / peak; tfjs, ort, pytorch: wasmgrad / that peer. */
+  ratio: { peak: number | null } & Record<RatioKey, number | null>;
   /** Median ms per call, the number gflops is computed from. */
   ms: Record<TimedImplementation, number | null>;
   samples: Record<TimedImplementation, number | null>;
@@ -69,17 +76,14 @@ export function shapeResult(shape: GemmShape, measured: Partial<Record<TimedImpl
     samples[impl] = measured[impl]?.samples ?? null;
   }
   const rate = (t: number | null) => (t === null ? null : gflopsOf(flops, t));
-  const gflops: Record<Implementation, number | null> = {
-    wasmgrad: rate(ms.wasmgrad),
-    peak: peakGflops,
-    'tfjs-wasm': rate(ms['tfjs-wasm']),
-    js: rate(ms.js),
-  };
+  const gflops = Object.fromEntries(IMPLEMENTATIONS.map((impl) => [impl, impl === 'peak' ? peakGflops : rate(ms[impl])])) as Record<Implementation, number | null>;
+  const ratio = { peak: ratioOf(gflops.wasmgrad, peakGflops) } as GemmShapeResult['ratio'];
+  for (const [key, peer] of Object.entries(RATIO_PEERS) as [RatioKey, TimedImplementation][]) ratio[key] = ratioOf(gflops.wasmgrad, gflops[peer]);
   return {
     label: shape.label, m: shape.m, n: shape.n, k: shape.k, transA: shape.transA, transB: shape.transB,
     flops,
     gflops,
-    ratio: { peak: ratioOf(gflops.wasmgrad, peakGflops), tfjs: ratioOf(gflops.wasmgrad, gflops['tfjs-wasm']) },
+    ratio,
     ms,
     samples,
   };
@@ -128,7 +132,7 @@ export interface GemmBenchResult extends EngineInfo {
     /** Set when a GEMM still measures above the probe after re-measuring: the probe is not this engine's ceiling. */
     anomaly: string | null;
   };
-  peers: { 'tfjs-wasm': TfjsWasmInfo; js: { maxMacs: number | null } };
+  peers: { 'tfjs-wasm': TfjsWasmInfo; 'ort-web': OrtWebInfo; pytorch: PytorchInfo; js: { maxMacs: number | null } };
   shapes: GemmShapeResult[];
 }
 
@@ -145,12 +149,34 @@ export interface GemmBenchOptions {
   jsMaxMacs?: number;
   /** A loaded tfjs-wasm peer, or false to leave it out. Default: loadTfjsWasm(). */
   tfjs?: TfjsWasmPeer | false;
+  /** A loaded onnxruntime-web peer, or false to leave it out. Default: loadOrtWeb(). */
+  ort?: OrtWebPeer | false;
+  /** Times the shapes with PyTorch, or false to leave it out. Default: runPytorchPeer (a child process). */
+  pytorch?: PytorchGemmRunner | false;
   /** Progress lines (for stderr). */
   onProgress?: (message: string) => void;
 }
 
+/** Times GEMM shapes in PyTorch (a child process): its per-shape results, in order, or why it could not. */
+export type PytorchGemmRunner = (shapes: readonly GemmShape[], timeMs: number) => Promise<PytorchPeer>;
+
+const runPytorchGemm: PytorchGemmRunner = (shapes, timeMs) => runPytorchPeer({ timeMs, gemm: shapes });
+
+/**
+ * PyTorch's measurement of each shape, or why there is none: a child that
+ * answered for other shapes than asked is as unavailable as a missing one.
+ */
+export async function pytorchGemmMeasurements(run: PytorchGemmRunner, shapes: readonly GemmShape[], timeMs: number): Promise<{ info: PytorchInfo; measured: (Measurement | null)[] }> {
+  const peer = await run(shapes, timeMs);
+  const none = (reason: string) => ({ info: { available: false as const, reason }, measured: shapes.map(() => null) });
+  if (!peer.available) return none(peer.reason);
+  const labels = peer.gemm.map((g) => g.label);
+  if (labels.join('\n') !== shapes.map((s) => s.label).join('\n')) return none(`the PyTorch peer answered for shapes [${labels.join(', ')}], not the ${shapes.length} asked`);
+  return { info: pytorchInfo(peer), measured: peer.gemm.map((g) => ({ medianMs: g.ms, samples: g.samples, batch: g.batch })) };
+}
+
 /** Times each prepared implementation in turn (src/bench/timing.ts); returns its median ms per call. */
-async function timeTasks(tasks: [string, () => unknown][], timeMs: number, warmupMs: number): Promise<Map<string, Measurement>> {
+async function timeTasks(tasks: [string, TimedCall][], timeMs: number, warmupMs: number): Promise<Map<string, Measurement>> {
   const out = new Map<string, Measurement>();
   for (const [name, run] of tasks) {
     const { medianMs, samples, batch } = await timeCall(run, { timeMs, warmupMs });
@@ -211,7 +237,7 @@ function checkAgreement(shape: GemmShape, name: string, expected: Float32Array, 
       throw new ArgumentError(
         `gemm bench: ${name} and wasmgrad disagree on ${shape.label}: C[${Math.floor(i / shape.n)}][${i % shape.n}] = ` +
           `${actual[i]} vs ${expected[i]} (difference ${diff} > ${bound.toExponential(2)})`,
-        name === 'tfjs-wasm' ? { field: 'tfjs' } : {},
+        name === 'tfjs-wasm' ? { field: 'tfjs' } : name === 'ort-web' ? { field: 'ort' } : {},
       );
     }
   }
@@ -228,15 +254,20 @@ async function measureOverhead(rt: Runtime, timeMs: number, warmupMs: number): P
 }
 
 /**
- * Measures every shape on wasmgrad, tfjs-wasm and plain JS, plus the peak probe
- * and the call overhead, in this process.
+ * Measures every shape on wasmgrad, tfjs-wasm, ort-web and plain JS, plus the
+ * peak probe and the call overhead, in this process; then on PyTorch in a
+ * child process.
  *
- * Fairness: every implementation gets its inputs already resident (wasmgrad
- * Tensors in WASM memory, tfjs tensors in its WASM heap, JS Float32Arrays), each
- * created once per shape outside the timing; every call computes C with the
- * same transposes and returns it to JS as a fresh Float32Array (wasmgrad:
- * toArray(); tfjs: dataSync()); all are warmed up the same way. Each
- * implementation's C is checked against wasmgrad's before timing.
+ * Fairness: every implementation gets its inputs once per shape outside the
+ * timing (wasmgrad Tensors in WASM memory, tfjs tensors in its WASM heap, JS
+ * Float32Arrays; ort-web tensors over JS arrays, which its session.run copies
+ * into its heap on every call, as that backend always does); every call
+ * computes C with the same transposes and returns it to JS as a fresh
+ * Float32Array (wasmgrad: toArray(); tfjs: dataSync(); ort-web: the output
+ * tensor's data, a promise awaited); all are warmed up the same way and timed
+ * by the same timer. Each implementation's C is checked against wasmgrad's
+ * before timing. PyTorch times torch.mm into a preallocated C on resident
+ * operands, by the same warm-up and batching, in its own process.
  */
 export async function runGemmBench(rt: Runtime, options: GemmBenchOptions = {}): Promise<GemmBenchResult> {
   const shapes = options.shapes ?? [...squareShapes(DEFAULT_SQUARE_SIZES), ...MLP_TRAINING_SHAPES];
@@ -250,9 +281,11 @@ export async function runGemmBench(rt: Runtime, options: GemmBenchOptions = {}):
 
   const engine = engineInfo(rt);
   progress(`loading TensorFlow.js (WASM backend)`);
-  const tfjs = options.tfjs === false ? null : (options.tfjs ?? (await loadTfjsWasm()));
-  const tfjsInfo: TfjsWasmInfo = tfjs?.info ?? { available: false, reason: 'left out (tfjs: false)', version: null, backend: null, simd: null, threads: null };
-  if (!tfjsInfo.available) progress(`tfjs-wasm not measured: ${tfjsInfo.reason}`);
+  const tfjs = options.tfjs === false ? unavailableTfjs('left out (tfjs: false)') : (options.tfjs ?? (await loadTfjsWasm()));
+  progress(`loading onnxruntime-web (WASM backend)`);
+  const ort = options.ort === false ? unavailableOrt('left out (ort: false)') : (options.ort ?? (await loadOrtWeb()));
+  const inProcess: [TimedImplementation, GemmPeer<PeerInfo>][] = [['tfjs-wasm', tfjs], ['ort-web', ort]];
+  for (const [name, peer] of inProcess) if (!peer.info.available) progress(`${name} not measured: ${peer.info.reason}`);
 
   progress(`peak probe (${rt.build} build)`);
   const peakTimeMs = options.peakTimeMs ?? 300;
@@ -260,7 +293,7 @@ export async function runGemmBench(rt: Runtime, options: GemmBenchOptions = {}):
   progress('empty-call overhead');
   const overheadNs = await measureOverhead(rt, Math.min(timeMs, 500), warmupMs);
 
-  const results: GemmShapeResult[] = [];
+  const measured: Partial<Record<TimedImplementation, Measurement>>[] = [];
   for (const [index, shape] of shapes.entries()) {
     progress(`[${index + 1}/${shapes.length}] ${shape.label}`);
     const a = uniform(shape.m * shape.k, 1 + index);
@@ -268,21 +301,24 @@ export async function runGemmBench(rt: Runtime, options: GemmBenchOptions = {}):
     const prepared = new Map<TimedImplementation, PreparedGemm>();
     try {
       prepared.set('wasmgrad', prepareWasmgrad(rt, shape, a, b));
-      if (tfjs?.prepare) prepared.set('tfjs-wasm', tfjs.prepare(shape, a, b));
+      for (const [name, peer] of inProcess) if (peer.prepare) prepared.set(name, await peer.prepare(shape, a, b));
       if (shape.m * shape.n * shape.k <= jsMaxMacs) prepared.set('js', prepareJs(shape, a, b));
-      const expected = prepared.get('wasmgrad')!.run();
-      for (const [name, p] of prepared) if (name !== 'wasmgrad') checkAgreement(shape, name, expected, p.run());
+      const expected = await prepared.get('wasmgrad')!.run();
+      for (const [name, p] of prepared) if (name !== 'wasmgrad') checkAgreement(shape, name, expected, await p.run());
       const times = await timeTasks([...prepared].map(([name, p]) => [name, () => p.run()]), timeMs, warmupMs);
-      const measured: Partial<Record<TimedImplementation, Measurement>> = {};
-      for (const impl of TIMED) {
-        const t = times.get(impl);
-        if (t) measured[impl] = t;
-      }
-      results.push(shapeResult(shape, measured, peak.gflops));
+      measured.push(Object.fromEntries(times));
     } finally {
-      for (const p of prepared.values()) p.dispose();
+      for (const p of prepared.values()) await p.dispose();
     }
   }
+
+  // After the in-process runs, so the child never competes with them for a core.
+  progress('pytorch (a child process)');
+  const pytorch = options.pytorch === false
+    ? { info: { available: false as const, reason: 'left out (pytorch: false)' }, measured: shapes.map(() => null) }
+    : await pytorchGemmMeasurements(options.pytorch ?? runPytorchGemm, shapes, timeMs);
+  if (!pytorch.info.available) progress(`pytorch not measured: ${pytorch.info.reason}`);
+  const results = shapes.map((shape, i) => shapeResult(shape, { ...measured[i], pytorch: pytorch.measured[i] }, peak.gflops));
 
   const bounded = await boundByPeak(results, peak, () => {
     progress('a GEMM measured above the peak probe: measuring the probe again');
@@ -298,7 +334,7 @@ export async function runGemmBench(rt: Runtime, options: GemmBenchOptions = {}):
     warmupMs,
     overheadNs,
     peak: { gflops: peak.gflops, chains: peak.chains, lanes: peak.lanes, byChains: peak.byChains.map(({ chains, gflops }) => ({ chains, gflops })), remeasured, anomaly },
-    peers: { 'tfjs-wasm': tfjsInfo, js: { maxMacs: Number.isFinite(jsMaxMacs) ? jsMaxMacs : null } },
+    peers: { 'tfjs-wasm': tfjs.info, 'ort-web': ort.info, pytorch: pytorch.info, js: { maxMacs: Number.isFinite(jsMaxMacs) ? jsMaxMacs : null } },
     shapes: shapesOut,
   };
 }

@@ -1,17 +1,43 @@
 // What wasmgrad's GEMM is compared with in the same run: TensorFlow.js's WASM
-// backend (XNNPACK) and a plain-JS triple loop. Each peer prepares its inputs
-// once per shape and hands back a `run` that computes C and returns it to JS,
-// so every implementation is timed doing the same thing.
+// backend (XNNPACK), onnxruntime-web (src/bench/ort-peer.ts) and a plain-JS
+// triple loop. Each peer prepares its inputs once per shape and hands back a
+// `run` that computes C and returns it to JS, so every implementation is timed
+// doing the same thing. A peer that cannot load is unavailable, with the reason.
 
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { GemmShape } from './gemm-shape.js';
 
-/** One implementation, ready to run one shape: inputs resident, `run` computes op(A) op(B) into a JS array. */
+/** One implementation, ready to run one shape: inputs resident, `run` computes op(A) op(B) into a JS array (or a promise of it: onnxruntime-web). */
 export interface PreparedGemm {
-  run(): Float32Array;
-  dispose(): void;
+  run(): Float32Array | Promise<Float32Array>;
+  dispose(): void | Promise<void>;
 }
+
+/** What every in-process peer says about itself: whether it ran, and if not, why. */
+export interface PeerInfo {
+  available: boolean;
+  /** Why it is unavailable; null when it ran. */
+  reason: string | null;
+}
+
+/** A loaded peer: its info, and `prepare` (null when unavailable) making one shape ready to run. */
+export interface GemmPeer<Info extends PeerInfo> {
+  info: Info;
+  prepare: ((shape: GemmShape, a: Float32Array, b: Float32Array) => PreparedGemm | Promise<PreparedGemm>) | null;
+}
+
+export type Importer = (specifier: string) => Promise<unknown>;
+
+/** Why importing `packages` failed: not installed (with the command that installs them), or the loader's own message. */
+export function loadFailureReason(packages: readonly string[], e: unknown): string {
+  const code = (e as { code?: string } | null)?.code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND'
+    ? `${packages.join(' and ')} not installed (npm install --save-dev ${packages.join(' ')})`
+    : `could not load ${packages.join(' / ')}: ${errorMessage(e)}`;
+}
+
+export const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 // ---------------------------------------------------------------- plain JS
 
@@ -76,10 +102,7 @@ interface TfBackendWasm {
 }
 
 /** What the tfjs-wasm peer ran on, or why it could not run. */
-export interface TfjsWasmInfo {
-  available: boolean;
-  /** Why it is unavailable; null when it ran. */
-  reason: string | null;
+export interface TfjsWasmInfo extends PeerInfo {
   version: string | null;
   /** tf.getBackend() after setup: always 'wasm' when available. */
   backend: string | null;
@@ -89,19 +112,14 @@ export interface TfjsWasmInfo {
   threads: number | null;
 }
 
-export interface TfjsWasmPeer {
-  info: TfjsWasmInfo;
-  /** Null when unavailable. */
-  prepare: ((shape: GemmShape, a: Float32Array, b: Float32Array) => PreparedGemm) | null;
+export interface TfjsWasmPeer extends GemmPeer<TfjsWasmInfo> {
   /** The loaded @tensorflow/tfjs-core module (wasm backend active), for other benchmarks; null when unavailable. */
   tf: unknown;
 }
 
 export const TFJS_PACKAGES = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm'] as const;
 
-type Importer = (specifier: string) => Promise<unknown>;
-
-function unavailable(reason: string): TfjsWasmPeer {
+export function unavailableTfjs(reason: string): TfjsWasmPeer {
   return { info: { available: false, reason, version: null, backend: null, simd: null, threads: null }, prepare: null, tf: null };
 }
 
@@ -118,21 +136,16 @@ export async function loadTfjsWasm(importModule: Importer = (s) => import(s)): P
     // In Node the backend cannot fetch its .wasm by URL; point it at the package's dist folder.
     wasmDir = path.dirname(createRequire(import.meta.url).resolve(TFJS_PACKAGES[1])) + path.sep;
   } catch (e) {
-    const missing = (e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' || (e as { code?: string }).code === 'MODULE_NOT_FOUND';
-    return unavailable(
-      missing
-        ? `${TFJS_PACKAGES.join(' and ')} not installed (npm install --save-dev ${TFJS_PACKAGES.join(' ')})`
-        : `could not load ${TFJS_PACKAGES.join(' / ')}: ${e instanceof Error ? e.message : String(e)}`,
-    );
+    return unavailableTfjs(loadFailureReason(TFJS_PACKAGES, e));
   }
   try {
     backend.setWasmPaths(wasmDir);
-    if (!(await tf.setBackend('wasm'))) return unavailable("tf.setBackend('wasm') failed");
+    if (!(await tf.setBackend('wasm'))) return unavailableTfjs("tf.setBackend('wasm') failed");
     await tf.ready();
   } catch (e) {
-    return unavailable(`the tfjs WASM backend did not start: ${e instanceof Error ? e.message : String(e)}`);
+    return unavailableTfjs(`the tfjs WASM backend did not start: ${errorMessage(e)}`);
   }
-  if (tf.getBackend() !== 'wasm') return unavailable(`tfjs runs backend '${tf.getBackend()}', not 'wasm'`);
+  if (tf.getBackend() !== 'wasm') return unavailableTfjs(`tfjs runs backend '${tf.getBackend()}', not 'wasm'`);
   const info: TfjsWasmInfo = {
     available: true,
     reason: null,

@@ -9,6 +9,9 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { GemmShape } from './gemm-shape.js';
+import type { PytorchPeer } from './pytorch-result.js';
+
+export { pytorchInfo, type PytorchGemm, type PytorchInfo, type PytorchPeer } from './pytorch-result.js';
 
 export interface PytorchRequest {
   timeMs: number;
@@ -16,18 +19,6 @@ export interface PytorchRequest {
   /** An MLP of ReLU layers with softmax cross-entropy, and each optimizer's learning rate. */
   train?: { layers: readonly number[]; batch: number; optimizers: Record<string, number> };
 }
-
-export type PytorchPeer =
-  | {
-      available: true;
-      version: string;
-      python: string;
-      threads: number;
-      blas: { name: string; libraries: string[] };
-      gemm: { label: string; gflops: number; calls: number }[];
-      train: { optimizer: string; samplesPerSecond: number; msPerStep: number; steps: number }[];
-    }
-  | { available: false; reason: string };
 
 /**
  * The script in the repository's bench/ folder, found from src/bench (tests) or

@@ -20,6 +20,7 @@ import { Sequential } from '../nn/sequential.js';
 import { makeOptimizer } from '../optim/registry.js';
 import type { Runtime } from '../runtime.js';
 import { Tensor } from '../tensor.js';
+import { ortWebTrainingInfo } from './ort-peer.js';
 import type { TfjsWasmPeer } from './peers.js';
 import { DEFAULT_WARMUP_MS, checkTimingOptions, timeCall } from './timing.js';
 
@@ -89,6 +90,8 @@ export interface TrainBenchResult {
   lr: { sgd: number; adam: number };
   gemmMacsPerStep: number;
   rows: TrainBenchRow[];
+  /** onnxruntime-web trains nothing here: why (its package has no training API). */
+  'ort-web': { available: false; reason: string };
 }
 
 /** The median ms of one call of `fn` (src/bench/timing.ts: warm-up, then tinybench for `timeMs`). */
@@ -182,6 +185,7 @@ export async function runTrainBench(rt: Runtime, options: TrainBenchOptions = {}
     lr: { ...LR },
     gemmMacsPerStep: mlpGemmMacs(LAYERS, batch),
     rows,
+    'ort-web': await ortWebTrainingInfo(),
   };
 }
 

@@ -137,7 +137,7 @@ interface BenchSuite {
 /** The suites `bench` knows, in the order `bench all` runs them. Add a suite here. */
 export const SUITES: Record<string, BenchSuite> = {
   gemm: {
-    description: 'GEMM GFLOP/s: square sizes and 784-100-10 training shapes, next to the peak probe, tfjs-wasm and plain JS',
+    description: 'GEMM GFLOP/s: square sizes and 784-100-10 training shapes, next to the peak probe, tfjs-wasm, ort-web, PyTorch (when installed) and plain JS',
     async run(ctx) {
       const { settings } = ctx;
       const shapes = [...squareShapes(settings.sizes), ...(settings.training ? MLP_TRAINING_SHAPES : [])];

@@ -61,6 +61,8 @@ async function mainJob(o: MainOptions): Promise<void> {
     peakTimeMs: 150,
     jsMaxMacs: 0,
     tfjs: false,
+    ort: false,
+    pytorch: false,
   });
   for (const line of renderMacThroughput(bench, colour)) log(line);
 

@@ -13,11 +13,15 @@
  *   peak               { gflops, chains, lanes, byChains: [{ chains, gflops }], remeasured, anomaly }: the peak
  *                      probe, measured again (longer) when a GEMM read above it; anomaly (else null) when one
  *                      still does, and then no ratio.peak is given
- *   peers              "tfjs-wasm": { available, reason, version, backend, simd, threads }; js: { maxMacs }
+ *   peers              "tfjs-wasm": { available, reason, version, backend, simd, threads };
+ *                      "ort-web": { available, reason, version, backend, threads, proxy };
+ *                      pytorch: { available: true, version, python, threads, blas { name, libraries } }
+ *                      | { available: false, reason }; js: { maxMacs }
  *   shapes[]           label, m, n, k, transA, transB, flops (2*m*n*k),
- *                      gflops { wasmgrad, peak, "tfjs-wasm", js } (null: not run),
- *                      ratio { peak: wasmgrad/peak, tfjs: wasmgrad/"tfjs-wasm" } (null: a side missing),
- *                      ms { wasmgrad, "tfjs-wasm", js } (median per call), samples { same keys }
+ *                      gflops { wasmgrad, peak, "tfjs-wasm", "ort-web", pytorch, js } (null: not run),
+ *                      ratio { peak: wasmgrad/peak, tfjs: wasmgrad/"tfjs-wasm", ort: wasmgrad/"ort-web",
+ *                      pytorch: wasmgrad/pytorch } (null: a side missing),
+ *                      ms { wasmgrad, "tfjs-wasm", "ort-web", pytorch, js } (median per call), samples { same keys }
  */
 import { colours } from './colours.js';
 import type { GemmBenchResult } from '../bench/gemm-bench.js';
@@ -37,16 +41,21 @@ const times = (x: number | null) => (x === null ? '' : `${x.toFixed(2)}x`);
 /** The table: GFLOP/s per implementation (1 decimal) and wasmgrad's ratios, then what it ran on. */
 export function renderBenchGemmTable(r: BenchGemmDocument, colour = false): string {
   const c = colours(colour);
-  const tfjs = r.peers['tfjs-wasm'];
-  const header = ['shape', 'wasmgrad', 'peak', 'tfjs-wasm', 'js', 'wasmgrad/peak', 'wasmgrad/tfjs'];
+  const { 'tfjs-wasm': tfjs, 'ort-web': ort, pytorch } = r.peers;
+  const header = ['shape', 'wasmgrad', 'peak', 'tfjs-wasm', 'ort-web', 'pytorch', 'js', 'wasmgrad/peak', '/tfjs', '/ort', '/pytorch'];
+  const peerCell = (available: boolean, x: number | null) => (available ? fixed1(x) : 'n/a');
   const rows = r.shapes.map((s) => [
     s.label,
     fixed1(s.gflops.wasmgrad),
     fixed1(s.gflops.peak),
-    tfjs.available ? fixed1(s.gflops['tfjs-wasm']) : 'n/a',
+    peerCell(tfjs.available, s.gflops['tfjs-wasm']),
+    peerCell(ort.available, s.gflops['ort-web']),
+    peerCell(pytorch.available, s.gflops.pytorch),
     s.gflops.js === null ? 'skipped' : fixed1(s.gflops.js),
     percent(s.ratio.peak),
     times(s.ratio.tfjs),
+    times(s.ratio.ort),
+    times(s.ratio.pytorch),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
@@ -72,6 +81,14 @@ export function renderBenchGemmTable(r: BenchGemmDocument, colour = false): stri
       ? ['            on rows marked ᵀ, tfjs-wasm\'s tf.matMul(a, b, transposeA, transposeB) runs a much slower path than untransposed; ' +
           'the ratio compares the call as written']
       : []),
+    ort.available
+      ? `  ort-web   ${ort.version}, ${ort.backend} backend, ${ort.threads} thread, ${ort.proxy ? 'proxy worker' : 'no proxy'}: ` +
+        'an ONNX Gemm node with the same transposes; each session.run copies A and B into its heap and C out (awaited)'
+      : `  ort-web   not measured: ${ort.reason}`,
+    pytorch.available
+      ? `  pytorch   ${pytorch.version}, ${pytorch.threads} thread, BLAS: ${pytorch.blas.name}; torch.mm into a preallocated C, ` +
+        'a child process timed by itself right after (same warm-up and batching)'
+      : `  pytorch   not measured: ${pytorch.reason}`,
     `  js        plain triple loop on Float32Array${r.peers.js.maxMacs === null ? '' : `, skipped above ${formatInteger(r.peers.js.maxMacs)} multiply-adds (--all-js runs it everywhere)`}`,
     `  engine    Node ${r.node}, V8 ${r.v8}, ${r.cpu}, ${r.cores} cores, load ${r.loadavg.join(' ')}, ${r.date}`,
     `  timing    tinybench, ${formatInteger(Math.round(r.timeMs))} ms per implementation per shape after at least ${formatInteger(Math.round(r.warmupMs))} ms of warm-up; numbers move with machine load`,

@@ -15,12 +15,11 @@
  *                      of the first and the last 500 steps)
  *   pytorch            { available: true, version, python, threads, blas { name, libraries } }
  *                      | { available: false, reason }
+ *   "ort-web"          { available: false, reason }: onnxruntime-web's package has no training API
  */
-import type { PytorchPeer } from '../bench/pytorch-peer.js';
+import { pytorchInfo, type PytorchInfo, type PytorchPeer } from '../bench/pytorch-result.js';
 import type { StepRate, TrainBenchResult, TrainBenchRow } from '../bench/train-bench.js';
 import { formatInteger } from '../estimate/units.js';
-
-type PytorchInfo = { available: true; version: string; python: string; threads: number; blas: { name: string; libraries: string[] } } | { available: false; reason: string };
 
 export type BenchTrainDocument = { format: 'wasmgrad.bench.train/1' } & Omit<TrainBenchResult, 'rows'> & {
   rows: (TrainBenchRow & { pytorch: StepRate | null; ratioPytorch: number | null })[];
@@ -34,10 +33,7 @@ export function benchTrainDocument(result: TrainBenchResult, pytorch: PytorchPee
     const rate = t ? { samplesPerSecond: t.samplesPerSecond, msPerStep: t.msPerStep } : null;
     return { ...row, pytorch: rate, ratioPytorch: rate ? row.wasmgrad.samplesPerSecond / rate.samplesPerSecond : null };
   });
-  const info: PytorchInfo = pytorch.available
-    ? { available: true, version: pytorch.version, python: pytorch.python, threads: pytorch.threads, blas: pytorch.blas }
-    : pytorch;
-  return { format: 'wasmgrad.bench.train/1', ...result, rows, pytorch: info };
+  return { format: 'wasmgrad.bench.train/1', ...result, rows, pytorch: pytorchInfo(pytorch) };
 }
 
 /** The train table: samples/s as whole numbers with thousands separators; ends with a newline like every table. */
@@ -66,6 +62,7 @@ export function renderBenchTrainTable(r: BenchTrainDocument): string {
       ? `  pytorch ${r.pytorch.version}, ${r.pytorch.threads} thread, BLAS: ${r.pytorch.blas.name} (a child process timed by itself)`
       : `  pytorch: unavailable (${r.pytorch.reason})`,
   );
+  lines.push(`  ort-web: unavailable (${r['ort-web'].reason})`);
   lines.push(`  GEMM alone: ${r.rows[0]?.gemmMsPerStep.toFixed(3)} ms per step (${formatInteger(r.gemmMacsPerStep)} multiply-adds); lr sgd ${r.lr.sgd}, adam ${r.lr.adam}`);
   lines.push(`  first-step loss: ${r.rows.map((x) => `${x.optimizer} wasmgrad ${x.firstLoss.wasmgrad.toFixed(5)} / tfjs ${f(x.firstLoss['tfjs-wasm'], 5)}`).join('; ')}`);
   return `${lines.join('\n')}\n`;

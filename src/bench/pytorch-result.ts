@@ -1,0 +1,29 @@
+// What the PyTorch peer's child process answers (bench/pytorch-peer.py), as
+// types and one pure function: the bench documents import this, and they run
+// in browsers too, so nothing here may import Node modules.
+
+/** What PyTorch ran on, without its measurements: the `pytorch` entry of the bench documents. */
+export type PytorchInfo =
+  | { available: true; version: string; python: string; threads: number; blas: { name: string; libraries: string[] } }
+  | { available: false; reason: string };
+
+/** One GEMM shape timed by torch.mm: median and fastest ms per call, samples of `batch` calls; gflops from the median. */
+export interface PytorchGemm {
+  label: string;
+  ms: number;
+  minMs: number;
+  samples: number;
+  batch: number;
+  gflops: number;
+}
+
+export type PytorchPeer =
+  | (Extract<PytorchInfo, { available: true }> & {
+      gemm: PytorchGemm[];
+      train: { optimizer: string; samplesPerSecond: number; msPerStep: number; steps: number }[];
+    })
+  | Extract<PytorchInfo, { available: false }>;
+
+export function pytorchInfo(peer: PytorchPeer): PytorchInfo {
+  return peer.available ? { available: true, version: peer.version, python: peer.python, threads: peer.threads, blas: peer.blas } : peer;
+}
