@@ -46,3 +46,10 @@ export {
   WEIGHTS_FORMAT, LAYERS_METADATA_KEY, weightsOf, weightsChunks, weightsFormatOf, modelToSafetensors, weightsFromSafetensors, parseWeights, modelFromWeights, loadWeightsInto,
   type WeightsFile, type WeightsParameter, type WeightsFormat,
 } from './train/weights.js';
+export { GPT, type GPTOptions, type TokenRows } from './gpt/model.js';
+export { gptConfig, type GPTConfig, type GPTConfigInput, type NormKind, type FeedForwardKind } from './gpt/config.js';
+export { gptParameters, gptParameterCount, type GPTParameter } from './gpt/parameters.js';
+export { gptTrainingStepPlan, type GPTPlanOp, type GPTStepPlanConfig } from './plan/gpt-step-plan.js';
+export { estimateGpt, blockSavedTerms, gptSublayerCosts, type GptEstimate, type GptTrainingConfig, type SavedTerm, type SublayerCost } from './estimate/gpt.js';
+export { profileGpt, type GptProfile, type GptProfileOptions } from './profile/profile-gpt.js';
+export { gptProfileDocument, renderGptProfileTable, gptProfileHtml, describeGpt, type GptProfileDocument } from './report/gpt-profile-report.js';
