@@ -30,12 +30,12 @@ const some = (values: string[], index: number, count = 3) => Array.from({ length
 
 /** [what, argv]: every option of `estimate` with each bad value, contradictory pairs, and refused names. */
 const ESTIMATE_CASES: [string, string[]][] = [
-  ...['--vocab', '--context', '--hidden', '--n-layer', '--heads', '--ffn', '--batch', '--seq', '--grad-accum', '--devices', '--tp', '--pp'].flatMap(
+  ...['--vocab', '--context', '--hidden', '--n-layer', '--heads', '--ffn', '--batch', '--seq', '--grad-accum', '--devices', '--tp', '--pp', '--kv-heads', '--experts', '--top-k', '--ep'].flatMap(
     (flag, i) => some(NUMBERS, i).map((v): [string, string[]] => [`${flag} '${v}'`, ['--preset', 'gpt2', flag, v]]),
   ),
   ...['-1', '1.5', '4', '0x1'].map((v): [string, string[]] => [`--zero '${v}'`, ['--preset', 'gpt2', '--zero', v]]),
   ...['0', '1.5B', '80XB', '1e30'].map((v): [string, string[]] => [`--device-memory '${v}'`, ['--preset', 'gpt2', '--device-memory', v]]),
-  ...['--preset', '--ffn-kind', '--norm', '--positions', '--precision', '--optimizer', '--recompute', '--convention'].flatMap((flag, i) =>
+  ...['--preset', '--ffn-kind', '--norm', '--positions', '--precision', '--optimizer', '--recompute', '--convention', '--attention'].flatMap((flag, i) =>
     some(WORDS, i, 1).map((v): [string, string[]] => [`${flag} '${v}'`, flag === '--preset' ? [flag, v] : ['--preset', 'gpt2', flag, v]]),
   ),
   ["--svg ''", ['--preset', 'gpt2', '--svg', '']],
@@ -50,6 +50,12 @@ const ESTIMATE_CASES: [string, string[]][] = [
   ['--json with a value', ['--preset', 'gpt2', '--json=yes']],
   ['--pp 2 --zero 3', ['--preset', 'gpt2', '--devices', '4', '--pp', '2', '--zero', '3']],
   ['no model', ['--batch', '2']],
+  ['--kv-heads not dividing --heads', ['--preset', 'llama-7b', '--kv-heads', '5']],
+  ['--kv-heads not divisible by --tp', ['--preset', 'llama-2-70b', '--devices', '16', '--tp', '16']],
+  ['--top-k above --experts', ['--preset', 'llama-7b', '--experts', '2', '--top-k', '3']],
+  ['--ep not dividing the experts', ['--preset', 'mixtral-8x7b', '--devices', '3', '--ep', '3']],
+  ['--ep beyond the data-parallel replicas', ['--preset', 'mixtral-8x7b', '--ep', '2']],
+  ['--ep on a dense model', ['--preset', 'gpt2', '--devices', '2', '--ep', '2']],
   ['unknown option', ['--preset', 'gpt2', '--batches', '2']],
   ['an argument', ['gpt2']],
 ];
@@ -103,7 +109,7 @@ const badNumber = fc.oneof(
   fc.double({ noInteger: true }),
   fc.constantFrom('8', '', null, true, {}, [], 8n),
 );
-const badChoice = fc.oneof(fc.string().filter((s) => !['gelu', 'swiglu', 'layernorm', 'rmsnorm', 'learned', 'none'].includes(s)), fc.constantFrom(7, null, true, {}));
+const badChoice = fc.oneof(fc.string().filter((s) => !['gelu', 'swiglu', 'layernorm', 'rmsnorm', 'learned', 'none', 'standard', 'flash'].includes(s)), fc.constantFrom(7, null, true, {}));
 const badBoolean = fc.constantFrom(0, 1, 'yes', 'false', null, {});
 
 /** Whatever the library throws must be one of wasmgrad's typed errors, whose message starts with the field. */
@@ -128,7 +134,7 @@ const gpt2 = preset('gpt2');
 const gpt2Spec = { vocabSize: 50257, contextLength: 1024, hidden: 768, heads: 12, layers: 12 };
 const setup: TrainingSetup = { ...defaultTrainingSetup(gpt2), devices: 8 };
 const activation: ActivationSetup = { seqLength: 1024, microBatch: 1, tensorParallel: 1, sequenceParallel: false, recompute: 'none', elementBytes: 2 };
-const MODEL_NUMBERS = ['vocabSize', 'contextLength', 'hidden', 'heads', 'layers', 'ffnHidden'] as const;
+const MODEL_NUMBERS = ['vocabSize', 'contextLength', 'hidden', 'heads', 'kvHeads', 'layers', 'ffnHidden', 'experts', 'topK'] as const;
 const MODEL_CHOICES = ['ffn', 'norm', 'positionEmbeddings'] as const;
 const MODEL_BOOLEANS = ['tiedEmbeddings', 'bias', 'dropout'] as const;
 
@@ -167,9 +173,9 @@ describe('the estimator library refuses bad fields with a typed error naming the
   });
 
   it('estimateTransformerMemory: bad setup fields', () => {
-    const numbers = ['microBatch', 'seqLength', 'gradAccumulation', 'devices', 'tensorParallel', 'pipelineParallel'] as const;
+    const numbers = ['microBatch', 'seqLength', 'gradAccumulation', 'devices', 'tensorParallel', 'pipelineParallel', 'expertParallel'] as const;
     fc.assert(fc.property(fc.constantFrom(...numbers), badNumber, (field, value) => expectTypedRefusal(() => estimateTransformerMemory(gpt2, frozen({ ...setup, [field]: value })), field)), runs);
-    const choices = ['precision', 'optimizer', 'recompute', 'convention', 'zeroStage'] as const;
+    const choices = ['precision', 'optimizer', 'recompute', 'convention', 'zeroStage', 'attention'] as const;
     fc.assert(fc.property(fc.constantFrom(...choices), fc.oneof(badChoice, fc.constantFrom(4, -1, 1.5)), (field, value) => expectTypedRefusal(() => estimateTransformerMemory(gpt2, frozen({ ...setup, [field]: value })), field)), runs);
     fc.assert(fc.property(badBoolean, (value) => expectTypedRefusal(() => estimateTransformerMemory(gpt2, frozen({ ...setup, sequenceParallel: value as boolean })), 'sequenceParallel')), runs);
   });

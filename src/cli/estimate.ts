@@ -25,6 +25,7 @@ import { type Command, Option } from 'commander';
 import { CONVENTIONS, OPTIMIZERS, PRECISIONS, ZERO_STAGES, type ZeroStage } from '../estimate/model-states.js';
 import { PRESET_NAMES, presetSpec } from '../estimate/presets.js';
 import {
+  ATTENTION_KINDS,
   FEED_FORWARD_KINDS,
   NORM_KINDS,
   POSITION_EMBEDDING_KINDS,
@@ -51,6 +52,9 @@ interface EstimateOptions {
   /** Refused: elsewhere --layers means MLP sizes. */
   layers?: string;
   heads?: string;
+  kvHeads?: string;
+  experts?: string;
+  topK?: string;
   ffn?: string;
   ffnKind?: string;
   norm?: string;
@@ -69,6 +73,8 @@ interface EstimateOptions {
   tp?: string;
   sp?: boolean;
   pp?: string;
+  ep?: string;
+  attention?: string;
   convention?: string;
   deviceMemory?: string;
   json?: boolean;
@@ -106,6 +112,9 @@ export function modelFromOptions(o: EstimateOptions): TransformerModel {
   if (o.hidden !== undefined) overrides.hidden = positiveInteger('--hidden', o.hidden);
   if (o.nLayer !== undefined) overrides.layers = positiveInteger('--n-layer', o.nLayer);
   if (o.heads !== undefined) overrides.heads = positiveInteger('--heads', o.heads);
+  if (o.kvHeads !== undefined) overrides.kvHeads = positiveInteger('--kv-heads', o.kvHeads);
+  if (o.experts !== undefined) overrides.experts = positiveInteger('--experts', o.experts);
+  if (o.topK !== undefined) overrides.topK = positiveInteger('--top-k', o.topK);
   if (o.ffn !== undefined) overrides.ffnHidden = positiveInteger('--ffn', o.ffn);
   if (o.ffnKind !== undefined) overrides.ffn = choice('--ffn-kind', o.ffnKind, FEED_FORWARD_KINDS);
   if (o.norm !== undefined) overrides.norm = choice('--norm', o.norm, NORM_KINDS);
@@ -148,6 +157,8 @@ export function setupFromOptions(model: TransformerModel, o: EstimateOptions): T
   if (o.tp !== undefined) setup.tensorParallel = positiveInteger('--tp', o.tp);
   if (o.pp !== undefined) setup.pipelineParallel = positiveInteger('--pp', o.pp);
   if (o.sp !== undefined) setup.sequenceParallel = o.sp;
+  if (o.ep !== undefined) setup.expertParallel = positiveInteger('--ep', o.ep);
+  if (o.attention !== undefined) setup.attention = choice('--attention', o.attention, ATTENTION_KINDS);
   if (o.convention !== undefined) setup.convention = choice('--convention', o.convention, CONVENTIONS);
   return setup;
 }
@@ -159,6 +170,9 @@ const FLAG_OF: FlagOf = {
   contextLength: '--context',
   hidden: '--hidden',
   heads: '--heads',
+  kvHeads: '--kv-heads',
+  experts: '--experts',
+  topK: '--top-k',
   layers: '--n-layer',
   ffnHidden: '--ffn',
   microBatch: '--batch',
@@ -169,6 +183,8 @@ const FLAG_OF: FlagOf = {
   tensorParallel: '--tp',
   sequenceParallel: '--sp',
   pipelineParallel: '--pp',
+  expertParallel: '--ep',
+  attention: '--attention',
 };
 
 const HELP_AFTER = `
@@ -216,6 +232,9 @@ export function registerEstimateCommand(program: Command): Command {
     .option('--n-layer <n>', 'number of transformer blocks L (nanoGPT\'s n_layer)')
     .addOption(new Option('--layers <n>').hideHelp())
     .option('--heads <n>', 'attention heads a (must divide h)')
+    .option('--kv-heads <n>', 'key/value heads g (grouped-query attention; 1 = multi-query; must divide a; default a)')
+    .option('--experts <n>', 'feed-forward experts per layer E (mixture of experts; default 1 = dense)')
+    .option('--top-k <n>', 'experts each token is routed to, at most E (default 1)')
     .option('--ffn <n>', 'feed-forward size f (default 4h)')
     .option('--ffn-kind <kind>', `feed-forward: ${FEED_FORWARD_KINDS.join(', ')}`)
     .option('--norm <kind>', `norm: ${NORM_KINDS.join(', ')}`)
@@ -237,6 +256,8 @@ export function registerEstimateCommand(program: Command): Command {
     .option('--tp <n>', 'tensor-parallel size t (default 1)')
     .option('--sp', 'sequence parallelism (needs --tp > 1)')
     .option('--pp <n>', 'pipeline-parallel size p (default 1)')
+    .option('--ep <n>', 'expert-parallel size e: divides the experts and the data-parallel replicas (default 1)')
+    .option('--attention <kind>', `attention kernel: ${ATTENTION_KINDS.join(', ')} (flash stores no s x s scores; default standard)`)
     .option('--convention <c>', `model-state bytes: ${CONVENTIONS.join(', ')} (default zero)`)
     .option('--device-memory <size>', 'memory of one device, e.g. 80GB or 80GiB; says whether the estimate fits')
     .option('--json', 'print one JSON document on stdout')

@@ -11,6 +11,11 @@
  * flight, m being the number of micro-batches per step (gradient-accumulation
  * steps). Korthikanti et al. 2022, Sec. 4.2: the first stage therefore stores
  * L/p layers x p micro-batches = L layers' worth, whatever p is.
+ *
+ * Expert parallelism (mixture of experts): the e expert-parallel ranks are
+ * carved out of the d data-parallel replicas (DeepSpeed-MoE, Megatron-LM), each
+ * holding E/e experts; ZeRO shards the non-expert states over d and the expert
+ * states over the d/e replicas that hold the same experts.
  */
 import { ArgumentError } from '../errors.js';
 import { CATEGORIES, type Category, type CategoryBytes, sumCategoryBytes } from '../memory/categories.js';
@@ -30,7 +35,9 @@ import {
   type ModelStateBytes,
 } from './model-states.js';
 import {
+  ATTENTION_KINDS,
   type ActivationSetup,
+  type AttentionKind,
   type RecomputeKind,
   RECOMPUTE_KINDS,
   type TransformerModel,
@@ -42,6 +49,7 @@ import {
   layerActivationBytes,
   recomputeTransientBytes,
   parameterInputs,
+  stageExpertParameters,
   stageParameters,
 } from './transformer.js';
 import { InexactFigureError, checkExact } from './units.js';
@@ -62,6 +70,9 @@ export interface TrainingSetup {
   tensorParallel: number;
   sequenceParallel: boolean;
   pipelineParallel: number;
+  /** Expert-parallel size e (mixture of experts only): divides the experts and the data-parallel degree. */
+  expertParallel: number;
+  attention: AttentionKind;
   convention: ModelStateConvention;
 }
 
@@ -79,6 +90,8 @@ export function defaultTrainingSetup(model: TransformerModel): TrainingSetup {
     tensorParallel: 1,
     sequenceParallel: false,
     pipelineParallel: 1,
+    expertParallel: 1,
+    attention: 'standard',
     convention: 'zero',
   };
 }
@@ -86,7 +99,7 @@ export function defaultTrainingSetup(model: TransformerModel): TrainingSetup {
 /** Checks a setup against a model; returns the data-parallel degree d = devices / (t p). */
 export function checkTrainingSetup(model: TransformerModel, setup: TrainingSetup): number {
   checkTransformer(model);
-  for (const key of ['microBatch', 'seqLength', 'gradAccumulation', 'devices', 'tensorParallel', 'pipelineParallel'] as const) {
+  for (const key of ['microBatch', 'seqLength', 'gradAccumulation', 'devices', 'tensorParallel', 'pipelineParallel', 'expertParallel'] as const) {
     checkPositiveInteger(key, setup[key]);
   }
   checkChoice('precision', setup.precision, PRECISIONS);
@@ -94,10 +107,11 @@ export function checkTrainingSetup(model: TransformerModel, setup: TrainingSetup
   checkChoice('recompute', setup.recompute, RECOMPUTE_KINDS);
   checkChoice('zeroStage', setup.zeroStage, ZERO_STAGES);
   checkChoice('convention', setup.convention, CONVENTIONS);
+  checkChoice('attention', setup.attention, ATTENTION_KINDS);
   if (model.positionEmbeddings === 'learned' && setup.seqLength > model.contextLength) {
     throw new ArgumentError(`seqLength: ${setup.seqLength} exceeds the model's ${model.contextLength} learned positions`, { field: 'seqLength' });
   }
-  checkModelSplit(model, setup.tensorParallel, setup.pipelineParallel);
+  checkModelSplit(model, setup.tensorParallel, setup.pipelineParallel, setup.expertParallel);
   const modelParallel = setup.tensorParallel * setup.pipelineParallel;
   if (setup.devices % modelParallel !== 0) {
     throw new ArgumentError(
@@ -108,6 +122,12 @@ export function checkTrainingSetup(model: TransformerModel, setup: TrainingSetup
   }
   checkActivationSetup(model, activationSetupOf(setup));
   const dataParallel = setup.devices / modelParallel;
+  if (dataParallel % setup.expertParallel !== 0) {
+    throw new ArgumentError(
+      `expertParallel: ${setup.expertParallel} expert-parallel ranks must divide the ${dataParallel} data-parallel replica${dataParallel === 1 ? '' : 's'} they are carved from; add devices`,
+      { field: 'expertParallel' },
+    );
+  }
   if (setup.zeroStage > 0 && dataParallel < 2) {
     throw new ArgumentError(
       `zeroStage: ZeRO stage ${setup.zeroStage} shards model states across data-parallel replicas, but ${setup.devices} ` +
@@ -135,6 +155,7 @@ function activationSetupOf(setup: TrainingSetup): ActivationSetup {
     sequenceParallel: setup.sequenceParallel,
     recompute: setup.recompute,
     elementBytes: computeElementBytes(setup.precision),
+    attention: setup.attention,
   };
 }
 
@@ -201,14 +222,15 @@ export function estimateTransformerMemory(model: TransformerModel, setup: Traini
   const tokens = { seqLength: setup.seqLength, microBatch: setup.microBatch, ...(p > 1 ? { gradAccumulation: setup.gradAccumulation } : {}) };
   const activationInputs = { ...tokens, hidden: model.hidden, heads: model.heads, ffnHidden: model.ffnHidden, layers: model.layers, vocabSize: model.vocabSize };
 
-  const stages = stageParameters(model, setup.tensorParallel, p).map((parameters, stage): StageEstimate => {
+  const expertParameters = stageExpertParameters(model, setup.tensorParallel, p, setup.expertParallel);
+  const stages = stageParameters(model, setup.tensorParallel, p, setup.expertParallel).map((parameters, stage): StageEstimate => {
     const inFlight = Math.min(p - stage, setup.gradAccumulation);
     const first = stage === 0;
     const last = stage === p - 1;
     const activations = layersPerStage * inFlight * perLayer + (first ? inFlight * edges.embedding : 0) + (last ? edges.output : 0);
     const inputs = (first ? inFlight * tokenIdBytes : 0) + (last ? tokenIdBytes : 0);
     const bytes: CategoryBytes = {
-      ...statesOf(model, parameters, stateSetup),
+      ...statesOf(model, parameters, expertParameters, stateSetup, setup.expertParallel),
       activations: checkExact('activations', 'the activation bytes', activations, activationInputs),
       workspace: transient,
       inputs: checkExact('inputs', 'the input bytes', inputs, tokens),
@@ -234,10 +256,22 @@ export function estimateTransformerMemory(model: TransformerModel, setup: Traini
   };
 }
 
-/** Model-state bytes of one stage; a figure past exact integers names the model's fields, not the stage's parameter count. */
-function statesOf(model: TransformerModel, parameters: number, setup: Parameters<typeof modelStateBytes>[1]): ModelStateBytes {
+/**
+ * Model-state bytes of one stage: the non-expert parameters sharded over d, the
+ * expert ones over d/e. A figure past exact integers names the model's fields,
+ * not the stage's parameter count.
+ */
+function statesOf(model: TransformerModel, parameters: number, expertParameters: number, setup: Required<Parameters<typeof modelStateBytes>[1]>, expertParallel: number): ModelStateBytes {
   try {
-    return modelStateBytes(parameters, setup);
+    const dense = modelStateBytes(parameters - expertParameters, setup);
+    if (expertParameters === 0) return dense;
+    const expertReplicas = setup.dataParallel / expertParallel;
+    const experts = modelStateBytes(expertParameters, { ...setup, dataParallel: expertReplicas, zeroStage: expertReplicas > 1 ? setup.zeroStage : 0 });
+    return {
+      weights: checkExact('weights', 'the weight bytes', dense.weights + experts.weights, parameterInputs(model)),
+      gradients: checkExact('gradients', 'the gradient bytes', dense.gradients + experts.gradients, parameterInputs(model)),
+      optimizer: checkExact('optimizer', 'the optimizer-state bytes', dense.optimizer + experts.optimizer, parameterInputs(model)),
+    };
   } catch (e) {
     if (e instanceof InexactFigureError) throw new InexactFigureError(e.figure, e.what, parameterInputs(model));
     throw e;

@@ -6,14 +6,18 @@
  * integer number of bytes:
  *
  *   format               "wasmgrad.estimate/1"
- *   model                name, vocabSize, contextLength, hidden, heads, layers, ffnHidden,
- *                        ffn ("gelu" | "swiglu"), norm ("layernorm" | "rmsnorm"), tiedEmbeddings,
- *                        positionEmbeddings ("learned" | "none"), bias, dropout,
- *     .parameters        total, tokenEmbedding, positionEmbedding, attention, feedForward,
- *                        norms, outputHead, perLayer { attention, feedForward, norms, total }
+ *   model                name, vocabSize, contextLength, hidden, heads, kvHeads (key/value heads),
+ *                        layers, ffnHidden, ffn ("gelu" | "swiglu"), norm ("layernorm" | "rmsnorm"),
+ *                        tiedEmbeddings, positionEmbeddings ("learned" | "none"), bias, dropout,
+ *                        experts (1 = dense), topK (experts per token)
+ *     .parameters        total, tokenEmbedding, positionEmbedding, attention, feedForward (all
+ *                        experts and the router), norms, outputHead, activePerToken (total less
+ *                        the experts a token skips), perLayer { attention, feedForward,
+ *                        activeFeedForward, norms, total }
  *   setup                precision, optimizer, convention ("zero" | "megatron"), microBatch,
  *                        seqLength, gradAccumulation, globalBatch, recompute, devices,
- *                        dataParallel, tensorParallel, sequenceParallel, pipelineParallel, zeroStage
+ *                        dataParallel, tensorParallel, sequenceParallel, pipelineParallel,
+ *                        expertParallel, zeroStage, attention ("standard" | "flash")
  *   bytesPerParameter    weights, gradients, optimizer, total (before ZeRO sharding)
  *   layerActivationBytes bytes one layer saves for one micro-batch on one device
  *   perDevice            the heaviest pipeline stage, which every device must hold:
@@ -79,7 +83,9 @@ export function estimateDocument(est: TransformerEstimate, deviceMemory: number 
       tensorParallel: setup.tensorParallel,
       sequenceParallel: setup.sequenceParallel,
       pipelineParallel: setup.pipelineParallel,
+      expertParallel: setup.expertParallel,
       zeroStage: setup.zeroStage,
+      attention: setup.attention,
     },
     bytesPerParameter: { ...bpp, total: bpp.weights + bpp.gradients + bpp.optimizer },
     layerActivationBytes: est.layerActivationBytes,
@@ -106,18 +112,22 @@ export function renderEstimateTable(doc: EstimateDocument, colour = false): stri
       `feed-forward ${formatInteger(params.feedForward)} + norms ${formatInteger(params.norms)} + output head ${formatInteger(params.outputHead)}` +
       (model.tiedEmbeddings ? ' (tied)' : ''),
   );
+  const kv = model.kvHeads === model.heads ? '' : ` (${model.kvHeads} key/value)`;
+  const experts = model.experts === 1 ? '' : `, ${model.experts} experts (${model.topK} per token, ${formatInteger(params.activePerToken)} parameters active)`;
   lines.push(
-    `  model       vocab ${model.vocabSize}, context ${model.contextLength}, hidden ${model.hidden}, ${model.heads} heads, ${model.layers} layers, ` +
-      `ffn ${model.ffnHidden} ${model.ffn}, ${model.norm}, ${model.positionEmbeddings === 'learned' ? 'learned positions' : 'no position parameters'}, ` +
+    `  model       vocab ${model.vocabSize}, context ${model.contextLength}, hidden ${model.hidden}, ${model.heads} heads${kv}, ${model.layers} layers, ` +
+      `ffn ${model.ffnHidden} ${model.ffn}${experts}, ${model.norm}, ${model.positionEmbeddings === 'learned' ? 'learned positions' : 'no position parameters'}, ` +
       `${model.bias ? 'biases' : 'no biases'}, ${model.dropout ? 'dropout' : 'no dropout'}`,
   );
   lines.push(
     `  training    ${setup.precision}, ${setup.optimizer}, micro-batch ${setup.microBatch} x ${setup.seqLength} tokens, ` +
-      `${setup.gradAccumulation} micro-batch${setup.gradAccumulation === 1 ? '' : 'es'} per step, global batch ${setup.globalBatch}, recompute ${setup.recompute}`,
+      `${setup.gradAccumulation} micro-batch${setup.gradAccumulation === 1 ? '' : 'es'} per step, global batch ${setup.globalBatch}, recompute ${setup.recompute}` +
+      (setup.attention === 'flash' ? ', flash attention' : ''),
   );
   lines.push(
     `  devices     ${setup.devices} = ${setup.dataParallel} data x ${setup.tensorParallel} tensor${setup.sequenceParallel ? ' (+ sequence)' : ''} x ` +
-      `${setup.pipelineParallel} pipeline, ZeRO stage ${setup.zeroStage}`,
+      `${setup.pipelineParallel} pipeline, ZeRO stage ${setup.zeroStage}` +
+      (setup.expertParallel > 1 ? `, experts split ${setup.expertParallel} ways` : ''),
   );
   lines.push(
     `  states      ${bpp.weights} + ${bpp.gradients} + ${bpp.optimizer} = ${bpp.total} bytes per parameter ` +
