@@ -56,6 +56,13 @@ const ESTIMATE_CASES: [string, string[]][] = [
   ['--ep not dividing the experts', ['--preset', 'mixtral-8x7b', '--devices', '3', '--ep', '3']],
   ['--ep beyond the data-parallel replicas', ['--preset', 'mixtral-8x7b', '--ep', '2']],
   ['--ep on a dense model', ['--preset', 'gpt2', '--devices', '2', '--ep', '2']],
+  ...['--prompt', '--generate'].flatMap((flag, i) => some(NUMBERS.filter((v) => v !== '0' || flag === '--prompt'), i).map((v): [string, string[]] => [`--inference ${flag} '${v}'`, ['--inference', '--preset', 'gpt2', flag, v]])),
+  ...['int4', '', 'fp8'].map((v): [string, string[]] => [`--kv-dtype '${v}'`, ['--inference', '--preset', 'gpt2', '--kv-dtype', v]]),
+  ["--inference --precision 'mixed-bf16'", ['--inference', '--preset', 'gpt2', '--precision', 'mixed-bf16']],
+  ['--inference past the learned positions', ['--inference', '--preset', 'gpt2', '--prompt', '1000', '--generate', '100']],
+  ['--inference with --zero', ['--inference', '--preset', 'gpt2', '--zero', '1']],
+  ['--inference with --svg', ['--inference', '--preset', 'gpt2', '--svg', 'x.svg']],
+  ['--kv-dtype without --inference', ['--preset', 'gpt2', '--kv-dtype', 'int8']],
   ['unknown option', ['--preset', 'gpt2', '--batches', '2']],
   ['an argument', ['gpt2']],
 ];

@@ -35,6 +35,8 @@ import {
   type TransformerSpec,
 } from '../estimate/transformer.js';
 import { defaultTrainingSetup, estimateTransformerMemory, type TrainingSetup } from '../estimate/training-setup.js';
+import { INFERENCE_PRECISIONS, KV_DTYPES, type InferenceSetup, defaultInferenceSetup, estimateInferenceMemory } from '../estimate/inference.js';
+import { inferenceDocument, renderInferenceTable } from '../report/estimate-inference-document.js';
 import { InexactFigureError, inexactSentence, parseBytes } from '../estimate/units.js';
 import { ArgumentError } from '../errors.js';
 import { estimateDocument, renderEstimateTable } from '../report/estimate-document.js';
@@ -77,6 +79,10 @@ interface EstimateOptions {
   attention?: string;
   convention?: string;
   deviceMemory?: string;
+  inference?: boolean;
+  prompt?: string;
+  generate?: string;
+  kvDtype?: string;
   json?: boolean;
   svg?: string;
 }
@@ -163,6 +169,37 @@ export function setupFromOptions(model: TransformerModel, o: EstimateOptions): T
   return setup;
 }
 
+/** Options that describe training, refused with --inference (which has no optimizer, gradients or data parallelism). */
+const TRAINING_ONLY = ['seq', 'gradAccum', 'optimizer', 'recompute', 'devices', 'zero', 'sp', 'ep', 'convention'] as const;
+/** Options that describe generation, refused without --inference. */
+const INFERENCE_ONLY = ['prompt', 'generate', 'kvDtype'] as const;
+
+/** Refuses the first of `keys` the user gave, naming its flag and why. */
+function refuseGiven(command: Command, o: EstimateOptions, keys: readonly (keyof EstimateOptions)[], why: string): void {
+  const key = keys.find((k) => o[k] !== undefined);
+  if (key === undefined) return;
+  const flag = command.options.find((x) => x.attributeName() === key && !x.negate)?.long ?? String(key);
+  throw new ArgumentError(`${flag}: ${why}`);
+}
+
+export function inferenceSetupFromOptions(model: TransformerModel, o: EstimateOptions): InferenceSetup {
+  const setup = defaultInferenceSetup(model);
+  if (o.generate !== undefined) {
+    if (!/^\d+$/.test(o.generate.trim()) || !Number.isSafeInteger(Number(o.generate))) {
+      throw new ArgumentError(`--generate: expected a non-negative integer, got '${o.generate}'`);
+    }
+    setup.generateLength = Number(o.generate);
+  }
+  setup.promptLength = o.prompt !== undefined ? positiveInteger('--prompt', o.prompt) : Math.max(1, model.contextLength - setup.generateLength);
+  if (o.batch !== undefined) setup.batch = positiveInteger('--batch', o.batch);
+  if (o.precision !== undefined) setup.precision = choice('--precision', o.precision, INFERENCE_PRECISIONS);
+  if (o.kvDtype !== undefined) setup.kvDtype = choice('--kv-dtype', o.kvDtype, KV_DTYPES);
+  if (o.tp !== undefined) setup.tensorParallel = positiveInteger('--tp', o.tp);
+  if (o.pp !== undefined) setup.pipelineParallel = positiveInteger('--pp', o.pp);
+  if (o.attention !== undefined) setup.attention = choice('--attention', o.attention, ATTENTION_KINDS);
+  return setup;
+}
+
 /** Library argument names and the flags that set them, so errors speak the user's language. */
 const FLAG_OF: FlagOf = {
   preset: '--preset',
@@ -185,6 +222,10 @@ const FLAG_OF: FlagOf = {
   pipelineParallel: '--pp',
   expertParallel: '--ep',
   attention: '--attention',
+  promptLength: '--prompt',
+  generateLength: '--generate',
+  batch: '--batch',
+  kvDtype: '--kv-dtype',
 };
 
 const HELP_AFTER = `
@@ -260,6 +301,10 @@ export function registerEstimateCommand(program: Command): Command {
     .option('--attention <kind>', `attention kernel: ${ATTENTION_KINDS.join(', ')} (flash stores no s x s scores; default standard)`)
     .option('--convention <c>', `model-state bytes: ${CONVENTIONS.join(', ')} (default zero)`)
     .option('--device-memory <size>', 'memory of one device, e.g. 80GB or 80GiB; says whether the estimate fits')
+    .option('--inference', 'inference memory instead: weights, KV cache and the live activations of one forward pass')
+    .option('--prompt <n>', 'with --inference: prompt tokens P per sequence (default: the context less --generate)')
+    .option('--generate <n>', 'with --inference: tokens G generated per sequence (default 0)')
+    .option('--kv-dtype <d>', `with --inference: KV-cache element type, ${KV_DTYPES.join(', ')} (default fp16)`)
     .option('--json', 'print one JSON document on stdout')
     .option('--svg <file>', 'also write the picture (one stacked bar per pipeline stage) to this SVG file')
     .addHelpText('after', HELP_AFTER);
@@ -274,10 +319,17 @@ export function registerEstimateCommand(program: Command): Command {
         throw new ArgumentError('--layers: estimate counts transformer blocks with --n-layer (number of transformer blocks); --layers means MLP sizes in profile and train');
       }
       if (options.svg !== undefined) checkWritable(options.svg);
+      if (options.inference) refuseGiven(command, options, [...TRAINING_ONLY, 'svg'], 'describes training; --inference has no gradients, optimizer state or data parallelism (devices are --tp x --pp)');
+      else refuseGiven(command, options, INFERENCE_ONLY, 'only with --inference');
       const model = modelFromOptions(options);
-      const setup = setupFromOptions(model, options);
       const deviceMemory = options.deviceMemory === undefined ? undefined : parseBytes(options.deviceMemory, '--device-memory');
       if (deviceMemory === 0) throw new ArgumentError('--device-memory: expected a positive size, got 0');
+      if (options.inference) {
+        const doc = inferenceDocument(estimateInferenceMemory(model, inferenceSetupFromOptions(model, options)), deviceMemory);
+        write(options.json ? `${JSON.stringify(doc, null, 2)}\n` : renderInferenceTable(doc, out.getOutHasColors?.() ?? false));
+        return;
+      }
+      const setup = setupFromOptions(model, options);
       const est = estimateTransformerMemory(model, setup);
       if (options.svg !== undefined) {
         try {

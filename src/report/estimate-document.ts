@@ -28,7 +28,7 @@
  *   deviceMemory         bytes of one device's memory, or null when not given
  *   fits                 perDevice.total <= deviceMemory, or null without deviceMemory
  */
-import { colours } from './colours.js';
+import { type Colours, colours } from './colours.js';
 import { CATEGORIES, type Category, type CategoryBytes } from '../memory/categories.js';
 import type { ModelStateBytes } from '../estimate/model-states.js';
 import { countParameters, type ParameterCount, type TransformerModel } from '../estimate/transformer.js';
@@ -147,17 +147,21 @@ export function renderEstimateTable(doc: EstimateDocument, colour = false): stri
   if (setup.pipelineParallel > 1) {
     lines.push(`  stages      ${doc.stages.map((s) => `${s.stage}: ${formatBytes(s.total)}`).join(', ')}`);
   }
-  if (deviceMemory !== null) {
-    const free = deviceMemory - heaviest.total;
-    const used = ((100 * heaviest.total) / deviceMemory).toFixed(1);
-    lines.push(
-      `  device memory ${formatInteger(deviceMemory)} B (${formatBytesBoth(deviceMemory)}): ` +
-        (free >= 0
-          ? c.green(`fits, ${used}% used, ${formatBytes(free)} free`)
-          : c.red(`does not fit, ${used}% of it, short by ${formatBytes(-free)}`)),
-    );
-  }
+  if (deviceMemory !== null) lines.push(deviceMemoryLine(heaviest.total, deviceMemory, c));
   lines.push(`  workspace: ${WORKSPACE_MEANS}`);
-  lines.push('  not modelled: backward temporaries other than recomputation, communication buffers, fragmentation, framework context');
+  lines.push(`  not modelled: backward temporaries other than recomputation, ${NOT_MODELLED}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** What no estimate here counts, said in every report (training adds backward temporaries). */
+export const NOT_MODELLED = 'communication buffers, allocator fragmentation, the framework\'s own context';
+
+/** `  device memory 80,000,000,000 B (...): fits, 13.4% used, 69.25 GB free` (or how much it is short by). */
+export function deviceMemoryLine(total: number, deviceMemory: number, c: Colours): string {
+  const free = deviceMemory - total;
+  const used = ((100 * total) / deviceMemory).toFixed(1);
+  return (
+    `  device memory ${formatInteger(deviceMemory)} B (${formatBytesBoth(deviceMemory)}): ` +
+    (free >= 0 ? c.green(`fits, ${used}% used, ${formatBytes(free)} free`) : c.red(`does not fit, ${used}% of it, short by ${formatBytes(-free)}`))
+  );
 }
