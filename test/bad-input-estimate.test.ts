@@ -63,6 +63,13 @@ const ESTIMATE_CASES: [string, string[]][] = [
   ['--inference with --zero', ['--inference', '--preset', 'gpt2', '--zero', '1']],
   ['--inference with --svg', ['--inference', '--preset', 'gpt2', '--svg', 'x.svg']],
   ['--kv-dtype without --inference', ['--preset', 'gpt2', '--kv-dtype', 'int8']],
+  ...some(NUMBERS, 3).map((v): [string, string[]] => [`--lora-rank '${v}'`, ['--preset', 'llama-7b', '--lora-rank', v]]),
+  ['--lora-rank above the adapted matrix', ['--preset', 'llama-7b', '--lora-rank', '5000']],
+  ...['q,x', '', 'q,,v', 'q,q', 'attn'].map((v): [string, string[]] => [`--lora-targets '${v}'`, ['--preset', 'llama-7b', '--lora-rank', '8', '--lora-targets', v]]),
+  ['--lora-targets without --lora-rank', ['--preset', 'llama-7b', '--lora-targets', 'q,v']],
+  ['--qlora without --lora-rank', ['--preset', 'llama-7b', '--qlora']],
+  ['--lora-rank with --tp', ['--preset', 'llama-7b', '--lora-rank', '8', '--devices', '2', '--tp', '2']],
+  ['--inference with --lora-rank', ['--inference', '--preset', 'llama-7b', '--lora-rank', '8']],
   ['unknown option', ['--preset', 'gpt2', '--batches', '2']],
   ['an argument', ['gpt2']],
 ];
@@ -185,6 +192,11 @@ describe('the estimator library refuses bad fields with a typed error naming the
     const choices = ['precision', 'optimizer', 'recompute', 'convention', 'zeroStage', 'attention'] as const;
     fc.assert(fc.property(fc.constantFrom(...choices), fc.oneof(badChoice, fc.constantFrom(4, -1, 1.5)), (field, value) => expectTypedRefusal(() => estimateTransformerMemory(gpt2, frozen({ ...setup, [field]: value })), field)), runs);
     fc.assert(fc.property(badBoolean, (value) => expectTypedRefusal(() => estimateTransformerMemory(gpt2, frozen({ ...setup, sequenceParallel: value as boolean })), 'sequenceParallel')), runs);
+    const lora = { rank: 8, targets: ['q', 'v'], quantizedBase: false } as const;
+    fc.assert(fc.property(badNumber, (value) => expectTypedRefusal(() => estimateTransformerMemory(gpt2, frozen({ ...setup, lora: { ...lora, rank: value as number } })), 'loraRank')), runs);
+    fc.assert(fc.property(fc.constantFrom([], ['x'], ['q', 'q'], 'q', null, [7]), (value) => expectTypedRefusal(() => estimateTransformerMemory(gpt2, frozen({ ...setup, lora: { ...lora, targets: value as ['q'] } })), 'loraTargets')), runs);
+    fc.assert(fc.property(badBoolean, (value) => expectTypedRefusal(() => estimateTransformerMemory(gpt2, frozen({ ...setup, lora: { ...lora, quantizedBase: value as boolean } })), 'quantizedBase')), runs);
+    fc.assert(fc.property(fc.constantFrom(5, 'lora', true), (value) => expectTypedRefusal(() => estimateTransformerMemory(gpt2, frozen({ ...setup, lora: value as never })), 'lora')), runs);
   });
 
   it('estimateTransformerMemory: huge values give safe-integer figures or a typed refusal', () => {

@@ -37,6 +37,7 @@ import {
 import { defaultTrainingSetup, estimateTransformerMemory, type TrainingSetup } from '../estimate/training-setup.js';
 import { INFERENCE_PRECISIONS, KV_DTYPES, type InferenceSetup, defaultInferenceSetup, estimateInferenceMemory } from '../estimate/inference.js';
 import { inferenceDocument, renderInferenceTable } from '../report/estimate-inference-document.js';
+import { LORA_TARGETS, type LoraTarget } from '../estimate/lora.js';
 import { InexactFigureError, inexactSentence, parseBytes } from '../estimate/units.js';
 import { ArgumentError } from '../errors.js';
 import { estimateDocument, renderEstimateTable } from '../report/estimate-document.js';
@@ -83,6 +84,9 @@ interface EstimateOptions {
   prompt?: string;
   generate?: string;
   kvDtype?: string;
+  loraRank?: string;
+  loraTargets?: string;
+  qlora?: boolean;
   json?: boolean;
   svg?: string;
 }
@@ -166,11 +170,18 @@ export function setupFromOptions(model: TransformerModel, o: EstimateOptions): T
   if (o.ep !== undefined) setup.expertParallel = positiveInteger('--ep', o.ep);
   if (o.attention !== undefined) setup.attention = choice('--attention', o.attention, ATTENTION_KINDS);
   if (o.convention !== undefined) setup.convention = choice('--convention', o.convention, CONVENTIONS);
+  if (o.loraRank !== undefined) {
+    // Default targets q and v: LoRA's own choice (Hu et al. 2021, Sec. 7.1) and PEFT's for LLaMA.
+    const targets = (o.loraTargets ?? 'q,v').split(',').map((x) => x.trim()) as LoraTarget[];
+    setup.lora = { rank: positiveInteger('--lora-rank', o.loraRank), targets, quantizedBase: o.qlora === true };
+  } else if (o.loraTargets !== undefined || o.qlora !== undefined) {
+    throw new ArgumentError(`${o.loraTargets !== undefined ? '--lora-targets' : '--qlora'}: give --lora-rank as well (the adapters' rank r)`);
+  }
   return setup;
 }
 
 /** Options that describe training, refused with --inference (which has no optimizer, gradients or data parallelism). */
-const TRAINING_ONLY = ['seq', 'gradAccum', 'optimizer', 'recompute', 'devices', 'zero', 'sp', 'ep', 'convention'] as const;
+const TRAINING_ONLY = ['seq', 'gradAccum', 'optimizer', 'recompute', 'devices', 'zero', 'sp', 'ep', 'convention', 'loraRank', 'loraTargets', 'qlora'] as const;
 /** Options that describe generation, refused without --inference. */
 const INFERENCE_ONLY = ['prompt', 'generate', 'kvDtype'] as const;
 
@@ -226,6 +237,10 @@ const FLAG_OF: FlagOf = {
   generateLength: '--generate',
   batch: '--batch',
   kvDtype: '--kv-dtype',
+  loraRank: '--lora-rank',
+  loraTargets: '--lora-targets',
+  lora: '--lora-rank',
+  quantizedBase: '--qlora',
 };
 
 const HELP_AFTER = `
@@ -305,6 +320,9 @@ export function registerEstimateCommand(program: Command): Command {
     .option('--prompt <n>', 'with --inference: prompt tokens P per sequence (default: the context less --generate)')
     .option('--generate <n>', 'with --inference: tokens G generated per sequence (default 0)')
     .option('--kv-dtype <d>', `with --inference: KV-cache element type, ${KV_DTYPES.join(', ')} (default fp16)`)
+    .option('--lora-rank <r>', 'LoRA fine-tuning: frozen base, trainable adapters of rank r')
+    .option('--lora-targets <list>', `with --lora-rank: projections to adapt, of ${LORA_TARGETS.join(',')} (default q,v)`)
+    .option('--qlora', 'with --lora-rank: the frozen base in 4-bit NF4 with double quantisation (QLoRA)')
     .option('--json', 'print one JSON document on stdout')
     .option('--svg <file>', 'also write the picture (one stacked bar per pipeline stage) to this SVG file')
     .addHelpText('after', HELP_AFTER);

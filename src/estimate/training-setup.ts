@@ -19,7 +19,8 @@
  */
 import { ArgumentError } from '../errors.js';
 import { CATEGORIES, type Category, type CategoryBytes, sumCategoryBytes } from '../memory/categories.js';
-import { checkChoice, checkPositiveInteger } from './checks.js';
+import { checkChoice, checkPositiveInteger, shown } from './checks.js';
+import { type LoraSetup, checkLoraSetup, frozenBaseBytes, loraParameters } from './lora.js';
 import {
   CONVENTIONS,
   type ModelStateConvention,
@@ -74,6 +75,8 @@ export interface TrainingSetup {
   expertParallel: number;
   attention: AttentionKind;
   convention: ModelStateConvention;
+  /** LoRA or QLoRA fine-tuning (lora.ts), or null to train every parameter. */
+  lora: LoraSetup | null;
 }
 
 /** Defaults: one device, mixed-precision bf16 with AdamW, one sequence of the model's full context. */
@@ -93,6 +96,7 @@ export function defaultTrainingSetup(model: TransformerModel): TrainingSetup {
     expertParallel: 1,
     attention: 'standard',
     convention: 'zero',
+    lora: null,
   };
 }
 
@@ -112,6 +116,13 @@ export function checkTrainingSetup(model: TransformerModel, setup: TrainingSetup
     throw new ArgumentError(`seqLength: ${setup.seqLength} exceeds the model's ${model.contextLength} learned positions`, { field: 'seqLength' });
   }
   checkModelSplit(model, setup.tensorParallel, setup.pipelineParallel, setup.expertParallel);
+  if (setup.lora !== null) {
+    if (typeof setup.lora !== 'object') throw new ArgumentError(`lora: expected a LoRA setup or null, got ${shown(setup.lora)}`, { field: 'lora' });
+    checkLoraSetup(model, setup.lora);
+    if (setup.tensorParallel * setup.pipelineParallel * setup.expertParallel > 1) {
+      throw new ArgumentError('lora: LoRA is estimated on data-parallel replicas only; use tensorParallel, pipelineParallel and expertParallel 1', { field: 'lora' });
+    }
+  }
   const modelParallel = setup.tensorParallel * setup.pipelineParallel;
   if (setup.devices % modelParallel !== 0) {
     throw new ArgumentError(
@@ -156,6 +167,7 @@ function activationSetupOf(setup: TrainingSetup): ActivationSetup {
     recompute: setup.recompute,
     elementBytes: computeElementBytes(setup.precision),
     attention: setup.attention,
+    ...(setup.lora === null ? {} : { lora: setup.lora }),
   };
 }
 
@@ -185,6 +197,8 @@ export interface TransformerEstimate {
   stages: StageEstimate[];
   /** The stage with the largest total: what every device must be able to hold. */
   heaviest: StageEstimate;
+  /** Under LoRA: the adapters' parameter count and the frozen base's bytes before ZeRO-3 sharding; null otherwise. */
+  lora: { trainableParameters: number; frozenBaseBytes: number } | null;
   largest: Category;
 }
 
@@ -222,6 +236,7 @@ export function estimateTransformerMemory(model: TransformerModel, setup: Traini
   const tokens = { seqLength: setup.seqLength, microBatch: setup.microBatch, ...(p > 1 ? { gradAccumulation: setup.gradAccumulation } : {}) };
   const activationInputs = { ...tokens, hidden: model.hidden, heads: model.heads, ffnHidden: model.ffnHidden, layers: model.layers, vocabSize: model.vocabSize };
 
+  const lora = setup.lora === null ? null : { trainableParameters: loraParameters(model, setup.lora), frozenBaseBytes: frozenBaseBytes(model, setup.lora, computeElementBytes(setup.precision)) };
   const expertParameters = stageExpertParameters(model, setup.tensorParallel, p, setup.expertParallel);
   const stages = stageParameters(model, setup.tensorParallel, p, setup.expertParallel).map((parameters, stage): StageEstimate => {
     const inFlight = Math.min(p - stage, setup.gradAccumulation);
@@ -230,7 +245,7 @@ export function estimateTransformerMemory(model: TransformerModel, setup: Traini
     const activations = layersPerStage * inFlight * perLayer + (first ? inFlight * edges.embedding : 0) + (last ? edges.output : 0);
     const inputs = (first ? inFlight * tokenIdBytes : 0) + (last ? tokenIdBytes : 0);
     const bytes: CategoryBytes = {
-      ...statesOf(model, parameters, expertParameters, stateSetup, setup.expertParallel),
+      ...(lora === null ? statesOf(model, parameters, expertParameters, stateSetup, setup.expertParallel) : loraStates(model, lora, stateSetup)),
       activations: checkExact('activations', 'the activation bytes', activations, activationInputs),
       workspace: transient,
       inputs: checkExact('inputs', 'the input bytes', inputs, tokens),
@@ -253,7 +268,19 @@ export function estimateTransformerMemory(model: TransformerModel, setup: Traini
     stages,
     heaviest,
     largest: largestCategory(heaviest.bytes),
+    lora,
   };
+}
+
+/**
+ * Model states under LoRA: the adapters train under the setup's precision and
+ * optimizer rules (modelStateBytes); the frozen base has no gradients and no
+ * optimizer state, and only ZeRO stage 3 shards its weights.
+ */
+function loraStates(model: TransformerModel, lora: { trainableParameters: number; frozenBaseBytes: number }, setup: Required<Parameters<typeof modelStateBytes>[1]>): ModelStateBytes {
+  const adapters = modelStateBytes(lora.trainableParameters, setup);
+  const base = setup.zeroStage >= 3 ? Math.ceil(lora.frozenBaseBytes / setup.dataParallel) : lora.frozenBaseBytes;
+  return { ...adapters, weights: checkExact('weights', 'the weight bytes', base + adapters.weights, parameterInputs(model)) };
 }
 
 /**

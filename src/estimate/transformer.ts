@@ -15,6 +15,7 @@
 import { ArgumentError } from '../errors.js';
 import { checkBoolean, checkChoice, checkPositiveInteger, shown } from './checks.js';
 import { checkExact } from './units.js';
+import type { LoraSetup, LoraTarget } from './lora.js';
 
 export type FeedForwardKind = 'gelu' | 'swiglu';
 export type NormKind = 'layernorm' | 'rmsnorm';
@@ -291,6 +292,8 @@ export interface ActivationSetup {
   elementBytes: number;
   /** Default 'standard' (the s x s scores are stored); 'flash' stores none of them. */
   attention?: AttentionKind;
+  /** LoRA fine-tuning: the base is frozen, only the adapters on these targets train (checked by lora.ts). */
+  lora?: Pick<LoraSetup, 'rank' | 'targets'>;
 }
 
 /**
@@ -334,8 +337,12 @@ const LAYER_INPUT = 'attention norm input';
  * experts' inputs, their f-wide tensors and their outputs (which the weighted
  * combine reads for the routing weights' gradient) are k-fold; balanced routing
  * is assumed, so expert parallelism moves tokens but does not change the count.
+ * LoRA (`lora`): a frozen projection's input is read only by its weight
+ * gradient, so it is not kept unless an adapter on that projection reads it
+ * (autograd saves what the gradients it computes need); everything the input
+ * gradients need stays. Each adapter adds x A, s b r elements (k-fold for experts).
  */
-export function layerSavedTensors(model: TransformerModel, setup: Pick<ActivationSetup, 'seqLength' | 'microBatch' | 'elementBytes' | 'attention'>): SavedTensor[] {
+export function layerSavedTensors(model: TransformerModel, setup: Pick<ActivationSetup, 'seqLength' | 'microBatch' | 'elementBytes' | 'attention' | 'lora'>): SavedTensor[] {
   checkTransformer(model);
   const sb = setup.seqLength * setup.microBatch;
   const sbh = sb * model.hidden;
@@ -347,11 +354,16 @@ export function layerSavedTensors(model: TransformerModel, setup: Pick<Activatio
   const e = setup.elementBytes;
   const flash = setup.attention === 'flash';
   const tensors: SavedTensor[] = [];
+  const lora = setup.lora;
   const save = (name: string, elements: number, bytesPerElement: number, region: SavedTensor['region'], coreAttention = false) => {
     if (!(coreAttention && flash)) tensors.push({ name, elements, bytesPerElement, region, coreAttention });
   };
+  /** A projection's input, read only by the weight gradient of the projections it feeds (and their adapters). */
+  const saveProjectionInput = (name: string, elements: number, region: SavedTensor['region'], readBy: readonly LoraTarget[]) => {
+    if (lora === undefined || readBy.some((x) => lora.targets.includes(x))) save(name, elements, e, region);
+  };
   save(LAYER_INPUT, sbh, e, 'sequence');
-  save('QKV projection input', sbh, e, 'sequence');
+  saveProjectionInput('QKV projection input', sbh, 'sequence', ['q', 'k', 'v']);
   save('Q', sbh, e, 'tensor');
   save('K', sbkv, e, 'tensor');
   save('softmax output', ass, e, 'tensor', true);
@@ -360,25 +372,31 @@ export function layerSavedTensors(model: TransformerModel, setup: Pick<Activatio
     save('attention probabilities after dropout', ass, e, 'tensor', true);
   }
   save('V', sbkv, e, 'tensor');
-  save('attention output projection input', sbh, e, 'tensor');
+  saveProjectionInput('attention output projection input', sbh, 'tensor', ['o']);
   if (model.dropout) save('attention output dropout mask', sbh, 1, 'sequence');
   save('MLP norm input', sbh, e, 'sequence');
-  save('MLP input', sbh, e, 'sequence');
   if (moe) {
+    save('MLP input', sbh, e, 'sequence'); // the router's input: its weight gradient (and, under LoRA, the routing-weight path) reads it
     save('router probabilities (fp32)', sb * model.experts, 4, 'sequence');
-    save('expert inputs (tokens dispatched to top-k experts)', k * sbh, e, 'sequence');
+    saveProjectionInput('expert inputs (tokens dispatched to top-k experts)', k * sbh, 'sequence', ['mlp']);
+  } else {
+    saveProjectionInput('MLP input', sbh, 'sequence', ['mlp']);
   }
   if (model.ffn === 'gelu') {
     save('GeLU input', sbf, e, 'tensor');
-    save('GeLU output (down projection input)', sbf, e, 'tensor');
+    saveProjectionInput('GeLU output (down projection input)', sbf, 'tensor', ['mlp']);
   } else {
     save('gate projection output (SiLU input)', sbf, e, 'tensor');
     save('SiLU output', sbf, e, 'tensor');
     save('up projection output', sbf, e, 'tensor');
-    save('down projection input', sbf, e, 'tensor');
+    saveProjectionInput('down projection input', sbf, 'tensor', ['mlp']);
   }
   if (moe) save('expert outputs (weighted by the router)', k * sbh, e, 'sequence');
   if (model.dropout) save('MLP output dropout mask', sbh, 1, 'sequence');
+  for (const target of lora?.targets ?? []) {
+    const adapters = target === 'mlp' ? (model.ffn === 'gelu' ? 2 : 3) * k : 1; // one per adapted matrix a token passes
+    save(`LoRA ${target} adapter x A`, adapters * sb * lora!.rank, e, 'sequence');
+  }
   return tensors;
 }
 
@@ -455,7 +473,10 @@ export function recomputeTransientBytes(model: TransformerModel, setup: Activati
 export interface EdgeActivationBytes {
   /** First stage: the embedding dropout mask, sbh (split by t under SP). */
   embedding: number;
-  /** Last stage: final norm input and output projection input (2 x 2sbh, or 4sbh with fp32), split by t under SP, plus fp32 logits for the loss, 4sbv/t. */
+  /**
+   * Last stage: final norm input and output projection input (2 x 2sbh, or 4sbh with fp32), split by t under SP, plus fp32 logits for the loss, 4sbv/t.
+   * Under LoRA the head is frozen and its input is not kept.
+   */
   output: number;
 }
 
@@ -467,7 +488,7 @@ export function edgeActivationBytes(model: TransformerModel, setup: ActivationSe
   const embedding = model.dropout ? (sb * model.hidden) / sequenceSplit : 0;
   // Cross-entropy reads the logits in fp32 whatever the training precision (Korthikanti et al. Sec. 4.3; Megatron upcasts).
   const logits = 4 * sb * Math.ceil(model.vocabSize / t);
-  const output = (2 * e * sb * model.hidden) / sequenceSplit + logits;
+  const output = ((setup.lora ? 1 : 2) * e * sb * model.hidden) / sequenceSplit + logits;
   const inputs = { seqLength: setup.seqLength, microBatch: setup.microBatch, hidden: model.hidden, vocabSize: model.vocabSize };
   return { embedding, output: checkExact('activations', 'the activation bytes', output, inputs) };
 }

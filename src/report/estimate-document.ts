@@ -17,7 +17,8 @@
  *   setup                precision, optimizer, convention ("zero" | "megatron"), microBatch,
  *                        seqLength, gradAccumulation, globalBatch, recompute, devices,
  *                        dataParallel, tensorParallel, sequenceParallel, pipelineParallel,
- *                        expertParallel, zeroStage, attention ("standard" | "flash")
+ *                        expertParallel, zeroStage, attention ("standard" | "flash"),
+ *                        lora: { rank, targets (of "q" "k" "v" "o" "mlp"), quantizedBase (QLoRA) } or null
  *   bytesPerParameter    weights, gradients, optimizer, total (before ZeRO sharding)
  *   layerActivationBytes bytes one layer saves for one micro-batch on one device
  *   perDevice            the heaviest pipeline stage, which every device must hold:
@@ -25,6 +26,8 @@
  *                        weights, gradients, optimizer, activations, workspace, inputs, total
  *   stages               one entry per pipeline stage, same fields as perDevice
  *   largest              the largest category of perDevice ("weights", "gradients", ...)
+ *   lora                 under LoRA: trainableParameters (the adapters), frozenBaseBytes (the
+ *                        frozen base, NF4 with QLoRA, before ZeRO-3 sharding); null otherwise
  *   deviceMemory         bytes of one device's memory, or null when not given
  *   fits                 perDevice.total <= deviceMemory, or null without deviceMemory
  */
@@ -47,6 +50,7 @@ export interface EstimateDocument {
   perDevice: EstimateStage;
   stages: EstimateStage[];
   largest: Category;
+  lora: TransformerEstimate['lora'];
   deviceMemory: number | null;
   fits: boolean | null;
 }
@@ -86,12 +90,14 @@ export function estimateDocument(est: TransformerEstimate, deviceMemory: number 
       expertParallel: setup.expertParallel,
       zeroStage: setup.zeroStage,
       attention: setup.attention,
+      lora: setup.lora === null ? null : { rank: setup.lora.rank, targets: [...setup.lora.targets], quantizedBase: setup.lora.quantizedBase },
     },
     bytesPerParameter: { ...bpp, total: bpp.weights + bpp.gradients + bpp.optimizer },
     layerActivationBytes: est.layerActivationBytes,
     perDevice: stageOf(est.heaviest),
     stages: est.stages.map(stageOf),
     largest: est.largest,
+    lora: est.lora,
     deviceMemory: deviceMemory ?? null,
     fits: deviceMemory === undefined ? null : est.heaviest.total <= deviceMemory,
   };
@@ -131,8 +137,17 @@ export function renderEstimateTable(doc: EstimateDocument, colour = false): stri
   );
   lines.push(
     `  states      ${bpp.weights} + ${bpp.gradients} + ${bpp.optimizer} = ${bpp.total} bytes per parameter ` +
-      `(weights + gradients + optimizer, ${setup.convention === 'zero' ? 'ZeRO-paper convention' : 'Megatron-LM convention'}, before sharding)`,
+      `(weights + gradients + optimizer, ${setup.convention === 'zero' ? 'ZeRO-paper convention' : 'Megatron-LM convention'}, before sharding` +
+      `${setup.lora === null ? '' : '; of the adapters: the frozen base has weights only'})`,
   );
+  if (setup.lora !== null && doc.lora !== null) {
+    const share = ((100 * doc.lora.trainableParameters) / params.total).toPrecision(2);
+    lines.push(
+      `  fine-tune   ${setup.lora.quantizedBase ? 'QLoRA' : 'LoRA'} rank ${setup.lora.rank} on ${setup.lora.targets.join(', ')}: ` +
+        `${formatInteger(doc.lora.trainableParameters)} trainable parameters (${share}%), frozen base ${formatBytes(doc.lora.frozenBaseBytes)}` +
+        (setup.lora.quantizedBase ? ' (NF4, double quantisation)' : ''),
+    );
+  }
   lines.push('');
   const where = setup.pipelineParallel > 1 ? `pipeline stage ${heaviest.stage} of ${setup.pipelineParallel} (the heaviest), ` : '';
   const sharded = setup.zeroStage > 0 ? `, its states sharded ${setup.dataParallel} ways by ZeRO stage ${setup.zeroStage}` : '';
