@@ -70,6 +70,9 @@ const ESTIMATE_CASES: [string, string[]][] = [
   ['--qlora without --lora-rank', ['--preset', 'llama-7b', '--qlora']],
   ['--lora-rank with --tp', ['--preset', 'llama-7b', '--lora-rank', '8', '--devices', '2', '--tp', '2']],
   ['--inference with --lora-rank', ['--inference', '--preset', 'llama-7b', '--lora-rank', '8']],
+  ...['disk', '', 'params'].map((v): [string, string[]] => [`--offload '${v}'`, ['--preset', 'llama-7b', '--offload', v]]),
+  ['--offload optimizer+params with --tp', ['--preset', 'llama-7b', '--devices', '2', '--tp', '2', '--offload', 'optimizer+params']],
+  ['--inference with --offload', ['--inference', '--preset', 'llama-7b', '--offload', 'optimizer']],
   ['unknown option', ['--preset', 'gpt2', '--batches', '2']],
   ['an argument', ['gpt2']],
 ];
@@ -123,7 +126,7 @@ const badNumber = fc.oneof(
   fc.double({ noInteger: true }),
   fc.constantFrom('8', '', null, true, {}, [], 8n),
 );
-const badChoice = fc.oneof(fc.string().filter((s) => !['gelu', 'swiglu', 'layernorm', 'rmsnorm', 'learned', 'none', 'standard', 'flash'].includes(s)), fc.constantFrom(7, null, true, {}));
+const badChoice = fc.oneof(fc.string().filter((s) => !['gelu', 'swiglu', 'layernorm', 'rmsnorm', 'learned', 'none', 'standard', 'flash', 'optimizer', 'optimizer+params'].includes(s)), fc.constantFrom(7, null, true, {}));
 const badBoolean = fc.constantFrom(0, 1, 'yes', 'false', null, {});
 
 /** Whatever the library throws must be one of wasmgrad's typed errors, whose message starts with the field. */
@@ -189,7 +192,7 @@ describe('the estimator library refuses bad fields with a typed error naming the
   it('estimateTransformerMemory: bad setup fields', () => {
     const numbers = ['microBatch', 'seqLength', 'gradAccumulation', 'devices', 'tensorParallel', 'pipelineParallel', 'expertParallel'] as const;
     fc.assert(fc.property(fc.constantFrom(...numbers), badNumber, (field, value) => expectTypedRefusal(() => estimateTransformerMemory(gpt2, frozen({ ...setup, [field]: value })), field)), runs);
-    const choices = ['precision', 'optimizer', 'recompute', 'convention', 'zeroStage', 'attention'] as const;
+    const choices = ['precision', 'optimizer', 'recompute', 'convention', 'zeroStage', 'attention', 'offload'] as const;
     fc.assert(fc.property(fc.constantFrom(...choices), fc.oneof(badChoice, fc.constantFrom(4, -1, 1.5)), (field, value) => expectTypedRefusal(() => estimateTransformerMemory(gpt2, frozen({ ...setup, [field]: value })), field)), runs);
     fc.assert(fc.property(badBoolean, (value) => expectTypedRefusal(() => estimateTransformerMemory(gpt2, frozen({ ...setup, sequenceParallel: value as boolean })), 'sequenceParallel')), runs);
     const lora = { rank: 8, targets: ['q', 'v'], quantizedBase: false } as const;

@@ -34,7 +34,7 @@ import {
   type TransformerModel,
   type TransformerSpec,
 } from '../estimate/transformer.js';
-import { defaultTrainingSetup, estimateTransformerMemory, type TrainingSetup } from '../estimate/training-setup.js';
+import { OFFLOAD_KINDS, defaultTrainingSetup, estimateTransformerMemory, type TrainingSetup } from '../estimate/training-setup.js';
 import { INFERENCE_PRECISIONS, KV_DTYPES, type InferenceSetup, defaultInferenceSetup, estimateInferenceMemory } from '../estimate/inference.js';
 import { inferenceDocument, renderInferenceTable } from '../report/estimate-inference-document.js';
 import { LORA_TARGETS, type LoraTarget } from '../estimate/lora.js';
@@ -87,6 +87,7 @@ interface EstimateOptions {
   loraRank?: string;
   loraTargets?: string;
   qlora?: boolean;
+  offload?: string;
   json?: boolean;
   svg?: string;
 }
@@ -170,6 +171,7 @@ export function setupFromOptions(model: TransformerModel, o: EstimateOptions): T
   if (o.ep !== undefined) setup.expertParallel = positiveInteger('--ep', o.ep);
   if (o.attention !== undefined) setup.attention = choice('--attention', o.attention, ATTENTION_KINDS);
   if (o.convention !== undefined) setup.convention = choice('--convention', o.convention, CONVENTIONS);
+  if (o.offload !== undefined) setup.offload = choice('--offload', o.offload, OFFLOAD_KINDS);
   if (o.loraRank !== undefined) {
     // Default targets q and v: LoRA's own choice (Hu et al. 2021, Sec. 7.1) and PEFT's for LLaMA.
     const targets = (o.loraTargets ?? 'q,v').split(',').map((x) => x.trim()) as LoraTarget[];
@@ -181,7 +183,7 @@ export function setupFromOptions(model: TransformerModel, o: EstimateOptions): T
 }
 
 /** Options that describe training, refused with --inference (which has no optimizer, gradients or data parallelism). */
-const TRAINING_ONLY = ['seq', 'gradAccum', 'optimizer', 'recompute', 'devices', 'zero', 'sp', 'ep', 'convention', 'loraRank', 'loraTargets', 'qlora'] as const;
+const TRAINING_ONLY = ['seq', 'gradAccum', 'optimizer', 'recompute', 'devices', 'zero', 'sp', 'ep', 'convention', 'loraRank', 'loraTargets', 'qlora', 'offload'] as const;
 /** Options that describe generation, refused without --inference. */
 const INFERENCE_ONLY = ['prompt', 'generate', 'kvDtype'] as const;
 
@@ -241,6 +243,7 @@ const FLAG_OF: FlagOf = {
   loraTargets: '--lora-targets',
   lora: '--lora-rank',
   quantizedBase: '--qlora',
+  offload: '--offload',
 };
 
 const HELP_AFTER = `
@@ -323,6 +326,7 @@ export function registerEstimateCommand(program: Command): Command {
     .option('--lora-rank <r>', 'LoRA fine-tuning: frozen base, trainable adapters of rank r')
     .option('--lora-targets <list>', `with --lora-rank: projections to adapt, of ${LORA_TARGETS.join(',')} (default q,v)`)
     .option('--qlora', 'with --lora-rank: the frozen base in 4-bit NF4 with double quantisation (QLoRA)')
+    .option('--offload <what>', `move states to host memory: ${OFFLOAD_KINDS.join(', ')} (ZeRO-Offload / ZeRO-Infinity; default none)`)
     .option('--json', 'print one JSON document on stdout')
     .option('--svg <file>', 'also write the picture (one stacked bar per pipeline stage) to this SVG file')
     .addHelpText('after', HELP_AFTER);

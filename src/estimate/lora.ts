@@ -17,7 +17,7 @@
  */
 import { ArgumentError } from '../errors.js';
 import { checkBoolean, checkPositiveInteger, shown } from './checks.js';
-import { type TransformerModel, checkTransformer, countParameters, kvWidth, parameterInputs } from './transformer.js';
+import { type TransformerModel, checkTransformer, countParameters, layerMatrices, parameterInputs } from './transformer.js';
 import { checkExact } from './units.js';
 
 export const LORA_TARGETS = ['q', 'k', 'v', 'o', 'mlp'] as const;
@@ -28,31 +28,6 @@ export interface LoraSetup {
   targets: readonly LoraTarget[];
   /** QLoRA: the frozen base is 4-bit NF4 with double quantisation. */
   quantizedBase: boolean;
-}
-
-/** One linear matrix of a layer: its input and output widths, how many of them a layer has (experts), which LoRA target adapts it. */
-interface LayerMatrix {
-  target: LoraTarget | null;
-  in: number;
-  out: number;
-  count: number;
-}
-
-function layerMatrices(model: TransformerModel): LayerMatrix[] {
-  const { hidden: h, ffnHidden: f, experts: E } = model;
-  const kv = kvWidth(model);
-  const ffn: LayerMatrix[] =
-    model.ffn === 'gelu'
-      ? [{ target: 'mlp', in: h, out: f, count: E }, { target: 'mlp', in: f, out: h, count: E }]
-      : [{ target: 'mlp', in: h, out: f, count: 2 * E }, { target: 'mlp', in: f, out: h, count: E }];
-  return [
-    { target: 'q', in: h, out: h, count: 1 },
-    { target: 'k', in: h, out: kv, count: 1 },
-    { target: 'v', in: h, out: kv, count: 1 },
-    { target: 'o', in: h, out: h, count: 1 },
-    ...ffn,
-    ...(E > 1 ? [{ target: null, in: h, out: E, count: 1 }] : []), // the router, frozen and quantised like any linear layer
-  ];
 }
 
 export function checkLoraSetup(model: TransformerModel, lora: LoraSetup): void {

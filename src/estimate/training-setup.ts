@@ -16,6 +16,16 @@
  * carved out of the d data-parallel replicas (DeepSpeed-MoE, Megatron-LM), each
  * holding E/e experts; ZeRO shards the non-expert states over d and the expert
  * states over the d/e replicas that hold the same experts.
+ *
+ * Offload (`offload`), as ZeRO-Offload (Ren et al. 2021, Sec. 4) and
+ * ZeRO-Infinity (Rajbhandari et al. 2021) place the states:
+ *   'optimizer'          optimizer state and gradients live in host memory and the
+ *                        update runs on the CPU (gradients move as they are made);
+ *                        the device keeps the 16-bit weights
+ *   'optimizer+params'   the weights too; the device holds one module's weights and
+ *                        gradients at a time, the largest (largestModuleParameters)
+ * Bytes move unchanged from device to host; each device's host share is reported.
+ * Transfer buffers and pinned staging memory are not modelled.
  */
 import { ArgumentError } from '../errors.js';
 import { CATEGORIES, type Category, type CategoryBytes, sumCategoryBytes } from '../memory/categories.js';
@@ -50,10 +60,14 @@ import {
   layerActivationBytes,
   recomputeTransientBytes,
   parameterInputs,
+  largestModuleParameters,
   stageExpertParameters,
   stageParameters,
 } from './transformer.js';
 import { InexactFigureError, checkExact } from './units.js';
+
+export const OFFLOAD_KINDS = ['none', 'optimizer', 'optimizer+params'] as const;
+export type OffloadKind = (typeof OFFLOAD_KINDS)[number];
 
 export interface TrainingSetup {
   precision: Precision;
@@ -77,6 +91,7 @@ export interface TrainingSetup {
   convention: ModelStateConvention;
   /** LoRA or QLoRA fine-tuning (lora.ts), or null to train every parameter. */
   lora: LoraSetup | null;
+  offload: OffloadKind;
 }
 
 /** Defaults: one device, mixed-precision bf16 with AdamW, one sequence of the model's full context. */
@@ -97,6 +112,7 @@ export function defaultTrainingSetup(model: TransformerModel): TrainingSetup {
     attention: 'standard',
     convention: 'zero',
     lora: null,
+    offload: 'none',
   };
 }
 
@@ -112,6 +128,10 @@ export function checkTrainingSetup(model: TransformerModel, setup: TrainingSetup
   checkChoice('zeroStage', setup.zeroStage, ZERO_STAGES);
   checkChoice('convention', setup.convention, CONVENTIONS);
   checkChoice('attention', setup.attention, ATTENTION_KINDS);
+  checkChoice('offload', setup.offload, OFFLOAD_KINDS);
+  if (setup.offload === 'optimizer+params' && setup.tensorParallel * setup.pipelineParallel > 1) {
+    throw new ArgumentError('offload: parameter offload (ZeRO-Infinity) is estimated for data parallelism only; use tensorParallel and pipelineParallel 1', { field: 'offload' });
+  }
   if (model.positionEmbeddings === 'learned' && setup.seqLength > model.contextLength) {
     throw new ArgumentError(`seqLength: ${setup.seqLength} exceeds the model's ${model.contextLength} learned positions`, { field: 'seqLength' });
   }
@@ -180,7 +200,17 @@ export interface StageEstimate {
   layers: number;
   /** Micro-batches whose activations this stage holds at its peak (1F1B). */
   microBatchesInFlight: number;
+  /** On the device. */
   bytes: CategoryBytes;
+  total: number;
+  /** This device's share of host memory under offload (all 0 without). */
+  host: HostBytes;
+}
+
+export interface HostBytes {
+  weights: number;
+  gradients: number;
+  optimizer: number;
   total: number;
 }
 
@@ -237,6 +267,7 @@ export function estimateTransformerMemory(model: TransformerModel, setup: Traini
   const activationInputs = { ...tokens, hidden: model.hidden, heads: model.heads, ffnHidden: model.ffnHidden, layers: model.layers, vocabSize: model.vocabSize };
 
   const lora = setup.lora === null ? null : { trainableParameters: loraParameters(model, setup.lora), frozenBaseBytes: frozenBaseBytes(model, setup.lora, computeElementBytes(setup.precision)) };
+  const largestModule = largestModuleParameters(model);
   const expertParameters = stageExpertParameters(model, setup.tensorParallel, p, setup.expertParallel);
   const stages = stageParameters(model, setup.tensorParallel, p, setup.expertParallel).map((parameters, stage): StageEstimate => {
     const inFlight = Math.min(p - stage, setup.gradAccumulation);
@@ -244,14 +275,20 @@ export function estimateTransformerMemory(model: TransformerModel, setup: Traini
     const last = stage === p - 1;
     const activations = layersPerStage * inFlight * perLayer + (first ? inFlight * edges.embedding : 0) + (last ? edges.output : 0);
     const inputs = (first ? inFlight * tokenIdBytes : 0) + (last ? tokenIdBytes : 0);
+    const states = offloaded(
+      lora === null ? statesOf(model, parameters, expertParameters, stateSetup, setup.expertParallel) : loraStates(model, lora, stateSetup),
+      setup.offload,
+      largestModule * bytesPerParameter(stateSetup).weights,
+      largestModule * bytesPerParameter(stateSetup).gradients,
+    );
     const bytes: CategoryBytes = {
-      ...(lora === null ? statesOf(model, parameters, expertParameters, stateSetup, setup.expertParallel) : loraStates(model, lora, stateSetup)),
+      ...states.device,
       activations: checkExact('activations', 'the activation bytes', activations, activationInputs),
       workspace: transient,
       inputs: checkExact('inputs', 'the input bytes', inputs, tokens),
     };
     const total = checkExact('total', 'the total bytes', sumCategoryBytes(bytes), { ...parameterInputs(model), ...activationInputs });
-    return { stage, parameters, layers: layersPerStage, microBatchesInFlight: inFlight, bytes, total };
+    return { stage, parameters, layers: layersPerStage, microBatchesInFlight: inFlight, bytes, total, host: states.host };
   });
   const heaviest = stages.reduce((a, b) => (b.total > a.total ? b : a));
   return {
@@ -269,6 +306,17 @@ export function estimateTransformerMemory(model: TransformerModel, setup: Traini
     heaviest,
     largest: largestCategory(heaviest.bytes),
     lora,
+  };
+}
+
+/** Splits model states between device and host for an offload kind (see the top of this file). */
+function offloaded(states: ModelStateBytes, offload: OffloadKind, moduleWeights: number, moduleGradients: number): { device: ModelStateBytes; host: HostBytes } {
+  const host = (weights: number, gradients: number, optimizer: number): HostBytes => ({ weights, gradients, optimizer, total: weights + gradients + optimizer });
+  if (offload === 'none') return { device: states, host: host(0, 0, 0) };
+  if (offload === 'optimizer') return { device: { ...states, gradients: 0, optimizer: 0 }, host: host(0, states.gradients, states.optimizer) };
+  return {
+    device: { weights: Math.min(moduleWeights, states.weights), gradients: Math.min(moduleGradients, states.gradients), optimizer: 0 },
+    host: host(states.weights, states.gradients, states.optimizer),
   };
 }
 

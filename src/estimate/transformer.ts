@@ -177,6 +177,45 @@ export function routerParameters(model: TransformerModel): number {
   return model.experts > 1 ? model.hidden * model.experts : 0;
 }
 
+/** One linear matrix of a layer: its input and output widths, how many of them a layer has (experts), which LoRA target adapts it (null: the router). Biases are not included. */
+export interface LayerMatrix {
+  target: LoraTarget | null;
+  in: number;
+  out: number;
+  count: number;
+}
+
+export function layerMatrices(model: TransformerModel): LayerMatrix[] {
+  const { hidden: h, ffnHidden: f, experts: E } = model;
+  const kv = kvWidth(model);
+  const ffn: LayerMatrix[] =
+    model.ffn === 'gelu'
+      ? [{ target: 'mlp', in: h, out: f, count: E }, { target: 'mlp', in: f, out: h, count: E }]
+      : [{ target: 'mlp', in: h, out: f, count: 2 * E }, { target: 'mlp', in: f, out: h, count: E }];
+  return [
+    { target: 'q', in: h, out: h, count: 1 },
+    { target: 'k', in: h, out: kv, count: 1 },
+    { target: 'v', in: h, out: kv, count: 1 },
+    { target: 'o', in: h, out: h, count: 1 },
+    ...ffn,
+    ...(E > 1 ? [{ target: null, in: h, out: E, count: 1 }] : []), // the router, frozen and quantised like any linear layer
+  ];
+}
+
+/**
+ * Parameters of the largest single module (one weight matrix with its bias, or
+ * the token embedding, or the untied head), as DeepSpeed's model_to_params
+ * finds it: the working set ZeRO-3 gathers at a time. Projections are
+ * separate modules (q, k, v as LLaMA's); a fused QKV matrix would be larger.
+ */
+export function largestModuleParameters(model: TransformerModel): number {
+  checkTransformer(model);
+  const b = model.bias ? 1 : 0;
+  const matrices = layerMatrices(model).map((m) => m.in * m.out + (m.target === null ? 0 : b * m.out));
+  const positions = model.positionEmbeddings === 'learned' ? model.contextLength * model.hidden : 0;
+  return Math.max(model.vocabSize * model.hidden, positions, ...matrices);
+}
+
 export function layerParameters(model: TransformerModel): LayerParameters {
   checkTransformer(model);
   const { hidden: h } = model;

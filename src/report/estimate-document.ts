@@ -18,12 +18,15 @@
  *                        seqLength, gradAccumulation, globalBatch, recompute, devices,
  *                        dataParallel, tensorParallel, sequenceParallel, pipelineParallel,
  *                        expertParallel, zeroStage, attention ("standard" | "flash"),
+ *                        offload ("none" | "optimizer" | "optimizer+params"),
  *                        lora: { rank, targets (of "q" "k" "v" "o" "mlp"), quantizedBase (QLoRA) } or null
  *   bytesPerParameter    weights, gradients, optimizer, total (before ZeRO sharding)
  *   layerActivationBytes bytes one layer saves for one micro-batch on one device
  *   perDevice            the heaviest pipeline stage, which every device must hold:
  *                        stage, parameters, layers, microBatchesInFlight,
- *                        weights, gradients, optimizer, activations, workspace, inputs, total
+ *                        weights, gradients, optimizer, activations, workspace, inputs, total (on
+ *                        the device), host { weights, gradients, optimizer, total } (this device's
+ *                        share of host memory under offload; all 0 without)
  *   stages               one entry per pipeline stage, same fields as perDevice
  *   largest              the largest category of perDevice ("weights", "gradients", ...)
  *   lora                 under LoRA: trainableParameters (the adapters), frozenBaseBytes (the
@@ -63,6 +66,7 @@ function stageOf(s: StageEstimate): EstimateStage {
     microBatchesInFlight: s.microBatchesInFlight,
     ...s.bytes,
     total: s.total,
+    host: { ...s.host },
   };
 }
 
@@ -90,6 +94,7 @@ export function estimateDocument(est: TransformerEstimate, deviceMemory: number 
       expertParallel: setup.expertParallel,
       zeroStage: setup.zeroStage,
       attention: setup.attention,
+      offload: setup.offload,
       lora: setup.lora === null ? null : { rank: setup.lora.rank, targets: [...setup.lora.targets], quantizedBase: setup.lora.quantizedBase },
     },
     bytesPerParameter: { ...bpp, total: bpp.weights + bpp.gradients + bpp.optimizer },
@@ -153,7 +158,15 @@ export function renderEstimateTable(doc: EstimateDocument, colour = false): stri
   const sharded = setup.zeroStage > 0 ? `, its states sharded ${setup.dataParallel} ways by ZeRO stage ${setup.zeroStage}` : '';
   lines.push(`per device: ${where}a replica of ${formatInteger(heaviest.parameters)} parameters${sharded}`);
   const width = Math.max(...CATEGORIES.map((cat) => formatInteger(heaviest[cat]).length), formatInteger(heaviest.total).length);
-  const row = (label: string, bytes: number) => `  ${label.padEnd(13)}${formatInteger(bytes).padStart(width)} B  ${formatBytesBoth(bytes)}`;
+  const offload = setup.offload !== 'none';
+  const host = new Map<string, number>(Object.entries(heaviest.host));
+  const hostOf = (label: string) => host.get(label);
+  const row = (label: string, bytes: number) => {
+    const onHost = offload ? hostOf(label) : undefined;
+    const line = `  ${label.padEnd(13)}${formatInteger(bytes).padStart(width)} B  ${formatBytesBoth(bytes)}`;
+    return onHost === undefined ? line : `${line.padEnd(width + 50)}| host ${formatInteger(onHost)} B  ${formatBytesBoth(onHost)}`;
+  };
+  if (offload) lines.push(`  offload ${setup.offload}: device bytes, then this device's share of host memory (| host)`);
   for (const cat of CATEGORIES) {
     const line = row(cat, heaviest[cat]);
     lines.push(cat === doc.largest ? c.bold(c.yellow(`${line}  <- largest`)) : line);
