@@ -73,6 +73,10 @@ const ESTIMATE_CASES: [string, string[]][] = [
   ...['disk', '', 'params'].map((v): [string, string[]] => [`--offload '${v}'`, ['--preset', 'llama-7b', '--offload', v]]),
   ['--offload optimizer+params with --tp', ['--preset', 'llama-7b', '--devices', '2', '--tp', '2', '--offload', 'optimizer+params']],
   ['--inference with --offload', ['--inference', '--preset', 'llama-7b', '--offload', 'optimizer']],
+  ['--fit without --device-memory', ['--preset', 'llama-7b', '--fit']],
+  ['--fit with --svg', ['--preset', 'llama-7b', '--fit', '--device-memory', '24GiB', '--svg', 'x.svg']],
+  ['--fit with --inference', ['--inference', '--preset', 'llama-7b', '--fit', '--device-memory', '24GiB']],
+  ['--fit with a bad fixed option', ['--preset', 'llama-7b', '--fit', '--device-memory', '24GiB', '--tp', '3']],
   ['unknown option', ['--preset', 'gpt2', '--batches', '2']],
   ['an argument', ['gpt2']],
 ];

@@ -38,6 +38,8 @@ import { OFFLOAD_KINDS, defaultTrainingSetup, estimateTransformerMemory, type Tr
 import { INFERENCE_PRECISIONS, KV_DTYPES, type InferenceSetup, defaultInferenceSetup, estimateInferenceMemory } from '../estimate/inference.js';
 import { inferenceDocument, renderInferenceTable } from '../report/estimate-inference-document.js';
 import { LORA_TARGETS, type LoraTarget } from '../estimate/lora.js';
+import { type FitSearch, powersOfTwoUpTo, searchFits } from '../estimate/fit.js';
+import { fitDocument, renderFitTable } from '../report/estimate-fit-document.js';
 import { InexactFigureError, inexactSentence, parseBytes } from '../estimate/units.js';
 import { ArgumentError } from '../errors.js';
 import { estimateDocument, renderEstimateTable } from '../report/estimate-document.js';
@@ -88,6 +90,7 @@ interface EstimateOptions {
   loraTargets?: string;
   qlora?: boolean;
   offload?: string;
+  fit?: boolean;
   json?: boolean;
   svg?: string;
 }
@@ -183,7 +186,7 @@ export function setupFromOptions(model: TransformerModel, o: EstimateOptions): T
 }
 
 /** Options that describe training, refused with --inference (which has no optimizer, gradients or data parallelism). */
-const TRAINING_ONLY = ['seq', 'gradAccum', 'optimizer', 'recompute', 'devices', 'zero', 'sp', 'ep', 'convention', 'loraRank', 'loraTargets', 'qlora', 'offload'] as const;
+const TRAINING_ONLY = ['seq', 'gradAccum', 'optimizer', 'recompute', 'devices', 'zero', 'sp', 'ep', 'convention', 'loraRank', 'loraTargets', 'qlora', 'offload', 'fit'] as const;
 /** Options that describe generation, refused without --inference. */
 const INFERENCE_ONLY = ['prompt', 'generate', 'kvDtype'] as const;
 
@@ -211,6 +214,21 @@ export function inferenceSetupFromOptions(model: TransformerModel, o: EstimateOp
   if (o.pp !== undefined) setup.pipelineParallel = positiveInteger('--pp', o.pp);
   if (o.attention !== undefined) setup.attention = choice('--attention', o.attention, ATTENTION_KINDS);
   return setup;
+}
+
+/** Default largest micro-batch --fit tries when --batch is not given. */
+const FIT_MICRO_BATCH = 16;
+
+/** What --fit searches: each option the user gave is fixed (or, for --batch and --devices, the largest tried); the rest is searched in full. */
+export function fitSearchFromOptions(setup: TrainingSetup, o: EstimateOptions, deviceMemory: number): FitSearch {
+  return {
+    deviceMemory,
+    microBatches: powersOfTwoUpTo(o.batch !== undefined ? setup.microBatch : FIT_MICRO_BATCH),
+    recompute: o.recompute !== undefined ? [setup.recompute] : RECOMPUTE_KINDS,
+    zeroStages: o.zero !== undefined ? [setup.zeroStage] : ZERO_STAGES,
+    offload: o.offload !== undefined ? [setup.offload] : OFFLOAD_KINDS,
+    devices: powersOfTwoUpTo(setup.devices),
+  };
 }
 
 /** Library argument names and the flags that set them, so errors speak the user's language. */
@@ -244,6 +262,7 @@ const FLAG_OF: FlagOf = {
   lora: '--lora-rank',
   quantizedBase: '--qlora',
   offload: '--offload',
+  deviceMemory: '--device-memory',
 };
 
 const HELP_AFTER = `
@@ -327,6 +346,7 @@ export function registerEstimateCommand(program: Command): Command {
     .option('--lora-targets <list>', `with --lora-rank: projections to adapt, of ${LORA_TARGETS.join(',')} (default q,v)`)
     .option('--qlora', 'with --lora-rank: the frozen base in 4-bit NF4 with double quantisation (QLoRA)')
     .option('--offload <what>', `move states to host memory: ${OFFLOAD_KINDS.join(', ')} (ZeRO-Offload / ZeRO-Infinity; default none)`)
+    .option('--fit', 'with --device-memory: search micro-batch (powers of 2 up to --batch, default 16), recomputation, ZeRO stage, offload and devices (powers of 2 up to --devices); options given are kept; lists what fits, best first')
     .option('--json', 'print one JSON document on stdout')
     .option('--svg <file>', 'also write the picture (one stacked bar per pipeline stage) to this SVG file')
     .addHelpText('after', HELP_AFTER);
@@ -352,6 +372,13 @@ export function registerEstimateCommand(program: Command): Command {
         return;
       }
       const setup = setupFromOptions(model, options);
+      if (options.fit) {
+        if (deviceMemory === undefined) throw new ArgumentError('--fit: give --device-memory, the memory of one device');
+        if (options.svg !== undefined) throw new ArgumentError('--svg: draws one estimate; not with --fit');
+        const doc = fitDocument(model, setup, searchFits(model, setup, fitSearchFromOptions(setup, options, deviceMemory)));
+        write(options.json ? `${JSON.stringify(doc, null, 2)}\n` : renderFitTable(doc, out.getOutHasColors?.() ?? false));
+        return;
+      }
       const est = estimateTransformerMemory(model, setup);
       if (options.svg !== undefined) {
         try {
