@@ -453,7 +453,7 @@ describe('wasmgrad estimate (CLI)', () => {
     ['bad precision', ['--preset', 'gpt2', '--precision', 'fp8'], /error: --precision: expected one of fp32, mixed-fp16, mixed-bf16, bf16, got 'fp8'/],
     ['bad optimizer', ['--preset', 'gpt2', '--optimizer', 'lion'], /error: --optimizer: expected one of sgd, sgd-momentum, adam, adamw, adam-8bit, got 'lion'/],
     ['bad recompute', ['--preset', 'gpt2', '--recompute', 'all'], /error: --recompute: expected one of none, selective, full/],
-    ['bad convention', ['--preset', 'gpt2', '--convention', 'deepspeed'], /error: --convention: expected one of zero, megatron/],
+    ['bad convention', ['--preset', 'gpt2', '--convention', 'colossal'], /error: --convention: expected one of zero, megatron, deepspeed/],
     ['bad ffn kind', ['--preset', 'gpt2', '--ffn-kind', 'relu'], /error: --ffn-kind: expected one of gelu, swiglu/],
     ['bad device memory', ['--preset', 'gpt2', '--device-memory', '80XB'], /error: --device-memory: unknown unit 'XB'/],
     ['zero device memory', ['--preset', 'gpt2', '--device-memory', '0GB'], /error: --device-memory: expected a positive size/],

@@ -31,6 +31,7 @@ import { ArgumentError } from '../errors.js';
 import { CATEGORIES, type Category, type CategoryBytes, sumCategoryBytes } from '../memory/categories.js';
 import { checkChoice, checkPositiveInteger, shown } from './checks.js';
 import { type LoraSetup, checkLoraSetup, frozenBaseBytes, loraParameters } from './lora.js';
+import { type DeviceAndHost, deepspeedStates } from './deepspeed-convention.js';
 import {
   CONVENTIONS,
   type ModelStateConvention,
@@ -129,6 +130,11 @@ export function checkTrainingSetup(model: TransformerModel, setup: TrainingSetup
   checkChoice('convention', setup.convention, CONVENTIONS);
   checkChoice('attention', setup.attention, ATTENTION_KINDS);
   checkChoice('offload', setup.offload, OFFLOAD_KINDS);
+  if (setup.convention === 'deepspeed') {
+    const why =
+      setup.lora !== null ? 'LoRA' : setup.expertParallel > 1 ? 'expert parallelism' : setup.offload === 'optimizer+params' && setup.zeroStage === 2 ? 'parameter offload with ZeRO stage 2 (DeepSpeed offloads parameters only at stage 3)' : null;
+    if (why !== null) throw new ArgumentError(`convention: 'deepspeed' reproduces DeepSpeed's estimators, which do not cover ${why}`, { field: 'convention' });
+  }
   if (setup.offload === 'optimizer+params' && setup.tensorParallel * setup.pipelineParallel > 1) {
     throw new ArgumentError('offload: parameter offload (ZeRO-Infinity) is estimated for data parallelism only; use tensorParallel and pipelineParallel 1', { field: 'offload' });
   }
@@ -175,6 +181,7 @@ export function checkTrainingSetup(model: TransformerModel, setup: TrainingSetup
       { field: 'zeroStage' },
     );
   }
+  bytesPerParameter({ precision: setup.precision, optimizer: setup.optimizer, zeroStage: setup.zeroStage, dataParallel, convention: setup.convention });
   return dataParallel;
 }
 
@@ -275,12 +282,15 @@ export function estimateTransformerMemory(model: TransformerModel, setup: Traini
     const last = stage === p - 1;
     const activations = layersPerStage * inFlight * perLayer + (first ? inFlight * edges.embedding : 0) + (last ? edges.output : 0);
     const inputs = (first ? inFlight * tokenIdBytes : 0) + (last ? tokenIdBytes : 0);
-    const states = offloaded(
-      lora === null ? statesOf(model, parameters, expertParameters, stateSetup, setup.expertParallel) : loraStates(model, lora, stateSetup),
-      setup.offload,
-      largestModule * bytesPerParameter(stateSetup).weights,
-      largestModule * bytesPerParameter(stateSetup).gradients,
-    );
+    const states =
+      setup.convention === 'deepspeed'
+        ? withHostTotal(deepspeedStates(parameters, largestModule, setup.zeroStage, dataParallel, setup.offload))
+        : offloaded(
+            lora === null ? statesOf(model, parameters, expertParameters, stateSetup, setup.expertParallel) : loraStates(model, lora, stateSetup),
+            setup.offload,
+            largestModule * bytesPerParameter(stateSetup).weights,
+            largestModule * bytesPerParameter(stateSetup).gradients,
+          );
     const bytes: CategoryBytes = {
       ...states.device,
       activations: checkExact('activations', 'the activation bytes', activations, activationInputs),
@@ -307,6 +317,10 @@ export function estimateTransformerMemory(model: TransformerModel, setup: Traini
     largest: largestCategory(heaviest.bytes),
     lora,
   };
+}
+
+function withHostTotal({ device, host }: DeviceAndHost): { device: ModelStateBytes; host: HostBytes } {
+  return { device, host: { ...host, total: host.weights + host.gradients + host.optimizer } };
 }
 
 /** Splits model states between device and host for an offload kind (see the top of this file). */

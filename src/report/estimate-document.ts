@@ -14,7 +14,7 @@
  *                        experts and the router), norms, outputHead, activePerToken (total less
  *                        the experts a token skips), perLayer { attention, feedForward,
  *                        activeFeedForward, norms, total }
- *   setup                precision, optimizer, convention ("zero" | "megatron"), microBatch,
+ *   setup                precision, optimizer, convention ("zero" | "megatron" | "deepspeed"), microBatch,
  *                        seqLength, gradAccumulation, globalBatch, recompute, devices,
  *                        dataParallel, tensorParallel, sequenceParallel, pipelineParallel,
  *                        expertParallel, zeroStage, attention ("standard" | "flash"),
@@ -108,6 +108,12 @@ export function estimateDocument(est: TransformerEstimate, deviceMemory: number 
   };
 }
 
+const CONVENTION_NAMES: Record<TrainingSetup['convention'], string> = {
+  zero: 'ZeRO-paper convention',
+  megatron: 'Megatron-LM convention',
+  deepspeed: "DeepSpeed estimator's convention",
+};
+
 /** What the workspace row is in this estimate, said once in the table and in the README. */
 export const WORKSPACE_MEANS = 'what backward rebuilds for one layer while recomputing (--recompute selective or full); 0 without recomputation';
 
@@ -142,7 +148,7 @@ export function renderEstimateTable(doc: EstimateDocument, colour = false): stri
   );
   lines.push(
     `  states      ${bpp.weights} + ${bpp.gradients} + ${bpp.optimizer} = ${bpp.total} bytes per parameter ` +
-      `(weights + gradients + optimizer, ${setup.convention === 'zero' ? 'ZeRO-paper convention' : 'Megatron-LM convention'}, before sharding` +
+      `(weights + gradients + optimizer, ${CONVENTION_NAMES[setup.convention]}, before sharding` +
       `${setup.lora === null ? '' : '; of the adapters: the frozen base has weights only'})`,
   );
   if (setup.lora !== null && doc.lora !== null) {
