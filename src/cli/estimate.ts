@@ -13,7 +13,9 @@
  *
  * JSON output (`--json`): one document alone on stdout, the EstimateDocument
  * of src/report/estimate-document.ts (format "wasmgrad.estimate/1"), where its
- * fields are listed; the table is drawn from the same document.
+ * fields are listed; the table is drawn from the same document. With
+ * --inference it is "wasmgrad.estimate.inference/1" (estimate-inference-document.ts),
+ * with --fit "wasmgrad.estimate.fit/1" (estimate-fit-document.ts).
  *
  * `--svg <file>` writes the picture as well (src/report/estimate-svg.ts) and says
  * `wrote <file>`: after the table on stdout, or on stderr with --json so that
@@ -269,13 +271,16 @@ const HELP_AFTER = `
 Sizes: GB/MB/kB are powers of 1000, GiB/MiB/KiB powers of 1024 (a card sold as "80GB" usually holds 80GiB).
 Defaults: mixed-bf16, adamw, micro-batch 1, sequence = the model's context, 1 device, ZeRO 0, no recomputation,
   convention 'zero' (16 bytes per parameter for mixed-precision Adam, Rajbhandari et al. 2019);
-  'megatron' keeps fp32 gradients (18 bytes, Megatron-LM).
-Activations follow Korthikanti et al. 2022; pipelines use the 1F1B schedule (the heaviest stage is reported).
+  'megatron' keeps fp32 gradients (18 bytes, Megatron-LM); 'deepspeed' reproduces DeepSpeed's ZeRO-2/3 estimators.
+Activations follow Korthikanti et al. 2022 (fused kernels); pipelines use the 1F1B schedule (the heaviest stage is reported).
 
 Examples:
   wasmgrad estimate --preset gpt2 --batch 8 --seq 1024 --precision mixed-bf16 --optimizer adamw --zero 2 --devices 8
   wasmgrad estimate --preset llama-7b --batch 4 --recompute selective --devices 8 --zero 3 --device-memory 80GiB
   wasmgrad estimate --vocab 32000 --context 4096 --hidden 2048 --n-layer 24 --heads 16 --json
+  wasmgrad estimate --inference --preset llama-2-70b --prompt 2048 --generate 256 --batch 8 --tp 8 --kv-dtype int8
+  wasmgrad estimate --preset llama-7b --lora-rank 64 --lora-targets q,k,v,o,mlp --qlora --device-memory 24GiB
+  wasmgrad estimate --preset llama-7b --device-memory 24GiB --fit
 `;
 
 /** Checks, before anything is computed, that `file` can be created: a name, in an existing directory. */
