@@ -17,6 +17,7 @@ import {
   type ActivationSetup,
   type TransformerModel,
 } from '../src/estimate/transformer.js';
+import { defaultInferenceSetup, estimateInferenceMemory } from '../src/estimate/inference.js';
 import { ArgumentError, NonFiniteError, OutOfMemoryError, ShapeError } from '../src/errors.js';
 import { runCli, type CliRun } from './helpers/cli.js';
 
@@ -133,7 +134,7 @@ const badNumber = fc.oneof(
   fc.double({ noInteger: true }),
   fc.constantFrom('8', '', null, true, {}, [], 8n),
 );
-const badChoice = fc.oneof(fc.string().filter((s) => !['gelu', 'swiglu', 'layernorm', 'rmsnorm', 'learned', 'none', 'standard', 'flash', 'optimizer', 'optimizer+params'].includes(s)), fc.constantFrom(7, null, true, {}));
+const badChoice = fc.oneof(fc.string().filter((s) => !['gelu', 'swiglu', 'layernorm', 'rmsnorm', 'learned', 'none', 'standard', 'flash', 'optimizer', 'optimizer+params', 'fp32', 'fp16', 'bf16', 'int8'].includes(s)), fc.constantFrom(7, null, true, {}));
 const badBoolean = fc.constantFrom(0, 1, 'yes', 'false', null, {});
 
 /** Whatever the library throws must be one of wasmgrad's typed errors, whose message starts with the field. */
@@ -226,6 +227,16 @@ describe('the estimator library refuses bad fields with a typed error naming the
       }),
       runs,
     );
+  });
+
+  it('estimateInferenceMemory: bad setup fields', () => {
+    const inference = defaultInferenceSetup(gpt2);
+    const numbers = ['promptLength', 'batch', 'tensorParallel', 'pipelineParallel'] as const;
+    fc.assert(fc.property(fc.constantFrom(...numbers), badNumber, (field, value) => expectTypedRefusal(() => estimateInferenceMemory(gpt2, frozen({ ...inference, [field]: value })), field)), runs);
+    fc.assert(fc.property(badNumber.filter((v) => v !== 0), (value) => expectTypedRefusal(() => estimateInferenceMemory(gpt2, frozen({ ...inference, promptLength: 8, generateLength: value as number })), 'generateLength')), runs);
+    const choices = ['precision', 'kvDtype', 'attention'] as const;
+    fc.assert(fc.property(fc.constantFrom(...choices), badChoice, (field, value) => expectTypedRefusal(() => estimateInferenceMemory(gpt2, frozen({ ...inference, [field]: value })), field)), runs);
+    fc.assert(fc.property(fc.constantFrom(...MODEL_NUMBERS), badNumber, (field, value) => expectTypedRefusal(() => estimateInferenceMemory(frozen({ ...gpt2, [field]: value } as TransformerModel), inference), field)), runs);
   });
 
   it('layerActivationBytes, stageParameters: bad setup fields', () => {

@@ -86,3 +86,11 @@ describe('wasmgrad estimate --fit', () => {
     expect(r.stdout).toMatch(/nothing fits: the smallest requirement is [\d,]+ B \(.*\), .* more than the device has, with 1 device, micro-batch 1, recompute full, ZeRO 0, offload optimizer\+params/);
   });
 });
+
+describe('searchFits with an absurd micro-batch bound', () => {
+  it('skips setups past 2^53 bytes, which no device holds, instead of failing', () => {
+    const r = searchFits(llama, { ...defaultTrainingSetup(llama), microBatch: 2 ** 40 }, { ...everything(24 * GiB, 1), microBatches: powersOfTwoUpTo(2 ** 40) });
+    expect(r.fits.length).toBeGreaterThan(0);
+    expect(r.evaluated).toBeLessThan(41 * 3 * 3);
+  });
+});

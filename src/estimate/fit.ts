@@ -7,7 +7,7 @@
  * stage, offload and the number of devices; everything else (model, precision,
  * optimizer, tensor and pipeline parallelism, LoRA) is the base setup's.
  * Combinations the estimator refuses (ZeRO without data parallelism, devices
- * that t x p do not divide, ...) are skipped.
+ * that t x p do not divide, ...) are skipped, as are setups past 2^53 bytes.
  *
  * Best first: fewer devices, then less offload (host transfers are slow), then
  * less recomputation, then a larger micro-batch, then a lower ZeRO stage (less
@@ -17,7 +17,6 @@ import { ArgumentError } from '../errors.js';
 import type { ZeroStage } from './model-states.js';
 import { type OffloadKind, type TrainingSetup, estimateTransformerMemory, OFFLOAD_KINDS } from './training-setup.js';
 import { type RecomputeKind, RECOMPUTE_KINDS, type TransformerModel } from './transformer.js';
-import { InexactFigureError } from './units.js';
 
 export interface FitSearch {
   /** Bytes of one device's memory. */
@@ -74,7 +73,8 @@ export function searchFits(model: TransformerModel, base: TrainingSetup, search:
   if (!Number.isSafeInteger(search.deviceMemory) || search.deviceMemory < 1) {
     throw new ArgumentError(`deviceMemory: expected a positive number of bytes, got ${String(search.deviceMemory)}`, { field: 'deviceMemory' });
   }
-  estimateTransformerMemory(model, base); // the base setup itself must be valid: its errors are the user's
+  // The fixed part of the setup must be valid (its errors are the user's); the smallest micro-batch keeps figures exact.
+  estimateTransformerMemory(model, { ...base, microBatch: Math.min(...search.microBatches) });
   const candidates: FitCandidate[] = [];
   for (const devices of search.devices)
     for (const offload of search.offload)
@@ -86,7 +86,8 @@ export function searchFits(model: TransformerModel, base: TrainingSetup, search:
             try {
               est = estimateTransformerMemory(model, setup);
             } catch (e) {
-              if (e instanceof ArgumentError && !(e instanceof InexactFigureError)) continue; // a combination the estimator refuses
+              // A combination the estimator refuses, or one whose figures pass 2^53 bytes and so cannot fit any device.
+              if (e instanceof ArgumentError) continue;
               throw e;
             }
             const total = est.heaviest.total;
