@@ -68,6 +68,15 @@ describe('training memory under LoRA', () => {
     expect(edgeActivationBytes(llama, act).output - edgeActivationBytes(llama, { ...act, lora: qv }).output).toBe(2 * sbh);
   });
 
+  it('mixture of experts: the frozen router and experts keep neither the MLP input nor the dispatched tokens nor the down projections\' inputs', () => {
+    const mixtral = preset('mixtral-8x7b');
+    const sm = 1024 * 4096;
+    const full = layerActivationBytes(mixtral, { ...act, seqLength: 1024 });
+    const q: LoraSetup = { rank: 16, targets: ['q'], quantizedBase: true };
+    // drops: output projection input 2sbh, MLP input 2sbh, k = 2 dispatched copies 4sbh, k down-projection inputs 4sbf; adds x A of q, 2sbr
+    expect(layerActivationBytes(mixtral, { ...act, seqLength: 1024, lora: q })).toBe(full - 8 * sm - 4 * 1024 * 14336 + 2 * 1024 * 16);
+  });
+
   it('gradients and optimizer state are the adapters\' alone; weights are the frozen base plus the adapters', () => {
     const est = estimateTransformerMemory(llama, { ...defaultTrainingSetup(llama), lora: { ...qv, quantizedBase: true } });
     const adapters = modelStateBytes(4_194_304, { precision: 'mixed-bf16', optimizer: 'adamw' });

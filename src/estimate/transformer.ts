@@ -415,7 +415,7 @@ export function layerSavedTensors(model: TransformerModel, setup: Pick<Activatio
   if (model.dropout) save('attention output dropout mask', sbh, 1, 'sequence');
   save('MLP norm input', sbh, e, 'sequence');
   if (moe) {
-    save('MLP input', sbh, e, 'sequence'); // the router's input: its weight gradient (and, under LoRA, the routing-weight path) reads it
+    saveProjectionInput('MLP input', sbh, 'sequence', []); // the router's input, read only by the router's weight gradient (frozen under LoRA)
     save('router probabilities (fp32)', sb * model.experts, 4, 'sequence');
     saveProjectionInput('expert inputs (tokens dispatched to top-k experts)', k * sbh, 'sequence', ['mlp']);
   } else {
