@@ -21,6 +21,9 @@ export { estimateMlp, mlpTrainingEvents, mlpLayerCosts, countParameters, summari
 export { defineTransformer, type TransformerModel, type TransformerSpec } from './estimate/transformer.js';
 export { estimateTransformerMemory, defaultTrainingSetup, type TrainingSetup, type TransformerEstimate, type StageEstimate } from './estimate/training-setup.js';
 export { preset, PRESET_NAMES, type PresetName } from './estimate/presets.js';
+export { estimateInferenceMemory, defaultInferenceSetup, type InferenceSetup, type InferenceEstimate } from './estimate/inference.js';
+export { loraParameters, frozenBaseBytes, type LoraSetup, type LoraTarget } from './estimate/lora.js';
+export { searchFits, type FitSearch, type FitResult, type FitCandidate } from './estimate/fit.js';
 export { renderMemorySvg, type MemorySvgOptions } from './report/memory-svg.js';
 export type { MemoryEvent, MemoryTimeline } from './report/types.js';
 export { Monitor, type MonitorOptions, type MonitorReport, type MonitorCounts, type Prediction, type Label } from './monitor/monitor.js';
@@ -30,6 +33,8 @@ export { psi, ksTest, ksPValue, PSI_EPSILON, type KsResult } from './monitor/dri
 export { entropy, coverage, gini, type Diversity } from './monitor/diversity.js';
 export { profileDocument, renderProfileTable, profileHtml, type ProfileDocument, type ProfileCategory, type ProfileLayer } from './report/profile-report.js';
 export { estimateDocument, renderEstimateTable, type EstimateDocument, type EstimateStage } from './report/estimate-document.js';
+export { inferenceDocument, renderInferenceTable, type InferenceDocument } from './report/estimate-inference-document.js';
+export { fitDocument, renderFitTable, type FitDocument } from './report/estimate-fit-document.js';
 export { benchGemmDocument, renderBenchGemmTable, type BenchGemmDocument } from './report/bench-gemm-document.js';
 export { benchTrainDocument, renderBenchTrainTable, type BenchTrainDocument } from './report/bench-train-document.js';
 export { benchDocument, type BenchDocument } from './report/bench-document.js';

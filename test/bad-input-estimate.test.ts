@@ -17,6 +17,7 @@ import {
   type ActivationSetup,
   type TransformerModel,
 } from '../src/estimate/transformer.js';
+import { defaultInferenceSetup, estimateInferenceMemory } from '../src/estimate/inference.js';
 import { ArgumentError, NonFiniteError, OutOfMemoryError, ShapeError } from '../src/errors.js';
 import { runCli, type CliRun } from './helpers/cli.js';
 
@@ -30,12 +31,12 @@ const some = (values: string[], index: number, count = 3) => Array.from({ length
 
 /** [what, argv]: every option of `estimate` with each bad value, contradictory pairs, and refused names. */
 const ESTIMATE_CASES: [string, string[]][] = [
-  ...['--vocab', '--context', '--hidden', '--n-layer', '--heads', '--ffn', '--batch', '--seq', '--grad-accum', '--devices', '--tp', '--pp'].flatMap(
+  ...['--vocab', '--context', '--hidden', '--n-layer', '--heads', '--ffn', '--batch', '--seq', '--grad-accum', '--devices', '--tp', '--pp', '--kv-heads', '--experts', '--top-k', '--ep'].flatMap(
     (flag, i) => some(NUMBERS, i).map((v): [string, string[]] => [`${flag} '${v}'`, ['--preset', 'gpt2', flag, v]]),
   ),
   ...['-1', '1.5', '4', '0x1'].map((v): [string, string[]] => [`--zero '${v}'`, ['--preset', 'gpt2', '--zero', v]]),
   ...['0', '1.5B', '80XB', '1e30'].map((v): [string, string[]] => [`--device-memory '${v}'`, ['--preset', 'gpt2', '--device-memory', v]]),
-  ...['--preset', '--ffn-kind', '--norm', '--positions', '--precision', '--optimizer', '--recompute', '--convention'].flatMap((flag, i) =>
+  ...['--preset', '--ffn-kind', '--norm', '--positions', '--precision', '--optimizer', '--recompute', '--convention', '--attention'].flatMap((flag, i) =>
     some(WORDS, i, 1).map((v): [string, string[]] => [`${flag} '${v}'`, flag === '--preset' ? [flag, v] : ['--preset', 'gpt2', flag, v]]),
   ),
   ["--svg ''", ['--preset', 'gpt2', '--svg', '']],
@@ -50,6 +51,36 @@ const ESTIMATE_CASES: [string, string[]][] = [
   ['--json with a value', ['--preset', 'gpt2', '--json=yes']],
   ['--pp 2 --zero 3', ['--preset', 'gpt2', '--devices', '4', '--pp', '2', '--zero', '3']],
   ['no model', ['--batch', '2']],
+  ['--kv-heads not dividing --heads', ['--preset', 'llama-7b', '--kv-heads', '5']],
+  ['--kv-heads not divisible by --tp', ['--preset', 'llama-2-70b', '--devices', '16', '--tp', '16']],
+  ['--top-k above --experts', ['--preset', 'llama-7b', '--experts', '2', '--top-k', '3']],
+  ['--ep not dividing the experts', ['--preset', 'mixtral-8x7b', '--devices', '3', '--ep', '3']],
+  ['--ep beyond the data-parallel replicas', ['--preset', 'mixtral-8x7b', '--ep', '2']],
+  ['--ep on a dense model', ['--preset', 'gpt2', '--devices', '2', '--ep', '2']],
+  ...['--prompt', '--generate'].flatMap((flag, i) => some(NUMBERS.filter((v) => v !== '0' || flag === '--prompt'), i).map((v): [string, string[]] => [`--inference ${flag} '${v}'`, ['--inference', '--preset', 'gpt2', flag, v]])),
+  ...['int4', '', 'fp8'].map((v): [string, string[]] => [`--kv-dtype '${v}'`, ['--inference', '--preset', 'gpt2', '--kv-dtype', v]]),
+  ["--inference --precision 'mixed-bf16'", ['--inference', '--preset', 'gpt2', '--precision', 'mixed-bf16']],
+  ['--inference past the learned positions', ['--inference', '--preset', 'gpt2', '--prompt', '1000', '--generate', '100']],
+  ['--inference with --zero', ['--inference', '--preset', 'gpt2', '--zero', '1']],
+  ['--inference with --svg', ['--inference', '--preset', 'gpt2', '--svg', 'x.svg']],
+  ['--kv-dtype without --inference', ['--preset', 'gpt2', '--kv-dtype', 'int8']],
+  ...some(NUMBERS, 3).map((v): [string, string[]] => [`--lora-rank '${v}'`, ['--preset', 'llama-7b', '--lora-rank', v]]),
+  ['--lora-rank above the adapted matrix', ['--preset', 'llama-7b', '--lora-rank', '5000']],
+  ...['q,x', '', 'q,,v', 'q,q', 'attn'].map((v): [string, string[]] => [`--lora-targets '${v}'`, ['--preset', 'llama-7b', '--lora-rank', '8', '--lora-targets', v]]),
+  ['--lora-targets without --lora-rank', ['--preset', 'llama-7b', '--lora-targets', 'q,v']],
+  ['--qlora without --lora-rank', ['--preset', 'llama-7b', '--qlora']],
+  ['--lora-rank with --tp', ['--preset', 'llama-7b', '--lora-rank', '8', '--devices', '2', '--tp', '2']],
+  ['--inference with --lora-rank', ['--inference', '--preset', 'llama-7b', '--lora-rank', '8']],
+  ...['disk', '', 'params'].map((v): [string, string[]] => [`--offload '${v}'`, ['--preset', 'llama-7b', '--offload', v]]),
+  ['--offload optimizer+params with --tp', ['--preset', 'llama-7b', '--devices', '2', '--tp', '2', '--offload', 'optimizer+params']],
+  ['--inference with --offload', ['--inference', '--preset', 'llama-7b', '--offload', 'optimizer']],
+  ['--fit without --device-memory', ['--preset', 'llama-7b', '--fit']],
+  ['--convention deepspeed with ZeRO 1', ['--preset', 'llama-7b', '--convention', 'deepspeed', '--devices', '8', '--zero', '1']],
+  ['--convention deepspeed with fp32', ['--preset', 'llama-7b', '--convention', 'deepspeed', '--devices', '8', '--zero', '2', '--precision', 'fp32']],
+  ['--convention deepspeed with LoRA', ['--preset', 'llama-7b', '--convention', 'deepspeed', '--devices', '8', '--zero', '2', '--lora-rank', '8']],
+  ['--fit with --svg', ['--preset', 'llama-7b', '--fit', '--device-memory', '24GiB', '--svg', 'x.svg']],
+  ['--fit with --inference', ['--inference', '--preset', 'llama-7b', '--fit', '--device-memory', '24GiB']],
+  ['--fit with a bad fixed option', ['--preset', 'llama-7b', '--fit', '--device-memory', '24GiB', '--tp', '3']],
   ['unknown option', ['--preset', 'gpt2', '--batches', '2']],
   ['an argument', ['gpt2']],
 ];
@@ -103,7 +134,7 @@ const badNumber = fc.oneof(
   fc.double({ noInteger: true }),
   fc.constantFrom('8', '', null, true, {}, [], 8n),
 );
-const badChoice = fc.oneof(fc.string().filter((s) => !['gelu', 'swiglu', 'layernorm', 'rmsnorm', 'learned', 'none'].includes(s)), fc.constantFrom(7, null, true, {}));
+const badChoice = fc.oneof(fc.string().filter((s) => !['gelu', 'swiglu', 'layernorm', 'rmsnorm', 'learned', 'none', 'standard', 'flash', 'optimizer', 'optimizer+params', 'fp32', 'fp16', 'bf16', 'int8'].includes(s)), fc.constantFrom(7, null, true, {}));
 const badBoolean = fc.constantFrom(0, 1, 'yes', 'false', null, {});
 
 /** Whatever the library throws must be one of wasmgrad's typed errors, whose message starts with the field. */
@@ -128,7 +159,7 @@ const gpt2 = preset('gpt2');
 const gpt2Spec = { vocabSize: 50257, contextLength: 1024, hidden: 768, heads: 12, layers: 12 };
 const setup: TrainingSetup = { ...defaultTrainingSetup(gpt2), devices: 8 };
 const activation: ActivationSetup = { seqLength: 1024, microBatch: 1, tensorParallel: 1, sequenceParallel: false, recompute: 'none', elementBytes: 2 };
-const MODEL_NUMBERS = ['vocabSize', 'contextLength', 'hidden', 'heads', 'layers', 'ffnHidden'] as const;
+const MODEL_NUMBERS = ['vocabSize', 'contextLength', 'hidden', 'heads', 'kvHeads', 'layers', 'ffnHidden', 'experts', 'topK'] as const;
 const MODEL_CHOICES = ['ffn', 'norm', 'positionEmbeddings'] as const;
 const MODEL_BOOLEANS = ['tiedEmbeddings', 'bias', 'dropout'] as const;
 
@@ -167,11 +198,16 @@ describe('the estimator library refuses bad fields with a typed error naming the
   });
 
   it('estimateTransformerMemory: bad setup fields', () => {
-    const numbers = ['microBatch', 'seqLength', 'gradAccumulation', 'devices', 'tensorParallel', 'pipelineParallel'] as const;
+    const numbers = ['microBatch', 'seqLength', 'gradAccumulation', 'devices', 'tensorParallel', 'pipelineParallel', 'expertParallel'] as const;
     fc.assert(fc.property(fc.constantFrom(...numbers), badNumber, (field, value) => expectTypedRefusal(() => estimateTransformerMemory(gpt2, frozen({ ...setup, [field]: value })), field)), runs);
-    const choices = ['precision', 'optimizer', 'recompute', 'convention', 'zeroStage'] as const;
+    const choices = ['precision', 'optimizer', 'recompute', 'convention', 'zeroStage', 'attention', 'offload'] as const;
     fc.assert(fc.property(fc.constantFrom(...choices), fc.oneof(badChoice, fc.constantFrom(4, -1, 1.5)), (field, value) => expectTypedRefusal(() => estimateTransformerMemory(gpt2, frozen({ ...setup, [field]: value })), field)), runs);
     fc.assert(fc.property(badBoolean, (value) => expectTypedRefusal(() => estimateTransformerMemory(gpt2, frozen({ ...setup, sequenceParallel: value as boolean })), 'sequenceParallel')), runs);
+    const lora = { rank: 8, targets: ['q', 'v'], quantizedBase: false } as const;
+    fc.assert(fc.property(badNumber, (value) => expectTypedRefusal(() => estimateTransformerMemory(gpt2, frozen({ ...setup, lora: { ...lora, rank: value as number } })), 'loraRank')), runs);
+    fc.assert(fc.property(fc.constantFrom([], ['x'], ['q', 'q'], 'q', null, [7]), (value) => expectTypedRefusal(() => estimateTransformerMemory(gpt2, frozen({ ...setup, lora: { ...lora, targets: value as ['q'] } })), 'loraTargets')), runs);
+    fc.assert(fc.property(badBoolean, (value) => expectTypedRefusal(() => estimateTransformerMemory(gpt2, frozen({ ...setup, lora: { ...lora, quantizedBase: value as boolean } })), 'quantizedBase')), runs);
+    fc.assert(fc.property(fc.constantFrom(5, 'lora', true), (value) => expectTypedRefusal(() => estimateTransformerMemory(gpt2, frozen({ ...setup, lora: value as never })), 'lora')), runs);
   });
 
   it('estimateTransformerMemory: huge values give safe-integer figures or a typed refusal', () => {
@@ -191,6 +227,16 @@ describe('the estimator library refuses bad fields with a typed error naming the
       }),
       runs,
     );
+  });
+
+  it('estimateInferenceMemory: bad setup fields', () => {
+    const inference = defaultInferenceSetup(gpt2);
+    const numbers = ['promptLength', 'batch', 'tensorParallel', 'pipelineParallel'] as const;
+    fc.assert(fc.property(fc.constantFrom(...numbers), badNumber, (field, value) => expectTypedRefusal(() => estimateInferenceMemory(gpt2, frozen({ ...inference, [field]: value })), field)), runs);
+    fc.assert(fc.property(badNumber.filter((v) => v !== 0), (value) => expectTypedRefusal(() => estimateInferenceMemory(gpt2, frozen({ ...inference, promptLength: 8, generateLength: value as number })), 'generateLength')), runs);
+    const choices = ['precision', 'kvDtype', 'attention'] as const;
+    fc.assert(fc.property(fc.constantFrom(...choices), badChoice, (field, value) => expectTypedRefusal(() => estimateInferenceMemory(gpt2, frozen({ ...inference, [field]: value })), field)), runs);
+    fc.assert(fc.property(fc.constantFrom(...MODEL_NUMBERS), badNumber, (field, value) => expectTypedRefusal(() => estimateInferenceMemory(frozen({ ...gpt2, [field]: value } as TransformerModel), inference), field)), runs);
   });
 
   it('layerActivationBytes, stageParameters: bad setup fields', () => {

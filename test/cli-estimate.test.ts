@@ -106,6 +106,19 @@ describe('text output', () => {
   });
 });
 
+describe('what the estimate assumes and leaves out', () => {
+  it('says in one line each what it assumes and what it does not model, in the table and the document', async () => {
+    const r = await estimate('--preset', 'llama-7b');
+    const lines = r.stdout.split('\n');
+    expect(lines.filter((l) => l.startsWith('  assumes: '))).toEqual(['  assumes: fused kernels as Korthikanti et al. count them (an unfused RMSNorm or a softmax upcast to fp32, as in Hugging Face LLaMA code, saves 1.18-1.70x more per layer)']);
+    const notModelled = lines.filter((l) => l.startsWith('  not modelled: '));
+    expect(notModelled).toHaveLength(1);
+    for (const what of ['allocator fragmentation', "the framework's own context", 'communication buffers', 'LayerNorm/RMSNorm mean and rstd in fp32, 8sb bytes per norm', 'logsumexp']) expect(notModelled[0]).toContain(what);
+    const doc = JSON.parse((await estimate('--preset', 'llama-7b', '--json')).stdout);
+    expect(`  not modelled: ${doc.notModelled}`).toBe(notModelled[0]);
+  });
+});
+
 describe('--svg', () => {
   it('says where it wrote the picture: on stdout after the table, on stderr with --json', async () => {
     const file = join(dir, 'gpt2.svg');

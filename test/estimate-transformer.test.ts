@@ -372,7 +372,7 @@ describe('wasmgrad estimate (CLI)', () => {
     expect(doc.model.parameters).toEqual(countParameters(gpt2));
     expect(doc.setup).toMatchObject({ precision: 'mixed-bf16', optimizer: 'adamw', zeroStage: 2, devices: 8, dataParallel: 8, microBatch: 8, seqLength: 1024, globalBatch: 64, convention: 'zero' });
     expect(doc.bytesPerParameter).toEqual({ weights: 2, gradients: 2, optimizer: 12, total: 16 });
-    expect(doc.perDevice).toEqual({ stage: 0, parameters: 124_439_808, layers: 12, microBatchesInFlight: 1, ...est.heaviest.bytes, total: est.heaviest.total });
+    expect(doc.perDevice).toEqual({ stage: 0, parameters: 124_439_808, layers: 12, microBatchesInFlight: 1, ...est.heaviest.bytes, total: est.heaviest.total, host: { weights: 0, gradients: 0, optimizer: 0, total: 0 } });
     for (const key of ['weights', 'gradients', 'optimizer', 'activations', 'total']) expect(Number.isSafeInteger(doc.perDevice[key])).toBe(true);
     expect(doc.perDevice.gradients).toBe(2 * Math.ceil(124_439_808 / 8)); // ZeRO 2 shards gradients
     expect(doc.stages).toHaveLength(1);
@@ -453,7 +453,7 @@ describe('wasmgrad estimate (CLI)', () => {
     ['bad precision', ['--preset', 'gpt2', '--precision', 'fp8'], /error: --precision: expected one of fp32, mixed-fp16, mixed-bf16, bf16, got 'fp8'/],
     ['bad optimizer', ['--preset', 'gpt2', '--optimizer', 'lion'], /error: --optimizer: expected one of sgd, sgd-momentum, adam, adamw, adam-8bit, got 'lion'/],
     ['bad recompute', ['--preset', 'gpt2', '--recompute', 'all'], /error: --recompute: expected one of none, selective, full/],
-    ['bad convention', ['--preset', 'gpt2', '--convention', 'deepspeed'], /error: --convention: expected one of zero, megatron/],
+    ['bad convention', ['--preset', 'gpt2', '--convention', 'colossal'], /error: --convention: expected one of zero, megatron, deepspeed/],
     ['bad ffn kind', ['--preset', 'gpt2', '--ffn-kind', 'relu'], /error: --ffn-kind: expected one of gelu, swiglu/],
     ['bad device memory', ['--preset', 'gpt2', '--device-memory', '80XB'], /error: --device-memory: unknown unit 'XB'/],
     ['zero device memory', ['--preset', 'gpt2', '--device-memory', '0GB'], /error: --device-memory: expected a positive size/],

@@ -149,7 +149,7 @@ describe('modelStateBytes rejects bad input by name', () => {
   it('unknown precision, optimizer, convention', () => {
     expect(() => modelStateBytes(1, { ...ok, precision: 'fp8' as Precision })).toThrow(/precision: expected one of fp32, mixed-fp16, mixed-bf16, bf16, got 'fp8'/);
     expect(() => modelStateBytes(1, { ...ok, optimizer: 'lion' as OptimizerKind })).toThrow(/optimizer: expected one of .* got 'lion'/);
-    expect(() => modelStateBytes(1, { ...ok, convention: 'deepspeed' as 'zero' })).toThrow(/convention: expected one of zero, megatron, got 'deepspeed'/);
+    expect(() => modelStateBytes(1, { ...ok, convention: 'colossal' as 'zero' })).toThrow(/convention: expected one of zero, megatron, deepspeed, got 'colossal'/);
   });
   it('ZeRO stage outside 0..3', () => {
     expect(() => modelStateBytes(1, { ...ok, zeroStage: 4 as 3, dataParallel: 2 })).toThrow(/zeroStage: expected one of 0, 1, 2, 3, got 4/);

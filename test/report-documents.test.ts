@@ -59,6 +59,7 @@ describe('document formats', () => {
       'profileDocument', 'renderProfileTable', 'estimateDocument', 'renderEstimateTable', 'benchGemmDocument', 'renderBenchGemmTable',
       'benchTrainDocument', 'renderBenchTrainTable', 'benchDocument', 'trainDocument', 'renderTrainHeader', 'renderTrainEpochLine',
       'serveCheckDocument', 'renderServeCheckTable', 'renderMainJobHeader', 'renderReferenceExample', 'renderMacThroughput', 'renderTrainingRun',
+      'inferenceDocument', 'renderInferenceTable', 'fitDocument', 'renderFitTable',
     ]) {
       expect(typeof (wasmgrad as Record<string, unknown>)[name], name).toBe('function');
     }

@@ -13,7 +13,9 @@
  *
  * JSON output (`--json`): one document alone on stdout, the EstimateDocument
  * of src/report/estimate-document.ts (format "wasmgrad.estimate/1"), where its
- * fields are listed; the table is drawn from the same document.
+ * fields are listed; the table is drawn from the same document. With
+ * --inference it is "wasmgrad.estimate.inference/1" (estimate-inference-document.ts),
+ * with --fit "wasmgrad.estimate.fit/1" (estimate-fit-document.ts).
  *
  * `--svg <file>` writes the picture as well (src/report/estimate-svg.ts) and says
  * `wrote <file>`: after the table on stdout, or on stderr with --json so that
@@ -25,6 +27,7 @@ import { type Command, Option } from 'commander';
 import { CONVENTIONS, OPTIMIZERS, PRECISIONS, ZERO_STAGES, type ZeroStage } from '../estimate/model-states.js';
 import { PRESET_NAMES, presetSpec } from '../estimate/presets.js';
 import {
+  ATTENTION_KINDS,
   FEED_FORWARD_KINDS,
   NORM_KINDS,
   POSITION_EMBEDDING_KINDS,
@@ -33,7 +36,12 @@ import {
   type TransformerModel,
   type TransformerSpec,
 } from '../estimate/transformer.js';
-import { defaultTrainingSetup, estimateTransformerMemory, type TrainingSetup } from '../estimate/training-setup.js';
+import { OFFLOAD_KINDS, defaultTrainingSetup, estimateTransformerMemory, type TrainingSetup } from '../estimate/training-setup.js';
+import { INFERENCE_PRECISIONS, KV_DTYPES, type InferenceSetup, defaultInferenceSetup, estimateInferenceMemory } from '../estimate/inference.js';
+import { inferenceDocument, renderInferenceTable } from '../report/estimate-inference-document.js';
+import { LORA_TARGETS, type LoraTarget } from '../estimate/lora.js';
+import { type FitSearch, powersOfTwoUpTo, searchFits } from '../estimate/fit.js';
+import { fitDocument, renderFitTable } from '../report/estimate-fit-document.js';
 import { InexactFigureError, inexactSentence, parseBytes } from '../estimate/units.js';
 import { ArgumentError } from '../errors.js';
 import { estimateDocument, renderEstimateTable } from '../report/estimate-document.js';
@@ -51,6 +59,9 @@ interface EstimateOptions {
   /** Refused: elsewhere --layers means MLP sizes. */
   layers?: string;
   heads?: string;
+  kvHeads?: string;
+  experts?: string;
+  topK?: string;
   ffn?: string;
   ffnKind?: string;
   norm?: string;
@@ -69,8 +80,19 @@ interface EstimateOptions {
   tp?: string;
   sp?: boolean;
   pp?: string;
+  ep?: string;
+  attention?: string;
   convention?: string;
   deviceMemory?: string;
+  inference?: boolean;
+  prompt?: string;
+  generate?: string;
+  kvDtype?: string;
+  loraRank?: string;
+  loraTargets?: string;
+  qlora?: boolean;
+  offload?: string;
+  fit?: boolean;
   json?: boolean;
   svg?: string;
 }
@@ -106,6 +128,9 @@ export function modelFromOptions(o: EstimateOptions): TransformerModel {
   if (o.hidden !== undefined) overrides.hidden = positiveInteger('--hidden', o.hidden);
   if (o.nLayer !== undefined) overrides.layers = positiveInteger('--n-layer', o.nLayer);
   if (o.heads !== undefined) overrides.heads = positiveInteger('--heads', o.heads);
+  if (o.kvHeads !== undefined) overrides.kvHeads = positiveInteger('--kv-heads', o.kvHeads);
+  if (o.experts !== undefined) overrides.experts = positiveInteger('--experts', o.experts);
+  if (o.topK !== undefined) overrides.topK = positiveInteger('--top-k', o.topK);
   if (o.ffn !== undefined) overrides.ffnHidden = positiveInteger('--ffn', o.ffn);
   if (o.ffnKind !== undefined) overrides.ffn = choice('--ffn-kind', o.ffnKind, FEED_FORWARD_KINDS);
   if (o.norm !== undefined) overrides.norm = choice('--norm', o.norm, NORM_KINDS);
@@ -148,8 +173,64 @@ export function setupFromOptions(model: TransformerModel, o: EstimateOptions): T
   if (o.tp !== undefined) setup.tensorParallel = positiveInteger('--tp', o.tp);
   if (o.pp !== undefined) setup.pipelineParallel = positiveInteger('--pp', o.pp);
   if (o.sp !== undefined) setup.sequenceParallel = o.sp;
+  if (o.ep !== undefined) setup.expertParallel = positiveInteger('--ep', o.ep);
+  if (o.attention !== undefined) setup.attention = choice('--attention', o.attention, ATTENTION_KINDS);
   if (o.convention !== undefined) setup.convention = choice('--convention', o.convention, CONVENTIONS);
+  if (o.offload !== undefined) setup.offload = choice('--offload', o.offload, OFFLOAD_KINDS);
+  if (o.loraRank !== undefined) {
+    // Default targets q and v: LoRA's own choice (Hu et al. 2021, Sec. 7.1) and PEFT's for LLaMA.
+    const targets = (o.loraTargets ?? 'q,v').split(',').map((x) => x.trim()) as LoraTarget[];
+    setup.lora = { rank: positiveInteger('--lora-rank', o.loraRank), targets, quantizedBase: o.qlora === true };
+  } else if (o.loraTargets !== undefined || o.qlora !== undefined) {
+    throw new ArgumentError(`${o.loraTargets !== undefined ? '--lora-targets' : '--qlora'}: give --lora-rank as well (the adapters' rank r)`);
+  }
   return setup;
+}
+
+/** Options that describe training, refused with --inference (which has no optimizer, gradients or data parallelism). */
+const TRAINING_ONLY = ['seq', 'gradAccum', 'optimizer', 'recompute', 'devices', 'zero', 'sp', 'ep', 'convention', 'loraRank', 'loraTargets', 'qlora', 'offload', 'fit'] as const;
+/** Options that describe generation, refused without --inference. */
+const INFERENCE_ONLY = ['prompt', 'generate', 'kvDtype'] as const;
+
+/** Refuses the first of `keys` the user gave, naming its flag and why. */
+function refuseGiven(command: Command, o: EstimateOptions, keys: readonly (keyof EstimateOptions)[], why: string): void {
+  const key = keys.find((k) => o[k] !== undefined);
+  if (key === undefined) return;
+  const flag = command.options.find((x) => x.attributeName() === key && !x.negate)?.long ?? String(key);
+  throw new ArgumentError(`${flag}: ${why}`);
+}
+
+export function inferenceSetupFromOptions(model: TransformerModel, o: EstimateOptions): InferenceSetup {
+  const setup = defaultInferenceSetup(model);
+  if (o.generate !== undefined) {
+    if (!/^\d+$/.test(o.generate.trim()) || !Number.isSafeInteger(Number(o.generate))) {
+      throw new ArgumentError(`--generate: expected a non-negative integer, got '${o.generate}'`);
+    }
+    setup.generateLength = Number(o.generate);
+  }
+  setup.promptLength = o.prompt !== undefined ? positiveInteger('--prompt', o.prompt) : Math.max(1, model.contextLength - setup.generateLength);
+  if (o.batch !== undefined) setup.batch = positiveInteger('--batch', o.batch);
+  if (o.precision !== undefined) setup.precision = choice('--precision', o.precision, INFERENCE_PRECISIONS);
+  if (o.kvDtype !== undefined) setup.kvDtype = choice('--kv-dtype', o.kvDtype, KV_DTYPES);
+  if (o.tp !== undefined) setup.tensorParallel = positiveInteger('--tp', o.tp);
+  if (o.pp !== undefined) setup.pipelineParallel = positiveInteger('--pp', o.pp);
+  if (o.attention !== undefined) setup.attention = choice('--attention', o.attention, ATTENTION_KINDS);
+  return setup;
+}
+
+/** Default largest micro-batch --fit tries when --batch is not given. */
+const FIT_MICRO_BATCH = 16;
+
+/** What --fit searches: each option the user gave is fixed (or, for --batch and --devices, the largest tried); the rest is searched in full. */
+export function fitSearchFromOptions(setup: TrainingSetup, o: EstimateOptions, deviceMemory: number): FitSearch {
+  return {
+    deviceMemory,
+    microBatches: powersOfTwoUpTo(o.batch !== undefined ? setup.microBatch : FIT_MICRO_BATCH),
+    recompute: o.recompute !== undefined ? [setup.recompute] : RECOMPUTE_KINDS,
+    zeroStages: o.zero !== undefined ? [setup.zeroStage] : ZERO_STAGES,
+    offload: o.offload !== undefined ? [setup.offload] : OFFLOAD_KINDS,
+    devices: powersOfTwoUpTo(setup.devices),
+  };
 }
 
 /** Library argument names and the flags that set them, so errors speak the user's language. */
@@ -159,6 +240,9 @@ const FLAG_OF: FlagOf = {
   contextLength: '--context',
   hidden: '--hidden',
   heads: '--heads',
+  kvHeads: '--kv-heads',
+  experts: '--experts',
+  topK: '--top-k',
   layers: '--n-layer',
   ffnHidden: '--ffn',
   microBatch: '--batch',
@@ -169,19 +253,34 @@ const FLAG_OF: FlagOf = {
   tensorParallel: '--tp',
   sequenceParallel: '--sp',
   pipelineParallel: '--pp',
+  expertParallel: '--ep',
+  attention: '--attention',
+  promptLength: '--prompt',
+  generateLength: '--generate',
+  batch: '--batch',
+  kvDtype: '--kv-dtype',
+  loraRank: '--lora-rank',
+  loraTargets: '--lora-targets',
+  lora: '--lora-rank',
+  quantizedBase: '--qlora',
+  offload: '--offload',
+  deviceMemory: '--device-memory',
 };
 
 const HELP_AFTER = `
 Sizes: GB/MB/kB are powers of 1000, GiB/MiB/KiB powers of 1024 (a card sold as "80GB" usually holds 80GiB).
 Defaults: mixed-bf16, adamw, micro-batch 1, sequence = the model's context, 1 device, ZeRO 0, no recomputation,
   convention 'zero' (16 bytes per parameter for mixed-precision Adam, Rajbhandari et al. 2019);
-  'megatron' keeps fp32 gradients (18 bytes, Megatron-LM).
-Activations follow Korthikanti et al. 2022; pipelines use the 1F1B schedule (the heaviest stage is reported).
+  'megatron' keeps fp32 gradients (18 bytes, Megatron-LM); 'deepspeed' reproduces DeepSpeed's ZeRO-2/3 estimators.
+Activations follow Korthikanti et al. 2022 (fused kernels); pipelines use the 1F1B schedule (the heaviest stage is reported).
 
 Examples:
   wasmgrad estimate --preset gpt2 --batch 8 --seq 1024 --precision mixed-bf16 --optimizer adamw --zero 2 --devices 8
   wasmgrad estimate --preset llama-7b --batch 4 --recompute selective --devices 8 --zero 3 --device-memory 80GiB
   wasmgrad estimate --vocab 32000 --context 4096 --hidden 2048 --n-layer 24 --heads 16 --json
+  wasmgrad estimate --inference --preset llama-2-70b --prompt 2048 --generate 256 --batch 8 --tp 8 --kv-dtype int8
+  wasmgrad estimate --preset llama-7b --lora-rank 64 --lora-targets q,k,v,o,mlp --qlora --device-memory 24GiB
+  wasmgrad estimate --preset llama-7b --device-memory 24GiB --fit
 `;
 
 /** Checks, before anything is computed, that `file` can be created: a name, in an existing directory. */
@@ -216,6 +315,9 @@ export function registerEstimateCommand(program: Command): Command {
     .option('--n-layer <n>', 'number of transformer blocks L (nanoGPT\'s n_layer)')
     .addOption(new Option('--layers <n>').hideHelp())
     .option('--heads <n>', 'attention heads a (must divide h)')
+    .option('--kv-heads <n>', 'key/value heads g (grouped-query attention; 1 = multi-query; must divide a; default a)')
+    .option('--experts <n>', 'feed-forward experts per layer E (mixture of experts; default 1 = dense)')
+    .option('--top-k <n>', 'experts each token is routed to, at most E (default 1)')
     .option('--ffn <n>', 'feed-forward size f (default 4h)')
     .option('--ffn-kind <kind>', `feed-forward: ${FEED_FORWARD_KINDS.join(', ')}`)
     .option('--norm <kind>', `norm: ${NORM_KINDS.join(', ')}`)
@@ -237,8 +339,19 @@ export function registerEstimateCommand(program: Command): Command {
     .option('--tp <n>', 'tensor-parallel size t (default 1)')
     .option('--sp', 'sequence parallelism (needs --tp > 1)')
     .option('--pp <n>', 'pipeline-parallel size p (default 1)')
+    .option('--ep <n>', 'expert-parallel size e: divides the experts and the data-parallel replicas (default 1)')
+    .option('--attention <kind>', `attention kernel: ${ATTENTION_KINDS.join(', ')} (flash stores no s x s scores; default standard)`)
     .option('--convention <c>', `model-state bytes: ${CONVENTIONS.join(', ')} (default zero)`)
     .option('--device-memory <size>', 'memory of one device, e.g. 80GB or 80GiB; says whether the estimate fits')
+    .option('--inference', 'inference memory instead: weights, KV cache and the live activations of one forward pass')
+    .option('--prompt <n>', 'with --inference: prompt tokens P per sequence (default: the context less --generate)')
+    .option('--generate <n>', 'with --inference: tokens G generated per sequence (default 0)')
+    .option('--kv-dtype <d>', `with --inference: KV-cache element type, ${KV_DTYPES.join(', ')} (default fp16)`)
+    .option('--lora-rank <r>', 'LoRA fine-tuning: frozen base, trainable adapters of rank r')
+    .option('--lora-targets <list>', `with --lora-rank: projections to adapt, of ${LORA_TARGETS.join(',')} (default q,v)`)
+    .option('--qlora', 'with --lora-rank: the frozen base in 4-bit NF4 with double quantisation (QLoRA)')
+    .option('--offload <what>', `move states to host memory: ${OFFLOAD_KINDS.join(', ')} (ZeRO-Offload / ZeRO-Infinity; default none)`)
+    .option('--fit', 'with --device-memory: search micro-batch (powers of 2 up to --batch, default 16), recomputation, ZeRO stage, offload and devices (powers of 2 up to --devices); options given are kept; lists what fits, best first')
     .option('--json', 'print one JSON document on stdout')
     .option('--svg <file>', 'also write the picture (one stacked bar per pipeline stage) to this SVG file')
     .addHelpText('after', HELP_AFTER);
@@ -253,10 +366,24 @@ export function registerEstimateCommand(program: Command): Command {
         throw new ArgumentError('--layers: estimate counts transformer blocks with --n-layer (number of transformer blocks); --layers means MLP sizes in profile and train');
       }
       if (options.svg !== undefined) checkWritable(options.svg);
+      if (options.inference) refuseGiven(command, options, [...TRAINING_ONLY, 'svg'], 'describes training; --inference has no gradients, optimizer state or data parallelism (devices are --tp x --pp)');
+      else refuseGiven(command, options, INFERENCE_ONLY, 'only with --inference');
       const model = modelFromOptions(options);
-      const setup = setupFromOptions(model, options);
       const deviceMemory = options.deviceMemory === undefined ? undefined : parseBytes(options.deviceMemory, '--device-memory');
       if (deviceMemory === 0) throw new ArgumentError('--device-memory: expected a positive size, got 0');
+      if (options.inference) {
+        const doc = inferenceDocument(estimateInferenceMemory(model, inferenceSetupFromOptions(model, options)), deviceMemory);
+        write(options.json ? `${JSON.stringify(doc, null, 2)}\n` : renderInferenceTable(doc, out.getOutHasColors?.() ?? false));
+        return;
+      }
+      const setup = setupFromOptions(model, options);
+      if (options.fit) {
+        if (deviceMemory === undefined) throw new ArgumentError('--fit: give --device-memory, the memory of one device');
+        if (options.svg !== undefined) throw new ArgumentError('--svg: draws one estimate; not with --fit');
+        const doc = fitDocument(model, setup, searchFits(model, setup, fitSearchFromOptions(setup, options, deviceMemory)));
+        write(options.json ? `${JSON.stringify(doc, null, 2)}\n` : renderFitTable(doc, out.getOutHasColors?.() ?? false));
+        return;
+      }
       const est = estimateTransformerMemory(model, setup);
       if (options.svg !== undefined) {
         try {

@@ -26,7 +26,7 @@
  * Mixed-precision Adam is the ZeRO paper's 2 + 2 + K with K = 12: 16 bytes per parameter.
  * 8-bit Adam (Dettmers et al. 2022, "8-bit Optimizers via Block-wise Quantization")
  * keeps m and v at one byte each; its block-wise scales (one fp32 per 2048 values,
- * about 0.4% more) are not counted. Pure bf16 keeps no fp32 copy and stores the
+ * 4/2048 bytes per value, about 0.2% more) are not counted. Pure bf16 keeps no fp32 copy and stores the
  * optimizer state in bf16 (a convention of this estimator, stated here).
  *
  * Convention 'megatron' (Megatron-LM, docs/source/api-guide/dist_optimizer.md, and
@@ -36,6 +36,14 @@
  *   mixed-fp16: fp16 gradients (2) plus an fp32 copy owned by the optimizer (+4):
  *               2 + 2 + 16 = 20, and the distributed optimizer gives 4 + 16/d.
  *   fp32 and pure bf16 are the same under both conventions.
+ *
+ * Convention 'deepspeed' reproduces DeepSpeed's own estimators
+ * (deepspeed/runtime/zero/stage_1_and_2.py estimate_zero2_model_states_mem_needs,
+ * stage3.py estimate_zero3_model_states_mem_needs): mixed-precision Adam only, ZeRO
+ * stage 2 or 3; "18 = 2 grads 16-bit + 4 grads 32-bit + 4 params 32-bit + 8
+ * optimizer states": gradients 2 + 4 = 6 bytes, optimizer 12, weights 2, so stage
+ * 2 is 2P + 18P/N. Stage 3 (deepspeed-convention.ts) adds 4 x the largest layer
+ * and counts no 16-bit weight partition.
  *
  * ZeRO sharding over the data-parallel degree N (Rajbhandari et al. 2019, Fig. 1):
  *   stage 0: nothing sharded          (2 + 2 + K) P
@@ -59,8 +67,8 @@ export type OptimizerKind = (typeof OPTIMIZERS)[number];
 export const ZERO_STAGES = [0, 1, 2, 3] as const;
 export type ZeroStage = (typeof ZERO_STAGES)[number];
 
-export const CONVENTIONS = ['zero', 'megatron'] as const;
-/** 'zero' (default): 16-bit gradients as in the ZeRO paper; 'megatron': fp32 gradient accumulation. */
+export const CONVENTIONS = ['zero', 'megatron', 'deepspeed'] as const;
+/** 'zero' (default): 16-bit gradients as in the ZeRO paper; 'megatron': fp32 gradient accumulation; 'deepspeed': DeepSpeed's estimators. */
 export type ModelStateConvention = (typeof CONVENTIONS)[number];
 
 export interface ModelStateSetup {
@@ -118,6 +126,17 @@ function checkSetup(setup: ModelStateSetup): Required<ModelStateSetup> {
       { field: 'zeroStage' },
     );
   }
+  if (convention === 'deepspeed') {
+    if (!isMixedPrecision(precision) || (optimizer !== 'adam' && optimizer !== 'adamw')) {
+      throw new ArgumentError(
+        `convention: 'deepspeed' reproduces DeepSpeed's estimators, which assume mixed precision with Adam; got ${precision} with ${optimizer}`,
+        { field: 'convention' },
+      );
+    }
+    if (zeroStage < 2) {
+      throw new ArgumentError(`convention: 'deepspeed' reproduces DeepSpeed's ZeRO-2 and ZeRO-3 estimators; got ZeRO stage ${zeroStage}`, { field: 'convention' });
+    }
+  }
   return { precision, optimizer, zeroStage, dataParallel, convention };
 }
 
@@ -134,7 +153,8 @@ export function bytesPerParameter(setup: ModelStateSetup): ModelStateBytes {
   let optimizerState = stateBuffers(optimizer) * stateElementBytes;
   if (isMixedPrecision(precision)) {
     optimizerState += 4; // fp32 master weights (ZeRO paper Sec. 3.1)
-    if (convention === 'megatron') {
+    if (convention === 'deepspeed') gradients += 4; // DeepSpeed's estimator counts an fp32 gradient copy beside the 16-bit one
+    else if (convention === 'megatron') {
       // Megatron-LM: bf16 runs accumulate gradients straight into an fp32 main_grad buffer;
       // fp16 runs keep fp16 gradients and the optimizer copies them to fp32.
       if (precision === 'mixed-bf16') gradients = 4;

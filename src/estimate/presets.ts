@@ -8,11 +8,29 @@
  * LLaMA 7B: Touvron et al. 2023, Table 2 and Sec. 2.2 (SwiGLU with f = 11008,
  * RMSNorm, rotary positions, no biases, no dropout, untied output head,
  * vocabulary 32000, context 2048): 6,738,415,616 parameters.
+ *
+ * The following are the published Hugging Face configurations (config.json:
+ * hidden_size, intermediate_size, num_hidden_layers, num_attention_heads,
+ * num_key_value_heads, vocab_size, max_position_embeddings, tie_word_embeddings
+ * false, RMSNorm, rotary positions, no biases, no dropout):
+ * LLaMA 2 (Touvron et al. 2023, "Llama 2", Table 1; meta-llama/Llama-2-7b-hf and
+ * Llama-2-70b-hf): 7B is LLaMA 7B at context 4096, 6,738,415,616 parameters;
+ * 70B: 8192, 28672, 80 layers, 64 heads, 8 KV heads (GQA), 68,976,648,192.
+ * LLaMA 3 8B (meta-llama/Meta-Llama-3-8B): 4096, 14336, 32, 32 heads, 8 KV heads,
+ * vocabulary 128256, context 8192: 8,030,261,248.
+ * Mistral 7B (Jiang et al. 2023; mistralai/Mistral-7B-v0.1): 4096, 14336, 32, 32
+ * heads, 8 KV heads, vocabulary 32000, context 32768: 7,241,732,096 (its 4096-token
+ * sliding window is not modelled: attention is over the whole sequence).
+ * Mixtral 8x7B (Jiang et al. 2024; mistralai/Mixtral-8x7B-v0.1): Mistral 7B's
+ * shape with 8 SwiGLU experts, 2 per token: 46,702,792,704 parameters, of which
+ * 12,879,925,248 are active per token.
  */
 import { ArgumentError } from '../errors.js';
 import { defineTransformer, type TransformerModel, type TransformerSpec } from './transformer.js';
 
 const GPT2_BASE = { vocabSize: 50257, contextLength: 1024 } as const;
+/** LLaMA's architecture choices, shared by its successors and Mistral's models. */
+const LLAMA_BASE = { ffn: 'swiglu', norm: 'rmsnorm', tiedEmbeddings: false, positionEmbeddings: 'none', bias: false, dropout: false } as const;
 
 const PRESET_SPECS = {
   gpt2: { ...GPT2_BASE, hidden: 768, heads: 12, layers: 12 },
@@ -27,13 +45,13 @@ const PRESET_SPECS = {
     heads: 32,
     layers: 32,
     ffnHidden: 11008,
-    ffn: 'swiglu',
-    norm: 'rmsnorm',
-    tiedEmbeddings: false,
-    positionEmbeddings: 'none',
-    bias: false,
-    dropout: false,
+    ...LLAMA_BASE,
   },
+  'llama-2-7b': { ...LLAMA_BASE, vocabSize: 32000, contextLength: 4096, hidden: 4096, heads: 32, layers: 32, ffnHidden: 11008 },
+  'llama-2-70b': { ...LLAMA_BASE, vocabSize: 32000, contextLength: 4096, hidden: 8192, heads: 64, kvHeads: 8, layers: 80, ffnHidden: 28672 },
+  'llama-3-8b': { ...LLAMA_BASE, vocabSize: 128256, contextLength: 8192, hidden: 4096, heads: 32, kvHeads: 8, layers: 32, ffnHidden: 14336 },
+  'mistral-7b': { ...LLAMA_BASE, vocabSize: 32000, contextLength: 32768, hidden: 4096, heads: 32, kvHeads: 8, layers: 32, ffnHidden: 14336 },
+  'mixtral-8x7b': { ...LLAMA_BASE, vocabSize: 32000, contextLength: 32768, hidden: 4096, heads: 32, kvHeads: 8, layers: 32, ffnHidden: 14336, experts: 8, topK: 2 },
 } satisfies Record<string, TransformerSpec>;
 
 export type PresetName = keyof typeof PRESET_SPECS;
