@@ -43,6 +43,8 @@ import { LORA_TARGETS, type LoraTarget } from '../estimate/lora.js';
 import { type FitSearch, powersOfTwoUpTo, searchFits } from '../estimate/fit.js';
 import { fitDocument, renderFitTable } from '../report/estimate-fit-document.js';
 import { InexactFigureError, inexactSentence, parseBytes } from '../estimate/units.js';
+import { estimateAsRunHere } from '../estimate/as-run-here.js';
+import { asRunHereDocument, renderAsRunHereTable } from '../report/estimate-as-run-here.js';
 import { ArgumentError } from '../errors.js';
 import { estimateDocument, renderEstimateTable } from '../report/estimate-document.js';
 import { estimateSvg } from '../report/estimate-svg.js';
@@ -93,6 +95,7 @@ interface EstimateOptions {
   qlora?: boolean;
   offload?: string;
   fit?: boolean;
+  asRunHere?: boolean;
   json?: boolean;
   svg?: string;
 }
@@ -188,7 +191,7 @@ export function setupFromOptions(model: TransformerModel, o: EstimateOptions): T
 }
 
 /** Options that describe training, refused with --inference (which has no optimizer, gradients or data parallelism). */
-const TRAINING_ONLY = ['seq', 'gradAccum', 'optimizer', 'recompute', 'devices', 'zero', 'sp', 'ep', 'convention', 'loraRank', 'loraTargets', 'qlora', 'offload', 'fit'] as const;
+const TRAINING_ONLY = ['seq', 'gradAccum', 'optimizer', 'recompute', 'devices', 'zero', 'sp', 'ep', 'convention', 'loraRank', 'loraTargets', 'qlora', 'offload', 'fit', 'asRunHere'] as const;
 /** Options that describe generation, refused without --inference. */
 const INFERENCE_ONLY = ['prompt', 'generate', 'kvDtype'] as const;
 
@@ -352,6 +355,7 @@ export function registerEstimateCommand(program: Command): Command {
     .option('--qlora', 'with --lora-rank: the frozen base in 4-bit NF4 with double quantisation (QLoRA)')
     .option('--offload <what>', `move states to host memory: ${OFFLOAD_KINDS.join(', ')} (ZeRO-Offload / ZeRO-Infinity; default none)`)
     .option('--fit', 'with --device-memory: search micro-batch (powers of 2 up to --batch, default 16), recomputation, ZeRO stage, offload and devices (powers of 2 up to --devices); options given are kept; lists what fits, best first')
+    .option('--as-run-here', "as wasmgrad's core trains it: fp32, one device, its step plan folded (what `wasmgrad profile --model gpt` measures); needs --precision fp32")
     .option('--json', 'print one JSON document on stdout')
     .option('--svg <file>', 'also write the picture (one stacked bar per pipeline stage) to this SVG file')
     .addHelpText('after', HELP_AFTER);
@@ -382,6 +386,12 @@ export function registerEstimateCommand(program: Command): Command {
         if (options.svg !== undefined) throw new ArgumentError('--svg: draws one estimate; not with --fit');
         const doc = fitDocument(model, setup, searchFits(model, setup, fitSearchFromOptions(setup, options, deviceMemory)));
         write(options.json ? `${JSON.stringify(doc, null, 2)}\n` : renderFitTable(doc, out.getOutHasColors?.() ?? false));
+        return;
+      }
+      if (options.asRunHere) {
+        if (options.svg !== undefined || options.fit || deviceMemory !== undefined) throw new ArgumentError('--as-run-here: prints its own table; not with --svg, --fit or --device-memory');
+        const doc = asRunHereDocument(estimateAsRunHere(model, setup));
+        write(options.json ? `${JSON.stringify(doc, null, 2)}\n` : renderAsRunHereTable(doc));
         return;
       }
       const est = estimateTransformerMemory(model, setup);
