@@ -2,11 +2,14 @@
 
 Reads one JSON request on stdin:
   {"timeMs": 1500, "gemm": [{"label", "m", "n", "k", "transA", "transB"}, ...],
-   "train": {"layers": [784, 100, 10], "batch": 64, "optimizers": {"sgd": 0.01, "adam": 0.001}}}
+   "train": {"layers": [784, 100, 10], "batch": 64, "optimizers": {"sgd": 0.01, "adam": 0.001}},
+   "gpt": {"config": {...wasmgrad's GPTConfig}, "batch": 16, "tokens": 64, "lr": 0.001}}
 and prints one JSON document on stdout: PyTorch's version, the BLAS library it
 loaded, the thread count, per GEMM shape the median and fastest ms per call of
 torch.mm (and GFLOP/s from the median), and samples/s per optimizer (from the
-median training step). Timed as wasmgrad times itself: warm-up, then samples of
+median training step), and for "gpt" the tokens/s of training the reference GPT
+(test/fixtures/gpt/reference_gpt.py, the module wasmgrad's GPT is checked
+against) with AdamW. Timed as wasmgrad times itself: warm-up, then samples of
 batched calls. One thread, as the single-core comparison wants (set before any
 work; OPENBLAS_NUM_THREADS too).
 
@@ -115,6 +118,25 @@ def time_training(cfg, name, lr, time_ms):
     return {"optimizer": name, "samplesPerSecond": batch / t["median"], "msPerStep": t["median"] * 1000, "steps": t["samples"] * t["batch"]}
 
 
+def time_gpt(cfg, time_ms):
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "fixtures", "gpt"))
+    from reference_gpt import GPT  # noqa: E402  (the repository's reference module)
+    torch.manual_seed(1)
+    model = GPT(cfg["config"])
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"])
+    vocab, batch, tokens = cfg["config"]["vocab"], cfg["batch"], cfg["tokens"]
+    x = torch.randint(0, vocab, (batch, tokens))
+    y = torch.randint(0, vocab, (batch, tokens))
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        model(x, y)[1].backward()
+        opt.step()
+
+    t = time_call(step, time_ms, warmup=10)
+    return {"tokensPerSecond": batch * tokens / t["median"], "msPerStep": t["median"] * 1000, "steps": t["samples"] * t["batch"]}
+
+
 def main():
     request = json.load(sys.stdin)
     time_ms = request.get("timeMs", 1500)
@@ -127,6 +149,7 @@ def main():
         "blas": blas_library(),
         "gemm": [time_gemm(s, time_ms) for s in request.get("gemm", [])],
         "train": [time_training(train, n, lr, time_ms) for n, lr in train["optimizers"].items()] if train else [],
+        "gpt": time_gpt(request["gpt"], time_ms) if request.get("gpt") else None,
     }))
 
 

@@ -209,6 +209,7 @@ describe('runGemmBench on tiny shapes', () => {
     available: true, version: '1.13.0a0', python: '/usr/bin/python3', threads: 1, blas: { name: 'OpenBLAS (pthread)', libraries: [] },
     gemm: shapes.map((s, i) => ({ label: s.label, ms: (i + 1) / 1000, minMs: (i + 1) / 1000, samples: 10, batch: 100, gflops: 0 })),
     train: [],
+    gpt: null,
   };
   let asked: { labels: string[]; timeMs: number } | undefined;
 

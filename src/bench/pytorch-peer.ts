@@ -18,6 +18,8 @@ export interface PytorchRequest {
   gemm?: readonly GemmShape[];
   /** An MLP of ReLU layers with softmax cross-entropy, and each optimizer's learning rate. */
   train?: { layers: readonly number[]; batch: number; optimizers: Record<string, number> };
+  /** The reference GPT (test/fixtures/gpt/reference_gpt.py) at wasmgrad's GPTConfig, trained with AdamW. */
+  gpt?: { config: object; batch: number; tokens: number; lr: number };
 }
 
 /**
@@ -40,7 +42,7 @@ export async function runPytorchPeer(request: PytorchRequest, options: PytorchPe
   const script = options.script ?? PYTORCH_PEER_SCRIPT;
   if (!existsSync(script)) return { available: false, reason: `the PyTorch peer script ${script} is not here (it ships with the repository, not the npm package)` };
   if (!existsSync(python)) return { available: false, reason: `no Python at ${python} (install python3-torch, or set WASMGRAD_PYTHON)` };
-  const measurements = (request.gemm?.length ?? 0) + Object.keys(request.train?.optimizers ?? {}).length;
+  const measurements = (request.gemm?.length ?? 0) + Object.keys(request.train?.optimizers ?? {}).length + (request.gpt ? 1 : 0);
   const timeoutMs = options.timeoutMs ?? 60_000 + measurements * request.timeMs * 2;
   return new Promise((resolve) => {
     const child = spawn(python, [script], { env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } });

@@ -21,6 +21,8 @@ export type PytorchPeer =
   | (Extract<PytorchInfo, { available: true }> & {
       gemm: PytorchGemm[];
       train: { optimizer: string; samplesPerSecond: number; msPerStep: number; steps: number }[];
+      /** The reference GPT trained with AdamW, when asked for (null otherwise). */
+      gpt: { tokensPerSecond: number; msPerStep: number; steps: number } | null;
     })
   | Extract<PytorchInfo, { available: false }>;
 

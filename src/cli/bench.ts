@@ -31,6 +31,8 @@ import { formatInteger } from '../estimate/units.js';
 import { ArgumentError } from '../errors.js';
 import { runTrainBench, TRAIN_BENCH_SIZES } from '../bench/train-bench.js';
 import { runPytorchPeer } from '../bench/pytorch-peer.js';
+import { GPT_BENCH_LR, runGptBench } from '../bench/gpt-bench.js';
+import { benchGptDocument, renderBenchGptTable } from '../report/bench-gpt-document.js';
 import { benchDocument } from '../report/bench-document.js';
 import { benchGemmDocument, renderBenchGemmTable } from '../report/bench-gemm-document.js';
 import { benchTrainDocument, renderBenchTrainTable } from '../report/bench-train-document.js';
@@ -165,6 +167,16 @@ export const SUITES: Record<string, BenchSuite> = {
       const pytorch = await runPytorchPeer({ timeMs: ctx.settings.timeMs, train: { layers: TRAIN_BENCH_SIZES, batch: report.batch, optimizers: report.lr } });
       const doc = benchTrainDocument(report, pytorch);
       return { json: doc, table: renderBenchTrainTable(doc) };
+    },
+  },
+  gpt: {
+    description: "GPT training tokens/s at train-text's configuration, the GEMMs' share of a step, next to PyTorch (when installed) training the identical model",
+    async run(ctx) {
+      const report = await runGptBench(await ctx.runtime(), { timeMs: ctx.settings.timeMs, onProgress: (m) => ctx.progress(m) });
+      ctx.progress('gpt: pytorch');
+      const pytorch = await runPytorchPeer({ timeMs: ctx.settings.timeMs, gpt: { config: report.config, batch: report.batch, tokens: report.tokens, lr: GPT_BENCH_LR } });
+      const doc = benchGptDocument(report, pytorch);
+      return { json: doc, table: renderBenchGptTable(doc) };
     },
   },
 };
