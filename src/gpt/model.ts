@@ -33,6 +33,8 @@ export class GPT {
   readonly parameterCount: number;
   readonly flashAttention: boolean;
   readonly recompute: 'none' | 'blocks';
+  /** The initialisation's seed; with the step number it also seeds the step's dropout masks. */
+  readonly seed: number;
   /** Completed training steps. */
   steps = 0;
   private readonly weightsPtr: number;
@@ -60,10 +62,10 @@ export class GPT {
     const recompute = orDefault(o.recompute, 'none');
     if (recompute !== 'none' && recompute !== 'blocks') throw new ArgumentError(`GPT recompute must be 'none' or 'blocks', got ${describeValue(recompute)}`, { field: 'recompute' });
     this.config = gptConfig(config);
-    // Attention dropout needs a mask inside the attention kernels, which they do not have yet.
-    if (this.config.dropout > 0) throw new ArgumentError(`GPT dropout ${this.config.dropout} is not supported yet: the attention kernels have no dropout mask; use dropout 0`, { field: 'dropout' });
+    if (this.config.dropout > 0 && flash) throw new ArgumentError(`GPT dropout ${this.config.dropout} with flashAttention: the memory-saving attention has no dropout yet; use the plain attention or dropout 0`, { field: 'dropout' });
     this.flashAttention = flash;
     this.recompute = recompute;
+    this.seed = seed as number;
     this.parameterTable = gptParameters(this.config);
     this.parameterCount = gptParameterCount(this.config);
     this.byName = new Map(this.parameterTable.map((p) => [p.name, p]));
@@ -187,7 +189,7 @@ export class GPT {
     const plan = this.stepPlan(batch, tokens, optimizer, evaluate);
     const binding = (): StepBinding => ({
       rt, config: this.config, table: this.byName, weights: this.weightsPtr, gradients: this.gradientsPtr,
-      batch, tokens, flashAttention: this.flashAttention, dropoutSeed: stepNo,
+      batch, tokens, flashAttention: this.flashAttention, dropoutSeed: (Math.imul(this.seed ^ 0x9e3779b9, 0x85ebca6b) + stepNo) >>> 0,
     });
     let bind = binding();
     const ptr = new Map<BufferId, number>();

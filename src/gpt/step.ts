@@ -71,8 +71,9 @@ export function runKernel(s: StepBinding, op: Extract<GPTPlanOp, { op: 'run' }>,
       const spec = checkAttentionSpec('GPT attention', { batch: B, seq: T, heads: c.heads, headDim: h / c.heads, flash: s.flashAttention });
       const saved = s.flashAttention ? b('lse') : b('probs');
       const workspace = has('workspace') ? b('workspace') : 0;
-      if (op.pass === 'forward') attentionForward(rt, spec, { qkv: b('qkv'), y: b('output'), saved, workspace });
-      else attentionBackward(rt, spec, { qkv: b('qkv'), y: b('output'), saved, workspace, dy: b('gradOutput'), dqkv: b('gradInput') });
+      const dropout = has('attnMask') ? { p: c.dropout, seed: siteSeed(s.dropoutSeed, op.layer), mask: b('attnMask'), dropped: b('dropped') } : undefined;
+      if (op.pass === 'forward') attentionForward(rt, spec, { qkv: b('qkv'), y: b('output'), saved, workspace, dropout });
+      else attentionBackward(rt, spec, { qkv: b('qkv'), y: b('output'), saved, workspace, dropout, dy: b('gradOutput'), dqkv: b('gradInput') });
       return NaN;
     }
     case 'dropout':

@@ -1,6 +1,7 @@
 // Causal multi-head self-attention from the output of one QKV Linear, forward
 // and backward side by side, as nanoGPT's CausalSelfAttention between c_attn
-// and c_proj (dropout p = 0: no attention dropout yet).
+// and c_proj. Dropout on the probabilities (plain path only): a seeded 1-byte
+// mask (src/nn/ops/dropout.ts) and the dropped probabilities are saved too.
 //   qkv  B x T x 3h: each row q | k | v, h = heads * headDim, head n at columns n*headDim
 //   y    B x T x h, the heads side by side again
 // Plain path (three core calls forward, five backward):
@@ -20,6 +21,7 @@ import { reserveGemmWorkspace } from '../../gemm.js';
 import { checkRuntime, type Runtime } from '../../runtime.js';
 import { Tensor } from '../../tensor.js';
 import { attentionGemms, attentionSavedBytes, attentionWorkspaceBytes } from './attention-cost.js';
+import { dropoutBackward, dropoutForward } from './dropout.js';
 import { checkAttentionSpec, type AttentionShape, type AttentionSpec } from './attention-spec.js';
 
 /** Pointers (byte offsets into WASM memory) of one forward call. */
@@ -30,6 +32,12 @@ export interface AttentionForwardPointers {
   saved: number;
   /** attentionWorkspaceBytes() of the pass (forward or backward); unused when 0. */
   workspace: number;
+  /**
+   * Dropout on the probabilities (plain path): p, the seed of its mask, the
+   * mask (batch·heads·T² bytes) and the dropped probabilities (as many floats);
+   * absent or p = 0: none.
+   */
+  dropout?: { p: number; seed: number; mask: number; dropped: number };
 }
 
 export interface AttentionBackwardPointers extends AttentionForwardPointers {
@@ -61,6 +69,7 @@ function packingBytes(rt: Runtime, s: AttentionShape): number {
 /** Forward on checked pointers: the plan's entry point. */
 export function attentionForward(rt: Runtime, s: AttentionShape, p: AttentionForwardPointers): void {
   const c = rt.core, need = packingBytes(rt, s);
+  if (s.flash && dropping(p)) throw new ArgumentError('attention: the memory-saving path has no dropout; use the plain path or p = 0', { field: 'dropout' });
   if (s.flash) {
     orOutOfMemory(rt, c.flashAttentionForward(p.qkv, p.y, p.saved, p.workspace, s.batch, s.seq, s.heads, s.headDim, s.blockSize), need);
     return;
@@ -69,8 +78,12 @@ export function attentionForward(rt: Runtime, s: AttentionShape, p: AttentionFor
   const q = p.qkv, k = p.qkv + 4 * h, v = p.qkv + 8 * h;
   orOutOfMemory(rt, c.gemmBatched(0, 1, t, t, d, scale, q, ld3, k, ld3, 0, p.saved, t, count, s.heads, ...qkv, ...qkv, ...scores), need);
   c.causalSoftmaxForward(p.saved, p.saved, t, count);
-  orOutOfMemory(rt, c.gemmBatched(0, 0, t, d, t, 1, p.saved, t, v, ld3, 0, p.y, h, count, s.heads, ...scores, ...qkv, ...y), need);
+  const dropped = dropping(p) ? p.dropout!.dropped : p.saved;
+  if (dropping(p)) dropoutForward(rt, { n: count * t * t, p: p.dropout!.p, seed: p.dropout!.seed, x: p.saved, out: dropped, mask: p.dropout!.mask });
+  orOutOfMemory(rt, c.gemmBatched(0, 0, t, d, t, 1, dropped, t, v, ld3, 0, p.y, h, count, s.heads, ...scores, ...qkv, ...y), need);
 }
+
+const dropping = (p: AttentionForwardPointers) => p.dropout !== undefined && p.dropout.p > 0;
 
 /** Backward on checked pointers: the plan's entry point. */
 export function attentionBackward(rt: Runtime, s: AttentionShape, p: AttentionBackwardPointers): void {
@@ -82,9 +95,11 @@ export function attentionBackward(rt: Runtime, s: AttentionShape, p: AttentionBa
   const { h, ld3, scale, qkv, y, scores } = strides(s), t = s.seq, d = s.headDim, count = s.batch * s.heads;
   const q = p.qkv, k = p.qkv + 4 * h, v = p.qkv + 8 * h;
   const dq = p.dqkv, dk = p.dqkv + 4 * h, dv = p.dqkv + 8 * h, ds = p.workspace;
-  // dV = P^T dY; dP = dY V^T, turned into dS in place; dQ and dK from dS.
-  orOutOfMemory(rt, c.gemmBatched(1, 0, t, d, t, 1, p.saved, t, p.dy, h, 0, dv, ld3, count, s.heads, ...scores, ...y, ...qkv), need);
+  // dV = P^T dY (the dropped P under dropout); dP = dY V^T (through the mask), turned into dS in place; dQ and dK from dS.
+  const dropped = dropping(p) ? p.dropout!.dropped : p.saved;
+  orOutOfMemory(rt, c.gemmBatched(1, 0, t, d, t, 1, dropped, t, p.dy, h, 0, dv, ld3, count, s.heads, ...scores, ...y, ...qkv), need);
   orOutOfMemory(rt, c.gemmBatched(0, 1, t, t, d, 1, p.dy, h, v, ld3, 0, ds, t, count, s.heads, ...y, ...qkv, ...scores), need);
+  if (dropping(p)) dropoutBackward(rt, { n: count * t * t, p: p.dropout!.p, dout: ds, mask: p.dropout!.mask, dx: ds });
   c.causalSoftmaxBackward(p.saved, ds, ds, t, count);
   orOutOfMemory(rt, c.gemmBatched(0, 0, t, d, t, scale, ds, t, k, ld3, 0, dq, ld3, count, s.heads, ...scores, ...qkv, ...qkv), need);
   orOutOfMemory(rt, c.gemmBatched(1, 0, t, d, t, scale, ds, t, q, ld3, 0, dk, ld3, count, s.heads, ...scores, ...qkv, ...qkv), need);
