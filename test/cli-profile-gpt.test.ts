@@ -40,7 +40,18 @@ describe('wasmgrad profile --model gpt', () => {
     expect(text.stdout).not.toContain('differs');
   }, 60_000);
 
+  it('with --dropout keeps the masks and the dropped probabilities, measured == estimated', async () => {
+    const d = await doc(['--dropout', '0.1']);
+    expect(d.model.config.dropout).toBe(0.1);
+    expect(d.peak.measured).toBe(d.peak.estimated);
+    expect(d.block.measured).toBe(d.block.estimated);
+    const mask = d.block.terms!.find((t) => t.tensor === 'attention dropout mask')!;
+    expect(mask.wasmgrad).toBe(2 * 2 * 8 * 8); // batch x heads x seq x seq bytes
+    expect(d.block.terms!.reduce((s, t) => s + t.wasmgrad, 0)).toBe(d.block.estimated);
+  }, 30_000);
+
   it.each([
+    ['a dropout of 1', ['--dropout', '1'], /expected a probability from 0 to below 1/],
     ['an MLP option', ['--activation', 'gelu'], /--activation is an MLP option/],
     ['heads not dividing hidden', ['--heads', '3'], /hidden \(16\) must be a multiple of heads \(3\)/],
     ['a layer list', ['--layers', '2,3'], /--layers takes one number/],

@@ -1,7 +1,7 @@
 // `wasmgrad profile`: the training memory of an MLP or a GPT, measured in WASM and estimated, side by side.
 
 import { writeFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/registry.js';
 import type { ActivationKind } from '../nn/layers.js';
 import type { LossKind } from '../nn/sequential.js';
@@ -39,6 +39,7 @@ interface ProfileOptions {
   norm: 'layernorm' | 'rmsnorm';
   feedForward: 'gelu' | 'swiglu';
   untied: boolean;
+  dropout: number;
   tokens?: number;
   steps: number;
   flash: boolean;
@@ -46,8 +47,14 @@ interface ProfileOptions {
 }
 
 /** Options only a GPT profile reads, and the MLP options a GPT profile has no use for. */
-const GPT_ONLY = ['vocab', 'seq', 'hidden', 'heads', 'ffn', 'norm', 'feedForward', 'untied', 'tokens', 'steps', 'flash', 'recompute'] as const;
+const GPT_ONLY = ['vocab', 'seq', 'hidden', 'heads', 'ffn', 'norm', 'feedForward', 'untied', 'dropout', 'tokens', 'steps', 'flash', 'recompute'] as const;
 const MLP_ONLY = ['activation', 'slope', 'batches', 'loss', 'inplace', 'checkpoint'] as const;
+
+function dropoutProbability(value: string): number {
+  const p = Number(value);
+  if (value.trim() === '' || !(p >= 0 && p < 1)) throw new InvalidArgumentError(`expected a probability from 0 to below 1, got '${value}'`);
+  return p;
+}
 
 export function registerProfileCommand(program: Command): Command {
   return program
@@ -80,6 +87,7 @@ export function registerProfileCommand(program: Command): Command {
     .option('--norm <kind>', 'GPT: layernorm or rmsnorm', choice(['layernorm', 'rmsnorm'] as const), 'layernorm')
     .option('--feed-forward <kind>', 'GPT: gelu or swiglu', choice(['gelu', 'swiglu'] as const), 'gelu')
     .option('--untied', 'GPT: an LM head of its own instead of the token embedding', false)
+    .option('--dropout <p>', 'GPT: dropout probability, 0 to below 1 (masks of 1 byte an element)', dropoutProbability, 0)
     .option('--tokens <n>', 'GPT: tokens per sequence in the measured steps (default --seq)', positiveInt)
     .option('--steps <n>', 'GPT: measured training steps', positiveInt, 2)
     .option('--flash', 'GPT: memory-saving attention (keeps the logsumexp, recomputes the probabilities in backward)', false)
@@ -94,7 +102,7 @@ export function registerProfileCommand(program: Command): Command {
         const p = await profileGpt({
           model: {
             vocab: o.vocab, seq: o.seq, hidden: o.hidden, heads: o.heads, layers: given('layers') ? o.layers[0]! : 2, ffn: o.ffn,
-            norm: o.norm, feedForward: o.feedForward, bias: o.bias, tiedHead: !o.untied,
+            norm: o.norm, feedForward: o.feedForward, bias: o.bias, tiedHead: !o.untied, dropout: o.dropout,
           },
           batch: given('batch') ? o.batch : 4, tokens: o.tokens, steps: o.steps, optimizer: given('optimizer') ? o.optimizer : 'adamw',
           flashAttention: o.flash, recompute: o.recompute, build: o.build, seed: o.seed,
