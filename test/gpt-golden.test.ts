@@ -30,7 +30,10 @@ function golden(name: string) {
     return Array.from({ length: d.shape[0]! }, (_, r) => Array.from(d.data.subarray(r * d.shape[1]!, (r + 1) * d.shape[1]!)));
   };
   const group = (prefix: string) => new Map(file.tensors.filter((x) => x.name.startsWith(prefix)).map((x) => [x.name.slice(prefix.length), x.data]));
-  return { config, adamw, tokens: rows('tokens'), targets: rows('targets'), loss: t.get('loss')!.data[0]!, init: group('init.'), grad: group('grad.'), steps: [1, 2, 3].map((k) => group(`step${k}.`)) };
+  return {
+    config, adamw, tokens: rows('tokens'), targets: rows('targets'), loss: t.get('loss')!.data[0]!, init: group('init.'), grad: group('grad.'),
+    steps: [1, 2, 3].map((k) => group(`step${k}.`)), groupSteps: [1, 2, 3].map((k) => group(`groups.step${k}.`)),
+  };
 }
 
 /**
@@ -67,6 +70,26 @@ describe.each(['simd', 'relaxed', 'scalar'] as BuildName[])('GPT against PyTorch
           expectClose(actual!, wanted!, { ...STEP_TOL, label: `step ${k + 1} ${p.name}` });
         }
       }
+      opt.dispose();
+      model.dispose();
+    });
+
+    it("nanoGPT's weight-decay groups (matrices and embeddings only): three AdamW steps", async () => {
+      const g = golden(name);
+      const rt = await init({ build });
+      const model = new GPT(rt, g.config, { weightDecay: 'matrices' });
+      model.setParameters(g.init);
+      const opt = new AdamW({ lr: g.adamw.lr, betas: g.adamw.betas, eps: g.adamw.eps, weightDecay: g.adamw.weight_decay });
+      for (const [k, expected] of g.groupSteps.entries()) {
+        model.trainStep(g.tokens, g.targets, opt);
+        for (const p of model.parameters()) {
+          const [actual, wanted] = [p.data, expected.get(p.name)!].map((x) => withoutKeyBias(p.name, x, g.config.hidden));
+          expectClose(actual!, wanted!, { ...STEP_TOL, label: `step ${k + 1} ${p.name}` });
+        }
+      }
+      // The groups differ where it shows: an undecayed norm weight is not the one-group value.
+      const norm = model.parameters().find((p) => p.name === 'transformer.ln_f.weight')!.data;
+      expect(Math.max(...norm.map((v, i) => Math.abs(v - g.steps[2]!.get('transformer.ln_f.weight')![i]!)))).toBeGreaterThan(1e-5);
       opt.dispose();
       model.dispose();
     });

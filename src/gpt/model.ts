@@ -12,7 +12,7 @@ import { type GPTPlanOp, gptTrainingStepPlan } from '../plan/gpt-step-plan.js';
 import type { BufferId } from '../plan/step-plan.js';
 import { checkRuntime, type Runtime } from '../runtime.js';
 import { type GPTConfig, type GPTConfigInput, gptConfig } from './config.js';
-import { type GPTParameter, gptParameterCount, gptParameters } from './parameters.js';
+import { type GPTParameter, gptDecayedCount, gptParameterCount, gptParameters } from './parameters.js';
 import { runKernel, type StepBinding } from './step.js';
 
 export interface GPTOptions {
@@ -22,6 +22,12 @@ export interface GPTOptions {
   flashAttention?: boolean;
   /** 'blocks': save only each block's input and recompute the block in backward (default 'none'). */
   recompute?: 'none' | 'blocks';
+  /**
+   * What the optimizer's weight decay applies to: 'all' parameters (default,
+   * as one PyTorch parameter group) or only the 'matrices' and embeddings,
+   * as nanoGPT groups them (biases and norm weights undecayed).
+   */
+  weightDecay?: 'all' | 'matrices';
 }
 
 /** A batch of token sequences: B rows of T token ids (T at most the model's seq). */
@@ -33,6 +39,7 @@ export class GPT {
   readonly parameterCount: number;
   readonly flashAttention: boolean;
   readonly recompute: 'none' | 'blocks';
+  readonly weightDecay: 'all' | 'matrices';
   /** The initialisation's seed; with the step number it also seeds the step's dropout masks. */
   readonly seed: number;
   /** Completed training steps. */
@@ -54,7 +61,9 @@ export class GPT {
     options: GPTOptions = {},
   ) {
     checkRuntime(runtime, 'GPT');
-    const o = checkOptions('GPT', options, ['seed', 'flashAttention', 'recompute']);
+    const o = checkOptions('GPT', options, ['seed', 'flashAttention', 'recompute', 'weightDecay']);
+    const weightDecay = orDefault(o.weightDecay, 'all');
+    if (weightDecay !== 'all' && weightDecay !== 'matrices') throw new ArgumentError(`GPT weightDecay must be 'all' or 'matrices', got ${describeValue(weightDecay)}`, { field: 'weightDecay' });
     const seed = orDefault(o.seed, 0);
     checkInt('GPT seed', seed, 0, 2 ** 32 - 1);
     const flash = orDefault(o.flashAttention, false);
@@ -66,6 +75,7 @@ export class GPT {
     this.flashAttention = flash;
     this.recompute = recompute;
     this.seed = seed as number;
+    this.weightDecay = weightDecay;
     this.parameterTable = gptParameters(this.config);
     this.parameterCount = gptParameterCount(this.config);
     this.byName = new Map(this.parameterTable.map((p) => [p.name, p]));
@@ -132,6 +142,8 @@ export class GPT {
     return {
       runtime: this.runtime, weights: this.weightsPtr, gradients: this.gradientsPtr, count: this.parameterCount, owner: this,
       version: this.version, written: () => ++this.version, gradientMaxAbs: this.gradientMaxAbs,
+      // The decayed parameters lie first in the block (./parameters.ts).
+      ...(this.weightDecay === 'matrices' ? { decayed: gptDecayedCount(this.config) } : {}),
     };
   }
 

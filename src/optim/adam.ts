@@ -2,7 +2,7 @@
 // (decoupled weight decay). m and v share one state block of 2 * count floats.
 
 import { ArgumentError, checkFloat32, checkOptions, describeValue, orDefault } from '../errors.js';
-import type { Optimizer, ParameterBlock } from './optimizer.js';
+import { decayRanges, type Optimizer, type ParameterBlock } from './optimizer.js';
 import { applyUpdate, checkOwner, currentBounds, type NextBounds, type OptimizerState, updateWithState } from './state.js';
 
 export interface AdamOptions {
@@ -54,11 +54,17 @@ export class Adam implements Optimizer {
 
   step(block: ParameterBlock): number {
     const { state, bad } = updateWithState(this.state, block, this.stateBytes(block.count), `${this.name} moments (m, v)`, (s) => {
-      const run = (apply: boolean) =>
-        block.runtime.core.adamStep(
-          block.weights, block.gradients, s.ptr, block.count, s.steps + 1,
-          this.lr, this.betas[0], this.betas[1], this.eps, this.weightDecay, +this.decoupled, +apply,
-        );
+      // One kernel call per weight-decay group; each group keeps its m and v side by side ([m1 v1][m2 v2]).
+      const run = (apply: boolean) => {
+        for (const [start, n, decays] of decayRanges(block)) {
+          const bad = block.runtime.core.adamStep(
+            block.weights + 4 * start, block.gradients + 4 * start, s.ptr + 8 * start, n, s.steps + 1,
+            this.lr, this.betas[0], this.betas[1], this.eps, decays ? this.weightDecay : 0, +this.decoupled, +apply,
+          );
+          if (bad >= 0) return start + bad;
+        }
+        return -1;
+      };
       return applyUpdate(s, block, run, this.nextBounds(s, block));
     });
     this.state = state;
@@ -78,7 +84,8 @@ export class Adam implements Optimizer {
     const m = b1 * cur.state0 + (1 - b1) * g;
     const v = b2 * cur.state1 + (1 - b2) * g * g;
     const stepSize = this.lr / (1 - b1 ** (s.steps + 1));
-    const decay = this.decoupled ? Math.abs(1 - this.lr * this.weightDecay) : 1;
+    // A group without decay keeps its parameters' scale: factor 1.
+    const decay = this.decoupled ? Math.max(Math.abs(1 - this.lr * this.weightDecay), (block.decayed ?? block.count) < block.count ? 1 : 0) : 1;
     const quotient = this.eps > 0 ? m / this.eps : NaN;
     const p = cur.parameters * decay + stepSize * quotient;
     return { parameters: p, state0: m, state1: v, intermediate: Math.max(g * g, quotient) };

@@ -24,6 +24,17 @@ export interface ParameterBlock {
   written(): number;
   /** Largest |gradient| of this step (NaN when unknown: the optimizer then checks every value). */
   gradientMaxAbs: number;
+  /**
+   * How many parameters at the start of the block weight decay applies to
+   * (nanoGPT's optimizer groups: matrices and embeddings); absent: all of them.
+   */
+  decayed?: number;
+}
+
+/** The ranges of one update: [start, count, whether weight decay applies], the decayed part first. */
+export function decayRanges(block: ParameterBlock): [number, number, boolean][] {
+  const d = block.decayed ?? block.count;
+  return d >= block.count ? [[0, block.count, true]] : [[0, d, true], [d, block.count - d, false]];
 }
 
 export interface Optimizer {

@@ -2,7 +2,7 @@
 // buffer is allocated on the first step; plain SGD keeps no state.
 
 import { ArgumentError, checkBoolean, checkFloat32, checkOptions, orDefault } from '../errors.js';
-import type { Optimizer, ParameterBlock } from './optimizer.js';
+import { decayRanges, type Optimizer, type ParameterBlock } from './optimizer.js';
 import { applyUpdate, checkOwner, currentBounds, type NextBounds, type OptimizerState, updateWithState } from './state.js';
 
 export interface SGDOptions {
@@ -56,11 +56,16 @@ export class SGD implements Optimizer {
 
   step(block: ParameterBlock): number {
     const { state, bad } = updateWithState(this.state, block, this.stateBytes(block.count), 'SGD momentum buffer', (s) => {
-      const run = (apply: boolean) =>
-        block.runtime.core.sgdStep(
-          block.weights, block.gradients, s.ptr, block.count,
-          this.lr, this.momentum, this.dampening, this.weightDecay, +this.nesterov, +(s.steps === 0), +apply,
-        );
+      const run = (apply: boolean) => {
+        for (const [start, n, decays] of decayRanges(block)) {
+          const bad = block.runtime.core.sgdStep(
+            block.weights + 4 * start, block.gradients + 4 * start, s.ptr + 4 * start, n,
+            this.lr, this.momentum, this.dampening, decays ? this.weightDecay : 0, +this.nesterov, +(s.steps === 0), +apply,
+          );
+          if (bad >= 0) return start + bad;
+        }
+        return -1;
+      };
       return applyUpdate(s, block, run, this.nextBounds(s, block));
     });
     this.state = state;

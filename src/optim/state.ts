@@ -93,6 +93,11 @@ export function currentBounds(state: OptimizerState, block: ParameterBlock): Upd
   if (state.bounds && state.boundsVersion === block.version) return state.bounds;
   const core = block.runtime.core;
   const n = block.count;
+  // With weight-decay groups two streams lie group by group ([m1 v1][m2 v2]): one bound covers both.
+  if (state.streams >= 2 && (block.decayed ?? n) < n) {
+    const both = core.maxAbs(state.ptr, 2 * n);
+    return { parameters: core.maxAbs(block.weights, n), state0: both, state1: both };
+  }
   return {
     parameters: core.maxAbs(block.weights, n),
     state0: state.streams >= 1 ? core.maxAbs(state.ptr, n) : 0,
