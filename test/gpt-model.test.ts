@@ -1,7 +1,7 @@
 // A GPT's weights in the core: one block, GPT-2's seeded initialisation, and
 // parameters by nanoGPT's names with load_state_dict's strictness.
 import { describe, expect, it } from 'vitest';
-import { init } from '../src/index.js';
+import { AdamW, init } from '../src/index.js';
 import { GPT } from '../src/gpt/model.js';
 import { Random } from '../src/nn/random.js';
 import { expectTypedOneLine } from './helpers/refusal.js';
@@ -84,6 +84,28 @@ describe('GPT weights', () => {
     expect(model.parameters().map((q) => [...q.data])).toEqual(before);
     model.setParameters(new Map([['transformer.wte.weight', wte.data]]), { strict: false });
     expect(model.parameters()[0]!.data).toEqual(wte.data);
+  });
+
+  it('a step that fails part-way (a non-finite loss) leaves the memory it found and the weights unchanged', async () => {
+    const rt = await init({ build: 'simd' });
+    const model = new GPT(rt, { ...config, layers: 1 });
+    const wte = model.parameters()[0]!;
+    // Float32's largest values overflow the forward pass.
+    model.setParameters(new Map([['transformer.wte.weight', wte.data.map(() => 3e38)]]), { strict: false });
+    const before = rt.arena.liveByCategory(), weights = model.parameters().map((p) => [...p.data]);
+    const rows = [[1, 2, 3]];
+    let error: unknown;
+    try {
+      model.trainStep(rows, rows, new AdamW());
+    } catch (e) {
+      error = e;
+    }
+    expectTypedOneLine(error);
+    expect((error as Error).message).toMatch(/step 1: the loss is NaN/);
+    expect(rt.arena.liveByCategory()).toEqual(before);
+    expect(model.parameters().map((p) => [...p.data])).toEqual(weights);
+    expect(() => model.gradients()).toThrow(/no gradients/);
+    model.dispose();
   });
 
   it('refuses a bad seed or option by name', async () => {

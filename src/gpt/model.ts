@@ -4,12 +4,11 @@
 // by nanoGPT's names, so weights move to and from PyTorch directly.
 
 import { ArgumentError, NonFiniteError, ShapeError, checkBoolean, checkInt, checkOptions, describeValue, orDefault } from '../errors.js';
-import { reserveGemmWorkspace } from '../gemm.js';
 import { checkParameterValues, type NamedParameter, type ParameterValues, readParameters } from '../nn/named-parameters.js';
 import { Random } from '../nn/random.js';
 import { checkOptimizer, type Optimizer, type ParameterBlock } from '../optim/optimizer.js';
 import { type GPTPlanOp, gptTrainingStepPlan } from '../plan/gpt-step-plan.js';
-import type { BufferId } from '../plan/step-plan.js';
+import { StepBuffers } from '../plan/step-buffers.js';
 import { checkRuntime, type Runtime } from '../runtime.js';
 import { type GPTConfig, type GPTConfigInput, gptConfig } from './config.js';
 import { type GPTParameter, gptDecayedCount, gptParameterCount, gptParameters } from './parameters.js';
@@ -204,22 +203,20 @@ export class GPT {
       batch, tokens, flashAttention: this.flashAttention, dropoutSeed: (Math.imul(this.seed ^ 0x9e3779b9, 0x85ebca6b) + stepNo) >>> 0,
     });
     let bind = binding();
-    const ptr = new Map<BufferId, number>();
-    const live = new Set<number>();
+    // Every buffer of the step; a failure part-way gives them all back.
+    const buffers = new StepBuffers(rt);
     const hadGradients = this.gradientsPtr !== 0;
-    const workspaceBefore = rt.core.gemmScratchReserved();
     let loss = NaN;
     try {
       for (const op of plan) {
         arena.setContext(op.layer, op.phase);
         switch (op.op) {
           case 'alloc': {
-            const p = arena.alloc(op.bytes, op.category, op.what);
-            ptr.set(op.buffer, p);
+            const p = buffers.alloc(op.buffer, op.bytes, op.category, op.what, op.role === 'gradients');
             if (op.role === 'gradients') {
               this.gradientsPtr = p;
               bind = binding();
-            } else live.add(p);
+            }
             if (op.role === 'tokens') new Int32Array(rt.memory.buffer, p, ids.length).set(ids);
             if (op.role === 'targets') {
               new Int32Array(rt.memory.buffer, p, targets.length).set(targets);
@@ -231,19 +228,16 @@ export class GPT {
             }
             break;
           }
-          case 'free': {
-            const p = ptr.get(op.buffer)!;
-            live.delete(p);
-            arena.free(p);
+          case 'free':
+            buffers.free(op.buffer);
             break;
-          }
           case 'reserve-workspace':
-            reserveGemmWorkspace(rt, op.bytes);
+            buffers.reserveWorkspace(op.bytes);
             break;
           case 'run': {
-            const value = runKernel(bind, op, (b) => ptr.get(b)!);
+            const value = runKernel(bind, op, (b) => buffers.at(b));
             if (op.kernel === 'cross-entropy' && op.pass === 'forward') {
-              readProbs?.(ptr.get(op.buffers.probs!)!);
+              readProbs?.(buffers.at(op.buffers.probs!));
               loss = value;
               if (!Number.isFinite(loss)) throw new NonFiniteError(`${evaluate ? 'evaluate' : `step ${stepNo}`}: the loss is ${loss}; the parameters hold non-finite values`);
             }
@@ -266,19 +260,15 @@ export class GPT {
       }
       return loss;
     } catch (e) {
-      // A failed first step gives back the gradients block and the workspace it grew.
+      // A refused step leaves the memory it found: the gradients block it allocated (a first step) and the workspace it grew go back.
       if (!hadGradients && this.gradientsPtr !== 0) {
         arena.free(this.gradientsPtr);
         this.gradientsPtr = 0;
       }
-      if (rt.core.gemmScratchReserved() > workspaceBefore) {
-        rt.core.gemmRelease();
-        if (workspaceBefore > 0) reserveGemmWorkspace(rt, workspaceBefore);
-      }
+      buffers.restoreWorkspace();
       throw e;
     } finally {
-      for (const p of live) arena.free(p);
-      arena.setContext('model', 'setup');
+      buffers.release();
     }
   }
 

@@ -7,8 +7,8 @@
 
 import type { Category } from '../memory/categories.js';
 import { ArgumentError, NonFiniteError, ShapeError, checkBoolean, checkInt, checkOptions, describeValue, isFiniteFloat32, orDefault } from '../errors.js';
-import { reserveGemmWorkspace } from '../gemm.js';
 import { checkOptimizer, type Optimizer, type ParameterBlock } from '../optim/optimizer.js';
+import { StepBuffers } from '../plan/step-buffers.js';
 import { BATCH, type BufferId, inferencePlan, type PlanOp, trainingStepPlan } from '../plan/step-plan.js';
 import { checkRuntime, type Runtime } from '../runtime.js';
 import type { LayerCall } from './layer.js';
@@ -304,11 +304,9 @@ export class Sequential {
     const lossOf = lossModule(this.loss);
     const plan = this.stepPlan(batch, optimizer, wantInputGrad);
 
-    // Pointers of the plan's buffers; everything this step allocates, so a failure part-way frees it all.
-    const ptr = new Map<BufferId, number>();
-    const live = new Set<number>();
+    // Every buffer of the step; a failure part-way gives them all back.
+    const buffers = new StepBuffers(rt);
     const hadGradients = this.gradientsPtr !== 0;
-    const workspaceBefore = rt.core.gemmScratchReserved();
     let loss = NaN, batchPtr = 0;
     let inputGradient: Float32Array | undefined;
     try {
@@ -316,10 +314,8 @@ export class Sequential {
         arena.setContext(op.layer, op.phase);
         switch (op.op) {
           case 'alloc': {
-            const p = arena.alloc(op.bytes, op.category, op.what);
-            ptr.set(op.buffer, p);
+            const p = buffers.alloc(op.buffer, op.bytes, op.category, op.what, op.role === 'gradients');
             if (op.role === 'gradients') this.gradientsPtr = p;
-            else live.add(p);
             if (op.role === 'batch') {
               batchPtr = p;
               if (arrays) new Float32Array(rt.memory.buffer, p, arrays.x.length).set(arrays.x);
@@ -332,20 +328,17 @@ export class Sequential {
             if (op.role === 'loss-gradient') this.gradientsMissing = `no gradients: the backward pass of step ${stepNo} did not complete`;
             break;
           }
-          case 'free': {
-            const p = ptr.get(op.buffer)!;
-            live.delete(p);
-            arena.free(p);
+          case 'free':
+            buffers.free(op.buffer);
             break;
-          }
           case 'reserve-workspace':
-            reserveGemmWorkspace(rt, op.bytes);
+            buffers.reserveWorkspace(op.bytes);
             break;
           case 'forward':
-            this.callLayer(op.index, batch, ptr.get(op.input)!, ptr.get(op.output)!, (m, l, call) => m.forward(l, call));
+            this.callLayer(op.index, batch, buffers.at(op.input), buffers.at(op.output), (m, l, call) => m.forward(l, call));
             break;
           case 'loss-forward':
-            loss = lossOf.forward(rt, ptr.get(op.prediction)!, ptr.get(op.target)!, op.saved === null ? 0 : ptr.get(op.saved)!, batch, this.outFeatures);
+            loss = lossOf.forward(rt, buffers.at(op.prediction), buffers.at(op.target), op.saved === null ? 0 : buffers.at(op.saved), batch, this.outFeatures);
             if (!Number.isFinite(loss)) {
               // A source's batch is read back from WASM memory for the diagnosis.
               const x = arrays?.x ?? new Float32Array(rt.memory.buffer, batchPtr, batch * this.inFeatures).slice();
@@ -353,12 +346,12 @@ export class Sequential {
             }
             break;
           case 'loss-backward':
-            lossOf.backward(rt, ptr.get(op.prediction)!, ptr.get(op.target)!, op.saved === null ? 0 : ptr.get(op.saved)!, ptr.get(op.gradient)!, batch, this.outFeatures);
+            lossOf.backward(rt, buffers.at(op.prediction), buffers.at(op.target), op.saved === null ? 0 : buffers.at(op.saved), buffers.at(op.gradient), batch, this.outFeatures);
             break;
           case 'backward': {
-            const gradInput = op.gradInput === null ? 0 : ptr.get(op.gradInput)!;
-            this.callLayer(op.index, batch, ptr.get(op.input)!, ptr.get(op.output)!, (m, l, call) =>
-              m.backward(l, { ...call, gradOutput: ptr.get(op.gradOutput)!, gradInput }),
+            const gradInput = op.gradInput === null ? 0 : buffers.at(op.gradInput);
+            this.callLayer(op.index, batch, buffers.at(op.input), buffers.at(op.output), (m, l, call) =>
+              m.backward(l, { ...call, gradOutput: buffers.at(op.gradOutput), gradInput }),
             );
             if (op.index === 0 && gradInput) inputGradient = new Float32Array(rt.memory.buffer, gradInput, batch * this.inFeatures).slice();
             break;
@@ -374,28 +367,15 @@ export class Sequential {
       }
       return inputGradient ? { loss, inputGradient } : { loss };
     } catch (e) {
-      this.giveBack(hadGradients, workspaceBefore);
+      // A refused step leaves the memory it found: the gradients block it allocated (a first step) and the workspace it grew go back.
+      if (!hadGradients && this.gradientsPtr !== 0) {
+        arena.free(this.gradientsPtr);
+        this.gradientsPtr = 0;
+      }
+      buffers.restoreWorkspace();
       throw e;
     } finally {
-      for (const p of live) arena.free(p);
-      arena.setContext('model', 'setup');
-    }
-  }
-
-  /**
-   * What a failed step returns so that a refused call leaves the memory it
-   * found: the gradients block if this step allocated it (a first step), and
-   * GEMM workspace beyond what was reserved before it.
-   */
-  private giveBack(hadGradients: boolean, workspaceBefore: number): void {
-    const core = this.runtime.core;
-    if (!hadGradients && this.gradientsPtr !== 0) {
-      this.runtime.arena.free(this.gradientsPtr);
-      this.gradientsPtr = 0;
-    }
-    if (core.gemmScratchReserved() > workspaceBefore) {
-      core.gemmRelease();
-      if (workspaceBefore > 0) reserveGemmWorkspace(this.runtime, workspaceBefore);
+      buffers.release();
     }
   }
 
