@@ -39,7 +39,7 @@ export function expScalar(x: f32): f32 {
 }
 
 /** expScalar on four lanes. */
-@inline function expVector(x: v128): v128 {
+@inline export function expVector(x: v128): v128 {
   // pmax/pmin with x first keep a NaN lane NaN.
   x = f32x4.pmin(f32x4.pmax(x, f32x4.splat(EXP_LO)), f32x4.splat(EXP_HI));
   const fx = f32x4.floor(madd(x, f32x4.splat(LOG2E), f32x4.splat(0.5)));
