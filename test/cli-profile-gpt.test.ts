@@ -1,5 +1,8 @@
 // `wasmgrad profile --model gpt`: a GPT's training memory measured in the core
 // and estimated from its step plan, equal per category; and the refusals.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { GptProfileDocument } from '../src/report/gpt-profile-report.js';
 import { runCli } from './helpers/cli.js';
@@ -39,6 +42,16 @@ describe('wasmgrad profile --model gpt', () => {
     expect(text.stdout).toContain('Korthikanti');
     expect(text.stdout).not.toContain('differs');
   }, 60_000);
+
+  it('writes the HTML report with the memory timeline and one row per sub-layer', async () => {
+    const html = join(mkdtempSync(join(tmpdir(), 'wasmgrad-gpt-')), 'gpt.html');
+    const r = await runCli([...SMALL, '--html', html]);
+    expect(r.code, r.stderr).toBe(0);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain('h.1.mlp.c_proj');
+    expect(page).toContain('<svg');
+    expect(page).toMatch(/GPT\(vocab 11, seq 8, hidden 16/);
+  }, 30_000);
 
   it('with --dropout keeps the masks and the dropped probabilities, measured == estimated', async () => {
     const d = await doc(['--dropout', '0.1']);
