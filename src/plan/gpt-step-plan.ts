@@ -133,7 +133,6 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
       2 * BT * inF * outF + (bias ? BT * outF : 0), 2 * BT * inF * outF);
   };
   const statsBytes = BT * (m.norm === 'layernorm' ? 2 : 1) * F32;
-  const maskBytes = (elements: number) => (dropout ? elements : 0);
 
   // Setup.
   const paramsPrefix = (layer: string) => `transformer.${layer}`;
@@ -148,7 +147,7 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
   at('wte', 'forward');
   const x0 = alloc(keep, BT * h * F32, 'embeddings (token + position)');
   run('embedding', 'forward', false, { tokens, output: x0 }, null);
-  const embedMask = dropout ? alloc('activations', maskBytes(BT * h), 'embedding dropout mask') : undefined;
+  const embedMask = dropout ? alloc('activations', BT * h, 'embedding dropout mask') : undefined;
   if (embedMask !== undefined) run('dropout', 'forward', false, { input: x0, output: x0, mask: embedMask }, null);
 
   interface BlockTensors {
@@ -185,7 +184,7 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
     const branch1 = alloc('workspace', BT * h * F32, 'attention branch output');
     linearForward(p('attn.c_proj'), y, branch1, h, h, m.bias, recompute);
     if (dropout) {
-      t.m1 = alloc(saved, maskBytes(BT * h), 'attention branch dropout mask');
+      t.m1 = alloc(saved, BT * h, 'attention branch dropout mask');
       run('dropout', 'forward', recompute, { input: branch1, output: branch1, mask: t.m1 }, null);
     }
     const x2 = alloc(saved, BT * h * F32, 'residual stream after attention');
@@ -213,7 +212,7 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
     linearForward(p('mlp.c_proj'), g, branch2, f, h, m.bias, recompute);
     if (dropout) {
       // Kept through backward even when the block is recomputed (which stops before this dropout).
-      t.m2 = alloc('activations', maskBytes(BT * h), 'feed-forward dropout mask');
+      t.m2 = alloc('activations', BT * h, 'feed-forward dropout mask');
       run('dropout', 'forward', recompute, { input: branch2, output: branch2, mask: t.m2 }, null);
     }
     // The block output: the next block's saved input.
