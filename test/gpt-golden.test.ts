@@ -31,7 +31,7 @@ function golden(name: string) {
   };
   const group = (prefix: string) => new Map(file.tensors.filter((x) => x.name.startsWith(prefix)).map((x) => [x.name.slice(prefix.length), x.data]));
   return {
-    config, adamw, tokens: rows('tokens'), targets: rows('targets'), loss: t.get('loss')!.data[0]!, init: group('init.'), grad: group('grad.'),
+    config, adamw, tokens: rows('tokens'), targets: rows('targets'), loss: t.get('loss')!.data[0]!, logits: t.get('logits')!.data, init: group('init.'), grad: group('grad.'),
     steps: [1, 2, 3].map((k) => group(`step${k}.`)), groupSteps: [1, 2, 3].map((k) => group(`groups.step${k}.`)),
   };
 }
@@ -58,6 +58,7 @@ describe.each(['simd', 'relaxed', 'scalar'] as BuildName[])('GPT against PyTorch
       const rt = await init({ build });
       const model = new GPT(rt, g.config, options);
       model.setParameters(g.init);
+      expectClose(model.logits(g.tokens), g.logits, { ...TOL, label: 'logits' });
       const { loss } = model.lossAndGradients(g.tokens, g.targets);
       expect(Math.abs(loss - g.loss) / g.loss).toBeLessThan(1e-5);
       for (const p of model.gradients()) expectClose(p.data, g.grad.get(p.name)!, { ...TOL, label: `grad ${p.name}` });

@@ -108,6 +108,28 @@ describe('GPT weights', () => {
     model.dispose();
   });
 
+  it('gives the logits of every position, and refuses bad token rows before anything is allocated', async () => {
+    const rt = await init({ build: 'simd' });
+    const model = new GPT(rt, { ...config, layers: 1 });
+    const logits = model.logits([[1, 2, 3], [4, 5, 6]]);
+    expect(logits).toHaveLength(2 * 3 * config.vocab);
+    expect(logits.every(Number.isFinite)).toBe(true);
+    // Position 0 of a sequence sees only its own token: the same first token gives the same row.
+    expect(model.logits([[1, 9]]).subarray(0, config.vocab)).toEqual(logits.subarray(0, config.vocab));
+    const before = rt.arena.liveByCategory();
+    for (const bad of [[[1, config.vocab]], [[1, 2], [3]], [], [[-1]], [new Array(config.seq + 1).fill(0)], 'abc', [{ length: -4 }]]) {
+      let error: unknown;
+      try {
+        model.logits(bad as number[][]);
+      } catch (e) {
+        error = e;
+      }
+      expectTypedOneLine(error);
+    }
+    expect(rt.arena.liveByCategory()).toEqual(before);
+    model.dispose();
+  });
+
   it('refuses a bad seed or option by name', async () => {
     const rt = await init({ build: 'simd' });
     const before = rt.arena.live('weights');

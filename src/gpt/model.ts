@@ -181,18 +181,28 @@ export class GPT {
     const out = [...prompt];
     for (let i = 0; i < count; i++) {
       const window = out.slice(-this.config.seq);
-      let probs: Float64Array | null = null;
-      this.runStep([window], [window.map(() => 0)], null, true, (p) => {
-        // The last position's probabilities; softmax(z / t) is proportional to p^(1/t).
-        const row = new Float32Array(this.runtime.memory.buffer, p + 4 * (window.length - 1) * this.config.vocab, this.config.vocab);
-        probs = Float64Array.from(row, (q) => Math.log(q) / temperature);
+      let scaled: Float64Array | null = null;
+      this.runStep([window], [window], null, true, (p) => {
+        const last = new Float32Array(this.runtime.memory.buffer, p + 4 * (window.length - 1) * this.config.vocab, this.config.vocab);
+        scaled = Float64Array.from(last, (z) => z / temperature);
       });
-      out.push(sample(probs!, topK, rng));
+      out.push(sample(scaled!, topK, rng));
     }
     return out.slice(prompt.length);
   }
 
-  private runStep(tokenRows: TokenRows, targetRows: TokenRows, optimizer: Optimizer | null, evaluate = false, readProbs?: (ptr: number) => void): number {
+  /** The logits of every position, forward only (B x T x vocab floats, row-major), as the reference module's forward returns them. */
+  logits(tokens: TokenRows): Float32Array {
+    let out: Float32Array | null = null;
+    // The loss the pass also computes needs targets: the tokens themselves are valid ones.
+    this.runStep(tokens, tokens, null, true, (p, elements) => {
+      out = new Float32Array(this.runtime.memory.buffer, p, elements).slice();
+    });
+    return out!;
+  }
+
+  /** Runs one plan; `readLogits` sees the LM head's output (its address and element count) before it is freed. */
+  private runStep(tokenRows: TokenRows, targetRows: TokenRows, optimizer: Optimizer | null, evaluate = false, readLogits?: (ptr: number, elements: number) => void): number {
     this.weightView();
     const { batch, tokens, ids, targets } = this.checkBatch(tokenRows, targetRows);
     optimizer?.check(this.parameterBlock());
@@ -236,8 +246,8 @@ export class GPT {
             break;
           case 'run': {
             const value = runKernel(bind, op, (b) => buffers.at(b));
+            if (op.layer === 'lm_head' && op.pass === 'forward') readLogits?.(buffers.at(op.buffers.output!), batch * tokens * this.config.vocab);
             if (op.kernel === 'cross-entropy' && op.pass === 'forward') {
-              readProbs?.(buffers.at(op.buffers.probs!));
               loss = value;
               if (!Number.isFinite(loss)) throw new NonFiniteError(`${evaluate ? 'evaluate' : `step ${stepNo}`}: the loss is ${loss}; the parameters hold non-finite values`);
             }
@@ -329,8 +339,6 @@ export class GPT {
 function sample(logits: Float64Array, topK: number, rng: Random): number {
   const order = [...logits.keys()].sort((a, b) => logits[b]! - logits[a]!).slice(0, topK);
   const top = logits[order[0]!]!;
-  // Every probability can underflow to zero in float32 (log 0 = -Infinity): then the likeliest wins.
-  if (!Number.isFinite(top)) return order[0]!;
   const weights = order.map((i) => Math.exp(logits[i]! - top));
   let u = rng.uniform(0, weights.reduce((s, w) => s + w, 0));
   for (let k = 0; k < order.length; k++) {
