@@ -130,10 +130,45 @@ describe('GPT weights', () => {
     model.dispose();
   });
 
+  it('generate continues a prompt deterministically for a seed, and refuses bad arguments by name', async () => {
+    const rt = await init({ build: 'simd' });
+    const model = new GPT(rt, { ...config, layers: 1 });
+    const a = model.generate([1, 2], 5, { temperature: 0.7, topK: 3, seed: 4 });
+    expect(a).toHaveLength(5);
+    expect(a.every((t) => Number.isInteger(t) && t >= 0 && t < config.vocab)).toBe(true);
+    expect(model.generate([1, 2], 5, { temperature: 0.7, topK: 3, seed: 4 })).toEqual(a);
+    // topK 1 is greedy: the argmax of the last position's logits.
+    const logits = model.logits([[1, 2]]).subarray(config.vocab);
+    expect(model.generate([1, 2], 1, { topK: 1 })).toEqual([logits.indexOf(Math.max(...logits))]);
+    const before = rt.arena.liveByCategory();
+    const bad: [number[], number, object, RegExp][] = [
+      [[1], 2, { temperature: 0 }, /temperature/],
+      [[1], 2, { temperature: Number.NaN }, /temperature/],
+      [[1], 2, { topK: config.vocab + 1 }, /topK/],
+      [[1], 2, { seed: -1 }, /seed/],
+      [[1], 2, { temprature: 1 }, /unknown option/],
+      [[1], -1, {}, /count/],
+      [[], 2, {}, /non-empty prompt/],
+      [[config.vocab], 2, {}, /token ids must be integers/],
+    ];
+    for (const [prompt, count, options, message] of bad) {
+      let error: unknown;
+      try {
+        model.generate(prompt, count, options);
+      } catch (e) {
+        error = e;
+      }
+      expectTypedOneLine(error);
+      expect((error as Error).message).toMatch(message);
+    }
+    expect(rt.arena.liveByCategory()).toEqual(before);
+    model.dispose();
+  });
+
   it('refuses a bad seed or option by name', async () => {
     const rt = await init({ build: 'simd' });
     const before = rt.arena.live('weights');
-    for (const options of [{ seed: -1 }, { seed: 1.5 }, { sed: 1 }]) {
+    for (const options of [{ seed: -1 }, { seed: 1.5 }, { sed: 1 }, { weightDecay: 'biases' }, { recompute: 'selective' }, { flashAttention: 'yes' }]) {
       let error: unknown;
       try {
         new GPT(rt, config, options as { seed: number });

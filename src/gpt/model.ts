@@ -215,7 +215,6 @@ export class GPT {
     let bind = binding();
     // Every buffer of the step; a failure part-way gives them all back.
     const buffers = new StepBuffers(rt);
-    const hadGradients = this.gradientsPtr !== 0;
     let loss = NaN;
     try {
       for (const op of plan) {
@@ -270,12 +269,8 @@ export class GPT {
       }
       return loss;
     } catch (e) {
-      // A refused step leaves the memory it found: the gradients block it allocated (a first step) and the workspace it grew go back.
-      if (!hadGradients && this.gradientsPtr !== 0) {
-        arena.free(this.gradientsPtr);
-        this.gradientsPtr = 0;
-      }
-      buffers.restoreWorkspace();
+      // A refused step leaves the memory it found, the gradients block of a first step included.
+      if (buffers.abandon()) this.gradientsPtr = 0;
       throw e;
     } finally {
       buffers.release();

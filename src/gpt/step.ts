@@ -1,8 +1,7 @@
-// Runs a GPT's step plan (src/plan/gpt-step-plan.ts) against the core: every
-// buffer through the category-tagged arena, stamped with the sub-layer and
-// phase the plan names, every kernel run through its op (src/nn/ops/). The
-// plan says what is allocated and when; this file only binds buffers and
-// parameters to pointers.
+// The kernel side of running a GPT's step plan (src/plan/gpt-step-plan.ts):
+// each 'run' op through its op (src/nn/ops/), with the plan's buffers and the
+// named parameters bound to pointers. The plan says what is allocated and
+// when; GPT (./model.ts) allocates it through StepBuffers.
 
 import { coreGemm } from '../gemm.js';
 import { attentionBackward, attentionForward } from '../nn/ops/attention.js';

@@ -306,7 +306,6 @@ export class Sequential {
 
     // Every buffer of the step; a failure part-way gives them all back.
     const buffers = new StepBuffers(rt);
-    const hadGradients = this.gradientsPtr !== 0;
     let loss = NaN, batchPtr = 0;
     let inputGradient: Float32Array | undefined;
     try {
@@ -367,12 +366,8 @@ export class Sequential {
       }
       return inputGradient ? { loss, inputGradient } : { loss };
     } catch (e) {
-      // A refused step leaves the memory it found: the gradients block it allocated (a first step) and the workspace it grew go back.
-      if (!hadGradients && this.gradientsPtr !== 0) {
-        arena.free(this.gradientsPtr);
-        this.gradientsPtr = 0;
-      }
-      buffers.restoreWorkspace();
+      // A refused step leaves the memory it found, the gradients block of a first step included.
+      if (buffers.abandon()) this.gradientsPtr = 0;
       throw e;
     } finally {
       buffers.release();

@@ -13,6 +13,8 @@ export class StepBuffers {
   private readonly ptr = new Map<BufferId, number>();
   /** What the step holds and gives back at its end; a buffer the model keeps (its gradients block) is not here. */
   private readonly live = new Set<number>();
+  /** Buffers this step allocated for the model to keep: a failed step gives them back too. */
+  private readonly kept: number[] = [];
   private readonly workspaceBefore: number;
 
   constructor(private readonly rt: Runtime) {
@@ -23,7 +25,8 @@ export class StepBuffers {
   alloc(buffer: BufferId, bytes: number, category: Category, what: string, kept = false): number {
     const p = this.rt.arena.alloc(bytes, category, what);
     this.ptr.set(buffer, p);
-    if (!kept) this.live.add(p);
+    if (kept) this.kept.push(p);
+    else this.live.add(p);
     return p;
   }
 
@@ -42,13 +45,22 @@ export class StepBuffers {
     reserveGemmWorkspace(this.rt, bytes);
   }
 
-  /** After a failed step: the packing workspace back to its size before the step. */
-  restoreWorkspace(): void {
+  /**
+   * After a failed step, so that it leaves the memory it found: the buffers it
+   * allocated for the model to keep are freed and the packing workspace goes
+   * back to its size before the step. Returns whether a kept buffer was freed
+   * (the model must then forget it).
+   */
+  abandon(): boolean {
+    for (const p of this.kept) this.rt.arena.free(p);
+    const freed = this.kept.length > 0;
+    this.kept.length = 0;
     const core = this.rt.core;
     if (core.gemmScratchReserved() > this.workspaceBefore) {
       core.gemmRelease();
       if (this.workspaceBefore > 0) reserveGemmWorkspace(this.rt, this.workspaceBefore);
     }
+    return freed;
   }
 
   /** Frees whatever the step still holds (a failed step's buffers; none after a complete one). */
