@@ -65,6 +65,12 @@ export interface CoreExports {
   swigluBackward(a: number, b: number, dout: number, da: number, db: number, n: number): void;
   dropoutForward(x: number, out: number, mask: number, n: number, p: number, seed: number, offset: number): void;
   dropoutBackward(dout: number, mask: number, dx: number, n: number, p: number): void;
+  threadControl(): number;
+  threadsConfigure(count: number, canWait: number): void;
+  threadsActive(): number;
+  threadsInitWorker(index: number): void;
+  threadWork(): void;
+  threadsParallelCalls(): number;
 }
 
 /**
@@ -79,6 +85,8 @@ function coreAbort(message: string, where: string): Error {
 
 export interface CoreHooks {
   onArenaEvent(kind: number, category: number, bytes: number, ptr: number): void;
+  /** A worker's slice of a parallel call threw (threaded builds); throws the error the call raises. */
+  onThreadFailure(worker: number): void;
 }
 
 /** Every export a core must have; `satisfies` keeps it complete as CoreExports grows. */
@@ -94,6 +102,7 @@ export const CORE_EXPORT_NAMES = Object.keys({
   flashAttentionForward: 0,
   flashAttentionBackward: 0,
   embeddingForward: 0, embeddingBackward: 0, firstBadTokenId: 0, normForward: 0, normBackward: 0, elementwiseAdd: 0, swigluForward: 0, swigluBackward: 0, dropoutForward: 0, dropoutBackward: 0,
+  threadControl: 0, threadsConfigure: 0, threadsActive: 0, threadsInitWorker: 0, threadWork: 0, threadsParallelCalls: 0,
 } satisfies Record<keyof CoreExports, 0>) as (keyof CoreExports)[];
 
 /**
@@ -104,7 +113,7 @@ export const CORE_EXPORT_NAMES = Object.keys({
  * A module that does not link against the core's imports, or lacks its
  * exports, is an ArgumentError saying it is not a core.
  */
-export async function instantiateCore(module: WebAssembly.Module, hooks: CoreHooks): Promise<CoreExports> {
+export async function instantiateCore(module: WebAssembly.Module, hooks: CoreHooks, memory?: WebAssembly.Memory): Promise<CoreExports> {
   let getString: ((ptr: number) => string | null) | undefined;
   // A pointer that is no string (or an abort before the loader is done) reads as no text.
   const text = (ptr: number) => {
@@ -121,6 +130,9 @@ export async function instantiateCore(module: WebAssembly.Module, hooks: CoreHoo
       },
       onArenaEvent: (kind: number, category: number, size: number, ptr: number) =>
         hooks.onArenaEvent(kind, category, size >>> 0, ptr >>> 0),
+      onThreadFailure: (worker: number) => hooks.onThreadFailure(worker),
+      // The threaded builds import the shared memory the runtime's workers also use.
+      ...(memory && { memory }),
     },
   };
   let loaded: Awaited<ReturnType<typeof instantiate>>;

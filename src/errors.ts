@@ -143,3 +143,8 @@ export function checkFloat32(name: string, value: unknown): asserts value is num
 export function clip(text: string, max = 60): string {
   return text.length > max ? `${text.slice(0, max)}... (${text.length.toLocaleString('en-US')} characters)` : text;
 }
+
+/** A worker thread of a threaded runtime failed to start or failed during a parallel call. */
+export class ThreadError extends WasmgradError {
+  override name = 'ThreadError';
+}

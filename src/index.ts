@@ -5,7 +5,7 @@ export { detectFeatures, type EngineFeatures } from './features.js';
 export { Tensor } from './tensor.js';
 export { gemm, matmul, type GemmOptions, type Matrix } from './gemm.js';
 export { Arena, WASM32_MAX_BYTES, type ArenaEvent, type Phase } from './arena.js';
-export { WasmgradError, ShapeError, ArgumentError, OutOfMemoryError, NonFiniteError, type ErrorDetails } from './errors.js';
+export { WasmgradError, ShapeError, ArgumentError, OutOfMemoryError, NonFiniteError, ThreadError, type ErrorDetails } from './errors.js';
 export { CATEGORIES, type Category, type CategoryBytes } from './memory/categories.js';
 export { ResidentImages, type ImageSet } from './data/resident-images.js';
 export { Sequential, validateLayers, layerName, type BatchSource, type SequentialOptions, type LossKind, type NamedParameter, type ParameterValue, type ParameterValues, type StepResult, type Target } from './nn/sequential.js';

@@ -3,9 +3,11 @@
 import { Arena } from './arena.js';
 import { CATEGORIES } from './memory/categories.js';
 import { type CoreExports, instantiateCore } from './core.js';
-import { ArgumentError, checkBoolean, checkOptions, describeValue, firstLine, orDefault } from './errors.js';
+import { ArgumentError, ThreadError, checkBoolean, checkInt, checkOptions, describeValue, firstLine, orDefault } from './errors.js';
 import { detectFeatures, type EngineFeatures } from './features.js';
 import { type BuildName, defaultWasmUrl, fetchWasmBytes } from './wasm-source.js';
+import { defaultThreads, MAX_THREADS, whyNoThreads } from './threads/support.js';
+import { isNode, WorkerPool } from './threads/pool.js';
 
 export type { BuildName } from './wasm-source.js';
 
@@ -16,16 +18,63 @@ export interface InitOptions {
   wasm?: BufferSource | WebAssembly.Module | URL | string;
   /** A new instance with its own memory instead of the shared one (profiles measure in a clean memory). */
   fresh?: boolean;
+  /**
+   * Threads the kernels use (1 to 64): 1 runs everything on the calling
+   * thread. Default: the cores the engine reports, at most 8. Where threads
+   * cannot run (no shared memory, a page that is not cross-origin isolated,
+   * the scalar build, a custom binary) the runtime runs on one thread and
+   * describe() says why. Results do not depend on the thread count.
+   */
+  threads?: number;
 }
 
 export class Runtime {
+  /** Why this runtime runs on fewer threads than were asked for (undefined when it runs all of them). */
+  threadsNote: string | undefined;
+
   /** @internal Use init(). */
   constructor(
     readonly core: CoreExports,
     readonly build: BuildName,
     readonly features: EngineFeatures,
     readonly arena: Arena,
-  ) {}
+    private pool: WorkerPool | undefined = undefined,
+    threadsNote?: string,
+  ) {
+    this.threadsNote = threadsNote;
+    if (pool) poolsOfRuntimes.register(this, pool, this);
+  }
+
+  /** Threads the kernels use now: the calling thread plus the workers. */
+  get threads(): number {
+    return this.pool?.size ?? 1;
+  }
+
+  /**
+   * Ends the worker threads; the runtime goes on working on the calling
+   * thread, and init() makes a new runtime for the next caller. Idempotent.
+   */
+  dispose(): void {
+    this.endThreads(undefined);
+    for (const [key, p] of cache) if (settled.get(p) === this) cache.delete(key);
+  }
+
+  /** @internal The core reported a worker's failure: end the workers and raise it as the call's error. */
+  failedWorker(worker: number): never {
+    const message = this.pool?.failureMessage() ?? 'no message';
+    const note = `worker ${worker} failed (${message}); running on one thread since`;
+    this.endThreads(note);
+    throw new ThreadError(`threads: worker ${worker} failed during a parallel call: ${message}. The call did not complete; this runtime now runs on one thread`);
+  }
+
+  private endThreads(note: string | undefined): void {
+    if (!this.pool) return;
+    this.core.threadsConfigure(1, 0);
+    this.pool.stop();
+    poolsOfRuntimes.unregister(this);
+    this.pool = undefined;
+    this.threadsNote = note;
+  }
 
   get memory(): WebAssembly.Memory {
     return this.core.memory;
@@ -40,10 +89,11 @@ export class Runtime {
     this.core.macReset();
   }
 
-  /** One line saying what runs: build, engine features. */
+  /** One line saying what runs: build, threads (and why only one, when so), engine features. */
   describe(): string {
     const f = this.features;
-    return `wasmgrad ${this.build} build (engine: SIMD ${f.simd ? 'yes' : 'no'}, relaxed SIMD ${f.relaxedSimd ? 'yes' : 'no'})`;
+    const threads = `${this.threads} thread${this.threads === 1 ? '' : 's'}${this.threadsNote ? ` (${this.threadsNote})` : ''}`;
+    return `wasmgrad ${this.build} build, ${threads} (engine: SIMD ${f.simd ? 'yes' : 'no'}, relaxed SIMD ${f.relaxedSimd ? 'yes' : 'no'})`;
   }
 }
 
@@ -60,8 +110,12 @@ export function checkRuntime(value: unknown, where: string): asserts value is Ru
 const BUILDS: readonly BuildName[] = ['relaxed', 'simd', 'scalar'];
 /** What the core's buildKind() returns: 0 scalar, 1 SIMD, 2 relaxed SIMD. */
 const CORE_BUILDS: readonly BuildName[] = ['scalar', 'simd', 'relaxed'];
-const INIT_OPTIONS: readonly (keyof InitOptions)[] = ['build', 'wasm', 'fresh'];
+const INIT_OPTIONS: readonly (keyof InitOptions)[] = ['build', 'wasm', 'fresh', 'threads'];
 const cache = new Map<string, Promise<Runtime>>();
+/** The runtime each cached promise resolved to, so dispose() can drop its entry. */
+const settled = new WeakMap<Promise<Runtime>, Runtime>();
+/** A runtime that is collected without dispose() still ends its workers. */
+const poolsOfRuntimes = new FinalizationRegistry<WorkerPool>((pool) => pool.stop());
 
 export function pickBuild(features: EngineFeatures): BuildName {
   return features.relaxedSimd ? 'relaxed' : features.simd ? 'simd' : 'scalar';
@@ -81,6 +135,7 @@ export async function init(options?: InitOptions): Promise<Runtime> {
     throw new ArgumentError(`init: build must be one of auto, ${BUILDS.join(', ')}; got ${describeValue(requested)}`);
   }
   if (o.fresh !== undefined) checkBoolean('init: fresh', o.fresh);
+  if (o.threads !== undefined) checkInt('init: threads', o.threads, 1, MAX_THREADS);
   if (o.wasm !== undefined && !isWasmSource(o.wasm)) {
     throw new ArgumentError(
       `init: wasm must be the bytes, a WebAssembly.Module, a URL or a URL string of a wasmgrad core, got ${describeValue(o.wasm)}`,
@@ -91,13 +146,20 @@ export async function init(options?: InitOptions): Promise<Runtime> {
     const missing = build === 'simd' ? 'SIMD' : 'relaxed SIMD';
     throw new ArgumentError(`build '${build}' needs WebAssembly ${missing}, which this engine does not support; use build: 'auto'`);
   }
-  if (o.wasm !== undefined) return instantiate(features, o.wasm);
-  if (o.fresh) return compiled(build).then((m) => instantiate(features, m));
-  let p = cache.get(build);
+  const asked = o.threads ?? (await defaultThreads());
+  const why = asked > 1 ? whyNoThreads(build, o.wasm !== undefined) : undefined;
+  const threads = why ? 1 : asked;
+  const threadsNote = why && `one thread: ${why}`;
+  if (o.wasm !== undefined) return instantiate(features, o.wasm, 1, threadsNote);
+  const make = () => compiled(build, threads > 1).then((m) => instantiate(features, m, threads, threadsNote));
+  if (o.fresh) return make();
+  const key = `${build}/${threads}`;
+  let p = cache.get(key);
   if (!p) {
-    p = compiled(build).then((m) => instantiate(features, m));
-    p.catch(() => cache.delete(build));
-    cache.set(build, p);
+    p = make();
+    const cached = p;
+    cached.then((rt) => settled.set(cached, rt), () => cache.delete(key));
+    cache.set(key, p);
   }
   return p;
 }
@@ -112,15 +174,16 @@ function isWasmSource(value: unknown): value is WasmSource {
   );
 }
 
-const modules = new Map<BuildName, Promise<WebAssembly.Module>>();
+const modules = new Map<string, Promise<WebAssembly.Module>>();
 
-/** Each build is fetched and compiled once; instances are cheap. */
-function compiled(build: BuildName): Promise<WebAssembly.Module> {
-  let m = modules.get(build);
+/** Each build (and its threaded variant) is fetched and compiled once; instances are cheap. */
+function compiled(build: BuildName, threaded: boolean): Promise<WebAssembly.Module> {
+  const key = `${build}${threaded ? '-threads' : ''}`;
+  let m = modules.get(key);
   if (!m) {
-    m = fetchWasmBytes(defaultWasmUrl(build)).then(compile);
-    m.catch(() => modules.delete(build));
-    modules.set(build, m);
+    m = fetchWasmBytes(defaultWasmUrl(build, threaded)).then(compile);
+    m.catch(() => modules.delete(key));
+    modules.set(key, m);
   }
   return m;
 }
@@ -134,13 +197,22 @@ async function compile(bytes: BufferSource): Promise<WebAssembly.Module> {
   }
 }
 
-/** A runtime over a new instance; its build is what the binary says it was compiled as. */
-async function instantiate(features: EngineFeatures, source: WasmSource): Promise<Runtime> {
+/**
+ * A runtime over a new instance; its build is what the binary says it was
+ * compiled as. With threads > 1 (a threaded binary) the instance imports a
+ * new shared memory and the workers start on it before the runtime exists.
+ */
+async function instantiate(features: EngineFeatures, source: WasmSource, threads: number, threadsNote?: string): Promise<Runtime> {
   let arena: Arena | undefined;
-  const hooks = { onArenaEvent: (k: number, c: number, b: number) => arena?.onCoreEvent(k, c, b) };
+  let runtime: Runtime | undefined;
+  const hooks = {
+    onArenaEvent: (k: number, c: number, b: number) => arena?.onCoreEvent(k, c, b),
+    onThreadFailure: (worker: number) => runtime!.failedWorker(worker),
+  };
   const module =
     source instanceof WebAssembly.Module ? source : await compile(source instanceof URL || typeof source === 'string' ? await fetchWasmBytes(source) : source);
-  const core = await instantiateCore(module, hooks);
+  const memory = threads > 1 ? new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true }) : undefined;
+  const core = await instantiateCore(module, hooks, memory);
   const code = core.buildKind();
   const kind = CORE_BUILDS[code];
   if (!kind) throw new ArgumentError(`wasm: this module is not a wasmgrad core (its buildKind() returned ${describeValue(code)}, not a known build)`);
@@ -149,5 +221,15 @@ async function instantiate(features: EngineFeatures, source: WasmSource): Promis
     throw new ArgumentError(`wasm: this core keeps ${core.arenaCategoryCount()} memory categories, this package names ${CATEGORIES.length}; the binary and the package are from different versions`);
   }
   arena = new Arena(core);
-  return new Runtime(core, kind, features, arena);
+  let pool: WorkerPool | undefined;
+  if (memory) {
+    try {
+      pool = await WorkerPool.start(module, memory, core.threadControl(), threads);
+      core.threadsConfigure(threads, isNode() ? 1 : 0);
+    } catch (e) {
+      threadsNote = `one thread: ${firstLine(e)}`;
+    }
+  }
+  runtime = new Runtime(core, kind, features, arena, pool, threadsNote);
+  return runtime;
 }

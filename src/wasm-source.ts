@@ -6,7 +6,13 @@ import { ArgumentError, describeValue, firstLine } from './errors.js';
 
 export type BuildName = 'simd' | 'relaxed' | 'scalar';
 
-export function defaultWasmUrl(build: BuildName): URL {
+/** The packaged .wasm of a build; `threaded`: its variant with shared memory and atomics (SIMD builds only). */
+export function defaultWasmUrl(build: BuildName, threaded = false): URL {
+  if (threaded) {
+    return build === 'relaxed'
+      ? new URL('../build/wasmgrad-relaxed-threads.wasm', import.meta.url)
+      : new URL('../build/wasmgrad-simd-threads.wasm', import.meta.url);
+  }
   switch (build) {
     case 'relaxed':
       return new URL('../build/wasmgrad-relaxed.wasm', import.meta.url);

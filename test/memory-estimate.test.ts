@@ -89,7 +89,7 @@ describe('GEMM workspace formula', () => {
     const next = rng(3);
     for (let t = 0; t < 500; t++) {
       const [m, n, k] = [0, 0, 0].map(() => Math.floor(next() ** 2 * 1500));
-      expect(gemmWorkspaceBytes(m!, n!, k!, 'simd')).toBe(rt.core.gemmScratchBytes(m!, n!, k!));
+      expect(gemmWorkspaceBytes(m!, n!, k!, 'simd', rt.threads)).toBe(rt.core.gemmScratchBytes(m!, n!, k!));
     }
     const scalar = await init({ build: 'scalar' });
     expect(scalar.core.gemmScratchBytes(100, 100, 100)).toBe(0);

@@ -8,8 +8,17 @@ import { madd } from "./simd";
 export const MR: i32 = 2; // rows of the register tile
 export const NR: i32 = 16; // columns of the register tile (four v128)
 
-/** Spill area for one tile (MR x NR floats, row-major). */
-export const tile = memory.data(MR * NR * 4, 16);
+const TILE_BYTES: usize = MR * NR * 4;
+// One spill area per thread (64 = MAX_THREADS in threads.ts): threads share the memory.
+const tiles = memory.data(<i32>TILE_BYTES * 64, 16);
+
+/** This thread's spill area for one tile (MR x NR floats, row-major). */
+export let tile: usize = tiles;
+
+/** Points `tile` at thread `index`'s own spill area (each instance is one thread). */
+export function useTileOf(index: i32): void {
+  tile = tiles + <usize>index * TILE_BYTES;
+}
 
 /** C tile (mr x nr of MR x NR) = alpha * tile + beta * C; beta = 0 does not read C. */
 export function updateC(c: usize, ldc: i32, mr: i32, nr: i32, alpha: f32, beta: f32): void {

@@ -18,6 +18,7 @@ import { arenaAlloc, arenaFree } from "../arena";
 import { kernel2x16Packed, kernel2x16Strided } from "./gemm-2x16";
 import { gemmDot } from "./gemm-dot-2x4";
 import { MR, NR, tile, updateC } from "./gemm-tile";
+import { TASK_GEMM, TASK_GEMM_BATCHED, arg, runParallel, setArg, sliceStart, threadsActive } from "../threads";
 
 const MC: i32 = 64; // rows of op(A) packed per block (L2 resident)
 const KC: i32 = 256; // depth of a block: one B micro-panel is KC*NR*4 = 16 KiB (L1)
@@ -29,8 +30,17 @@ const WORKSPACE: i32 = 4;
 /** Multiply-accumulates executed since the last reset (exact: m*n*k per product). */
 let macs: u64 = 0;
 
+// The packing workspace: one slice of scratchBytes / threadsActive() per thread.
 let scratch: usize = 0;
 let scratchBytes: usize = 0;
+
+// A product of fewer multiply-adds stays on one thread: waking a worker and
+// waiting for it cost about as much (measured with bench gemm --threads).
+const PARALLEL_MACS: i64 = 1 << 17;
+
+// The three SIMD paths (see the top of this file), chosen from the whole
+// product's shape so that each slice of a parallel call runs the same one.
+const IN_PLACE = 0, DOT = 1, PACKED = 2;
 
 // The in-place and dot paths reread A once per panel of B: while A has at most
 // this many floats (256 KiB) it stays in L2.
@@ -41,13 +51,34 @@ const RESIDENT_A: i32 = 65536;
 const IN_PLACE_K: i32 = 64;
 const IN_PLACE_B: i32 = 16384;
 
-/** Bytes of packing workspace a product of this shape needs (0 in scalar builds). */
+/** Bytes of packing workspace a product of this shape needs, for every thread (0 in scalar builds). */
 export function gemmScratchBytes(m: i32, n: i32, k: i32): usize {
   if (!ASC_FEATURE_SIMD || m <= 0 || n <= 0 || k <= 0) return 0;
   const kc = <usize>min(k, KC);
   const mc = <usize>roundUp(min(m, MC), MR);
   const nc = <usize>roundUp(min(n, NC), NR);
-  return (mc + nc) * kc * 4;
+  return (mc + nc) * kc * 4 * <usize>threadsActive();
+}
+
+/** Puts the packing workspace's start and per-thread stride in task slots 14 and 15. */
+export function setScratchArgs(): void {
+  setArg<usize>(14, scratch);
+  setArg<usize>(15, (scratchBytes / <usize>threadsActive()) & ~7);
+}
+
+/** Thread `part`'s slice of the packing workspace of the current parallel call. */
+@inline export function scratchOfPart(part: i32): usize {
+  return arg<usize>(14) + <usize>part * arg<usize>(15);
+}
+
+/** The calling thread's packing workspace. */
+@inline export function ownScratch(): usize {
+  return scratch;
+}
+
+/** Adds a product's multiply-accumulates to the counter (batched products count once). */
+@inline export function countMacs(count: u64): void {
+  macs += count;
 }
 
 /**
@@ -103,15 +134,69 @@ export function gemm(
   if (ASC_FEATURE_SIMD) {
     // Reserved whichever path runs, so the workspace a step needs does not depend on the path.
     if (!gemmReserve(gemmScratchBytes(m, n, k))) return false;
-    const residentA = <i64>m * <i64>k <= <i64>RESIDENT_A;
-    if (!transB && k <= IN_PLACE_K && n * k <= IN_PLACE_B && residentA) gemmInPlace(transA, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-    else if (!transA && transB && residentA) gemmDot(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-    else gemmPacked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    const path = pathOf(transA, transB, m, n, k);
+    const byRows = m >= n;
+    const parts = partsOf(<i64>m * <i64>n * <i64>k, byRows ? m / MR : n / NR);
+    if (parts > 1) {
+      setArg<i32>(0, transA); setArg<i32>(1, transB); setArg<i32>(2, m); setArg<i32>(3, n); setArg<i32>(4, k);
+      setArg<f32>(5, alpha); setArg<usize>(6, a); setArg<i32>(7, lda); setArg<usize>(8, b); setArg<i32>(9, ldb);
+      setArg<f32>(10, beta); setArg<usize>(11, c); setArg<i32>(12, ldc); setArg<i32>(13, path); setScratchArgs();
+      runParallel(TASK_GEMM, parts);
+    } else {
+      product(path, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, scratch);
+    }
   } else {
     gemmReference(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   }
   macs += <u64>m * <u64>n * <u64>k;
   return true;
+}
+
+/** Threads for a call of `macs` multiply-adds whose split dimension has `chunks` tiles. */
+@inline export function partsOf(macs: i64, chunks: i32): i32 {
+  const threads = threadsActive();
+  if (threads == 1 || macs < PARALLEL_MACS) return 1;
+  return max(1, min(threads, chunks));
+}
+
+@inline export function pathOf(transA: i32, transB: i32, m: i32, n: i32, k: i32): i32 {
+  const residentA = <i64>m * <i64>k <= <i64>RESIDENT_A;
+  if (!transB && k <= IN_PLACE_K && n * k <= IN_PLACE_B && residentA) return IN_PLACE;
+  if (!transA && transB && residentA) return DOT;
+  return PACKED;
+}
+
+export function product(
+  path: i32, transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
+  a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, work: usize,
+): void {
+  if (!ASC_FEATURE_SIMD) return; // the scalar build runs gemmReference
+  if (path == IN_PLACE) gemmInPlace(transA, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work);
+  else if (path == DOT) gemmDot(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  else gemmPacked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work);
+}
+
+/**
+ * Thread `part`'s share of the product in the task slots: a band of rows of
+ * C (when m >= n) or of columns, whole tiles each, by the whole product's path.
+ */
+export function gemmSlice(part: i32, parts: i32): void {
+  const transA = arg<i32>(0), transB = arg<i32>(1), m = arg<i32>(2), n = arg<i32>(3), k = arg<i32>(4);
+  const alpha = arg<f32>(5), lda = arg<i32>(7), ldb = arg<i32>(9), beta = arg<f32>(10), ldc = arg<i32>(12);
+  let a = arg<usize>(6), b = arg<usize>(8), c = arg<usize>(11);
+  let rows = m, cols = n;
+  if (m >= n) {
+    const i0 = sliceStart(m, part, parts, MR), i1 = sliceStart(m, part + 1, parts, MR);
+    rows = i1 - i0;
+    a += <usize>(transA ? i0 : i0 * lda) << 2;
+    c += <usize>i0 * <usize>ldc << 2;
+  } else {
+    const j0 = sliceStart(n, part, parts, NR), j1 = sliceStart(n, part + 1, parts, NR);
+    cols = j1 - j0;
+    b += <usize>(transB ? j0 * ldb : j0) << 2;
+    c += <usize>j0 << 2;
+  }
+  if (rows > 0 && cols > 0) product(arg<i32>(13), transA, transB, rows, cols, k, alpha, a, lda, b, ldb, beta, c, ldc, scratchOfPart(part));
 }
 
 @inline function roundUp(x: i32, to: i32): i32 {
@@ -159,7 +244,7 @@ function gemmReference(
  */
 function gemmInPlace(
   transA: i32, m: i32, n: i32, k: i32, alpha: f32,
-  a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32,
+  a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, work: usize,
 ): void {
   // Bytes from op(A)(i, p) to op(A)(i + 1, p), and to op(A)(i, p + 1).
   const aRow: usize = transA ? 4 : <usize>lda << 2, aK: usize = transA ? <usize>lda << 2 : 4;
@@ -167,8 +252,8 @@ function gemmInPlace(
     const nr = min(NR, n - j);
     let panel = b + (<usize>j << 2), panelK = <usize>ldb << 2;
     if (nr < NR) {
-      packB(0, b, ldb, 0, j, k, nr, scratch);
-      panel = scratch;
+      packB(0, b, ldb, 0, j, k, nr, work);
+      panel = work;
       panelK = NR << 2;
     }
     for (let i = 0; i < m; i += MR) {
@@ -186,10 +271,10 @@ function gemmInPlace(
 
 function gemmPacked(
   transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
-  a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32,
+  a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, work: usize,
 ): void {
-  const aPack = scratch;
-  const bPack = scratch + (<usize>roundUp(min(m, MC), MR) * <usize>min(k, KC) << 2);
+  const aPack = work;
+  const bPack = work + (<usize>roundUp(min(m, MC), MR) * <usize>min(k, KC) << 2);
   // k in equal blocks of at most KC (784 = 4 x 196, not 3 x 256 + 16): a thin
   // last block would pay a whole pass over C for a few multiply-adds.
   const blocks = (k + KC - 1) / KC;

@@ -12,12 +12,36 @@
 
 import { nonFinite } from "../kernels/check";
 import { flushSubnormal, flushSubnormals } from "./flush";
+import { TASK_ADAM, arg, elementParts, runParallel, setArg, sliceStart, ELEMENT_ALIGN } from "../threads";
 
 export function adamStep(
   p: usize, g: usize, state: usize, n: i32, step: i32,
   lr: f32, beta1: f32, beta2: f32, eps: f32, weightDecay: f32, decoupled: bool, apply: bool,
 ): i32 {
   const m = state, v = state + (<usize>n << 2);
+  const parts = apply ? elementParts(n) : 1;
+  if (parts == 1) return adamRange(p, g, m, v, n, step, lr, beta1, beta2, eps, weightDecay, decoupled, apply);
+  setArg<usize>(0, p); setArg<usize>(1, g); setArg<usize>(2, m); setArg<usize>(3, v); setArg<i32>(4, n); setArg<i32>(5, step);
+  setArg<f32>(6, lr); setArg<f32>(7, beta1); setArg<f32>(8, beta2); setArg<f32>(9, eps); setArg<f32>(10, weightDecay); setArg<bool>(11, decoupled);
+  runParallel(TASK_ADAM, parts);
+  return -1;
+}
+
+/** Thread `part`'s range of an applying step whose arguments are in the task slots. */
+export function adamSlice(part: i32, parts: i32): void {
+  const n = arg<i32>(4);
+  const i0 = sliceStart(n, part, parts, ELEMENT_ALIGN), i1 = sliceStart(n, part + 1, parts, ELEMENT_ALIGN);
+  const off = <usize>i0 << 2;
+  adamRange(
+    arg<usize>(0) + off, arg<usize>(1) + off, arg<usize>(2) + off, arg<usize>(3) + off, i1 - i0, arg<i32>(5),
+    arg<f32>(6), arg<f32>(7), arg<f32>(8), arg<f32>(9), arg<f32>(10), arg<bool>(11), true,
+  );
+}
+
+function adamRange(
+  p: usize, g: usize, m: usize, v: usize, n: i32, step: i32,
+  lr: f32, beta1: f32, beta2: f32, eps: f32, weightDecay: f32, decoupled: bool, apply: bool,
+): i32 {
   const bc1 = 1 - Math.pow(<f64>beta1, <f64>step);
   const bc2Sqrt = Math.sqrt(1 - Math.pow(<f64>beta2, <f64>step));
   const stepSize = <f32>(<f64>lr / bc1);

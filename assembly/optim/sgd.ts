@@ -13,8 +13,29 @@
 
 import { nonFinite } from "../kernels/check";
 import { flushSubnormal, flushSubnormals } from "./flush";
+import { TASK_SGD, arg, elementParts, runParallel, setArg, sliceStart, ELEMENT_ALIGN } from "../threads";
 
 export function sgdStep(
+  p: usize, g: usize, buf: usize, n: i32,
+  lr: f32, momentum: f32, dampening: f32, weightDecay: f32, nesterov: bool, firstStep: bool, apply: bool,
+): i32 {
+  const parts = apply ? elementParts(n) : 1;
+  if (parts == 1) return sgdRange(p, g, buf, n, lr, momentum, dampening, weightDecay, nesterov, firstStep, apply);
+  setArg<usize>(0, p); setArg<usize>(1, g); setArg<usize>(2, buf); setArg<i32>(3, n); setArg<f32>(4, lr);
+  setArg<f32>(5, momentum); setArg<f32>(6, dampening); setArg<f32>(7, weightDecay); setArg<bool>(8, nesterov); setArg<bool>(9, firstStep);
+  runParallel(TASK_SGD, parts);
+  return -1;
+}
+
+/** Thread `part`'s range of an applying step whose arguments are in the task slots. */
+export function sgdSlice(part: i32, parts: i32): void {
+  const n = arg<i32>(3);
+  const i0 = sliceStart(n, part, parts, ELEMENT_ALIGN), i1 = sliceStart(n, part + 1, parts, ELEMENT_ALIGN);
+  const off = <usize>i0 << 2;
+  sgdRange(arg<usize>(0) + off, arg<usize>(1) + off, arg<usize>(2) + off, i1 - i0, arg<f32>(4), arg<f32>(5), arg<f32>(6), arg<f32>(7), arg<bool>(8), arg<bool>(9), true);
+}
+
+function sgdRange(
   p: usize, g: usize, buf: usize, n: i32,
   lr: f32, momentum: f32, dampening: f32, weightDecay: f32, nesterov: bool, firstStep: bool, apply: bool,
 ): i32 {

@@ -202,7 +202,7 @@ async function gemmOnlyMs(rt: Runtime, batch: number, timeMs: number): Promise<n
     const x = t(batch * i), w1 = t(h * i), z1 = t(batch * h), w2 = t(o * h), z2 = t(batch * o), g1 = t(h * i), g2 = t(o * h), dh = t(batch * h);
     for (const m of [x, w1, w2, z2]) m.data.fill(0.01);
     // What a training step reserves, so no product allocates while timed.
-    reserveGemmWorkspace(rt, mlpGemmWorkspaceBytes(LAYERS, batch, rt.build));
+    reserveGemmWorkspace(rt, mlpGemmWorkspaceBytes(LAYERS, batch, rt.build, rt.threads));
     const step = () => {
       coreGemm(rt, 0, 1, batch, h, i, 1, x.ptr, i, w1.ptr, i, 0, z1.ptr, h); // fc1 forward
       coreGemm(rt, 0, 1, batch, o, h, 1, z1.ptr, h, w2.ptr, h, 0, z2.ptr, o); // fc2 forward

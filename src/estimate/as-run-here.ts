@@ -19,6 +19,8 @@ export interface AsRunHere {
   optimizer: OptimizerName;
   flashAttention: boolean;
   recompute: 'none' | 'blocks';
+  /** Threads of the runtime it would train on: each packs its own GEMM panels. */
+  threads: number;
   estimate: GptEstimate;
 }
 
@@ -39,7 +41,7 @@ function unsupported(model: TransformerModel, setup: TrainingSetup): string | nu
   return null;
 }
 
-export function estimateAsRunHere(model: TransformerModel, setup: TrainingSetup): AsRunHere {
+export function estimateAsRunHere(model: TransformerModel, setup: TrainingSetup, threads = 1): AsRunHere {
   const why = unsupported(model, setup);
   if (why !== null) throw new ArgumentError(`--as-run-here: ${why}`);
   const config = gptConfig({
@@ -51,6 +53,6 @@ export function estimateAsRunHere(model: TransformerModel, setup: TrainingSetup)
   const optimizer = setup.optimizer as OptimizerName;
   const flashAttention = setup.attention === 'flash', recompute = setup.recompute === 'full' ? 'blocks' : 'none';
   // Two steps: the first allocates gradients and optimizer state, the second is the steady state.
-  const estimate = estimateGpt({ model: config, batch: setup.microBatch, tokens: setup.seqLength, steps: 2, optimizer, flashAttention, recompute, build: 'simd' });
-  return { config, batch: setup.microBatch, tokens: setup.seqLength, optimizer, flashAttention, recompute, estimate };
+  const estimate = estimateGpt({ model: config, batch: setup.microBatch, tokens: setup.seqLength, steps: 2, optimizer, flashAttention, recompute, build: 'simd', threads });
+  return { config, batch: setup.microBatch, tokens: setup.seqLength, optimizer, flashAttention, recompute, threads, estimate };
 }

@@ -24,6 +24,8 @@ export interface GptTrainingConfig {
   flashAttention: boolean;
   recompute: 'none' | 'blocks';
   build: BuildName;
+  /** Threads of the runtime (default 1): each packs its own GEMM panels. */
+  threads?: number;
 }
 
 /** One sub-layer's share of a step: "h.0.attn", "lm_head", "loss", ... */
@@ -51,7 +53,7 @@ export interface GptEstimate {
 function stepPlan(cfg: GptTrainingConfig, later: boolean): GPTPlanOp[] {
   const opt = makeOptimizer(cfg.optimizer);
   return gptTrainingStepPlan({
-    model: cfg.model, batch: cfg.batch, tokens: cfg.tokens, build: cfg.build, flashAttention: cfg.flashAttention, recompute: cfg.recompute,
+    model: cfg.model, batch: cfg.batch, tokens: cfg.tokens, build: cfg.build, threads: cfg.threads, flashAttention: cfg.flashAttention, recompute: cfg.recompute,
     optimizer: { name: opt.name, stateBytes: opt.stateBytes(gptParameterCount(cfg.model)) }, hasGradients: later, hasOptimizerState: later,
   });
 }

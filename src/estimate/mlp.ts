@@ -33,6 +33,8 @@ export interface MlpTrainingConfig {
   checkpoint?: readonly number[];
   /** Scalar builds need no GEMM packing workspace. */
   build?: BuildName;
+  /** Threads of the runtime (default 1): each packs its own GEMM panels. */
+  threads?: number;
 }
 
 export interface MemoryEventEstimate {
@@ -50,6 +52,7 @@ interface PlanOptions {
   inplace?: boolean;
   checkpoint?: readonly number[];
   build?: BuildName;
+  threads?: number;
 }
 
 /** The plan of one training step of a fresh model: its first, or a later one (gradients and optimizer state in place). */
@@ -58,7 +61,7 @@ function stepPlan(layers: readonly LayerSpec[], batch: number, options: PlanOpti
   const params = countParameters(layers);
   return trainingStepPlan({
     layers, loss: options.loss ?? 'cross_entropy', inplace: options.inplace ?? false, checkpoint: validateCheckpoint(layers, options.checkpoint),
-    batch, build: options.build ?? 'simd', optimizer: opt && { name: opt.name, stateBytes: opt.stateBytes(params) },
+    batch, build: options.build ?? 'simd', threads: options.threads, optimizer: opt && { name: opt.name, stateBytes: opt.stateBytes(params) },
     hasGradients: later, hasOptimizerState: later,
   });
 }
@@ -83,8 +86,8 @@ export function mlpTrainingEvents(cfg: MlpTrainingConfig): MemoryEventEstimate[]
 }
 
 /** The packing workspace a step reserves: the largest of its products. */
-export function mlpGemmWorkspaceBytes(layers: readonly LayerSpec[], batch: number, build: BuildName): number {
-  return planWorkspaceBytes(stepPlan(layers, batch, { build }));
+export function mlpGemmWorkspaceBytes(layers: readonly LayerSpec[], batch: number, build: BuildName, threads = 1): number {
+  return planWorkspaceBytes(stepPlan(layers, batch, { build, threads }));
 }
 
 export interface LayerCost {

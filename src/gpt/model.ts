@@ -154,7 +154,7 @@ export class GPT {
     let plan = this.plans.get(key);
     if (!plan) {
       plan = gptTrainingStepPlan({
-        model: this.config, batch, tokens, build: this.runtime.build, flashAttention: this.flashAttention, recompute: this.recompute,
+        model: this.config, batch, tokens, build: this.runtime.build, threads: this.runtime.threads, flashAttention: this.flashAttention, recompute: this.recompute,
         optimizer: update, hasGradients, hasOptimizerState: hasState, evaluate,
       });
       this.plans.set(key, plan);

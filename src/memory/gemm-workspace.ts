@@ -8,8 +8,8 @@ const MR = 2, NR = 16, MC = 64, KC = 256, NC = 512;
 
 const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
 
-/** Packed A block plus packed B block for one product; scalar builds do not pack. */
-export function gemmWorkspaceBytes(m: number, n: number, k: number, build: BuildName): number {
+/** Packed A block plus packed B block for one product, for each of `threads` threads; scalar builds do not pack. */
+export function gemmWorkspaceBytes(m: number, n: number, k: number, build: BuildName, threads = 1): number {
   if (build === 'scalar' || m <= 0 || n <= 0 || k <= 0) return 0;
-  return (roundUp(Math.min(m, MC), MR) + roundUp(Math.min(n, NC), NR)) * Math.min(k, KC) * 4;
+  return (roundUp(Math.min(m, MC), MR) + roundUp(Math.min(n, NC), NR)) * Math.min(k, KC) * 4 * threads;
 }

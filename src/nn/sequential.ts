@@ -277,7 +277,7 @@ export class Sequential {
     let plan = this.plans.get(key);
     if (!plan) {
       plan = trainingStepPlan({
-        layers: this.layers, loss: this.loss, inplace: this.inplace, checkpoint: this.checkpointed, batch, build: this.runtime.build,
+        layers: this.layers, loss: this.loss, inplace: this.inplace, checkpoint: this.checkpointed, batch, build: this.runtime.build, threads: this.runtime.threads,
         inputGradient, optimizer: update, hasGradients, hasOptimizerState,
       });
       if (this.plans.size >= 64) this.plans.clear(); // many batch sizes: keep the cache small

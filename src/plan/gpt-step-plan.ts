@@ -75,6 +75,8 @@ export interface GPTStepPlanConfig {
   /** Tokens per sequence of this step (at most model.seq). */
   tokens: number;
   build: BuildName;
+  /** Threads of the runtime (default 1): each packs its own GEMM panels. */
+  threads?: number;
   /** Attention computed block by block, saving the logsumexp instead of the probabilities. */
   flashAttention: boolean;
   recompute: 'none' | 'blocks';
@@ -248,7 +250,7 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
   free(logits);
   // The workspace the step's products need, reserved before the batch is staged.
   const reserveWorkspace = () => {
-    const bytes = Math.max(0, ...gemmShapes.map(([mm, n, k]) => gemmWorkspaceBytes(mm, n, k, cfg.build)));
+    const bytes = Math.max(0, ...gemmShapes.map(([mm, n, k]) => gemmWorkspaceBytes(mm, n, k, cfg.build, cfg.threads)));
     ops.splice(reserveAt, 0, { op: 'reserve-workspace', bytes, layer: 'model', phase: 'setup' });
     return ops;
   };

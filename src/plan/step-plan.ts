@@ -77,6 +77,8 @@ export interface StepPlanConfig {
   batch: number;
   /** Scalar builds pack nothing for GEMM. */
   build: BuildName;
+  /** Threads of the runtime (default 1): each packs its own GEMM panels. */
+  threads?: number;
   /** Whether the first Linear computes d loss / d input as well. */
   inputGradient?: boolean;
   /** The update at the end of the step (none: forward and backward only). */
@@ -242,7 +244,7 @@ export function trainingStepPlan(cfg: StepPlanConfig): PlanOp[] {
     const g = moduleOf(l).gemms(l, B, wantsInputGradient(i));
     return [...g.forward, ...g.backward];
   });
-  const workspace = Math.max(0, ...shapes.map((s) => gemmWorkspaceBytes(s.m, s.n, s.k, cfg.build)));
+  const workspace = Math.max(0, ...shapes.map((s) => gemmWorkspaceBytes(s.m, s.n, s.k, cfg.build, cfg.threads)));
   ops.splice(reserveAt, 0, { op: 'reserve-workspace', bytes: workspace, layer: 'model', phase: 'setup' });
   return ops;
 }

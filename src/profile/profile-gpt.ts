@@ -24,11 +24,14 @@ export interface GptProfileOptions {
   flashAttention?: boolean;
   recompute?: 'none' | 'blocks';
   build?: BuildName | 'auto';
+  /** Threads of the measuring runtime (init's default when absent). */
+  threads?: number;
   seed?: number;
 }
 
 export interface GptProfile {
   build: BuildName;
+  threads: number;
   engine: string;
   config: GPTConfig;
   batch: number;
@@ -46,7 +49,7 @@ export interface GptProfile {
   gemmMacs: { measured: number; estimated: number };
 }
 
-const OPTIONS: readonly (keyof GptProfileOptions)[] = ['model', 'batch', 'tokens', 'steps', 'optimizer', 'flashAttention', 'recompute', 'build', 'seed'];
+const OPTIONS: readonly (keyof GptProfileOptions)[] = ['model', 'batch', 'tokens', 'steps', 'optimizer', 'flashAttention', 'recompute', 'build', 'threads', 'seed'];
 
 export async function profileGpt(options: GptProfileOptions): Promise<GptProfile> {
   // Everything is checked before a runtime is built or anything allocated.
@@ -61,8 +64,8 @@ export async function profileGpt(options: GptProfileOptions): Promise<GptProfile
   const seed = orDefault(o.seed, 1) as number;
   checkInt('seed', seed, 0, 2 ** 32 - 2);
   const flashAttention = orDefault(o.flashAttention, false) as boolean, recompute = orDefault(o.recompute, 'none') as 'none' | 'blocks';
-  const rt = await init({ build: orDefault(o.build, 'auto') as BuildName | 'auto', fresh: true });
-  const estimate = estimateGpt({ model: config, batch, tokens, steps, optimizer, flashAttention, recompute, build: rt.build });
+  const rt = await init({ build: orDefault(o.build, 'auto') as BuildName | 'auto', threads: o.threads, fresh: true });
+  const estimate = estimateGpt({ model: config, batch, tokens, steps, optimizer, flashAttention, recompute, build: rt.build, threads: rt.threads });
   if (estimate.summary.peakTotal >= WASM32_MAX_BYTES) {
     throw new OutOfMemoryError(
       `this configuration needs ${byteCount(estimate.summary.peakTotal)} bytes at its peak; WASM memory (wasm32) holds at most ${byteCount(WASM32_MAX_BYTES)} bytes`,
@@ -88,8 +91,8 @@ export async function profileGpt(options: GptProfileOptions): Promise<GptProfile
     events = rt.arena.stopLog();
   }
   const fromLog = summarizeEvents(events);
-  return {
-    build: rt.build, engine: rt.describe(), config, batch, tokens, optimizer, flashAttention, recompute, losses,
+  const profile: GptProfile = {
+    build: rt.build, threads: rt.threads, engine: rt.describe(), config, batch, tokens, optimizer, flashAttention, recompute, losses,
     measured: {
       live: rt.arena.liveByCategory(), peak: rt.arena.peakByCategory(), peakTotal: rt.arena.peak(), atPeak: fromLog.atPeak, peakEvent: fromLog.peakEvent,
       memoryBytes: rt.arena.memoryBytes(), runtimeBytes: rt.arena.runtimeBytes(),
@@ -97,4 +100,6 @@ export async function profileGpt(options: GptProfileOptions): Promise<GptProfile
     estimate, events, stepStarts,
     gemmMacs: { measured: gemmMacs, estimated: estimate.sublayers.reduce((s, r) => s + r.gemmMacs, 0) },
   };
+  rt.dispose(); // its workers; the measurement is complete
+  return profile;
 }

@@ -24,6 +24,8 @@ export interface MlpProfileOptions {
   /** Activation layers recomputed in backward instead of saved (SequentialOptions.checkpoint). */
   checkpoint?: readonly number[];
   build?: BuildName | 'auto';
+  /** Threads of the measuring runtime (init's default when absent). */
+  threads?: number;
   seed?: number;
   lr?: number;
 }
@@ -41,6 +43,8 @@ export interface MeasuredMemory {
 }
 
 export interface MlpProfile {
+  /** Threads the measuring runtime ran on (each packs its own GEMM panels). */
+  threads: number;
   build: BuildName;
   engine: string;
   parameters: number;
@@ -62,7 +66,7 @@ export interface MlpProfile {
   gemmMacs: { measured: number; estimated: number };
 }
 
-const PROFILE_OPTIONS: readonly (keyof MlpProfileOptions)[] = ['layers', 'batches', 'batch', 'optimizer', 'loss', 'inplace', 'checkpoint', 'build', 'seed', 'lr'];
+const PROFILE_OPTIONS: readonly (keyof MlpProfileOptions)[] = ['layers', 'batches', 'batch', 'optimizer', 'loss', 'inplace', 'checkpoint', 'build', 'threads', 'seed', 'lr'];
 
 export async function profileMlp(options: MlpProfileOptions): Promise<MlpProfile> {
   // Every option is checked before a runtime is built or anything allocated.
@@ -77,8 +81,8 @@ export async function profileMlp(options: MlpProfileOptions): Promise<MlpProfile
   batches.forEach((b: unknown, i) => checkInt(`batches[${i}]`, b, 1));
   const optimizer = orDefault(o.optimizer, 'adam') as MlpOptimizer;
   const opt = makeOptimizer(optimizer, o.lr);
-  const rt = await init({ build: orDefault(o.build, 'auto') as BuildName | 'auto', fresh: true });
-  const estimate = estimateMlp({ layers: o.layers, batches, optimizer, loss, inplace, checkpoint, build: rt.build });
+  const rt = await init({ build: orDefault(o.build, 'auto') as BuildName | 'auto', threads: o.threads, fresh: true });
+  const estimate = estimateMlp({ layers: o.layers, batches, optimizer, loss, inplace, checkpoint, build: rt.build, threads: rt.threads });
 
   // Refuse what wasm32 cannot hold before allocating anything.
   if (estimate.summary.peakTotal >= WASM32_MAX_BYTES) {
@@ -119,9 +123,12 @@ export async function profileMlp(options: MlpProfileOptions): Promise<MlpProfile
     memoryBytes: rt.arena.memoryBytes(),
     runtimeBytes: rt.arena.runtimeBytes(),
   };
+  const engine = rt.describe(), threads = rt.threads;
+  rt.dispose(); // its workers; the measurement is complete
   return {
     build: rt.build,
-    engine: rt.describe(),
+    threads,
+    engine,
     parameters: estimate.parameters,
     batches,
     optimizer,

@@ -1,0 +1,155 @@
+// Parallel calls in the threaded builds: the calling thread (thread 0) and
+// the workers share one linear memory. A kernel that splits stores its
+// arguments in the task slots of the control block and calls runParallel;
+// each worker's JavaScript loop wakes on the generation word and calls
+// threadWork, which runs that worker's slice; thread 0 runs slice 0 and
+// waits until every worker has reported. Each slice covers elements of the
+// result that no other slice touches, computed by the same code in the same
+// order as one thread would, so results do not depend on the thread count.
+//
+// In builds without threads every kernel runs on the calling thread and
+// nothing here is compiled in beyond constant `false` tests.
+
+import { gemmSlice } from "./kernels/gemm";
+import { gemmBatchedSlice } from "./kernels/gemm-batched";
+import { useTileOf } from "./kernels/gemm-tile";
+import { sgdSlice } from "./optim/sgd";
+import { adamSlice } from "./optim/adam";
+
+/** Most threads one runtime can run (the host caps its request to this). */
+export const MAX_THREADS: i32 = 64;
+
+// Control block, i32 words. The host's pool (src/threads/pool.ts) mirrors
+// the first four.
+const GENERATION = 0; // bumped once per parallel call; workers wait on it
+const DONE = 1; // workers that finished the current call
+const FAILED = 2; // 1 + index of a worker whose slice threw, or 0
+const STOP = 3; // 1: workers leave their loop
+const TASK = 4; // which kernel the current call runs
+const PARTS = 5; // how many threads take a slice of it
+const ARGS = 8; // first argument slot
+export const ARG_SLOTS = 24;
+const control = memory.data((ARGS + ARG_SLOTS) * 4, 64);
+
+export const TASK_GEMM = 1;
+export const TASK_GEMM_BATCHED = 2;
+export const TASK_SGD = 3;
+export const TASK_ADAM = 4;
+
+// Per instance (wasm globals are not shared): the threads a call may use
+// (set in the main instance only), and this instance's own index.
+let threadCount: i32 = 1;
+let workerIndex: i32 = 0;
+let mainCanWait: bool = false;
+let parallelCalls: i32 = 0;
+
+// Thrown by the host when a worker reported a failure (JavaScript exception).
+@external("env", "onThreadFailure")
+declare function onThreadFailure(worker: i32): void;
+
+/** Address of the control block (the host's workers wait on its words). */
+export function threadControl(): usize {
+  return control;
+}
+
+/**
+ * The main instance: how many threads parallel calls use (1 = none), and
+ * whether this thread may block in wait (Node's main thread may; a browser
+ * page's may not, so it spins).
+ */
+export function threadsConfigure(count: i32, canWait: bool): void {
+  threadCount = ASC_FEATURE_THREADS ? max(1, min(count, MAX_THREADS)) : 1;
+  mainCanWait = canWait;
+}
+
+/** Threads a parallel call uses now. */
+export function threadsActive(): i32 {
+  return threadCount;
+}
+
+/** Calls that ran on more than one thread since instantiation (tests show which calls split). */
+export function threadsParallelCalls(): i32 {
+  return parallelCalls;
+}
+
+/** A worker instance: which thread it is (1 ..). */
+export function threadsInitWorker(index: i32): void {
+  workerIndex = index;
+  useTileOf(index);
+}
+
+/** This instance's thread index: 0 on the calling thread. */
+export function threadIndex(): i32 {
+  return workerIndex;
+}
+
+@inline export function setArg<T>(slot: i32, value: T): void {
+  store<T>(control + (<usize>(ARGS + slot) << 2), value);
+}
+
+@inline export function arg<T>(slot: i32): T {
+  return load<T>(control + (<usize>(ARGS + slot) << 2));
+}
+
+/**
+ * Runs `task` with its arguments already in the slots on `parts` threads
+ * (2 <= parts <= threadsActive()) and returns when all are done. A worker
+ * whose slice threw is reported (the host throws) after every slice ended,
+ * so no worker still runs when the caller sees the error.
+ */
+export function runParallel(task: i32, parts: i32): void {
+  if (ASC_FEATURE_THREADS) {
+    parallelCalls++;
+    const workers = threadCount - 1;
+    store<i32>(control + (DONE << 2), 0);
+    store<i32>(control + (TASK << 2), task);
+    store<i32>(control + (PARTS << 2), parts);
+    atomic.add<i32>(control + (GENERATION << 2), 1);
+    atomic.notify(control + (GENERATION << 2), workers);
+    runSlice(task, 0, parts);
+    // Spin first: the workers started with this thread and finish about when it does.
+    const done = control + (DONE << 2);
+    let spins = 0;
+    for (let d = atomic.load<i32>(done); d < workers; d = atomic.load<i32>(done)) {
+      if (mainCanWait && ++spins > 4096) memory.atomic.wait32(done, d, 1_000_000);
+    }
+    const failed = atomic.load<i32>(control + (FAILED << 2));
+    if (failed) {
+      atomic.store<i32>(control + (FAILED << 2), 0);
+      onThreadFailure(failed - 1);
+    }
+  }
+}
+
+/** A worker's turn in the current call: its slice, if the call has one for it. */
+export function threadWork(): void {
+  const parts = load<i32>(control + (PARTS << 2));
+  if (workerIndex < parts) runSlice(load<i32>(control + (TASK << 2)), workerIndex, parts);
+}
+
+function runSlice(task: i32, part: i32, parts: i32): void {
+  switch (task) {
+    case TASK_GEMM: gemmSlice(part, parts); break;
+    case TASK_GEMM_BATCHED: gemmBatchedSlice(part, parts); break;
+    case TASK_SGD: sgdSlice(part, parts); break;
+    case TASK_ADAM: adamSlice(part, parts); break;
+    default: unreachable();
+  }
+}
+
+// An elementwise loop over fewer floats stays on one thread (measured with bench gemm --threads).
+const PARALLEL_ELEMENTS: i32 = 1 << 14;
+/** Elementwise slices are whole multiples of this many floats, so each element takes the same (vector or scalar) path as on one thread. */
+export const ELEMENT_ALIGN: i32 = 64;
+
+/** Threads for an elementwise loop over n floats. */
+export function elementParts(n: i32): i32 {
+  if (threadCount == 1 || n < PARALLEL_ELEMENTS) return 1;
+  return min(threadCount, n / ELEMENT_ALIGN);
+}
+
+/** Start of part `part` of n items split in `parts` chunks that are multiples of `align` (the last takes the rest); n for part = parts. */
+@inline export function sliceStart(n: i32, part: i32, parts: i32, align: i32): i32 {
+  const chunk = ((n + parts - 1) / parts + align - 1) / align * align;
+  return min(n, part * chunk);
+}

@@ -1,0 +1,227 @@
+// The threaded runtime: every kernel that splits across threads gives the
+// same bits on 1, 2 and 3 threads (each element of a result is computed by
+// one thread, in the single-thread order), memory stays measured == estimated
+// with the per-thread packing workspace, and the workers' lifecycle and
+// failures reach the caller as typed errors, never as a hang.
+
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { Adam, AdamW, ArgumentError, GPT, SGD, Sequential, ThreadError, init, mlp, type BuildName, type Runtime } from '../src/index.js';
+import { profileMlp } from '../src/profile/profile-mlp.js';
+import { profileGpt } from '../src/profile/profile-gpt.js';
+import { mlpGemmWorkspaceBytes } from '../src/estimate/mlp.js';
+import { randomArray, rng } from './helpers/rng.js';
+import { enableRelaxedSimdForTests } from './helpers/relaxed.js';
+
+enableRelaxedSimdForTests();
+
+const THREADS = [1, 2, 3];
+
+function block(rt: Runtime, values: Float32Array) {
+  const ptr = rt.arena.alloc(values.length * 4, 'workspace', 'test block');
+  new Float32Array(rt.memory.buffer, ptr, values.length).set(values);
+  return { ptr, read: () => new Float32Array(rt.memory.buffer, ptr, values.length).slice(), free: () => rt.arena.free(ptr) };
+}
+
+/** Index of the first element whose bits differ, or -1. */
+function firstDifference(a: Float32Array, b: Float32Array): number {
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length), y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  if (x.length !== y.length) return 0;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return i;
+  return -1;
+}
+
+/** Runs `work` on a fresh runtime of each thread count; every result must be bit-identical to one thread's, and the threaded runs must have split at least one call. */
+async function sameOnEveryThreadCount(build: BuildName, work: (rt: Runtime) => Float32Array[]): Promise<void> {
+  let single: Float32Array[] | undefined;
+  for (const threads of THREADS) {
+    const rt = await init({ build, threads, fresh: true });
+    expect(rt.threads).toBe(threads);
+    const before = rt.core.threadsParallelCalls();
+    const results = work(rt);
+    if (threads > 1) expect(rt.core.threadsParallelCalls() - before, 'calls that split').toBeGreaterThan(0);
+    if (!single) single = results;
+    else results.forEach((r, i) => expect(firstDifference(r, single![i]!), `result ${i} on ${threads} threads`).toBe(-1));
+    rt.dispose();
+  }
+}
+
+// Shapes that take each path (in place: k <= 64; dot: A B^T with A in L2; packed), with edges in every dimension.
+const GEMM_SHAPES: [number, number, number][] = [
+  [257, 100, 65], [64, 100, 784], [100, 784, 64], [64, 784, 100], [1, 1024, 300], [1024, 1, 300], [17, 513, 257], [300, 33, 64], [129, 129, 129],
+];
+
+describe.each(['simd', 'relaxed'] as BuildName[])('bit-identical on 1, 2 and 3 threads (%s build)', (build) => {
+  it('gemm over shape families, all four transposes, alpha and beta, strided operands', async () => {
+    await sameOnEveryThreadCount(build, (rt) => {
+      const out: Float32Array[] = [];
+      const next = rng(11);
+      for (const [m, n, k] of GEMM_SHAPES) {
+        for (const [transA, transB] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
+          const lda = (transA ? m : k) + 3, ldb = (transB ? k : n) + 1, ldc = n + 5;
+          const a = block(rt, randomArray((transA ? k : m) * lda, next)), b = block(rt, randomArray((transB ? n : k) * ldb, next));
+          const c = block(rt, randomArray(m * ldc, next));
+          const [alpha, beta] = transA ? [0.75, 0.5] : [1, 0];
+          expect(rt.core.gemm(transA!, transB!, m, n, k, alpha, a.ptr, lda, b.ptr, ldb, beta, c.ptr, ldc)).toBe(1);
+          out.push(c.read());
+          [a, b, c].forEach((x) => x.free());
+        }
+      }
+      return out;
+    });
+  });
+
+  it('gemmBatched: the items split between threads', async () => {
+    await sameOnEveryThreadCount(build, (rt) => {
+      const next = rng(12);
+      // Attention's shapes: 8 items of (T x headDim) (headDim x T), heads side by side.
+      const T = 64, d = 16, items = 8, ld = 3 * items * d;
+      const qkv = block(rt, randomArray(T * ld, next)), scores = block(rt, new Float32Array(items * T * T));
+      expect(rt.core.gemmBatched(0, 1, T, T, d, 0.25, qkv.ptr, ld, qkv.ptr + 4 * items * d, ld, 0, scores.ptr, T, items, items, d, 0, d, 0, T * T, 0)).toBe(1);
+      return [scores.read()];
+    });
+  });
+
+  it.each([
+    ['sgd', { lr: 0.1 }],
+    ['sgd momentum', { lr: 0.1, momentum: 0.9 }],
+    ['sgd nesterov + decay', { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-3 }],
+    ['adam', { lr: 1e-3 }],
+    ['adam + L2', { lr: 1e-3, weightDecay: 0.01 }],
+    ['adamw', { lr: 1e-3, weightDecay: 0.1, decoupled: true }],
+  ] as const)('optimizer step over an odd-sized block: %s', async (name, o) => {
+    await sameOnEveryThreadCount(build, (rt) => {
+      const next = rng(13);
+      const n = 100_003;
+      const p = block(rt, randomArray(n, next)), state = block(rt, new Float32Array(2 * n));
+      for (let step = 1; step <= 3; step++) {
+        const g = block(rt, randomArray(n, next));
+        if (name.startsWith('sgd')) {
+          const so = o as { lr: number; momentum?: number; nesterov?: boolean; weightDecay?: number };
+          rt.core.sgdStep(p.ptr, g.ptr, state.ptr, n, so.lr, so.momentum ?? 0, 0, so.weightDecay ?? 0, so.nesterov ? 1 : 0, step === 1 ? 1 : 0, 1);
+        } else {
+          const ao = o as { lr: number; weightDecay?: number; decoupled?: boolean };
+          rt.core.adamStep(p.ptr, g.ptr, state.ptr, n, step, ao.lr, 0.9, 0.999, 1e-8, ao.weightDecay ?? 0, ao.decoupled ? 1 : 0, 1);
+        }
+        g.free();
+      }
+      return [p.read(), state.read()];
+    });
+  });
+});
+
+describe('whole training steps are bit-identical on 1, 2 and 3 threads', () => {
+  it.each(['sgd', 'adam', 'adamw'] as const)('784-100-10 at batch 64, three steps, %s: parameters and losses', async (opt) => {
+    await sameOnEveryThreadCount('simd', (rt) => {
+      const model = new Sequential(rt, mlp([784, 100, 10], 'relu'), { seed: 5 });
+      const optimizer = opt === 'sgd' ? new SGD({ lr: 0.05, momentum: 0.9 }) : opt === 'adam' ? new Adam({ lr: 1e-3 }) : new AdamW({ lr: 1e-3, weightDecay: 0.1 });
+      const next = rng(14);
+      const losses: number[] = [];
+      for (let s = 0; s < 3; s++) {
+        const x = randomArray(64 * 784, next);
+        const y = Int32Array.from({ length: 64 }, () => Math.floor(next() * 10) % 10);
+        losses.push(model.trainStep(x, y, optimizer));
+      }
+      const out = [Float32Array.from(losses), ...model.parameters().map((p) => Float32Array.from(p.values))];
+      model.dispose();
+      return out;
+    });
+  });
+
+  it('a GPT step with AdamW: loss and every parameter', async () => {
+    await sameOnEveryThreadCount('simd', (rt) => {
+      const gpt = new GPT(rt, { vocab: 37, seq: 64, hidden: 64, heads: 4, layers: 2 }, { seed: 3 });
+      const next = rng(15);
+      const rows = () => Array.from({ length: 4 }, () => Int32Array.from({ length: 64 }, () => Math.floor(next() * 37) % 37));
+      const opt = new AdamW({ lr: 1e-3, weightDecay: 0.1 });
+      const losses = [gpt.trainStep(rows(), rows(), opt), gpt.trainStep(rows(), rows(), opt)];
+      const out = [Float32Array.from(losses), ...gpt.parameters().map((p) => Float32Array.from(p.values))];
+      gpt.dispose();
+      return out;
+    });
+  });
+});
+
+describe('memory stays measured == estimated with threads', () => {
+  it.each([1, 2, 3])('784-100-10 profile on %i threads: every category, the packing workspace once per thread', async (threads) => {
+    const p = await profileMlp({ layers: mlp([784, 100, 10], 'relu'), batches: [64, 17], threads, build: 'simd' });
+    expect(p.threads).toBe(threads);
+    expect(p.measured.peak).toEqual(p.estimated.peak);
+    expect(p.measured.live).toEqual(p.estimated.live);
+    expect(p.measured.peakTotal).toBe(p.estimated.peakTotal);
+    const one = await profileMlp({ layers: mlp([784, 100, 10], 'relu'), batches: [64, 17], threads: 1, build: 'simd' });
+    const packing = mlpGemmWorkspaceBytes(mlp([784, 100, 10], 'relu'), 64, 'simd');
+    expect(packing).toBeGreaterThan(0);
+    expect(p.measured.peak.workspace - one.measured.peak.workspace).toBe((threads - 1) * packing);
+  });
+
+  it('a GPT profile on 3 threads', async () => {
+    const p = await profileGpt({ model: { vocab: 29, seq: 32, hidden: 32, heads: 4, layers: 2 }, batch: 2, threads: 3, build: 'simd' });
+    expect(p.threads).toBe(3);
+    expect(p.measured.peak).toEqual(p.estimate.summary.peak);
+    expect(p.measured.live).toEqual(p.estimate.summary.live);
+  });
+});
+
+describe('init({ threads })', () => {
+  it.each([0, 65, 1.5, '2', null])('refuses threads %s with an ArgumentError naming it', async (threads) => {
+    await expect(init({ threads: threads as number })).rejects.toThrow(ArgumentError);
+    await expect(init({ threads: threads as number })).rejects.toThrow(/threads/);
+  });
+
+  it('runs the scalar build on one thread and says why', async () => {
+    const rt = await init({ build: 'scalar', threads: 2, fresh: true });
+    expect(rt.threads).toBe(1);
+    expect(rt.describe()).toMatch(/1 thread \(one thread: the scalar build has no threaded variant\)/);
+  });
+
+  it('describes the threads it runs', async () => {
+    const rt = await init({ build: 'simd', threads: 3, fresh: true });
+    expect(rt.describe()).toMatch(/^wasmgrad simd build, 3 threads \(engine:/);
+    rt.dispose();
+  });
+});
+
+describe('lifecycle and failures', () => {
+  it('dispose() ends the workers; the runtime goes on on one thread, and init() then makes a new one', async () => {
+    const rt = await init({ build: 'simd', threads: 2 });
+    expect(rt.threads).toBe(2);
+    rt.dispose();
+    expect(rt.threads).toBe(1);
+    const a = block(rt, new Float32Array(256 * 256).fill(1)), c = block(rt, new Float32Array(256 * 256));
+    expect(rt.core.gemm(0, 0, 256, 256, 256, 1, a.ptr, 256, a.ptr, 256, 0, c.ptr, 256)).toBe(1);
+    expect(c.read()[0]).toBe(256);
+    const again = await init({ build: 'simd', threads: 2 });
+    expect(again).not.toBe(rt);
+    expect(again.threads).toBe(2);
+    again.dispose();
+  });
+
+  it('a Node process that used a threaded runtime exits by itself', () => {
+    const script = `
+      import { init, Tensor, gemm } from ${JSON.stringify(new URL('../dist/src/index.js', import.meta.url).href)};
+      const rt = await init({ threads: 2 });
+      const a = Tensor.from(rt, new Float32Array(512 * 512).fill(1), [512, 512]), c = Tensor.empty(rt, [512, 512]);
+      gemm(rt, 512, 512, 512, a, a, c);
+      console.log(rt.threads, c.data[0]);`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(run.error).toBeUndefined();
+    expect(run.stdout.trim()).toBe('2 512');
+    expect(run.status).toBe(0);
+  });
+
+  it('a worker whose slice fails is a ThreadError from the call that waited on it; the runtime then runs on one thread', async () => {
+    const rt = await init({ build: 'simd', threads: 2, fresh: true });
+    const m = 512, n = 64, k = 64;
+    const a = block(rt, new Float32Array(m * k).fill(1)), b = block(rt, new Float32Array(k * n).fill(1));
+    // C's first rows (thread 0's) are in memory, the last rows (the worker's) past its end.
+    const end = rt.memory.buffer.byteLength;
+    const c = end - (m / 2) * n * 4;
+    expect(() => rt.core.gemm(0, 0, m, n, k, 1, a.ptr, k, b.ptr, n, 0, c, n)).toThrow(ThreadError);
+    expect(rt.threads).toBe(1);
+    expect(rt.describe()).toMatch(/worker 1 failed/);
+    const ok = block(rt, new Float32Array(m * n));
+    expect(rt.core.gemm(0, 0, m, n, k, 1, a.ptr, k, b.ptr, n, 0, ok.ptr, n)).toBe(1);
+    expect(ok.read().every((v) => v === 64)).toBe(true);
+  });
+});
