@@ -34,3 +34,5 @@ export { normForward, normBackward } from "./kernels/norm";
 export { elementwiseAdd } from "./kernels/elementwise";
 export { swigluForward, swigluBackward } from "./kernels/swiglu";
 export { dropoutForward, dropoutBackward } from "./kernels/dropout";
+export { flashAttentionDropoutForward } from "./kernels/attention";
+export { flashAttentionDropoutBackward } from "./kernels/attention";
