@@ -11,6 +11,7 @@ import { expectClose } from './helpers/expect-close.js';
 import { enableRelaxedSimdForTests } from './helpers/relaxed.js';
 import { runAttention, runAttentionWithDropout } from './helpers/attention-run.js';
 import { randomArray, rng } from './helpers/rng.js';
+import { expectTypedOneLine, thrownBy } from './helpers/refusal.js';
 
 enableRelaxedSimdForTests();
 
@@ -82,5 +83,23 @@ describe.each(['simd', 'relaxed', 'scalar'] as BuildName[])('dropout in the memo
       numeric[i] = (loss(plus) - loss(minus)) / (2 * eps);
     }
     expectClose(grad, numeric, { atol: 2e-3, rtol: 1e-2, label: 'flash dqkv with dropout' });
+  });
+});
+
+describe('the memory-saving attention refuses a bad dropout as the dropout op does, before the core runs', () => {
+  it.each([
+    ['p = 1', { p: 1, seed: 1 }, /p must be a number with 0 <= p < 1, got 1/],
+    ['p < 0', { p: -0.5, seed: 1 }, /p must be a number with 0 <= p < 1/],
+    ['p NaN', { p: Number.NaN, seed: 1 }, /p must be a number with 0 <= p < 1/],
+    ['a seed above 32 bits', { p: 0.1, seed: 2 ** 32 }, /seed/],
+    ['a fractional seed', { p: 0.1, seed: 1.5 }, /seed/],
+  ])('%s', async (_, dropout, message) => {
+    const rt = await init({ build: 'simd', fresh: true });
+    const d = { batch: 1, seq: 5, heads: 1, headDim: 2, blockSize: 2, flash: true };
+    const { qkv, dy } = inputs(d, 3);
+    const { error } = thrownBy(() => runAttentionWithDropout(rt, d, qkv, dy, dropout));
+    expectTypedOneLine(error);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).toMatch(/^attentionForward/);
   });
 });
