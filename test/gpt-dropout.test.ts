@@ -76,6 +76,14 @@ describe.each(['simd', 'scalar'] as BuildName[])('GPT dropout (%s build)', (buil
     for (const m of [plain, flash, undropped]) m.dispose();
   });
 
+  it('the memory-saving attention redraws the same decisions when its block is recomputed: the same loss and gradients', async () => {
+    const rt = await init({ build });
+    const a = new GPT(rt, config, { seed: 4, flashAttention: true }), b = new GPT(rt, config, { seed: 4, flashAttention: true, recompute: 'blocks' });
+    expect(b.lossAndGradients(x, y).loss).toBe(a.lossAndGradients(x, y).loss);
+    expect(b.gradients().map((p) => [...p.data])).toEqual(a.gradients().map((p) => [...p.data]));
+    for (const m of [a, b]) m.dispose();
+  });
+
   it('keeps the dropout checks with the memory-saving attention', async () => {
     const rt = await init({ build });
     for (const dropout of [1, -0.1, Number.NaN, '0.1']) {
