@@ -35,3 +35,5 @@ export { elementwiseAdd } from "./kernels/elementwise";
 export { swigluForward, swigluBackward } from "./kernels/swiglu";
 export { dropoutForward, dropoutBackward } from "./kernels/dropout";
 export { threadControl, threadsConfigure, threadsActive, threadsInitWorker, threadWork, threadsParallelCalls } from "./threads";
+export { flashAttentionDropoutForward } from "./kernels/attention";
+export { flashAttentionDropoutBackward } from "./kernels/attention";

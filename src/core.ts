@@ -71,6 +71,8 @@ export interface CoreExports {
   threadsInitWorker(index: number): void;
   threadWork(): void;
   threadsParallelCalls(): number;
+  flashAttentionDropoutForward(qkv: number, y: number, lse: number, work: number, batch: number, seq: number, heads: number, headDim: number, block: number, p: number, seed: number): number;
+  flashAttentionDropoutBackward(qkv: number, y: number, lse: number, dy: number, dqkv: number, work: number, batch: number, seq: number, heads: number, headDim: number, block: number, p: number, seed: number): number;
 }
 
 /**
@@ -103,6 +105,8 @@ export const CORE_EXPORT_NAMES = Object.keys({
   flashAttentionBackward: 0,
   embeddingForward: 0, embeddingBackward: 0, firstBadTokenId: 0, normForward: 0, normBackward: 0, elementwiseAdd: 0, swigluForward: 0, swigluBackward: 0, dropoutForward: 0, dropoutBackward: 0,
   threadControl: 0, threadsConfigure: 0, threadsActive: 0, threadsInitWorker: 0, threadWork: 0, threadsParallelCalls: 0,
+  flashAttentionDropoutForward: 0,
+  flashAttentionDropoutBackward: 0,
 } satisfies Record<keyof CoreExports, 0>) as (keyof CoreExports)[];
 
 /**

@@ -63,6 +63,19 @@ describe('wasmgrad profile --model gpt', () => {
     expect(d.block.terms!.reduce((s, t) => s + t.wasmgrad, 0)).toBe(d.block.estimated);
   }, 30_000);
 
+  it('with --flash --dropout keeps no attention mask: the block saves 9·BaT² bytes less than plain, 4·BaT more than without dropout', async () => {
+    const flash = await doc(['--flash', '--dropout', '0.1']), plain = await doc(['--dropout', '0.1']), undropped = await doc(['--flash']);
+    expect(flash.peak.measured).toBe(flash.peak.estimated);
+    expect(flash.block.measured).toBe(flash.block.estimated);
+    for (const [name, c] of Object.entries(flash.categories)) if (c.estimated !== null) expect(c.measured, name).toBe(c.estimated);
+    const [B, a, T] = [2, 2, 8];
+    // Plain: probabilities, mask and dropped probabilities (4 + 1 + 4 bytes an element); memory-saving: the logsumexp.
+    expect(plain.block.measured - flash.block.measured).toBe(9 * B * a * T * T - 4 * B * a * T);
+    // Dropout on the memory-saving path adds only the two residual-branch masks (B·T·h bytes each).
+    expect(flash.block.measured - undropped.block.measured).toBe(2 * B * T * 16);
+    expect(flash.block.terms!.find((t) => t.tensor === 'attention dropout mask')!.wasmgrad).toBe(0);
+  }, 60_000);
+
   it.each([
     ['a dropout of 1', ['--dropout', '1'], /expected a probability from 0 to below 1/],
     ['an MLP option', ['--activation', 'gelu'], /--activation is an MLP option/],

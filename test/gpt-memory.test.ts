@@ -18,6 +18,8 @@ const CASES: [string, GPTConfigInput, GPTOptions, number, number][] = [
   ['block recomputation', { vocab: 13, seq: 8, hidden: 8, heads: 4, layers: 3 }, { recompute: 'blocks' }, 2, 7],
   ['dropout: masks and dropped probabilities', { vocab: 17, seq: 8, hidden: 16, heads: 2, layers: 2, dropout: 0.1 }, {}, 3, 8],
   ['dropout with block recomputation', { vocab: 13, seq: 8, hidden: 8, heads: 4, layers: 2, dropout: 0.2 }, { recompute: 'blocks' }, 2, 6],
+  ['dropout with memory-saving attention, T above the block: no mask saved', { vocab: 11, seq: 70, hidden: 8, heads: 2, layers: 1, dropout: 0.1 }, { flashAttention: true }, 1, 70],
+  ['dropout, memory-saving attention and block recomputation', { vocab: 13, seq: 8, hidden: 8, heads: 4, layers: 2, dropout: 0.2 }, { recompute: 'blocks', flashAttention: true }, 2, 6],
   ['recomputation and memory-saving attention, one head', { vocab: 9, seq: 5, hidden: 4, heads: 1, layers: 2, norm: 'rmsnorm' }, { recompute: 'blocks', flashAttention: true }, 4, 5],
 ];
 

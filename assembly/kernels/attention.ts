@@ -14,6 +14,15 @@
 //             i >= j: P = exp(S - lse_i) recomputed, dV_j += P^T dY_i,
 //             dP = dY_i V_j^T, dS = P (dP - D_i), dQ_i += dS K_j / sqrt(headDim),
 //             dK_j += dS^T Q_i / sqrt(headDim)
+//   dropout   (p > 0) on the probabilities, as FlashAttention does (Dao et al.
+//             2022, Algorithm 4): m, l and lse are of the undropped scores;
+//             forward adds Z_ij P_ij V_j with Z_ij = keep_ij / (1 - p); backward
+//             uses Z P for dV and dP = Z (dY V^T), and D_i = rowsum(dY_i * Y_i)
+//             is rowsum(dP * P) of those same quantities. keep_ij is drawn on the
+//             fly (dropout.ts) with the key of element (b, head, i, j) of the
+//             B x heads x T x T probabilities, the plain path's mask index: the
+//             same seed gives the same decisions on both paths, and backward
+//             redraws forward's, so no mask is saved.
 //   saves     lse (B * heads * T floats); backward also reads qkv and y
 //   workspace forward: block^2 + 2 block floats; backward: 2 block^2 + T floats
 //             (block = min(block size, T))
@@ -21,6 +30,7 @@
 // computed has at least one unmasked key.
 
 import { gemm, gemmReserve, gemmScratchBytes } from "./gemm";
+import { dropThreshold, keepScale, kept, streamKey } from "./dropout";
 import { expScalar, expShiftRow, rowDot, rowMax, scaleRow, softmaxGradRow } from "./softmax";
 
 /** Reserves the packing workspace of the largest block products: (bs x bs x hd) and (bs x hd x bs). */
@@ -33,13 +43,55 @@ function reserveBlocks(bs: i32, headDim: i32): bool {
   return min(cols, i - j0 + 1);
 }
 
+/** Key of the mask element of row i, column 0 of item `item` in the B x heads x T x T probabilities. */
+@inline function rowKey(base: u64, item: i32, seq: i32, i: i32): u64 {
+  return base + (<u64>item * <u64>seq + <u64>i) * <u64>seq;
+}
+
+/** x[j] *= keep_j * scale over n floats, keep_j drawn from key + j (as dropout's applyMask multiplies). */
+function dropRow(x: usize, n: i32, key: u64, threshold: u32, scale: f32): void {
+  for (let j = 0; j < n; j++) {
+    const at = x + (<usize>j << 2);
+    store<f32>(at, load<f32>(at) * (<f32>kept(key + <u64>j, threshold) * scale));
+  }
+}
+
 /**
- * Y and lse from qkv (layout above). work holds block^2 + 2 block floats.
+ * Over n floats with z_j = keep_j * scale drawn from key + j: dp[j] becomes
+ * dS = p (z dp - d) and p[j] becomes the dropped z p (what dV reads).
+ */
+function dropSoftmaxGradRow(p: usize, dp: usize, n: i32, d: f32, key: u64, threshold: u32, scale: f32): void {
+  for (let j = 0; j < n; j++) {
+    const off = <usize>j << 2;
+    const z = <f32>kept(key + <u64>j, threshold) * scale, pj = load<f32>(p + off);
+    store<f32>(dp + off, pj * (load<f32>(dp + off) * z - d));
+    store<f32>(p + off, pj * z);
+  }
+}
+
+/** Y and lse without dropout: flashAttentionDropoutForward with p = 0. */
+export function flashAttentionForward(
+  qkv: usize, y: usize, lse: usize, work: usize, batch: i32, seq: i32, heads: i32, headDim: i32, block: i32,
+): bool {
+  return flashAttentionDropoutForward(qkv, y, lse, work, batch, seq, heads, headDim, block, 0, 0);
+}
+
+/** dqkv without dropout: flashAttentionDropoutBackward with p = 0. */
+export function flashAttentionBackward(
+  qkv: usize, y: usize, lse: usize, dy: usize, dqkv: usize, work: usize,
+  batch: i32, seq: i32, heads: i32, headDim: i32, block: i32,
+): bool {
+  return flashAttentionDropoutBackward(qkv, y, lse, dy, dqkv, work, batch, seq, heads, headDim, block, 0, 0);
+}
+
+/**
+ * Y and lse from qkv (layout above), with dropout p (0 <= p < 1; 0: none) of
+ * the probabilities drawn from `seed`. work holds block^2 + 2 block floats.
  * Returns false only when the packing workspace could not be allocated
  * (reserved before anything is written).
  */
-export function flashAttentionForward(
-  qkv: usize, y: usize, lse: usize, work: usize, batch: i32, seq: i32, heads: i32, headDim: i32, block: i32,
+export function flashAttentionDropoutForward(
+  qkv: usize, y: usize, lse: usize, work: usize, batch: i32, seq: i32, heads: i32, headDim: i32, block: i32, p: f64, seed: u32,
 ): bool {
   const bs = min(block, seq);
   if (!reserveBlocks(bs, headDim)) return false;
@@ -47,6 +99,7 @@ export function flashAttentionForward(
   const scale = <f32>(1 / Math.sqrt(<f64>headDim));
   const s = work, mRow = s + (<usize>bs * <usize>bs << 2), lRow = mRow + (<usize>bs << 2);
   const qRow = <usize>ld3 << 2, yRow = h << 2;
+  const dropping = p > 0, threshold = dropThreshold(p), keep = keepScale(p), base = streamKey(seed, 0);
   for (let item = 0; item < batch * heads; item++) {
     const b = <usize>(item / heads), n = <usize>(item % heads);
     const q = qkv + ((b * <usize>seq * <usize>ld3 + n * <usize>headDim) << 2), k = q + (h << 2), v = k + (h << 2);
@@ -73,6 +126,8 @@ export function flashAttentionForward(
             scaleRow(yi + <usize>r * yRow, headDim, corr);
           }
           store<f32>(mp, mx);
+          // After the sum: l is of the undropped probabilities.
+          if (dropping) dropRow(row, valid, rowKey(base, item, seq, i0 + r) + <u64>j0, threshold, keep);
         }
         gemm(0, 0, rows, headDim, cols, 1, s, bs, v + <usize>j0 * qRow, ld3, first ? 0 : 1, yi, ldy);
       }
@@ -87,20 +142,22 @@ export function flashAttentionForward(
 }
 
 /**
- * dqkv (every element written) from dy, qkv, y and the forward's lse. work
- * holds 2 block^2 + T floats. Returns false only when the packing workspace
- * could not be allocated (reserved before anything is written).
+ * dqkv (every element written) from dy, qkv, y and the forward's lse, with
+ * the forward's dropout (the same p and seed). work holds 2 block^2 + T
+ * floats. Returns false only when the packing workspace could not be
+ * allocated (reserved before anything is written).
  */
-export function flashAttentionBackward(
+export function flashAttentionDropoutBackward(
   qkv: usize, y: usize, lse: usize, dy: usize, dqkv: usize, work: usize,
-  batch: i32, seq: i32, heads: i32, headDim: i32, block: i32,
+  batch: i32, seq: i32, heads: i32, headDim: i32, block: i32, p: f64, seed: u32,
 ): bool {
   const bs = min(block, seq);
   if (!reserveBlocks(bs, headDim)) return false;
   const ldy = heads * headDim, ld3 = 3 * ldy, h = <usize>ldy;
   const scale = <f32>(1 / Math.sqrt(<f64>headDim));
-  const p = work, dp = p + (<usize>bs * <usize>bs << 2), dRow = dp + (<usize>bs * <usize>bs << 2);
+  const pb = work, dp = pb + (<usize>bs * <usize>bs << 2), dRow = dp + (<usize>bs * <usize>bs << 2);
   const qRow = <usize>ld3 << 2, yRow = h << 2;
+  const dropping = p > 0, threshold = dropThreshold(p), keep = keepScale(p), base = streamKey(seed, 0);
   for (let item = 0; item < batch * heads; item++) {
     const b = <usize>(item / heads), n = <usize>(item % heads);
     const qOff = (b * <usize>seq * <usize>ld3 + n * <usize>headDim) << 2, yOff = (b * <usize>seq * h + n * <usize>headDim) << 2;
@@ -117,18 +174,17 @@ export function flashAttentionBackward(
       for (let i0 = j0; i0 < seq; i0 += bs) {
         const rows = min(bs, seq - i0), diagonal = i0 == j0;
         const qi = q + <usize>i0 * qRow, dyi = dyb + <usize>i0 * yRow;
-        gemm(0, 1, rows, cols, headDim, scale, qi, ld3, kj, ld3, 0, p, bs);
-        for (let r = 0; r < rows; r++) {
-          const row = p + (<usize>(r * bs) << 2), valid = unmasked(i0 + r, j0, cols);
-          expShiftRow(row, valid, load<f32>(lb + (<usize>(i0 + r) << 2)));
-          memory.fill(row + (<usize>valid << 2), 0, <usize>(cols - valid) << 2);
-        }
-        gemm(1, 0, cols, headDim, rows, 1, p, bs, dyi, ldy, diagonal ? 0 : 1, dv + <usize>j0 * qRow, ld3);
+        gemm(0, 1, rows, cols, headDim, scale, qi, ld3, kj, ld3, 0, pb, bs);
         gemm(0, 1, rows, cols, headDim, 1, dyi, ldy, vj, ld3, 0, dp, bs);
+        // Per row: P recomputed, then dS into dp (and P dropped in place under dropout).
         for (let r = 0; r < rows; r++) {
-          const off = <usize>(r * bs) << 2;
-          softmaxGradRow(p + off, dp + off, dp + off, cols, load<f32>(dRow + (<usize>(i0 + r) << 2)));
+          const off = <usize>(r * bs) << 2, valid = unmasked(i0 + r, j0, cols), d = load<f32>(dRow + (<usize>(i0 + r) << 2));
+          expShiftRow(pb + off, valid, load<f32>(lb + (<usize>(i0 + r) << 2)));
+          memory.fill(pb + off + (<usize>valid << 2), 0, <usize>(cols - valid) << 2);
+          if (dropping) dropSoftmaxGradRow(pb + off, dp + off, cols, d, rowKey(base, item, seq, i0 + r) + <u64>j0, threshold, keep);
+          else softmaxGradRow(pb + off, dp + off, dp + off, cols, d);
         }
+        gemm(1, 0, cols, headDim, rows, 1, pb, bs, dyi, ldy, diagonal ? 0 : 1, dv + <usize>j0 * qRow, ld3);
         gemm(0, 0, rows, headDim, cols, scale, dp, bs, kj, ld3, j0 == 0 ? 0 : 1, dq + <usize>i0 * qRow, ld3);
         gemm(1, 0, cols, headDim, rows, scale, dp, bs, qi, ld3, diagonal ? 0 : 1, dk + <usize>j0 * qRow, ld3);
       }

@@ -9,7 +9,9 @@
 // SplitMix64's output for the state (seed << 32) + offset + i, and is kept
 // when u >= floor(p * 2^32). Recomputing a forward (activation recomputation)
 // with the same seed and offset reproduces its mask, and one call over n
-// elements equals calls over its pieces at their offsets.
+// elements equals calls over its pieces at their offsets. The memory-saving
+// attention (attention.ts) draws its decisions on the fly through `kept`, with
+// the key of the element it would have in a saved mask.
 
 const GOLDEN: u64 = 0x9e3779b97f4a7c15;
 
@@ -22,15 +24,29 @@ const GOLDEN: u64 = 0x9e3779b97f4a7c15;
 }
 
 /** scale = 1/(1-p) rounded to f32, as the kept values are multiplied by. */
-@inline function keepScale(p: f64): f32 {
+@inline export function keepScale(p: f64): f32 {
   return <f32>(1 / (1 - p));
+}
+
+/** Draws below floor(p * 2^32) are dropped. */
+@inline export function dropThreshold(p: f64): u32 {
+  return <u32>(p * 4294967296.0);
+}
+
+/** The key of element 0 of a stream: element i draws from key + i. */
+@inline export function streamKey(seed: u32, offset: u64): u64 {
+  return (<u64>seed << 32) + offset;
+}
+
+/** 1 if the element whose key is `key` is kept, else 0 (its mask byte). */
+@inline export function kept(key: u64, threshold: u32): u32 {
+  return draw(key) >= threshold ? 1 : 0;
 }
 
 /** Draws n mask bytes (p in (0, 1); offset + n <= 2^32), then out = x * mask * scale. out may alias x. */
 export function dropoutForward(x: usize, out: usize, mask: usize, n: i32, p: f64, seed: u32, offset: u32): void {
-  const threshold = <u32>(p * 4294967296.0);
-  const base = (<u64>seed << 32) + <u64>offset;
-  for (let i = 0; i < n; i++) store<u8>(mask + <usize>i, draw(base + <u64>i) >= threshold ? 1 : 0);
+  const threshold = dropThreshold(p), base = streamKey(seed, <u64>offset);
+  for (let i = 0; i < n; i++) store<u8>(mask + <usize>i, <u8>kept(base + <u64>i, threshold));
   applyMask(x, mask, out, n, keepScale(p));
 }
 

@@ -70,7 +70,6 @@ export class GPT {
     const recompute = orDefault(o.recompute, 'none');
     if (recompute !== 'none' && recompute !== 'blocks') throw new ArgumentError(`GPT recompute must be 'none' or 'blocks', got ${describeValue(recompute)}`, { field: 'recompute' });
     this.config = gptConfig(config);
-    if (this.config.dropout > 0 && flash) throw new ArgumentError(`GPT dropout ${this.config.dropout} with flashAttention: the memory-saving attention has no dropout yet; use the plain attention or dropout 0`, { field: 'dropout' });
     this.flashAttention = flash;
     this.recompute = recompute;
     this.seed = seed as number;

@@ -70,7 +70,9 @@ export function runKernel(s: StepBinding, op: Extract<GPTPlanOp, { op: 'run' }>,
       const spec = checkAttentionSpec('GPT attention', { batch: B, seq: T, heads: c.heads, headDim: h / c.heads, flash: s.flashAttention });
       const saved = s.flashAttention ? b('lse') : b('probs');
       const workspace = has('workspace') ? b('workspace') : 0;
-      const dropout = has('attnMask') ? { p: c.dropout, seed: siteSeed(s.dropoutSeed, op.layer), mask: b('attnMask'), dropped: b('dropped') } : undefined;
+      // The plain path reads its saved mask; the memory-saving one redraws it from the same seed.
+      const dropout = op.dropout === undefined ? undefined
+        : { p: op.dropout, seed: siteSeed(s.dropoutSeed, op.layer), ...(has('attnMask') ? { mask: b('attnMask'), dropped: b('dropped') } : {}) };
       if (op.pass === 'forward') attentionForward(rt, spec, { qkv: b('qkv'), y: b('output'), saved, workspace, dropout });
       else attentionBackward(rt, spec, { qkv: b('qkv'), y: b('output'), saved, workspace, dropout, dy: b('gradOutput'), dqkv: b('gradInput') });
       return NaN;

@@ -11,6 +11,7 @@
 //   attn   probabilities P                                   4·BaT²
 //          with dropout: its mask and the dropped P          1·BaT² + 4·BaT²
 //          memory-saving path instead: per-row logsumexp     4·BaT
+//          (its dropout is redrawn from the seed: nothing more)
 //          (src/nn/ops/attention-cost.ts states both, its workspace and MACs)
 //   y      attention output (c_proj reads it)                4·BTh
 //   drop   residual-branch dropout mask                      1·BTh (dropout only)
@@ -62,6 +63,8 @@ export type GPTPlanOp = Stamp &
         buffers: Record<string, BufferId>;
         /** The parameter prefix whose weights and gradients it uses ("transformer.h.0.attn.c_attn"), if any. */
         parameters: string | null;
+        /** Attention: the probability its probabilities are dropped with (absent: none); the mask is in `buffers` on the plain path only. */
+        dropout?: number;
         macs: number;
         gemmMacs: number;
       }
@@ -123,6 +126,9 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
   for (const g of Object.values(attentionGemms(spec)).flat()) gemmShapes.push([g.m, g.n, g.k]);
   const run = (kernel: GPTKernel, pass: 'forward' | 'backward', recompute: boolean, buffers: Record<string, BufferId>, parameters: string | null, macs = 0, gemmMacs = 0) =>
     emit({ op: 'run', kernel, pass, recompute, buffers, parameters, macs, gemmMacs });
+  // Attention runs with the dropout of the probabilities marked (both paths).
+  const runAttention = (pass: 'forward' | 'backward', recompute: boolean, buffers: Record<string, BufferId>, macs: number) =>
+    emit({ op: 'run', kernel: 'attention', pass, recompute, buffers, parameters: null, ...(dropout ? { dropout: m.dropout } : {}), macs, gemmMacs: macs });
 
   // A Linear over BT rows: torchinfo's MACs (bias included), and the products its passes run.
   const linearForward = (name: string, input: BufferId, output: BufferId, inF: number, outF: number, bias: boolean, recompute: boolean) => {
@@ -179,8 +185,7 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
     }
     const y = alloc(saved, BT * h * F32, 'attention output');
     const scratch = attentionWork.forward ? alloc('workspace', attentionWork.forward, 'attention blocks') : undefined;
-    run('attention', 'forward', recompute, { qkv, output: y, ...bufs(t, ['probs', 'attnMask', 'dropped', 'lse']), ...(scratch === undefined ? {} : { workspace: scratch }) }, null,
-      attentionCost.forward, attentionCost.forward);
+    runAttention('forward', recompute, { qkv, output: y, ...bufs(t, ['probs', 'attnMask', 'dropped', 'lse']), ...(scratch === undefined ? {} : { workspace: scratch }) }, attentionCost.forward);
     free(scratch);
     at(p('attn.c_proj'), stamp.phase);
     const branch1 = alloc('workspace', BT * h * F32, 'attention branch output');
@@ -326,8 +331,7 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
     const dqkv = alloc('workspace', BT * 3 * h * F32, 'q, k, v gradient');
     const scratch = attentionWork.backward ? alloc('workspace', attentionWork.backward, cfg.flashAttention ? 'attention blocks' : 'attention score gradients') : undefined;
     // The memory-saving path's backward MACs include the scores it recomputes.
-    run('attention', 'backward', false, { qkv: b.qkv, output: b.y, gradOutput: dy, gradInput: dqkv, ...bufs(b, ['probs', 'attnMask', 'dropped', 'lse']), ...(scratch === undefined ? {} : { workspace: scratch }) }, null,
-      attentionCost.backward, attentionCost.backward);
+    runAttention('backward', false, { qkv: b.qkv, output: b.y, gradOutput: dy, gradInput: dqkv, ...bufs(b, ['probs', 'attnMask', 'dropped', 'lse']), ...(scratch === undefined ? {} : { workspace: scratch }) }, attentionCost.backward);
     free(scratch);
     free(dy, b.probs, b.attnMask, b.dropped, b.lse, b.y);
     at(p('attn.c_attn'), 'backward');

@@ -1,7 +1,9 @@
 // Causal multi-head self-attention from the output of one QKV Linear, forward
 // and backward side by side, as nanoGPT's CausalSelfAttention between c_attn
-// and c_proj. Dropout on the probabilities (plain path only): a seeded 1-byte
-// mask (src/nn/ops/dropout.ts) and the dropped probabilities are saved too.
+// and c_proj. Dropout on the probabilities, seeded and counter-based
+// (src/nn/ops/dropout.ts): the plain path saves its 1-byte mask and the dropped
+// probabilities too; the memory-saving path draws the same decisions block by
+// block (the same element indices and seed) and redraws them in backward, saving nothing.
 //   qkv  B x T x 3h: each row q | k | v, h = heads * headDim, head n at columns n*headDim
 //   y    B x T x h, the heads side by side again
 // Plain path (three core calls forward, five backward):
@@ -11,7 +13,8 @@
 //             dK = dS^T Q / sqrt(headDim)
 //   saves     P: batch * heads * T * T floats
 // Memory-saving path (flash: true; assembly/kernels/attention.ts): block by
-// block with an online softmax; saves the per-row logsumexp, recomputes P in backward.
+// block with an online softmax; saves the per-row logsumexp, recomputes P in
+// backward (and redraws its dropout).
 // Every (batch, head) item's Q, K, V, Y and their gradients are strided views
 // (leading dimension 3h or h), so no head is copied or transposed.
 // Costs: attention-cost.ts.
@@ -21,7 +24,7 @@ import { reserveGemmWorkspace } from '../../gemm.js';
 import { checkRuntime, type Runtime } from '../../runtime.js';
 import { Tensor } from '../../tensor.js';
 import { attentionGemms, attentionSavedBytes, attentionWorkspaceBytes } from './attention-cost.js';
-import { dropoutBackward, dropoutForward } from './dropout.js';
+import { checkDropout, dropoutBackward, dropoutForward } from './dropout.js';
 import { checkAttentionSpec, type AttentionShape, type AttentionSpec } from './attention-spec.js';
 
 /** Pointers (byte offsets into WASM memory) of one forward call. */
@@ -33,11 +36,13 @@ export interface AttentionForwardPointers {
   /** attentionWorkspaceBytes() of the pass (forward or backward); unused when 0. */
   workspace: number;
   /**
-   * Dropout on the probabilities (plain path): p, the seed of its mask, the
-   * mask (batch·heads·T² bytes) and the dropped probabilities (as many floats);
-   * absent or p = 0: none.
+   * Dropout on the probabilities: p and the seed of its mask (element
+   * (b, head, i, j) of the batch·heads·T·T probabilities draws counter
+   * ((b·heads + head)·T + i)·T + j on both paths); on the plain path also the
+   * mask (batch·heads·T² bytes) and the dropped probabilities (as many
+   * floats), which the memory-saving path never needs. Absent or p = 0: none.
    */
-  dropout?: { p: number; seed: number; mask: number; dropped: number };
+  dropout?: { p: number; seed: number; mask?: number; dropped?: number };
 }
 
 export interface AttentionBackwardPointers extends AttentionForwardPointers {
@@ -69,37 +74,47 @@ function packingBytes(rt: Runtime, s: AttentionShape): number {
 /** Forward on checked pointers: the plan's entry point. */
 export function attentionForward(rt: Runtime, s: AttentionShape, p: AttentionForwardPointers): void {
   const c = rt.core, need = packingBytes(rt, s);
-  if (s.flash && dropping(p)) throw new ArgumentError('attention: the memory-saving path has no dropout; use the plain path or p = 0', { field: 'dropout' });
   if (s.flash) {
-    orOutOfMemory(rt, c.flashAttentionForward(p.qkv, p.y, p.saved, p.workspace, s.batch, s.seq, s.heads, s.headDim, s.blockSize), need);
+    const args = [p.qkv, p.y, p.saved, p.workspace, s.batch, s.seq, s.heads, s.headDim, s.blockSize] as const;
+    const d = flashDropout('attentionForward', p);
+    orOutOfMemory(rt, d ? c.flashAttentionDropoutForward(...args, d.p, d.seed) : c.flashAttentionForward(...args), need);
     return;
   }
   const { h, ld3, scale, qkv, y, scores } = strides(s), t = s.seq, d = s.headDim, count = s.batch * s.heads;
   const q = p.qkv, k = p.qkv + 4 * h, v = p.qkv + 8 * h;
   orOutOfMemory(rt, c.gemmBatched(0, 1, t, t, d, scale, q, ld3, k, ld3, 0, p.saved, t, count, s.heads, ...qkv, ...qkv, ...scores), need);
   c.causalSoftmaxForward(p.saved, p.saved, t, count);
-  const dropped = dropping(p) ? p.dropout!.dropped : p.saved;
-  if (dropping(p)) dropoutForward(rt, { n: count * t * t, p: p.dropout!.p, seed: p.dropout!.seed, x: p.saved, out: dropped, mask: p.dropout!.mask });
+  const dropped = dropping(p) ? p.dropout!.dropped! : p.saved;
+  if (dropping(p)) dropoutForward(rt, { n: count * t * t, p: p.dropout!.p, seed: p.dropout!.seed, x: p.saved, out: dropped, mask: p.dropout!.mask! });
   orOutOfMemory(rt, c.gemmBatched(0, 0, t, d, t, 1, dropped, t, v, ld3, 0, p.y, h, count, s.heads, ...scores, ...qkv, ...y), need);
 }
 
 const dropping = (p: AttentionForwardPointers) => p.dropout !== undefined && p.dropout.p > 0;
 
+/** The memory-saving path's dropout, checked as the plain path's dropout op checks it; null when none. */
+function flashDropout(where: string, p: AttentionForwardPointers): { p: number; seed: number } | null {
+  if (p.dropout === undefined) return null;
+  checkDropout(where, p.dropout.p, p.dropout.seed);
+  return dropping(p) ? p.dropout : null;
+}
+
 /** Backward on checked pointers: the plan's entry point. */
 export function attentionBackward(rt: Runtime, s: AttentionShape, p: AttentionBackwardPointers): void {
   const c = rt.core, need = packingBytes(rt, s);
   if (s.flash) {
-    orOutOfMemory(rt, c.flashAttentionBackward(p.qkv, p.y, p.saved, p.dy, p.dqkv, p.workspace, s.batch, s.seq, s.heads, s.headDim, s.blockSize), need);
+    const args = [p.qkv, p.y, p.saved, p.dy, p.dqkv, p.workspace, s.batch, s.seq, s.heads, s.headDim, s.blockSize] as const;
+    const d = flashDropout('attentionBackward', p);
+    orOutOfMemory(rt, d ? c.flashAttentionDropoutBackward(...args, d.p, d.seed) : c.flashAttentionBackward(...args), need);
     return;
   }
   const { h, ld3, scale, qkv, y, scores } = strides(s), t = s.seq, d = s.headDim, count = s.batch * s.heads;
   const q = p.qkv, k = p.qkv + 4 * h, v = p.qkv + 8 * h;
   const dq = p.dqkv, dk = p.dqkv + 4 * h, dv = p.dqkv + 8 * h, ds = p.workspace;
   // dV = P^T dY (the dropped P under dropout); dP = dY V^T (through the mask), turned into dS in place; dQ and dK from dS.
-  const dropped = dropping(p) ? p.dropout!.dropped : p.saved;
+  const dropped = dropping(p) ? p.dropout!.dropped! : p.saved;
   orOutOfMemory(rt, c.gemmBatched(1, 0, t, d, t, 1, dropped, t, p.dy, h, 0, dv, ld3, count, s.heads, ...scores, ...y, ...qkv), need);
   orOutOfMemory(rt, c.gemmBatched(0, 1, t, t, d, 1, p.dy, h, v, ld3, 0, ds, t, count, s.heads, ...y, ...qkv, ...scores), need);
-  if (dropping(p)) dropoutBackward(rt, { n: count * t * t, p: p.dropout!.p, dout: ds, mask: p.dropout!.mask, dx: ds });
+  if (dropping(p)) dropoutBackward(rt, { n: count * t * t, p: p.dropout!.p, dout: ds, mask: p.dropout!.mask!, dx: ds });
   c.causalSoftmaxBackward(p.saved, ds, ds, t, count);
   orOutOfMemory(rt, c.gemmBatched(0, 0, t, d, t, scale, ds, t, k, ld3, 0, dq, ld3, count, s.heads, ...scores, ...qkv, ...qkv), need);
   orOutOfMemory(rt, c.gemmBatched(1, 0, t, d, t, scale, ds, t, q, ld3, 0, dk, ld3, count, s.heads, ...scores, ...qkv, ...qkv), need);

@@ -46,6 +46,12 @@ function checkP(where: string, p: unknown): asserts p is number {
   if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new ArgumentError(`${where}: p must be a number with 0 <= p < 1, got ${describeValue(p)}`, { field: 'p' });
 }
 
+/** p and seed of a dropout drawn inside another kernel (the memory-saving attention), checked as dropoutForward checks them. */
+export function checkDropout(where: string, p: unknown, seed: unknown): void {
+  checkP(where, p);
+  checkInt(`${where}: seed`, seed, 0, TWO_32 - 1);
+}
+
 /** out = x for p = 0: nothing runs when they are the same buffer. */
 function copy(rt: Runtime, from: number, to: number, n: number): void {
   if (from !== to) new Uint8Array(rt.memory.buffer).copyWithin(to, from, from + n * 4);
@@ -55,8 +61,7 @@ export function dropoutForward(rt: Runtime, args: DropoutForward): void {
   const where = 'dropoutForward';
   const a = opArguments(rt, where, args, ['n', 'p', 'seed', 'offset', 'x', 'out', 'mask']);
   checkDim(where, 'n', a.n);
-  checkP(where, a.p);
-  checkInt(`${where}: seed`, a.seed, 0, TWO_32 - 1);
+  checkDropout(where, a.p, a.seed);
   const offset = orDefault(a.offset, 0);
   checkInt(`${where}: offset`, offset, 0, TWO_32 - a.n);
   if (a.n === 0) return;
