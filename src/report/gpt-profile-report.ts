@@ -17,7 +17,7 @@
 //   macs         { forward, backward, recompute, gemmCounted: { measured, estimated } }, last step
 //   losses       the loss of each measured step
 
-import type { Category } from '../memory/categories.js';
+import { CATEGORIES, type Category } from '../memory/categories.js';
 import { formatInteger } from '../estimate/units.js';
 import { blockSavedTerms, type SavedTerm } from '../estimate/gpt.js';
 import type { GPTConfig } from '../gpt/config.js';
@@ -163,7 +163,7 @@ export function gptProfileHtml(p: GptProfile): string {
     },
     timeline: { events: p.events, runtimeBytes: p.measured.runtimeBytes },
     categories: [
-      ...(['weights', 'gradients', 'optimizer', 'activations', 'workspace', 'inputs'] as const).map((k) => ({ category: k, measured: doc.categories[k].measured, estimated: doc.categories[k].estimated, atPeak: doc.peak.atPeak[k] })),
+      ...CATEGORIES.map((k) => ({ category: k, measured: doc.categories[k].measured, estimated: doc.categories[k].estimated, atPeak: doc.peak.atPeak[k] })),
       { category: 'total' as const, measured: doc.peak.measured, estimated: doc.peak.estimated, atPeak: doc.peak.measured },
       { category: 'runtime' as const, measured: doc.categories.runtime.measured, estimated: null, atPeak: null },
     ],
