@@ -147,15 +147,15 @@ export class GPT {
   }
 
   /** The plan of one training step on `batch` sequences of `tokens` tokens, from where the model stands now. */
-  stepPlan(batch: number, tokens: number, optimizer: Optimizer | null = null, evaluate = false): readonly GPTPlanOp[] {
+  stepPlan(batch: number, tokens: number, optimizer: Optimizer | null = null, evaluate = false, loss = true): readonly GPTPlanOp[] {
     const update = optimizer && { name: optimizer.name, stateBytes: optimizer.stateBytes(this.parameterCount) };
     const hasGradients = this.gradientsPtr !== 0, hasState = optimizer?.hasState(this) ?? false;
-    const key = `${batch}x${tokens}|${update?.name}:${update?.stateBytes}|${hasGradients}|${hasState}|${evaluate}`;
+    const key = `${batch}x${tokens}|${update?.name}:${update?.stateBytes}|${hasGradients}|${hasState}|${evaluate}|${loss}`;
     let plan = this.plans.get(key);
     if (!plan) {
       plan = gptTrainingStepPlan({
         model: this.config, batch, tokens, build: this.runtime.build, flashAttention: this.flashAttention, recompute: this.recompute,
-        optimizer: update, hasGradients, hasOptimizerState: hasState, evaluate,
+        optimizer: update, hasGradients, hasOptimizerState: hasState, evaluate, loss,
       });
       this.plans.set(key, plan);
     }
@@ -182,7 +182,7 @@ export class GPT {
     for (let i = 0; i < count; i++) {
       const window = out.slice(-this.config.seq);
       let scaled: Float64Array | null = null;
-      this.runStep([window], [window], null, true, (p) => {
+      this.runStep([window], null, null, true, (p) => {
         const last = new Float32Array(this.runtime.memory.buffer, p + 4 * (window.length - 1) * this.config.vocab, this.config.vocab);
         scaled = Float64Array.from(last, (z) => z / temperature);
       });
@@ -194,20 +194,20 @@ export class GPT {
   /** The logits of every position, forward only (B x T x vocab floats, row-major), as the reference module's forward returns them. */
   logits(tokens: TokenRows): Float32Array {
     let out: Float32Array | null = null;
-    // The loss the pass also computes needs targets: the tokens themselves are valid ones.
-    this.runStep(tokens, tokens, null, true, (p, elements) => {
+    // No targets: the pass stops at the logits.
+    this.runStep(tokens, null, null, true, (p, elements) => {
       out = new Float32Array(this.runtime.memory.buffer, p, elements).slice();
     });
     return out!;
   }
 
   /** Runs one plan; `readLogits` sees the LM head's output (its address and element count) before it is freed. */
-  private runStep(tokenRows: TokenRows, targetRows: TokenRows, optimizer: Optimizer | null, evaluate = false, readLogits?: (ptr: number, elements: number) => void): number {
+  private runStep(tokenRows: TokenRows, targetRows: TokenRows | null, optimizer: Optimizer | null, evaluate = false, readLogits?: (ptr: number, elements: number) => void): number {
     this.weightView();
     const { batch, tokens, ids, targets } = this.checkBatch(tokenRows, targetRows);
     optimizer?.check(this.parameterBlock());
     const rt = this.runtime, arena = rt.arena, stepNo = this.steps + 1;
-    const plan = this.stepPlan(batch, tokens, optimizer, evaluate);
+    const plan = this.stepPlan(batch, tokens, optimizer, evaluate, targetRows !== null);
     const binding = (): StepBinding => ({
       rt, config: this.config, table: this.byName, weights: this.weightsPtr, gradients: this.gradientsPtr,
       batch, tokens, flashAttention: this.flashAttention, dropoutSeed: (Math.imul(this.seed ^ 0x9e3779b9, 0x85ebca6b) + stepNo) >>> 0,
@@ -289,14 +289,14 @@ export class GPT {
   }
 
   /** Checks a batch before anything is allocated: B rows of T ids, T from 1 to seq, each id in [0, vocab). */
-  private checkBatch(tokenRows: TokenRows, targetRows: TokenRows): { batch: number; tokens: number; ids: Int32Array; targets: Int32Array } {
+  private checkBatch(tokenRows: TokenRows, targetRows: TokenRows | null): { batch: number; tokens: number; ids: Int32Array; targets: Int32Array } {
     const { seq, vocab } = this.config;
     const rows = (name: string, value: unknown): ArrayLike<number>[] => {
       if (!Array.isArray(value) || value.length === 0) throw new ArgumentError(`${name} must be a non-empty array of token rows, got ${describeValue(value)}`, { field: name });
       return value as ArrayLike<number>[];
     };
-    const x = rows('tokens', tokenRows), y = rows('targets', targetRows);
-    if (y.length !== x.length) throw new ShapeError(`targets has ${y.length} rows; tokens has ${x.length}`);
+    const x = rows('tokens', tokenRows), y = targetRows === null ? [] : rows('targets', targetRows);
+    if (targetRows !== null && y.length !== x.length) throw new ShapeError(`targets has ${y.length} rows; tokens has ${x.length}`);
     const first = x[0];
     const tokens = typeof first === 'object' && first !== null ? first.length : -1;
     if (!Number.isInteger(tokens) || tokens < 1 || tokens > seq) {

@@ -81,6 +81,8 @@ export interface GPTStepPlanConfig {
   optimizer: { name: string; stateBytes: number } | null;
   /** Forward and loss only, saving nothing (evaluation); default false. */
   evaluate?: boolean;
+  /** With evaluate: false stops at the logits (no targets, no cross-entropy), as logits() and generate() need; default true. */
+  loss?: boolean;
   hasGradients: boolean;
   hasOptimizerState: boolean;
 }
@@ -92,6 +94,7 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
   const h = m.hidden, a = m.heads, f = m.ffn, V = m.vocab, hd = h / a;
   const BT = B * T;
   const evaluate = cfg.evaluate ?? false;
+  const withLoss = !evaluate || (cfg.loss ?? true);
   // Evaluation runs without dropout (PyTorch's model.eval()) and keeps nothing for a backward pass.
   const dropout = m.dropout > 0 && !evaluate;
   const ops: GPTPlanOp[] = [];
@@ -141,7 +144,7 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
   if (!cfg.hasGradients && !evaluate) live.delete(alloc('gradients', gptParameterCount(m) * F32, 'gradients', 'gradients')); // kept by the model across steps
   const reserveAt = ops.length;
   const tokens = alloc('inputs', BT * 4, 'token ids', 'tokens');
-  const targets = alloc('inputs', BT * 4, 'target ids', 'targets');
+  const targets = withLoss ? alloc('inputs', BT * 4, 'target ids', 'targets') : undefined;
 
   // Forward.
   at('wte', 'forward');
@@ -242,9 +245,12 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
   const head = m.tiedHead ? 'transformer.wte' : 'lm_head';
   gemmShapes.push([BT, V, h]);
   run('linear', 'forward', false, { input: lnf, output: logits }, head, BT * h * V, BT * h * V);
-  at('loss', 'forward');
-  const probs = alloc(keep, BT * V * F32, 'softmax probabilities');
-  run('cross-entropy', 'forward', false, { logits, targets, probs }, null);
+  let probs: BufferId | undefined;
+  if (withLoss) {
+    at('loss', 'forward');
+    probs = alloc(keep, BT * V * F32, 'softmax probabilities');
+    run('cross-entropy', 'forward', false, { logits, targets: targets!, probs }, null);
+  }
   free(logits);
   // The workspace the step's products need, reserved before the batch is staged.
   const reserveWorkspace = () => {
@@ -261,7 +267,7 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
   // Backward.
   at('loss', 'backward');
   const dlogits = alloc('workspace', BT * V * F32, 'loss gradient');
-  run('cross-entropy', 'backward', false, { probs, targets, gradInput: dlogits }, null);
+  run('cross-entropy', 'backward', false, { probs: probs!, targets: targets!, gradInput: dlogits }, null);
   free(probs);
   at('lm_head', 'backward');
   const dlnf = alloc('workspace', BT * h * F32, 'final LayerNorm output gradient');
