@@ -34,3 +34,4 @@ export { normForward, normBackward } from "./kernels/norm";
 export { elementwiseAdd } from "./kernels/elementwise";
 export { swigluForward, swigluBackward } from "./kernels/swiglu";
 export { dropoutForward, dropoutBackward } from "./kernels/dropout";
+export { kvCacheStore, cachedAttention } from "./kernels/kv-cache";

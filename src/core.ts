@@ -65,6 +65,8 @@ export interface CoreExports {
   swigluBackward(a: number, b: number, dout: number, da: number, db: number, n: number): void;
   dropoutForward(x: number, out: number, mask: number, n: number, p: number, seed: number, offset: number): void;
   dropoutBackward(dout: number, mask: number, dx: number, n: number, p: number): void;
+  kvCacheStore(qkv: number, cache: number, batch: number, tokens: number, start: number, capacity: number, hidden: number): void;
+  cachedAttention(qkv: number, cache: number, y: number, scratch: number, batch: number, keys: number, capacity: number, heads: number, headDim: number): void;
 }
 
 /**
@@ -94,6 +96,7 @@ export const CORE_EXPORT_NAMES = Object.keys({
   flashAttentionForward: 0,
   flashAttentionBackward: 0,
   embeddingForward: 0, embeddingBackward: 0, firstBadTokenId: 0, normForward: 0, normBackward: 0, elementwiseAdd: 0, swigluForward: 0, swigluBackward: 0, dropoutForward: 0, dropoutBackward: 0,
+  kvCacheStore: 0, cachedAttention: 0,
 } satisfies Record<keyof CoreExports, 0>) as (keyof CoreExports)[];
 
 /**
