@@ -114,3 +114,37 @@ describe('generate with a KV cache', () => {
     model.dispose();
   });
 });
+
+describe('a generation that runs out of memory', () => {
+  // seq 256, hidden 128, 2 layers: each layer's cache of 256 positions is 262,144 bytes,
+  // far more than the part of a 64 KiB page the filler may leave beside `room`.
+  const config = { vocab: 31, seq: 256, hidden: 128, heads: 4, layers: 2 };
+  const layerCache = 2 * 256 * 128 * 4;
+
+  it.each([
+    ['the second layer\'s cache', 1.5 * layerCache, /kvCache/],
+    ['the prefill, after both caches', 2 * layerCache + 4096, /cannot allocate/],
+  ])('failing at %s frees the caches it took and leaves the memory it found', async (_, room, message) => {
+    const rt = await init({ build: 'simd', fresh: true });
+    const model = new GPT(rt, config, { seed: 2 });
+    const { WASM32_MAX_BYTES } = await import('../src/arena.js');
+    // Fill WASM memory up to `room` bytes below its limit (block headers take a little of it).
+    const filler = rt.arena.alloc(WASM32_MAX_BYTES - rt.arena.memoryBytes() - room, 'workspace', 'filler');
+    const before = rt.arena.liveByCategory();
+    let error: unknown;
+    try {
+      model.generate(Array.from({ length: 200 }, (_, i) => i % 31), 56);
+    } catch (e) {
+      error = e;
+    }
+    expectTypedOneLine(error);
+    expect((error as Error).name).toBe('OutOfMemoryError');
+    expect((error as Error).message).toMatch(message);
+    expect(rt.arena.liveByCategory()).toEqual(before);
+    expect(rt.arena.live('kvCache')).toBe(0);
+    // With the room back, the same generation runs.
+    rt.arena.free(filler);
+    expect(model.generate([1, 2, 3], 4, { topK: 1 })).toHaveLength(4);
+    model.dispose();
+  }, 30_000);
+});
