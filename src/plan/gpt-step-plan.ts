@@ -33,6 +33,7 @@
 // recomputation would) before its backward. The other dropout masks are
 // regenerated from the step's seed, so the recomputed tensors are bit-identical.
 
+import { ArgumentError } from '../errors.js';
 import type { Category, Phase } from '../memory/categories.js';
 import { gemmWorkspaceBytes } from '../memory/gemm-workspace.js';
 import type { GPTConfig } from '../gpt/config.js';
@@ -118,6 +119,9 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
   const cache = cfg.cache;
   // One new token per sequence attending to the keys and values cached before it.
   const decoding = cache !== undefined && cache.position > 0;
+  if (cache && (withLoss || (decoding && T !== 1) || cache.position + T > cache.capacity)) {
+    throw new ArgumentError(`a generation's pass is an evaluation without loss of 1 token past position 0, within the cache's ${cache.capacity} positions; got ${T} tokens at ${cache.position}`);
+  }
   // Evaluation runs without dropout (PyTorch's model.eval()) and keeps nothing for a backward pass.
   const dropout = m.dropout > 0 && !evaluate;
   const ops: GPTPlanOp[] = [];
