@@ -8,7 +8,7 @@
 //   setup        { batches, optimizer, loss, inplace, checkpoint, build, engine }; checkpoint
 //                lists the activation layers recomputed in backward ([] for none)
 //   parameters   total parameter count
-//   categories   per category (weights, gradients, optimizer, activations, workspace,
+//   categories   per category (weights, gradients, optimizer, activations, workspace, kvCache,
 //                inputs, runtime, total): { measured, estimated } = peak bytes during the
 //                measured steps, and live: { measured, estimated } = bytes still held after
 //                the last step. runtime (WASM memory no category owns: static data, stack,
