@@ -32,6 +32,12 @@
 // feed-forward's inner output (phase 'backward', allocating as a step without
 // recomputation would) before its backward. The other dropout masks are
 // regenerated from the step's seed, so the recomputed tensors are bit-identical.
+//
+// Evaluation (evaluate) keeps nothing for backward; without a loss it stops
+// at the logits (logits(), generate()). A generation's pass (cache) also
+// stores each layer's K and V in that layer's KV cache and, decoding, replaces
+// attention over the pass's tokens by one query against the cache
+// (src/plan/gpt-generation-plan.ts).
 
 import { ArgumentError } from '../errors.js';
 import type { Category, Phase } from '../memory/categories.js';
