@@ -51,3 +51,12 @@ describe('GPT generation profile', () => {
     expect(past.estimate.passes).toEqual({ prefill: 4, decode: 2 });
   });
 });
+
+describe('the package entry', () => {
+  it('exports the generation plan, its estimate and its profile', async () => {
+    const w = await import('../src/index.js');
+    for (const name of ['gptGenerationPlan', 'generationPass', 'generationPassPlan', 'estimateGptGeneration', 'inferenceKvCacheBytes', 'profileGptGeneration'] as const) {
+      expect(typeof w[name], name).toBe('function');
+    }
+  });
+});
