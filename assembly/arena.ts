@@ -11,9 +11,9 @@
 // First fit with splitting and coalescing: allocations are few and large
 // (a model has tens of them), so a simple list beats anything clever.
 
-// weights, gradients, optimizer, activations, workspace, inputs: the order of
-// CATEGORIES in src/memory/categories.ts, whose index the host passes.
-const CATEGORY_COUNT: i32 = 6;
+// weights, gradients, optimizer, activations, workspace, inputs, kvCache: the
+// order of CATEGORIES in src/memory/categories.ts, whose index the host passes.
+const CATEGORY_COUNT: i32 = 7;
 
 /** How many categories the counters keep: the host checks it against its own list at instantiation. */
 export function arenaCategoryCount(): i32 {

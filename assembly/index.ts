@@ -37,3 +37,4 @@ export { dropoutForward, dropoutBackward } from "./kernels/dropout";
 export { threadControl, threadsConfigure, threadsActive, threadsInitWorker, threadWork, threadsParallelCalls } from "./threads";
 export { flashAttentionDropoutForward } from "./kernels/attention";
 export { flashAttentionDropoutBackward } from "./kernels/attention";
+export { kvCacheStore, cachedAttention } from "./kernels/kv-cache";

@@ -73,6 +73,8 @@ export interface CoreExports {
   threadsParallelCalls(): number;
   flashAttentionDropoutForward(qkv: number, y: number, lse: number, work: number, batch: number, seq: number, heads: number, headDim: number, block: number, p: number, seed: number): number;
   flashAttentionDropoutBackward(qkv: number, y: number, lse: number, dy: number, dqkv: number, work: number, batch: number, seq: number, heads: number, headDim: number, block: number, p: number, seed: number): number;
+  kvCacheStore(qkv: number, cache: number, batch: number, tokens: number, start: number, capacity: number, hidden: number): void;
+  cachedAttention(qkv: number, cache: number, y: number, scratch: number, batch: number, keys: number, capacity: number, heads: number, headDim: number): void;
 }
 
 /**
@@ -107,6 +109,7 @@ export const CORE_EXPORT_NAMES = Object.keys({
   threadControl: 0, threadsConfigure: 0, threadsActive: 0, threadsInitWorker: 0, threadWork: 0, threadsParallelCalls: 0,
   flashAttentionDropoutForward: 0,
   flashAttentionDropoutBackward: 0,
+  kvCacheStore: 0, cachedAttention: 0,
 } satisfies Record<keyof CoreExports, 0>) as (keyof CoreExports)[];
 
 /**

@@ -54,7 +54,10 @@ export {
 export { GPT, type GPTOptions, type TokenRows } from './gpt/model.js';
 export { gptConfig, type GPTConfig, type GPTConfigInput, type NormKind, type FeedForwardKind } from './gpt/config.js';
 export { gptParameters, gptParameterCount, type GPTParameter } from './gpt/parameters.js';
-export { gptTrainingStepPlan, type GPTPlanOp, type GPTStepPlanConfig } from './plan/gpt-step-plan.js';
+export { gptTrainingStepPlan, type GPTCachePass, type GPTPlanOp, type GPTStepPlanConfig } from './plan/gpt-step-plan.js';
+export { gptGenerationPlan, generationPass, generationPassPlan, type GPTGenerationConfig, type GenerationPass } from './plan/gpt-generation-plan.js';
 export { estimateGpt, blockSavedTerms, gptSublayerCosts, type GptEstimate, type GptTrainingConfig, type SavedTerm, type SublayerCost } from './estimate/gpt.js';
+export { estimateGptGeneration, inferenceKvCacheBytes, type GptGenerationEstimate } from './estimate/gpt.js';
 export { profileGpt, type GptProfile, type GptProfileOptions } from './profile/profile-gpt.js';
+export { profileGptGeneration, type GptGenerationProfile, type GptGenerationProfileOptions } from './profile/profile-gpt.js';
 export { gptProfileDocument, renderGptProfileTable, gptProfileHtml, describeGpt, type GptProfileDocument } from './report/gpt-profile-report.js';

@@ -273,6 +273,7 @@ describe('estimateTransformerMemory: per-device totals', () => {
       activations: 12 * layerActivationBytes(gpt2, act) + edges.embedding + edges.output,
       workspace: 0,
       inputs: 2 * 8 * 1024 * 4,
+      kvCache: 0,
     });
     expect(est.heaviest.total).toBe(CATEGORIES.reduce((n, c) => n + est.heaviest.bytes[c], 0));
     expect(est.largest).toBe('activations');

@@ -223,7 +223,7 @@ describe('Tensor', () => {
     const live = rt.arena.liveByCategory();
     expect(() => Tensor.empty(rt, [4], 'scratch' as never)).toThrow(ArgumentError);
     expect(() => Tensor.empty(rt, [4], 'scratch' as never)).toThrow(
-      'category must be one of weights, gradients, optimizer, activations, workspace, inputs, got "scratch"',
+      'category must be one of weights, gradients, optimizer, activations, workspace, inputs, kvCache, got "scratch"',
     );
     expect(rt.arena.liveByCategory()).toEqual(live);
     expect(() => Tensor.empty(rt, 12 as never)).toThrow('shape must be an array of sizes, e.g. [rows, cols], got 12');

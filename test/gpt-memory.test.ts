@@ -54,7 +54,7 @@ describe.each(['simd', 'scalar'] as BuildName[])('GPT memory, measured == estima
     const measured = rt.arena.stopLog();
     expect(measured.map((e) => [e.kind, e.category, e.bytes, e.layer, e.phase])).toEqual(planEvents(plan, { workspaceBytes }).map((e) => [e.kind, e.category, e.bytes, e.layer, e.phase]));
     expect(measured.some((e) => e.category === 'activations')).toBe(false);
-    expect(summarizeEvents(measured).live).toEqual({ weights: 0, gradients: 0, optimizer: 0, activations: 0, workspace: 0, inputs: 0 });
+    expect(summarizeEvents(measured).live).toEqual({ weights: 0, gradients: 0, optimizer: 0, activations: 0, workspace: 0, inputs: 0, kvCache: 0 });
     // Without dropout a training forward computes the same loss (with it, evaluation drops nothing).
     if (model.config.dropout === 0) expect(loss).toBe(model.lossAndGradients(x, y).loss);
     expect(perplexity).toBeCloseTo(Math.exp(loss), 10);

@@ -9,7 +9,7 @@ import { all, byClass, byName, parseXml, textOf, type XmlElement } from './helpe
 // ---------------------------------------------------------------------------
 /** A 784-100-10 MLP, batch 64, Adam: 79,510 float32 parameters = 318,040 B. */
 function mlpTimeline(): MemoryTimeline {
-  const live: CategoryBytes = { weights: 0, gradients: 0, optimizer: 0, activations: 0, workspace: 0, inputs: 0 };
+  const live: CategoryBytes = { weights: 0, gradients: 0, optimizer: 0, activations: 0, workspace: 0, inputs: 0, kvCache: 0 };
   const steps = [
     ['alloc', 'weights', 318_040, 'model', 'setup'],
     ['alloc', 'gradients', 318_040, 'model', 'setup'],

@@ -12,7 +12,7 @@ import { all, byClass, byName, linesOf, parseXml, textOf, type XmlElement } from
 type Step = [MemoryEvent['kind'], Category, number, string, Phase];
 
 function timelineOf(steps: Step[], runtimeBytes?: number): MemoryTimeline {
-  const live: CategoryBytes = { weights: 0, gradients: 0, optimizer: 0, activations: 0, workspace: 0, inputs: 0 };
+  const live: CategoryBytes = { weights: 0, gradients: 0, optimizer: 0, activations: 0, workspace: 0, inputs: 0, kvCache: 0 };
   const events = steps.map(([kind, category, bytes, layer, phase]) => {
     live[category] += kind === 'alloc' ? bytes : -bytes;
     return { kind, category, bytes, layer, phase, live: { ...live } };
@@ -170,7 +170,9 @@ describe('renderMemorySvg: the peak', () => {
     const svg = parseXml(renderMemorySvg(t));
     const items = all(svg, byClass('legend-item')).map((g) => all(g, byName('text')).map(textOf));
     const atPeak = t.events[expectedPeak(t).index]!.live;
-    expect(items).toEqual([...STACK_ORDER].reverse().map((c) => [c, formatInteger(atPeak[c])]));
+    // Categories never live (a training run keeps no KV cache) are left out of the legend.
+    const drawn = STACK_ORDER.filter((c) => t.events.some((e) => e.live[c] > 0));
+    expect(items).toEqual([...drawn].reverse().map((c) => [c, formatInteger(atPeak[c])]));
     expect(all(all(svg, byClass('legend-peak'))[0]!, byName('text')).map(textOf)).toEqual(['peak', formatInteger(expectedPeak(t).total)]);
   });
 

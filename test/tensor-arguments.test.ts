@@ -92,7 +92,7 @@ describe('Tensor.empty arguments', () => {
   it('a category that is not a string is named, not a TypeError', async () => {
     const rt = await init({ fresh: true });
     expect(() => Tensor.empty(rt, [2], Object.create(null))).toThrow(
-      new ArgumentError('category must be one of weights, gradients, optimizer, activations, workspace, inputs, got an object'),
+      new ArgumentError('category must be one of weights, gradients, optimizer, activations, workspace, inputs, kvCache, got an object'),
     );
     expect(() => Tensor.empty(rt, [2], 'workspace', 7 as never)).toThrow(new ArgumentError('Tensor.empty: what must be a string, got 7'));
   });

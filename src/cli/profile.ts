@@ -1,4 +1,4 @@
-// `wasmgrad profile`: the training memory of an MLP or a GPT, measured in WASM and estimated, side by side.
+// `wasmgrad profile`: the training memory of an MLP or a GPT, or the inference memory of a GPT generation, measured in WASM and estimated, side by side.
 
 import { writeFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
@@ -6,9 +6,11 @@ import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/registry.js';
 import type { ActivationKind } from '../nn/layers.js';
 import type { LossKind } from '../nn/sequential.js';
 import { ArgumentError } from '../errors.js';
-import { profileGpt } from '../profile/profile-gpt.js';
+import { profileGpt, profileGptGeneration } from '../profile/profile-gpt.js';
 import { profileMlp } from '../profile/profile-mlp.js';
-import { gptProfileDocument, gptProfileHtml, renderGptProfileTable } from '../report/gpt-profile-report.js';
+import {
+  gptGenerationProfileDocument, gptGenerationProfileHtml, gptProfileDocument, gptProfileHtml, renderGptGenerationProfileTable, renderGptProfileTable,
+} from '../report/gpt-profile-report.js';
 import { profileDocument, profileHtml, renderProfileTable } from '../report/profile-report.js';
 import type { BuildName } from '../runtime.js';
 import {
@@ -44,10 +46,13 @@ interface ProfileOptions {
   steps: number;
   flash: boolean;
   recompute: 'none' | 'blocks';
+  generate?: number;
 }
 
 /** Options only a GPT profile reads, and the MLP options a GPT profile has no use for. */
-const GPT_ONLY = ['vocab', 'seq', 'hidden', 'heads', 'ffn', 'norm', 'feedForward', 'untied', 'dropout', 'tokens', 'steps', 'flash', 'recompute'] as const;
+const GPT_ONLY = ['vocab', 'seq', 'hidden', 'heads', 'ffn', 'norm', 'feedForward', 'untied', 'dropout', 'tokens', 'steps', 'flash', 'recompute', 'generate'] as const;
+/** Training options a generation profile has no use for. */
+const TRAINING_ONLY = ['steps', 'optimizer', 'recompute'] as const;
 const MLP_ONLY = ['activation', 'slope', 'batches', 'loss', 'inplace', 'checkpoint'] as const;
 
 function dropoutProbability(value: string): number {
@@ -59,7 +64,7 @@ function dropoutProbability(value: string): number {
 export function registerProfileCommand(program: Command): Command {
   return program
     .command('profile')
-    .description('training memory of an MLP or a GPT: weights, gradients, optimizer state, activations, workspace, inputs; measured and estimated')
+    .description('training memory of an MLP or a GPT (weights, gradients, optimizer state, activations, workspace, inputs), or with --generate the inference memory of a GPT generation (its KV cache too); measured and estimated')
     .option('--model <kind>', 'mlp or gpt', choice(['mlp', 'gpt'] as const), 'mlp')
     .option('--layers <sizes>', 'MLP: layer sizes, input to output; GPT: the number of blocks (default 2)', intList, [784, 100, 10])
     .option('--activation <kind>', ACTIVATION_HELP, activationKind, 'relu')
@@ -92,6 +97,7 @@ export function registerProfileCommand(program: Command): Command {
     .option('--steps <n>', 'GPT: measured training steps', positiveInt, 2)
     .option('--flash', 'GPT: memory-saving attention (keeps the logsumexp, recomputes the probabilities in backward)', false)
     .option('--recompute <what>', "GPT: 'blocks' keeps only each block's input and recomputes the block in backward", choice(['none', 'blocks'] as const), 'none')
+    .option('--generate <n>', 'GPT: profile a greedy generation of n tokens per sequence with a KV cache instead of training; --tokens is then the prompt (default --seq less n), --batch the sequences (default 1)', positiveInt)
     .action(async (o: ProfileOptions, command: Command) => {
       const htmlPath = o.html === undefined ? undefined : outputFile('--html', o.html);
       const given = (name: string) => command.getOptionValueSource(name) === 'cli';
@@ -99,11 +105,25 @@ export function registerProfileCommand(program: Command): Command {
       if (o.model === 'gpt') {
         for (const name of MLP_ONLY) if (given(name)) throw new ArgumentError(`${flag(name)} is an MLP option; a GPT profile does not use it`);
         if (given('layers') && o.layers.length !== 1) throw new ArgumentError(`--layers takes one number (the blocks) with --model gpt, got ${o.layers.join(',')}`);
+        const model = {
+          vocab: o.vocab, seq: o.seq, hidden: o.hidden, heads: o.heads, layers: given('layers') ? o.layers[0]! : 2, ffn: o.ffn,
+          norm: o.norm, feedForward: o.feedForward, bias: o.bias, tiedHead: !o.untied, dropout: o.dropout,
+        };
+        if (o.generate !== undefined) {
+          for (const name of TRAINING_ONLY) if (given(name)) throw new ArgumentError(`${flag(name)} is a training option; a generation profile (--generate) does not use it`);
+          const g = await profileGptGeneration({
+            model, batch: given('batch') ? o.batch : 1, prompt: o.tokens, generate: o.generate, flashAttention: o.flash, build: o.build, seed: o.seed,
+          });
+          const doc = gptGenerationProfileDocument(g);
+          process.stdout.write(o.json ? `${JSON.stringify(doc, null, 2)}\n` : `${renderGptGenerationProfileTable(doc, useColour())}\n`);
+          if (htmlPath !== undefined) {
+            writeFileSync(htmlPath, gptGenerationProfileHtml(g));
+            process.stderr.write(`wrote ${htmlPath}\n`);
+          }
+          return;
+        }
         const p = await profileGpt({
-          model: {
-            vocab: o.vocab, seq: o.seq, hidden: o.hidden, heads: o.heads, layers: given('layers') ? o.layers[0]! : 2, ffn: o.ffn,
-            norm: o.norm, feedForward: o.feedForward, bias: o.bias, tiedHead: !o.untied, dropout: o.dropout,
-          },
+          model,
           batch: given('batch') ? o.batch : 4, tokens: o.tokens, steps: o.steps, optimizer: given('optimizer') ? o.optimizer : 'adamw',
           flashAttention: o.flash, recompute: o.recompute, build: o.build, seed: o.seed,
         });

@@ -9,9 +9,12 @@ import { gptParameterCount } from '../gpt/parameters.js';
 import { type MemorySummary, summarizeEvents } from '../memory/events.js';
 import { makeOptimizer, type OptimizerName } from '../optim/registry.js';
 import { planEvents } from '../plan/fold.js';
+import { type GPTGenerationConfig, generationCapacity, generationCacheOps, generationPass, generationPassPlan } from '../plan/gpt-generation-plan.js';
 import { type GPTPlanOp, gptTrainingStepPlan } from '../plan/gpt-step-plan.js';
 import type { BuildName } from '../wasm-source.js';
+import { estimateInferenceMemory } from './inference.js';
 import type { MemoryEventEstimate } from './mlp.js';
+import { defineTransformer, type TransformerModel } from './transformer.js';
 
 export interface GptTrainingConfig {
   model: GPTConfig;
@@ -87,6 +90,61 @@ export function estimateGpt(cfg: GptTrainingConfig): GptEstimate {
     for (const e of planEvents(plan, fold)) events.push({ ...e, step: s + 1 });
   }
   return { parameters: gptParameterCount(cfg.model), events, summary: summarizeEvents(events), sublayers: gptSublayerCosts(plan), plan };
+}
+
+export interface GptGenerationEstimate {
+  parameters: number;
+  /** Model construction, then the generation: `step` 0 for the caches, i + 1 for the pass of new token i. */
+  events: MemoryEventEstimate[];
+  summary: MemorySummary;
+  /** Positions each layer's cache holds, and the bytes of all layers' caches. */
+  capacity: number;
+  kvCacheBytes: number;
+  /** Passes over the whole window (the first, and one per token past seq) and one-position decoding passes. */
+  passes: { prefill: number; decode: number };
+  /** Multiply-accumulates of every pass (torchinfo's convention), and those the core's GEMM counter adds. */
+  macs: number;
+  gemmMacs: number;
+}
+
+/** Model construction, then the generation plan (src/plan/gpt-generation-plan.ts) folded pass by pass. */
+export function estimateGptGeneration(cfg: GPTGenerationConfig): GptGenerationEstimate {
+  const weights = gptParameterCount(cfg.model) * 4;
+  const events: MemoryEventEstimate[] = [{ kind: 'alloc', category: 'weights', bytes: weights, layer: 'model', phase: 'setup', step: 0 }];
+  const fold = { workspaceBytes: 0 };
+  const add = (ops: readonly GPTPlanOp[], step: number) => {
+    for (const e of planEvents(ops, fold)) events.push({ ...e, step });
+  };
+  const passes = { prefill: 0, decode: 0 };
+  let macs = 0, gemmMacs = 0;
+  add(generationCacheOps(cfg, 'alloc'), 0);
+  for (let i = 0; i < cfg.generate; i++) {
+    const pass = generationPass(cfg, i), plan = generationPassPlan(cfg, pass);
+    passes[pass.position === 0 ? 'prefill' : 'decode']++;
+    for (const op of plan) if (op.op === 'run') (macs += op.macs), (gemmMacs += op.gemmMacs);
+    add(plan, i + 1);
+  }
+  add(generationCacheOps(cfg, 'free'), cfg.generate);
+  const capacity = generationCapacity(cfg);
+  return {
+    parameters: gptParameterCount(cfg.model), events, summary: summarizeEvents(events), capacity,
+    kvCacheBytes: generationCacheOps(cfg, 'alloc').reduce((n, op) => n + (op.op === 'alloc' ? op.bytes : 0), 0), passes, macs, gemmMacs,
+  };
+}
+
+/** The large-model estimator's description of a GPT the core runs (learned positions, as many key/value heads as heads). */
+export function transformerOfGpt(c: GPTConfig): TransformerModel {
+  return defineTransformer({
+    name: 'wasmgrad GPT', vocabSize: c.vocab, contextLength: c.seq, hidden: c.hidden, heads: c.heads, layers: c.layers, ffnHidden: c.ffn,
+    ffn: c.feedForward, norm: c.norm, tiedEmbeddings: c.tiedHead, bias: c.bias, dropout: c.dropout > 0,
+  });
+}
+
+/** The inference estimator's KV-cache bytes (src/estimate/inference.ts) for this generation in fp32 on one device. */
+export function inferenceKvCacheBytes(cfg: Pick<GPTGenerationConfig, 'model' | 'batch' | 'prompt' | 'generate'>): number {
+  return estimateInferenceMemory(transformerOfGpt(cfg.model), {
+    promptLength: cfg.prompt, generateLength: cfg.generate, batch: cfg.batch, precision: 'fp32', kvDtype: 'fp32', tensorParallel: 1, pipelineParallel: 1, attention: 'standard',
+  }).heaviest.kvCache;
 }
 
 /** One tensor a block saves: Korthikanti et al.'s 16-bit bytes, the bytes wasmgrad keeps, and why they differ. */

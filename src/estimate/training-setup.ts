@@ -296,6 +296,7 @@ export function estimateTransformerMemory(model: TransformerModel, setup: Traini
       activations: checkExact('activations', 'the activation bytes', activations, activationInputs),
       workspace: transient,
       inputs: checkExact('inputs', 'the input bytes', inputs, tokens),
+      kvCache: 0, // training keeps no cache
     };
     const total = checkExact('total', 'the total bytes', sumCategoryBytes(bytes), { ...parameterInputs(model), ...activationInputs });
     return { stage, parameters, layers: layersPerStage, microBatchesInFlight: inFlight, bytes, total, host: states.host };

@@ -7,6 +7,7 @@ import { ArgumentError, NonFiniteError, ShapeError, checkBoolean, checkInt, chec
 import { checkParameterValues, type NamedParameter, type ParameterValues, readParameters } from '../nn/named-parameters.js';
 import { Random } from '../nn/random.js';
 import { checkOptimizer, type Optimizer, type ParameterBlock } from '../optim/optimizer.js';
+import { generationCacheOps, generationCapacity, generationPass, generationPassPlan } from '../plan/gpt-generation-plan.js';
 import { type GPTPlanOp, gptTrainingStepPlan } from '../plan/gpt-step-plan.js';
 import { StepBuffers } from '../plan/step-buffers.js';
 import { checkRuntime, type Runtime } from '../runtime.js';
@@ -146,15 +147,15 @@ export class GPT {
   }
 
   /** The plan of one training step on `batch` sequences of `tokens` tokens, from where the model stands now. */
-  stepPlan(batch: number, tokens: number, optimizer: Optimizer | null = null, evaluate = false): readonly GPTPlanOp[] {
+  stepPlan(batch: number, tokens: number, optimizer: Optimizer | null = null, evaluate = false, loss = true): readonly GPTPlanOp[] {
     const update = optimizer && { name: optimizer.name, stateBytes: optimizer.stateBytes(this.parameterCount) };
     const hasGradients = this.gradientsPtr !== 0, hasState = optimizer?.hasState(this) ?? false;
-    const key = `${batch}x${tokens}|${update?.name}:${update?.stateBytes}|${hasGradients}|${hasState}|${evaluate}`;
+    const key = `${batch}x${tokens}|${update?.name}:${update?.stateBytes}|${hasGradients}|${hasState}|${evaluate}|${loss}`;
     let plan = this.plans.get(key);
     if (!plan) {
       plan = gptTrainingStepPlan({
         model: this.config, batch, tokens, build: this.runtime.build, threads: this.runtime.threads, flashAttention: this.flashAttention, recompute: this.recompute,
-        optimizer: update, hasGradients, hasOptimizerState: hasState, evaluate,
+        optimizer: update, hasGradients, hasOptimizerState: hasState, evaluate, loss,
       });
       this.plans.set(key, plan);
     }
@@ -162,11 +163,11 @@ export class GPT {
   }
 
   /**
-   * Continues each prompt by `count` tokens sampled from the model, as
-   * nanoGPT's generate: the last `seq` tokens go through the whole model for
-   * each new token (no KV cache yet), whose distribution is the softmax of
-   * the last position's logits divided by `temperature` (default 1), kept to
-   * the `topK` most likely (default all), drawn from a seeded generator.
+   * Continues the prompt by `count` tokens sampled from the model, as
+   * nanoGPT's generate: each token's distribution is the softmax of the last
+   * position's logits divided by `temperature` (default 1), kept to the `topK`
+   * most likely (default all), drawn from a seeded generator. The keys and
+   * values of past tokens are kept in a KV cache (generateWith).
    */
   generate(prompt: readonly number[], count: number, options: { temperature?: number; topK?: number; seed?: number } = {}): number[] {
     const o = checkOptions('generate', options, ['temperature', 'topK', 'seed']);
@@ -174,98 +175,109 @@ export class GPT {
     if (typeof temperature !== 'number' || !(temperature > 0 && temperature < 1e6)) throw new ArgumentError(`generate temperature must be a number > 0, got ${describeValue(temperature)}`, { field: 'temperature' });
     checkInt('generate topK', topK, 1, this.config.vocab);
     checkInt('generate seed', seed, 0, 2 ** 32 - 1);
-    checkInt('generate count', count, 0, 1_000_000);
     if (!Array.isArray(prompt) || prompt.length === 0) throw new ArgumentError(`generate needs a non-empty prompt of token ids, got ${describeValue(prompt)}`, { field: 'prompt' });
     const rng = new Random(seed);
-    const out = [...prompt];
-    for (let i = 0; i < count; i++) {
-      const window = out.slice(-this.config.seq);
-      let scaled: Float64Array | null = null;
-      this.runStep([window], [window], null, true, (p) => {
-        const last = new Float32Array(this.runtime.memory.buffer, p + 4 * (window.length - 1) * this.config.vocab, this.config.vocab);
-        scaled = Float64Array.from(last, (z) => z / temperature);
-      });
-      out.push(sample(scaled!, topK, rng));
+    return this.generateWith([prompt], count, (logits) => sample(Float64Array.from(logits, (z) => z / temperature), topK, rng))[0]!;
+  }
+
+  /**
+   * Continues each of B prompts (rows of equal length) by `count` tokens,
+   * each chosen by `choose` from a copy of the last position's logits
+   * (vocab floats) of its row. The prompt is read once (prefill) into a KV
+   * cache of every layer's keys and values (memory category kvCache, freed
+   * at the end); each new token then runs one position against it. Past
+   * the model's seq positions the context is cropped to its last seq tokens
+   * and the cache rebuilt from them (src/plan/gpt-generation-plan.ts).
+   */
+  generateWith(prompts: TokenRows, count: number, choose: (logits: Float32Array, row: number, step: number) => number): number[][] {
+    this.weightView();
+    checkInt('generate count', count, 0, 1_000_000);
+    const rows = checkTokenRows('prompt', prompts, Infinity, this.config.vocab).map((r) => Array.from(r));
+    if (typeof choose !== 'function') throw new ArgumentError(`generateWith choose must be a function picking each token from the logits, got ${describeValue(choose)}`, { field: 'choose' });
+    const out = rows.map(() => [] as number[]);
+    if (count === 0) return out;
+    const rt = this.runtime, V = this.config.vocab, B = rows.length;
+    const cfg = { model: this.config, batch: B, prompt: rows[0]!.length, generate: count, build: rt.build, threads: rt.threads, flashAttention: this.flashAttention };
+    const capacity = generationCapacity(cfg);
+    const buffers = new StepBuffers(rt);
+    try {
+      this.execute(generationCacheOps(cfg, 'alloc'), buffers, { batch: B, tokens: 0, step: 0 }, {});
+      for (let i = 0; i < count; i++) {
+        const pass = generationPass(cfg, i);
+        this.execute(generationPassPlan(cfg, pass), buffers, { batch: B, tokens: pass.tokens, step: 0, cache: { position: pass.position, capacity } }, {
+          tokens: (p) => {
+            const ids = new Int32Array(rt.memory.buffer, p, B * pass.tokens);
+            rows.forEach((r, b) => ids.set(r.slice(r.length - pass.tokens), b * pass.tokens));
+          },
+          logits: (p) => {
+            rows.forEach((r, b) => {
+              const next = choose(new Float32Array(rt.memory.buffer, p + 4 * b * V, V).slice(), b, i);
+              if (!Number.isInteger(next) || next < 0 || next >= V) throw new ArgumentError(`generateWith: choose returned ${describeValue(next)} for row ${b}; token ids must be integers in [0, ${V - 1}]`, { field: 'choose' });
+              r.push(next);
+              out[b]!.push(next);
+            });
+          },
+        });
+      }
+      this.execute(generationCacheOps(cfg, 'free'), buffers, { batch: B, tokens: 0, step: 0 }, {});
+      return out;
+    } catch (e) {
+      buffers.abandon();
+      throw e;
+    } finally {
+      buffers.release();
     }
-    return out.slice(prompt.length);
   }
 
   /** The logits of every position, forward only (B x T x vocab floats, row-major), as the reference module's forward returns them. */
   logits(tokens: TokenRows): Float32Array {
     let out: Float32Array | null = null;
-    // The loss the pass also computes needs targets: the tokens themselves are valid ones.
-    this.runStep(tokens, tokens, null, true, (p, elements) => {
+    // No targets: the pass stops at the logits.
+    this.runStep(tokens, null, null, true, (p, elements) => {
       out = new Float32Array(this.runtime.memory.buffer, p, elements).slice();
     });
     return out!;
   }
 
-  /** Runs one plan; `readLogits` sees the LM head's output (its address and element count) before it is freed. */
-  private runStep(tokenRows: TokenRows, targetRows: TokenRows, optimizer: Optimizer | null, evaluate = false, readLogits?: (ptr: number, elements: number) => void): number {
+  /** Runs one step plan; `readLogits` sees the LM head's output (its address and element count) before it is freed. */
+  private runStep(tokenRows: TokenRows, targetRows: TokenRows | null, optimizer: Optimizer | null, evaluate = false, readLogits?: (ptr: number, elements: number) => void): number {
     this.weightView();
-    const { batch, tokens, ids, targets } = this.checkBatch(tokenRows, targetRows);
+    const { seq, vocab } = this.config;
+    const x = checkTokenRows('tokens', tokenRows, seq, vocab);
+    const tokens = x[0]!.length, batch = x.length;
+    const y = targetRows === null ? null : checkTokenRows('targets', targetRows, seq, vocab);
+    if (y && (y.length !== batch || y[0]!.length !== tokens)) throw new ShapeError(`targets has ${y.length} rows of ${y[0]!.length} ids; tokens has ${batch} of ${tokens}`, { field: 'targets' });
     optimizer?.check(this.parameterBlock());
-    const rt = this.runtime, arena = rt.arena, stepNo = this.steps + 1;
-    const plan = this.stepPlan(batch, tokens, optimizer, evaluate);
-    const binding = (): StepBinding => ({
-      rt, config: this.config, table: this.byName, weights: this.weightsPtr, gradients: this.gradientsPtr,
-      batch, tokens, flashAttention: this.flashAttention, dropoutSeed: (Math.imul(this.seed ^ 0x9e3779b9, 0x85ebca6b) + stepNo) >>> 0,
-    });
-    let bind = binding();
+    const rt = this.runtime, stepNo = this.steps + 1;
+    const plan = this.stepPlan(batch, tokens, optimizer, evaluate, y !== null);
     // Every buffer of the step; a failure part-way gives them all back.
     const buffers = new StepBuffers(rt);
     let loss = NaN;
     try {
-      for (const op of plan) {
-        arena.setContext(op.layer, op.phase);
-        switch (op.op) {
-          case 'alloc': {
-            const p = buffers.alloc(op.buffer, op.bytes, op.category, op.what, op.role === 'gradients');
-            if (op.role === 'gradients') {
-              this.gradientsPtr = p;
-              bind = binding();
-            }
-            if (op.role === 'tokens') new Int32Array(rt.memory.buffer, p, ids.length).set(ids);
-            if (op.role === 'targets') {
-              new Int32Array(rt.memory.buffer, p, targets.length).set(targets);
-              if (!evaluate) {
-                // Kernels add into the gradients (a tied head and the embedding share one): zero them once a step.
-                new Float32Array(rt.memory.buffer, this.gradientsPtr, this.parameterCount).fill(0);
-                this.gradientsMissing = `no gradients: the backward pass of step ${stepNo} did not complete`;
-              }
-            }
-            break;
+      this.execute(plan, buffers, { batch, tokens, step: stepNo }, {
+        tokens: (p) => x.forEach((r, b) => new Int32Array(rt.memory.buffer, p + 4 * b * tokens, tokens).set(r)),
+        targets: (p) => {
+          y!.forEach((r, b) => new Int32Array(rt.memory.buffer, p + 4 * b * tokens, tokens).set(r));
+          if (!evaluate) {
+            // Kernels add into the gradients (a tied head and the embedding share one): zero them once a step.
+            new Float32Array(rt.memory.buffer, this.gradientsPtr, this.parameterCount).fill(0);
+            this.gradientsMissing = `no gradients: the backward pass of step ${stepNo} did not complete`;
           }
-          case 'free':
-            buffers.free(op.buffer);
-            break;
-          case 'reserve-workspace':
-            buffers.reserveWorkspace(op.bytes);
-            break;
-          case 'run': {
-            const value = runKernel(bind, op, (b) => buffers.at(b));
-            if (op.layer === 'lm_head' && op.pass === 'forward') readLogits?.(buffers.at(op.buffers.output!), batch * tokens * this.config.vocab);
-            if (op.kernel === 'cross-entropy' && op.pass === 'forward') {
-              loss = value;
-              if (!Number.isFinite(loss)) throw new NonFiniteError(`${evaluate ? 'evaluate' : `step ${stepNo}`}: the loss is ${loss}; the parameters hold non-finite values`);
-            }
-            break;
+        },
+        logits: readLogits && ((p) => readLogits(p, batch * tokens * vocab)),
+        loss: (value) => {
+          loss = value;
+          if (!Number.isFinite(loss)) throw new NonFiniteError(`${evaluate ? 'evaluate' : `step ${stepNo}`}: the loss is ${loss}; the parameters hold non-finite values`);
+        },
+        optimizer: () => {
+          const bad = optimizer!.step(this.parameterBlock());
+          if (bad >= 0) {
+            const p = this.parameterTable.find((q) => bad >= q.offset && bad < q.offset + q.count);
+            throw new NonFiniteError(`step ${stepNo}: the ${optimizer!.name} update would make ${p?.name ?? 'a parameter'} non-finite; parameters and optimizer state were not updated`);
           }
-          case 'check-gradients':
-            this.checkGradients(stepNo);
-            this.gradientsMissing = '';
-            break;
-          case 'optimizer': {
-            const bad = optimizer!.step(this.parameterBlock());
-            if (bad >= 0) {
-              const p = this.parameterTable.find((q) => bad >= q.offset && bad < q.offset + q.count);
-              throw new NonFiniteError(`step ${stepNo}: the ${optimizer!.name} update would make ${p?.name ?? 'a parameter'} non-finite; parameters and optimizer state were not updated`);
-            }
-            this.steps = stepNo;
-            break;
-          }
-        }
-      }
+          this.steps = stepNo;
+        },
+      });
       return loss;
     } catch (e) {
       // A refused step leaves the memory it found, the gradients block of a first step included.
@@ -273,6 +285,49 @@ export class GPT {
       throw e;
     } finally {
       buffers.release();
+    }
+  }
+
+  /** Runs a plan's ops through `buffers`; `on` fills the batch's ids and reads what the kernels give back. */
+  private execute(plan: readonly GPTPlanOp[], buffers: StepBuffers, shape: PassShape, on: PlanHandlers): void {
+    const rt = this.runtime, arena = rt.arena;
+    const binding = (): StepBinding => ({
+      rt, config: this.config, table: this.byName, weights: this.weightsPtr, gradients: this.gradientsPtr,
+      batch: shape.batch, tokens: shape.tokens, flashAttention: this.flashAttention, dropoutSeed: (Math.imul(this.seed ^ 0x9e3779b9, 0x85ebca6b) + shape.step) >>> 0,
+      ...(shape.cache ? { cache: shape.cache } : {}),
+    });
+    let bind = binding();
+    for (const op of plan) {
+      arena.setContext(op.layer, op.phase);
+      switch (op.op) {
+        case 'alloc': {
+          const p = buffers.alloc(op.buffer, op.bytes, op.category, op.what, op.role === 'gradients');
+          if (op.role === 'gradients') {
+            this.gradientsPtr = p;
+            bind = binding();
+          } else if (op.role) on[op.role]!(p);
+          break;
+        }
+        case 'free':
+          buffers.free(op.buffer);
+          break;
+        case 'reserve-workspace':
+          buffers.reserveWorkspace(op.bytes);
+          break;
+        case 'run': {
+          const value = runKernel(bind, op, (b) => buffers.at(b));
+          if (op.layer === 'lm_head' && op.pass === 'forward') on.logits?.(buffers.at(op.buffers.output!));
+          if (op.kernel === 'cross-entropy' && op.pass === 'forward') on.loss!(value);
+          break;
+        }
+        case 'check-gradients':
+          this.checkGradients(shape.step);
+          this.gradientsMissing = '';
+          break;
+        case 'optimizer':
+          on.optimizer!();
+          break;
+      }
     }
   }
 
@@ -287,39 +342,6 @@ export class GPT {
     this.gradientMaxAbs = core.maxAbs(this.gradientsPtr, this.parameterCount);
   }
 
-  /** Checks a batch before anything is allocated: B rows of T ids, T from 1 to seq, each id in [0, vocab). */
-  private checkBatch(tokenRows: TokenRows, targetRows: TokenRows): { batch: number; tokens: number; ids: Int32Array; targets: Int32Array } {
-    const { seq, vocab } = this.config;
-    const rows = (name: string, value: unknown): ArrayLike<number>[] => {
-      if (!Array.isArray(value) || value.length === 0) throw new ArgumentError(`${name} must be a non-empty array of token rows, got ${describeValue(value)}`, { field: name });
-      return value as ArrayLike<number>[];
-    };
-    const x = rows('tokens', tokenRows), y = rows('targets', targetRows);
-    if (y.length !== x.length) throw new ShapeError(`targets has ${y.length} rows; tokens has ${x.length}`);
-    const first = x[0];
-    const tokens = typeof first === 'object' && first !== null ? first.length : -1;
-    if (!Number.isInteger(tokens) || tokens < 1 || tokens > seq) {
-      throw new ShapeError(`tokens[0] must hold 1 to ${seq} token ids (the model's seq), got ${describeValue(first)}`, { field: 'tokens' });
-    }
-    const flat = (name: string, list: ArrayLike<number>[]) => {
-      const out = new Int32Array(list.length * tokens);
-      list.forEach((row, r) => {
-        if (typeof row !== 'object' || row === null || row.length !== tokens) {
-          throw new ShapeError(`${name}[${r}] must hold ${tokens} token ids as ${name}[0] does, got ${describeValue(row)}`, { field: name });
-        }
-        for (let t = 0; t < tokens; t++) {
-          const v = row[t];
-          if (!Number.isInteger(v) || v! < 0 || v! >= vocab) {
-            throw new ArgumentError(`${name}[${r}][${t}] is ${describeValue(v)}; token ids must be integers in [0, ${vocab - 1}]`, { field: name });
-          }
-          out[r * tokens + t] = v!;
-        }
-      });
-      return out;
-    };
-    return { batch: x.length, tokens, ids: flat('tokens', x), targets: flat('targets', y) };
-  }
-
   /** Gives the weights and gradients back to the runtime; the model cannot be used afterwards. */
   dispose(): void {
     if (this.disposed) return;
@@ -327,6 +349,50 @@ export class GPT {
     if (this.gradientsPtr) this.runtime.arena.free(this.gradientsPtr);
     this.disposed = true;
   }
+}
+
+/** What one pass of a plan runs on: its batch, tokens per sequence, step number (dropout's seed) and, generating, its cache. */
+interface PassShape {
+  batch: number;
+  tokens: number;
+  step: number;
+  cache?: { position: number; capacity: number };
+}
+
+/** What an executor does at the ops that touch the caller's data: filling the ids, reading logits and loss, updating. */
+interface PlanHandlers {
+  tokens?(ptr: number): void;
+  targets?(ptr: number): void;
+  logits?(ptr: number): void;
+  loss?(value: number): void;
+  optimizer?(): void;
+}
+
+/**
+ * Checks rows of token ids before anything is allocated: a non-empty array of
+ * rows of equal length, 1 to `maxTokens` ids each, every id in [0, vocab).
+ */
+function checkTokenRows(name: string, value: unknown, maxTokens: number, vocab: number): ArrayLike<number>[] {
+  if (!Array.isArray(value) || value.length === 0) throw new ArgumentError(`${name} must be a non-empty array of token rows, got ${describeValue(value)}`, { field: name });
+  const rows = value as unknown[];
+  const first = rows[0];
+  const tokens = typeof first === 'object' && first !== null ? (first as ArrayLike<number>).length : -1;
+  if (!Number.isInteger(tokens) || tokens < 1 || tokens > maxTokens) {
+    const range = Number.isFinite(maxTokens) ? `1 to ${maxTokens} token ids (the model's seq)` : 'at least one token id';
+    throw new ShapeError(`${name}[0] must hold ${range}, got ${describeValue(first)}`, { field: name });
+  }
+  rows.forEach((row, r) => {
+    if (typeof row !== 'object' || row === null || (row as ArrayLike<number>).length !== tokens) {
+      throw new ShapeError(`${name}[${r}] must hold ${tokens} token ids as ${name}[0] does, got ${describeValue(row)}`, { field: name });
+    }
+    for (let t = 0; t < tokens; t++) {
+      const v = (row as ArrayLike<number>)[t];
+      if (!Number.isInteger(v) || v! < 0 || v! >= vocab) {
+        throw new ArgumentError(`${name}[${r}][${t}] is ${describeValue(v)}; token ids must be integers in [0, ${vocab - 1}]`, { field: name });
+      }
+    }
+  });
+  return rows as ArrayLike<number>[];
 }
 
 /** Draws an index from the softmax of `logits`, kept to the `topK` largest. */

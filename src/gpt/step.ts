@@ -9,6 +9,7 @@ import { checkAttentionSpec } from '../nn/ops/attention-spec.js';
 import { tokenCrossEntropyBackward, tokenCrossEntropyForward } from '../nn/ops/cross-entropy.js';
 import { dropoutBackward, dropoutForward } from '../nn/ops/dropout.js';
 import { embeddingBackward, embeddingForward } from '../nn/ops/embedding.js';
+import { cachedAttention, kvCacheStore } from '../nn/ops/kv-cache.js';
 import { layerNormBackward, layerNormForward, rmsNormBackward, rmsNormForward } from '../nn/ops/norm.js';
 import { residualAdd } from '../nn/ops/residual.js';
 import { swigluBackward, swigluForward } from '../nn/ops/swiglu.js';
@@ -29,6 +30,8 @@ export interface StepBinding {
   flashAttention: boolean;
   /** Seed of this step's dropout masks (a recomputed forward draws the same). */
   dropoutSeed: number;
+  /** A generation's pass: the position of its first token, and the positions its KV cache holds. */
+  cache?: { position: number; capacity: number };
 }
 
 /** Pointers of a parameter in the weights and the gradients block (0 when the model has none, e.g. no bias). */
@@ -48,7 +51,9 @@ export function runKernel(s: StepBinding, op: Extract<GPTPlanOp, { op: 'run' }>,
     case 'embedding': {
       const wte = parameter(s, 'transformer.wte.weight'), wpe = parameter(s, 'transformer.wpe.weight');
       const shape = { batch: B, seq: T, hidden: h, vocab: c.vocab };
-      if (op.pass === 'forward') embeddingForward(rt, { ...shape, ids: b('tokens'), wte: wte.w, wpe: wpe.w, out: b('output') });
+      // A generation's tokens sit at positions from its pass's first.
+      const wpeAt = wpe.w && wpe.w + 4 * h * (s.cache?.position ?? 0);
+      if (op.pass === 'forward') embeddingForward(rt, { ...shape, ids: b('tokens'), wte: wte.w, wpe: wpeAt, out: b('output') });
       else embeddingBackward(rt, { ...shape, ids: b('tokens'), dout: b('gradOutput'), dwte: wte.g, dwpe: wpe.g });
       return NaN;
     }
@@ -98,16 +103,31 @@ export function runKernel(s: StepBinding, op: Extract<GPTPlanOp, { op: 'run' }>,
       if (op.pass === 'forward') return tokenCrossEntropyForward(rt, { rows: BT, vocab: c.vocab, logits: b('logits'), targets: b('targets'), probs: b('probs') });
       tokenCrossEntropyBackward(rt, { rows: BT, vocab: c.vocab, probs: b('probs'), targets: b('targets'), dlogits: b('gradInput') });
       return NaN;
+    case 'kv-store':
+      kvCacheStore(rt, { ...cacheShape(s), tokens: T, start: s.cache!.position, qkv: b('qkv'), cache: b('cache') });
+      return NaN;
+    case 'cached-attention':
+      cachedAttention(rt, { ...cacheShape(s), keys: s.cache!.position + 1, qkv: b('qkv'), cache: b('cache'), y: b('output'), scratch: b('workspace') });
+      return NaN;
   }
 }
 
-/** A Linear over the step's B·T rows: y = x Wᵀ + b; backward dW += dYᵀ X, db = Σ dY, dX (=|+=) dY W. */
+function cacheShape(s: StepBinding) {
+  return { batch: s.batch, capacity: s.cache!.capacity, heads: s.config.heads, headDim: s.config.hidden / s.config.heads };
+}
+
+/**
+ * A Linear over the step's B·T rows (or, lastPosition, the last of each
+ * sequence's T: B rows T·in apart): y = x Wᵀ + b; backward dW += dYᵀ X,
+ * db = Σ dY, dX (=|+=) dY W.
+ */
 function linear(s: StepBinding, op: Extract<GPTPlanOp, { op: 'run' }>, b: (name: string) => number, has: (name: string) => boolean): void {
-  const core = s.rt.core, rows = s.batch * s.tokens;
+  const core = s.rt.core, last = op.lastPosition ?? false, rows = last ? s.batch : s.batch * s.tokens;
   const w = parameter(s, `${op.parameters}.weight`), bias = parameter(s, `${op.parameters}.bias`);
   const [outF, inF] = s.table.get(`${op.parameters}.weight`)!.shape as [number, number];
   if (op.pass === 'forward') {
-    coreGemm(s.rt, 0, 1, rows, outF, inF, 1, b('input'), inF, w.w, inF, 0, b('output'), outF);
+    const x = last ? b('input') + 4 * (s.tokens - 1) * inF : b('input');
+    coreGemm(s.rt, 0, 1, rows, outF, inF, 1, x, last ? s.tokens * inF : inF, w.w, inF, 0, b('output'), outF);
     if (bias.w) core.addBias(b('output'), bias.w, rows, outF);
     return;
   }

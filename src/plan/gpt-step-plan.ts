@@ -33,17 +33,25 @@
 // feed-forward's inner output (phase 'backward', allocating as a step without
 // recomputation would) before its backward. The other dropout masks are
 // regenerated from the step's seed, so the recomputed tensors are bit-identical.
+//
+// Evaluation (evaluate) keeps nothing for backward; without a loss it stops
+// at the logits (logits(), generate()). A generation's pass (cache) also
+// stores each layer's K and V in that layer's KV cache and, decoding, replaces
+// attention over the pass's tokens by one query against the cache
+// (src/plan/gpt-generation-plan.ts).
 
+import { ArgumentError } from '../errors.js';
 import type { Category, Phase } from '../memory/categories.js';
 import { gemmWorkspaceBytes } from '../memory/gemm-workspace.js';
 import type { GPTConfig } from '../gpt/config.js';
 import { gptParameterCount } from '../gpt/parameters.js';
 import type { BuildName } from '../wasm-source.js';
 import { attentionGemms, attentionMacs, attentionSavedBytes, attentionWorkspaceBytes } from '../nn/ops/attention-cost.js';
+import { cachedAttentionMacs, cachedAttentionScratchBytes } from '../nn/ops/kv-cache.js';
 import type { BufferId } from './step-plan.js';
 
 /** The kernels a GPT step runs, each forward and backward. */
-export type GPTKernel = 'embedding' | 'norm' | 'linear' | 'attention' | 'dropout' | 'residual' | 'gelu' | 'swiglu' | 'cross-entropy';
+export type GPTKernel = 'embedding' | 'norm' | 'linear' | 'attention' | 'dropout' | 'residual' | 'gelu' | 'swiglu' | 'cross-entropy' | 'kv-store' | 'cached-attention';
 
 interface Stamp {
   /** The sub-layer, by its module path without "transformer.": "wte", "h.0.ln_1", "h.0.attn.c_attn", "lm_head", "loss". */
@@ -65,6 +73,8 @@ export type GPTPlanOp = Stamp &
         parameters: string | null;
         /** Attention: the probability its probabilities are dropped with (absent: none); the mask is in `buffers` on the plain path only. */
         dropout?: number;
+        /** A Linear over the last position of each sequence only (a generation's LM head). */
+        lastPosition?: boolean;
         macs: number;
         gemmMacs: number;
       }
@@ -86,8 +96,27 @@ export interface GPTStepPlanConfig {
   optimizer: { name: string; stateBytes: number } | null;
   /** Forward and loss only, saving nothing (evaluation); default false. */
   evaluate?: boolean;
+  /** With evaluate: false stops at the logits (no targets, no cross-entropy), as logits() and generate() need; default true. */
+  loss?: boolean;
+  /** A pass of a generation (src/plan/gpt-generation-plan.ts), with evaluate and no loss. */
+  cache?: GPTCachePass;
   hasGradients: boolean;
   hasOptimizerState: boolean;
+}
+
+/**
+ * A generation's pass over its KV cache: each layer's cache is a buffer the
+ * generation plan allocated (kvCacheBytes, category kvCache) and this plan
+ * only uses. The pass stores K and V of its T tokens at positions
+ * position..position+T-1; at position 0 it attends over its own tokens as any
+ * forward pass, past 0 it is one token per sequence attending to the cache.
+ * The LM head runs on the last position of each sequence only.
+ */
+export interface GPTCachePass {
+  /** Each layer's cache buffer; this plan numbers its own buffers after them. */
+  buffers: readonly BufferId[];
+  capacity: number;
+  position: number;
 }
 
 const F32 = 4;
@@ -97,6 +126,13 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
   const h = m.hidden, a = m.heads, f = m.ffn, V = m.vocab, hd = h / a;
   const BT = B * T;
   const evaluate = cfg.evaluate ?? false;
+  const withLoss = !evaluate || (cfg.loss ?? true);
+  const cache = cfg.cache;
+  // One new token per sequence attending to the keys and values cached before it.
+  const decoding = cache !== undefined && cache.position > 0;
+  if (cache && (withLoss || (decoding && T !== 1) || cache.position + T > cache.capacity)) {
+    throw new ArgumentError(`a generation's pass is an evaluation without loss of 1 token past position 0, within the cache's ${cache.capacity} positions; got ${T} tokens at ${cache.position}`);
+  }
   // Evaluation runs without dropout (PyTorch's model.eval()) and keeps nothing for a backward pass.
   const dropout = m.dropout > 0 && !evaluate;
   const ops: GPTPlanOp[] = [];
@@ -105,7 +141,7 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
   const emit = (op: DistributiveOmit<GPTPlanOp, keyof Stamp>) => ops.push({ ...op, ...stamp } as GPTPlanOp);
 
   const live = new Map<BufferId, { category: Category; bytes: number }>();
-  let nextId = 0;
+  let nextId = cache ? Math.max(-1, ...cache.buffers) + 1 : 0;
   const alloc = (category: Category, bytes: number, what: string, role?: 'tokens' | 'targets' | 'gradients'): BufferId => {
     const buffer = nextId++;
     live.set(buffer, { category, bytes });
@@ -123,12 +159,21 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
   const gemmShapes: [number, number, number][] = [];
   const spec = { batch: B, seq: T, heads: a, headDim: hd, flash: cfg.flashAttention };
   const attentionCost = attentionMacs(spec), attentionWork = attentionWorkspaceBytes(spec);
-  for (const g of Object.values(attentionGemms(spec)).flat()) gemmShapes.push([g.m, g.n, g.k]);
+  if (!decoding) for (const g of Object.values(attentionGemms(spec)).flat()) gemmShapes.push([g.m, g.n, g.k]);
   const run = (kernel: GPTKernel, pass: 'forward' | 'backward', recompute: boolean, buffers: Record<string, BufferId>, parameters: string | null, macs = 0, gemmMacs = 0) =>
     emit({ op: 'run', kernel, pass, recompute, buffers, parameters, macs, gemmMacs });
   // Attention runs with the dropout of the probabilities marked (both paths).
   const runAttention = (pass: 'forward' | 'backward', recompute: boolean, buffers: Record<string, BufferId>, macs: number) =>
     emit({ op: 'run', kernel: 'attention', pass, recompute, buffers, parameters: null, ...(dropout ? { dropout: m.dropout } : {}), macs, gemmMacs: macs });
+  // A decoding token's attention: its query against the first position + 1 cached keys and values.
+  const cachedAttentionSublayer = (i: number, qkv: BufferId, saved: Category): BufferId => {
+    const keys = cache!.position + 1;
+    const y = alloc(saved, BT * h * F32, 'attention output');
+    const scores = alloc('workspace', cachedAttentionScratchBytes(keys), 'attention scores of one head');
+    run('cached-attention', 'forward', false, { qkv, cache: cache!.buffers[i]!, output: y, workspace: scores }, null, cachedAttentionMacs(B, keys, h));
+    free(scores);
+    return y;
+  };
 
   // A Linear over BT rows: torchinfo's MACs (bias included), and the products its passes run.
   const linearForward = (name: string, input: BufferId, output: BufferId, inF: number, outF: number, bias: boolean, recompute: boolean) => {
@@ -149,7 +194,7 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
   if (!cfg.hasGradients && !evaluate) live.delete(alloc('gradients', gptParameterCount(m) * F32, 'gradients', 'gradients')); // kept by the model across steps
   const reserveAt = ops.length;
   const tokens = alloc('inputs', BT * 4, 'token ids', 'tokens');
-  const targets = alloc('inputs', BT * 4, 'target ids', 'targets');
+  const targets = withLoss ? alloc('inputs', BT * 4, 'target ids', 'targets') : undefined;
 
   // Forward.
   at('wte', 'forward');
@@ -162,19 +207,8 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
     x: BufferId; ln1: BufferId; s1: BufferId; qkv: BufferId; probs?: BufferId; attnMask?: BufferId; dropped?: BufferId; lse?: BufferId;
     y: BufferId; m1?: BufferId; x2: BufferId; ln2: BufferId; s2: BufferId; gate?: BufferId; u: BufferId; g: BufferId; m2?: BufferId; out: BufferId;
   }
-  // One block's forward from its input x. `saved` is where the tensors backward reads go:
-  // `activations`, or `workspace` when the block is recomputed in backward.
-  const blockForward = (i: number, x: BufferId, saved: Category, recompute: boolean, out?: BufferId, kept?: BufferId): BlockTensors => {
-    const p = (s: string) => `h.${i}.${s}`;
-    at(p('ln_1'), recompute ? 'backward' : 'forward');
-    const ln1 = alloc(saved, BT * h * F32, 'LayerNorm 1 output');
-    const s1 = alloc(saved, statsBytes, 'LayerNorm 1 statistics');
-    run('norm', 'forward', recompute, { input: x, output: ln1, stats: s1 }, paramsPrefix(p('ln_1')));
-    at(p('attn.c_attn'), stamp.phase);
-    const qkv = alloc(saved, BT * 3 * h * F32, 'q, k, v');
-    linearForward(p('attn.c_attn'), ln1, qkv, h, 3 * h, m.bias, recompute);
-    at(p('attn'), stamp.phase);
-    const t: Partial<BlockTensors> = {};
+  // Causal self-attention over the pass's own tokens; what backward reads goes into `t`.
+  const attentionSublayer = (qkv: BufferId, saved: Category, recompute: boolean, t: Partial<BlockTensors>): BufferId => {
     if (cfg.flashAttention) t.lse = alloc(saved, attentionSavedBytes(spec), 'attention logsumexp');
     else {
       t.probs = alloc(saved, attentionSavedBytes(spec), 'attention probabilities');
@@ -187,6 +221,23 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
     const scratch = attentionWork.forward ? alloc('workspace', attentionWork.forward, 'attention blocks') : undefined;
     runAttention('forward', recompute, { qkv, output: y, ...bufs(t, ['probs', 'attnMask', 'dropped', 'lse']), ...(scratch === undefined ? {} : { workspace: scratch }) }, attentionCost.forward);
     free(scratch);
+    return y;
+  };
+  // One block's forward from its input x. `saved` is where the tensors backward reads go:
+  // `activations`, or `workspace` when the block is recomputed in backward.
+  const blockForward = (i: number, x: BufferId, saved: Category, recompute: boolean, out?: BufferId, kept?: BufferId): BlockTensors => {
+    const p = (s: string) => `h.${i}.${s}`;
+    at(p('ln_1'), recompute ? 'backward' : 'forward');
+    const ln1 = alloc(saved, BT * h * F32, 'LayerNorm 1 output');
+    const s1 = alloc(saved, statsBytes, 'LayerNorm 1 statistics');
+    run('norm', 'forward', recompute, { input: x, output: ln1, stats: s1 }, paramsPrefix(p('ln_1')));
+    at(p('attn.c_attn'), stamp.phase);
+    const qkv = alloc(saved, BT * 3 * h * F32, 'q, k, v');
+    linearForward(p('attn.c_attn'), ln1, qkv, h, 3 * h, m.bias, recompute);
+    at(p('attn'), stamp.phase);
+    if (cache) run('kv-store', 'forward', false, { qkv, cache: cache.buffers[i]! }, null);
+    const t: Partial<BlockTensors> = {};
+    const y = decoding ? cachedAttentionSublayer(i, qkv, saved) : attentionSublayer(qkv, saved, recompute, t);
     at(p('attn.c_proj'), stamp.phase);
     const branch1 = alloc('workspace', BT * h * F32, 'attention branch output');
     linearForward(p('attn.c_proj'), y, branch1, h, h, m.bias, recompute);
@@ -245,13 +296,18 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
   const sf = alloc(keep, statsBytes, 'final LayerNorm statistics');
   run('norm', 'forward', false, { input: x, output: lnf, stats: sf }, paramsPrefix('ln_f'));
   at('lm_head', 'forward');
-  const logits = alloc('workspace', BT * V * F32, 'logits');
+  // A generation samples from each sequence's last position only.
+  const headRows = cache ? B : BT;
+  const logits = alloc('workspace', headRows * V * F32, 'logits');
   const head = m.tiedHead ? 'transformer.wte' : 'lm_head';
-  gemmShapes.push([BT, V, h]);
-  run('linear', 'forward', false, { input: lnf, output: logits }, head, BT * h * V, BT * h * V);
-  at('loss', 'forward');
-  const probs = alloc(keep, BT * V * F32, 'softmax probabilities');
-  run('cross-entropy', 'forward', false, { logits, targets, probs }, null);
+  gemmShapes.push([headRows, V, h]);
+  emit({ op: 'run', kernel: 'linear', pass: 'forward', recompute: false, buffers: { input: lnf, output: logits }, parameters: head, macs: headRows * h * V, gemmMacs: headRows * h * V, ...(cache ? { lastPosition: true } : {}) });
+  let probs: BufferId | undefined;
+  if (withLoss) {
+    at('loss', 'forward');
+    probs = alloc(keep, BT * V * F32, 'softmax probabilities');
+    run('cross-entropy', 'forward', false, { logits, targets: targets!, probs }, null);
+  }
   free(logits);
   // The workspace the step's products need, reserved before the batch is staged.
   const reserveWorkspace = () => {
@@ -268,7 +324,7 @@ export function gptTrainingStepPlan(cfg: GPTStepPlanConfig): GPTPlanOp[] {
   // Backward.
   at('loss', 'backward');
   const dlogits = alloc('workspace', BT * V * F32, 'loss gradient');
-  run('cross-entropy', 'backward', false, { probs, targets, gradInput: dlogits }, null);
+  run('cross-entropy', 'backward', false, { probs: probs!, targets: targets!, gradInput: dlogits }, null);
   free(probs);
   at('lm_head', 'backward');
   const dlnf = alloc('workspace', BT * h * F32, 'final LayerNorm output gradient');

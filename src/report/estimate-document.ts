@@ -24,7 +24,7 @@
  *   layerActivationBytes bytes one layer saves for one micro-batch on one device
  *   perDevice            the heaviest pipeline stage, which every device must hold:
  *                        stage, parameters, layers, microBatchesInFlight,
- *                        weights, gradients, optimizer, activations, workspace, inputs, total (on
+ *                        weights, gradients, optimizer, activations, workspace, inputs, kvCache (0 in training), total (on
  *                        the device), host { weights, gradients, optimizer, total } (this device's
  *                        share of host memory under offload; all 0 without)
  *   stages               one entry per pipeline stage, same fields as perDevice

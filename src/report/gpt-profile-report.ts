@@ -16,13 +16,25 @@
 //                Korthikanti et al. (2022)'s 16-bit tensors beside wasmgrad's float32 ones
 //   macs         { forward, backward, recompute, gemmCounted: { measured, estimated } }, last step
 //   losses       the loss of each measured step
+//
+// JSON of a generation (`--generate N`, format "wasmgrad.gpt-generation-profile/1"):
+//   model        { description, config }
+//   setup        { batch, prompt, generate, flashAttention, build, engine }
+//   parameters   total parameter count
+//   categories, peak, wasmMemoryBytes   as above, the KV cache as category "kvCache"
+//   kvCache      { measured, estimated, capacity, inferenceEstimate }: bytes of every layer's
+//                cache, the positions each holds (min(seq, prompt + generate)), and the
+//                inference estimator's kvCache in fp32 (estimate --inference; null past seq)
+//   passes       { prefill, decode }: passes over the whole window, one-position passes
+//   macs         { total, gemmCounted: { measured, estimated } } over the generation
+//   tokens       the generated tokens of each sequence (greedy)
 
-import type { Category } from '../memory/categories.js';
+import { CATEGORIES, type Category } from '../memory/categories.js';
 import { formatInteger } from '../estimate/units.js';
-import { blockSavedTerms, type SavedTerm } from '../estimate/gpt.js';
+import { blockSavedTerms, inferenceKvCacheBytes, type SavedTerm } from '../estimate/gpt.js';
 import type { GPTConfig } from '../gpt/config.js';
 import { gptParameters } from '../gpt/parameters.js';
-import type { GptProfile } from '../profile/profile-gpt.js';
+import type { GptGenerationProfile, GptProfile } from '../profile/profile-gpt.js';
 import { colours } from './colours.js';
 import { renderHtmlReport } from './html.js';
 import { memoryTable, profileCategories, profilePeak, type ProfileDocument } from './profile-report.js';
@@ -162,11 +174,92 @@ export function gptProfileHtml(p: GptProfile): string {
       runtime: `${formatInteger(doc.categories.runtime.measured)} B: ${RUNTIME_NOTE}`,
     },
     timeline: { events: p.events, runtimeBytes: p.measured.runtimeBytes },
-    categories: [
-      ...(['weights', 'gradients', 'optimizer', 'activations', 'workspace', 'inputs'] as const).map((k) => ({ category: k, measured: doc.categories[k].measured, estimated: doc.categories[k].estimated, atPeak: doc.peak.atPeak[k] })),
-      { category: 'total' as const, measured: doc.peak.measured, estimated: doc.peak.estimated, atPeak: doc.peak.measured },
-      { category: 'runtime' as const, measured: doc.categories.runtime.measured, estimated: null, atPeak: null },
-    ],
+    categories: categoryRows(doc),
     layers: doc.sublayers.map((r) => ({ name: r.name, outputShape: r.outputShape, parameters: r.parameters, macsForward: r.macsForward, macsBackward: r.macsBackward, savedBytes: r.savedBytes.measured })),
   });
+}
+
+export interface GptGenerationProfileDocument {
+  format: 'wasmgrad.gpt-generation-profile/1';
+  model: { description: string; config: GPTConfig };
+  setup: Pick<GptGenerationProfile, 'batch' | 'prompt' | 'generate' | 'flashAttention' | 'build' | 'engine'>;
+  parameters: number;
+  categories: ProfileDocument['categories'];
+  peak: ProfileDocument['peak'];
+  wasmMemoryBytes: number;
+  kvCache: { measured: number; estimated: number; capacity: number; inferenceEstimate: number | null };
+  passes: { prefill: number; decode: number };
+  macs: { total: number; gemmCounted: { measured: number; estimated: number } };
+  tokens: number[][];
+}
+
+export function gptGenerationProfileDocument(p: GptGenerationProfile): GptGenerationProfileDocument {
+  const c = p.config, e = p.estimate;
+  // The inference estimator counts learned positions only up to seq.
+  const inferenceEstimate = p.prompt + p.generate <= c.seq ? inferenceKvCacheBytes({ model: c, batch: p.batch, prompt: p.prompt, generate: p.generate }) : null;
+  return {
+    format: 'wasmgrad.gpt-generation-profile/1',
+    model: { description: describeGpt(c), config: c },
+    setup: { batch: p.batch, prompt: p.prompt, generate: p.generate, flashAttention: p.flashAttention, build: p.build, engine: p.engine },
+    parameters: e.parameters,
+    categories: profileCategories(p.measured, e.summary),
+    peak: profilePeak(p.measured, e.summary, p.events),
+    wasmMemoryBytes: p.measured.memoryBytes,
+    kvCache: { measured: p.measured.peak.kvCache, estimated: e.kvCacheBytes, capacity: e.capacity, inferenceEstimate },
+    passes: e.passes,
+    macs: { total: e.macs, gemmCounted: p.gemmMacs },
+    tokens: p.tokens,
+  };
+}
+
+/** "a generation of 8 tokens (batch 1, prompt 56)". */
+const generationOf = (setup: GptGenerationProfileDocument['setup']) =>
+  `a generation of ${setup.generate} token${setup.generate === 1 ? '' : 's'} (batch ${setup.batch}, prompt ${setup.prompt})`;
+
+export function renderGptGenerationProfileTable(doc: GptGenerationProfileDocument, colour = false): string {
+  const c = colours(colour);
+  const { setup, kvCache, passes, macs } = doc;
+  const out: string[] = [
+    c.bold(`wasmgrad profile: ${doc.model.description}`),
+    `  ${generationOf(setup)} with a KV cache | ${setup.flashAttention ? 'memory-saving' : 'plain'} attention in the prefill`,
+    `  ${setup.engine}`,
+    '',
+    `Passes: ${passes.prefill} over the whole window (the prompt${passes.prefill > 1 ? ', then every token past seq' : ''}), ${passes.decode} of one position against the cache`,
+    `MACs: ${formatInteger(macs.total)} (torchinfo convention; bias included); GEMM MACs counted by the core: ${formatInteger(macs.gemmCounted.measured)} (plan: ${formatInteger(macs.gemmCounted.estimated)})`,
+    `KV cache: ${formatInteger(kvCache.measured)} B measured, ${formatInteger(kvCache.estimated)} B estimated: K and V of ${kvCache.capacity} positions x ${setup.batch} sequence${setup.batch === 1 ? '' : 's'} x ${doc.model.config.layers} layers`,
+    kvCache.inferenceEstimate === null
+      ? '  (past seq the inference estimator has no figure: learned positions end there)'
+      : `  inference estimator (estimate --inference, fp32): ${formatInteger(kvCache.inferenceEstimate)} B${kvCache.inferenceEstimate === kvCache.measured ? ', the same' : ''}`,
+    '',
+    ...memoryTable(doc, generationOf(setup), colour, 'Inference memory'),
+  ];
+  return out.join('\n');
+}
+
+export function gptGenerationProfileHtml(p: GptGenerationProfile): string {
+  const doc = gptGenerationProfileDocument(p);
+  return renderHtmlReport({
+    title: 'wasmgrad inference-memory profile',
+    subtitle: doc.model.description,
+    meta: {
+      generation: `${generationOf(doc.setup)} with a KV cache`,
+      passes: `${doc.passes.prefill} over the whole window, ${doc.passes.decode} of one position`,
+      'KV cache': `${formatInteger(doc.kvCache.measured)} B measured, ${formatInteger(doc.kvCache.estimated)} B estimated`,
+      engine: doc.setup.engine,
+      parameters: formatInteger(doc.parameters),
+      'peak (categories, runtime not included)': `${formatInteger(doc.peak.measured)} B measured, ${formatInteger(doc.peak.estimated)} B estimated`,
+      runtime: `${formatInteger(doc.categories.runtime.measured)} B: ${RUNTIME_NOTE}`,
+    },
+    timeline: { events: p.events, runtimeBytes: p.measured.runtimeBytes },
+    categories: categoryRows(doc),
+  });
+}
+
+/** The HTML report's category rows: every category, the total and the runtime. */
+function categoryRows(doc: Pick<GptProfileDocument, 'categories' | 'peak'>) {
+  return [
+    ...CATEGORIES.map((k) => ({ category: k, measured: doc.categories[k].measured, estimated: doc.categories[k].estimated, atPeak: doc.peak.atPeak[k] })),
+    { category: 'total' as const, measured: doc.peak.measured, estimated: doc.peak.estimated, atPeak: doc.peak.measured },
+    { category: 'runtime' as const, measured: doc.categories.runtime.measured, estimated: null, atPeak: null },
+  ];
 }

@@ -32,9 +32,9 @@ import {
 /**
  * Stacking order, bottom to top: the blocks that live across steps first,
  * transient memory last, so activations and workspace rise and fall visibly on
- * a flat base.
+ * a flat base (a generation's KV cache lives across its decode steps).
  */
-export const STACK_ORDER: readonly Category[] = ['weights', 'gradients', 'optimizer', 'inputs', 'activations', 'workspace'];
+export const STACK_ORDER: readonly Category[] = ['weights', 'gradients', 'optimizer', 'kvCache', 'inputs', 'activations', 'workspace'];
 
 export interface MemoryPeak {
   /** Index of the first event after which the training categories together hold the most. */

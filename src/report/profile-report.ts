@@ -8,7 +8,7 @@
 //   setup        { batches, optimizer, loss, inplace, checkpoint, build, engine }; checkpoint
 //                lists the activation layers recomputed in backward ([] for none)
 //   parameters   total parameter count
-//   categories   per category (weights, gradients, optimizer, activations, workspace,
+//   categories   per category (weights, gradients, optimizer, activations, workspace, kvCache,
 //                inputs, runtime, total): { measured, estimated } = peak bytes during the
 //                measured steps, and live: { measured, estimated } = bytes still held after
 //                the last step. runtime (WASM memory no category owns: static data, stack,
@@ -242,11 +242,11 @@ export function renderProfileTable(doc: ProfileDocument, colour = false): string
 }
 
 /** The categories measured vs estimated, the peak and the runtime: the memory table every profile prints. */
-export function memoryTable(doc: Pick<ProfileDocument, 'categories' | 'peak' | 'wasmMemoryBytes'>, steps: string, colour = false): string[] {
+export function memoryTable(doc: Pick<ProfileDocument, 'categories' | 'peak' | 'wasmMemoryBytes'>, steps: string, colour = false, what = 'Training memory'): string[] {
   const c = colours(colour);
   const { categories, peak } = doc;
   const out: string[] = [];
-  out.push(...wrap(`Training memory (bytes) over ${steps}, next to the estimate`).map((l) => c.bold(l)));
+  out.push(...wrap(`${what} (bytes) over ${steps}, next to the estimate`).map((l) => c.bold(l)));
   out.push(memoryRow('category', 'measured peak', 'estimated peak', 'match', 'at the peak', 'live after'));
   const match = (measured: number, estimated: number | null) => (measured === estimated ? c.green('exact') : c.red('differs'));
   const largest = CATEGORIES.reduce((a, b) => (categories[b].measured > categories[a].measured ? b : a));

@@ -78,6 +78,7 @@ export const CATEGORY_COLOURS: Readonly<Record<Category | 'runtime', string>> = 
   inputs: '#F0E442',
   activations: '#D55E00',
   workspace: '#CC79A7',
+  kvCache: '#E69F00',
 };
 
 /** Escapes text for XML and HTML, in element content and in quoted attributes alike. */
