@@ -34,7 +34,7 @@ export { normForward, normBackward } from "./kernels/norm";
 export { elementwiseAdd } from "./kernels/elementwise";
 export { swigluForward, swigluBackward } from "./kernels/swiglu";
 export { dropoutForward, dropoutBackward } from "./kernels/dropout";
-export { threadControl, threadsConfigure, threadsActive, threadsInitWorker, threadWork, threadsParallelCalls } from "./threads";
+export { threadControl, threadsConfigure, threadsActive, threadsInitWorker, threadClaim, threadRun, threadFinish, threadsParallelCalls } from "./threads";
 export { flashAttentionDropoutForward } from "./kernels/attention";
 export { flashAttentionDropoutBackward } from "./kernels/attention";
 export { kvCacheStore, cachedAttention } from "./kernels/kv-cache";

@@ -1,11 +1,14 @@
 // Parallel calls in the threaded builds: the calling thread (thread 0) and
 // the workers share one linear memory. A kernel that splits stores its
-// arguments in the task slots of the control block and calls runParallel;
-// each worker's JavaScript loop wakes on the generation word and calls
-// threadWork, which runs that worker's slice; thread 0 runs slice 0 and
-// waits until every worker has reported. Each slice covers elements of the
-// result that no other slice touches, computed by the same code in the same
-// order as one thread would, so results do not depend on the thread count.
+// arguments in the task slots of the control block and calls runParallel,
+// which publishes the call in the claim word and wakes the workers. Every
+// thread, the caller included, then claims slices one at a time (an atomic
+// compare-and-swap on the claim word) until none are left, and the caller
+// waits until all are finished. The split is fixed by the call, so who runs
+// a slice changes nothing: each covers elements of the result no other
+// touches, computed by the same code in the same order as one thread would.
+// A worker that is slow to wake (or never does) leaves its slices to the
+// others instead of holding the call up.
 //
 // In builds without threads every kernel runs on the calling thread and
 // nothing here is compiled in beyond constant `false` tests.
@@ -19,14 +22,14 @@ import { adamSlice } from "./optim/adam";
 /** Most threads one runtime can run (the host caps its request to this). */
 export const MAX_THREADS: i32 = 64;
 
-// Control block, i32 words. The host's pool (src/threads/pool.ts) mirrors
-// the first four.
-const GENERATION = 0; // bumped once per parallel call; workers wait on it
-const DONE = 1; // workers that finished the current call
+// Control block, i32 words. The host's pool and workers (src/threads/)
+// mirror the first five.
+const GENERATION = 0; // bumped once per parallel call; idle workers wait on it
+const FINISHED = 1; // slices of the current call finished (or failed)
 const FAILED = 2; // 1 + index of a worker whose slice threw, or 0
 const STOP = 3; // 1: workers leave their loop
-const TASK = 4; // which kernel the current call runs
-const PARTS = 5; // how many threads take a slice of it
+const CLAIM = 4; // the current call: call number << 16 | slices << 8 | next slice to claim
+const TASK = 5; // which kernel the current call runs
 const ARGS = 8; // first argument slot
 export const ARG_SLOTS = 24;
 const control = memory.data((ARGS + ARG_SLOTS) * 4, 64);
@@ -100,18 +103,19 @@ export function threadIndex(): i32 {
 export function runParallel(task: i32, parts: i32): void {
   if (ASC_FEATURE_THREADS) {
     parallelCalls++;
-    const workers = threadCount - 1;
-    store<i32>(control + (DONE << 2), 0);
-    store<i32>(control + (TASK << 2), task);
-    store<i32>(control + (PARTS << 2), parts);
+    // The previous call is finished: no thread touches these words now.
+    atomic.store<i32>(control + (FINISHED << 2), 0);
+    atomic.store<i32>(control + (TASK << 2), task);
+    atomic.store<i32>(control + (CLAIM << 2), ((parallelCalls & 0xffff) << 16) | (parts << 8));
     atomic.add<i32>(control + (GENERATION << 2), 1);
-    atomic.notify(control + (GENERATION << 2), workers);
-    runSlice(task, 0, parts);
+    atomic.notify(control + (GENERATION << 2), threadCount - 1);
+    claimSlices();
     // Spin first: the workers started with this thread and finish about when it does.
-    const done = control + (DONE << 2);
     let spins = 0;
-    for (let d = atomic.load<i32>(done); d < workers; d = atomic.load<i32>(done)) {
-      if (mainCanWait && ++spins > 4096) memory.atomic.wait32(done, d, 1_000_000);
+    // `parts` is read from memory after each wait: V8 11.3 (Node 20) can
+    // return from memory.atomic.wait32 with the function's locals clobbered.
+    for (let f = atomic.load<i32>(control + (FINISHED << 2)); f < ((atomic.load<i32>(control + (CLAIM << 2)) >> 8) & 0xff); f = atomic.load<i32>(control + (FINISHED << 2))) {
+      if (mainCanWait && ++spins > 4096) memory.atomic.wait32(control + (FINISHED << 2), f, 1_000_000);
     }
     const failed = atomic.load<i32>(control + (FAILED << 2));
     if (failed) {
@@ -121,16 +125,47 @@ export function runParallel(task: i32, parts: i32): void {
   }
 }
 
-/** A worker's turn in the current call: its slice, if the call has one for it. */
-export function threadWork(): void {
-  const parts = load<i32>(control + (PARTS << 2));
-  if (workerIndex < parts) runSlice(load<i32>(control + (TASK << 2)), workerIndex, parts);
+/**
+ * Claims a slice of the current call for this thread: its index, or -1 when
+ * none is left. The caller runs it (threadRun) and then calls threadFinish,
+ * also when it threw: the call's caller waits for every claimed slice.
+ */
+export function threadClaim(): i32 {
+  if (ASC_FEATURE_THREADS) {
+    const claim = control + (CLAIM << 2);
+    for (let c = atomic.load<i32>(claim); (c & 0xff) < ((c >> 8) & 0xff); c = atomic.load<i32>(claim)) {
+      if (atomic.cmpxchg<i32>(claim, c, c + 1) == c) return c & 0xff;
+    }
+  }
+  return -1;
 }
 
-function runSlice(task: i32, part: i32, parts: i32): void {
+/** Runs claimed slice `part` of the current call. A claimed slice is not finished, so the call and its task slots stay as they are. */
+export function threadRun(part: i32): void {
+  runSlice(load<i32>(control + (TASK << 2)), part, (load<i32>(control + (CLAIM << 2)) >> 8) & 0xff, workerIndex);
+}
+
+/** Counts a claimed slice as finished and wakes the call's caller. */
+export function threadFinish(): void {
+  if (ASC_FEATURE_THREADS) {
+    atomic.add<i32>(control + (FINISHED << 2), 1);
+    atomic.notify(control + (FINISHED << 2), 1);
+  }
+}
+
+/** The calling thread's share: slices until none are left. */
+function claimSlices(): void {
+  for (let part = threadClaim(); part >= 0; part = threadClaim()) {
+    threadRun(part);
+    threadFinish();
+  }
+}
+
+/** Runs slice `part` of `parts` of `task` on thread `thread` (whose packing workspace it uses). */
+function runSlice(task: i32, part: i32, parts: i32, thread: i32): void {
   switch (task) {
-    case TASK_GEMM: gemmSlice(part, parts); break;
-    case TASK_GEMM_BATCHED: gemmBatchedSlice(part, parts); break;
+    case TASK_GEMM: gemmSlice(part, parts, thread); break;
+    case TASK_GEMM_BATCHED: gemmBatchedSlice(part, parts, thread); break;
     case TASK_SGD: sgdSlice(part, parts); break;
     case TASK_ADAM: adamSlice(part, parts); break;
     default: unreachable();

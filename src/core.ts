@@ -69,7 +69,9 @@ export interface CoreExports {
   threadsConfigure(count: number, canWait: number): void;
   threadsActive(): number;
   threadsInitWorker(index: number): void;
-  threadWork(): void;
+  threadClaim(): number;
+  threadRun(part: number): void;
+  threadFinish(): void;
   threadsParallelCalls(): number;
   flashAttentionDropoutForward(qkv: number, y: number, lse: number, work: number, batch: number, seq: number, heads: number, headDim: number, block: number, p: number, seed: number): number;
   flashAttentionDropoutBackward(qkv: number, y: number, lse: number, dy: number, dqkv: number, work: number, batch: number, seq: number, heads: number, headDim: number, block: number, p: number, seed: number): number;
@@ -106,7 +108,7 @@ export const CORE_EXPORT_NAMES = Object.keys({
   flashAttentionForward: 0,
   flashAttentionBackward: 0,
   embeddingForward: 0, embeddingBackward: 0, firstBadTokenId: 0, normForward: 0, normBackward: 0, elementwiseAdd: 0, swigluForward: 0, swigluBackward: 0, dropoutForward: 0, dropoutBackward: 0,
-  threadControl: 0, threadsConfigure: 0, threadsActive: 0, threadsInitWorker: 0, threadWork: 0, threadsParallelCalls: 0,
+  threadControl: 0, threadsConfigure: 0, threadsActive: 0, threadsInitWorker: 0, threadClaim: 0, threadRun: 0, threadFinish: 0, threadsParallelCalls: 0,
   flashAttentionDropoutForward: 0,
   flashAttentionDropoutBackward: 0,
   kvCacheStore: 0, cachedAttention: 0,

@@ -21,10 +21,11 @@ describe('estimate --as-run-here equals what the core measures', () => {
   it.each(CASES)('%s', async (_, spec, change) => {
     const model = defineTransformer(spec);
     const setup = { ...defaultTrainingSetup(model), precision: 'fp32' as const, ...change };
-    const estimate = asRunHereDocument(estimateAsRunHere(model, setup));
+    // Three threads: each packs its own GEMM panels, and the estimate counts them.
+    const estimate = asRunHereDocument(estimateAsRunHere(model, setup, 3));
     const measured = await profileGpt({
       model: estimate.model.config, batch: setup.microBatch, tokens: setup.seqLength, steps: 2, optimizer: estimate.setup.optimizer as 'adamw',
-      flashAttention: estimate.setup.flashAttention, recompute: estimate.setup.recompute, build: 'simd',
+      flashAttention: estimate.setup.flashAttention, recompute: estimate.setup.recompute, build: 'simd', threads: 3,
     });
     for (const k of CATEGORIES) {
       expect(estimate.categories[k].peak, k).toBe(measured.measured.peak[k]);

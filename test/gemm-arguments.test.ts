@@ -81,8 +81,8 @@ describe('Float32Array views of WASM memory', () => {
     expect(rt.memory.buffer).not.toBe(before);
   }
 
-  it('a view captured before memory grew is named as stale, as any operand', async () => {
-    const rt = await init({ fresh: true });
+  it('a view captured before memory grew is named as stale, as any operand (one thread: growth detaches the buffer)', async () => {
+    const rt = await init({ fresh: true, threads: 1 });
     const t = Tensor.from(rt, [1, 2, 3, 4], [2, 2]);
     const stale = t.data;
     growMemory(rt);
@@ -100,6 +100,17 @@ describe('Float32Array views of WASM memory', () => {
     }
     expect(Array.from(c)).toEqual([9, 9, 9, 9]);
     expect(() => matmul(rt, stale, f32(1), 2, 2, 1)).toThrow(/matmul: a is a view of a detached ArrayBuffer/);
+  });
+
+  it('with threads, memory is shared and growth detaches nothing: a view captured before it still computes', async () => {
+    const rt = await init({ fresh: true, threads: 2, build: 'simd' });
+    const t = Tensor.from(rt, [1, 2, 3, 4], [2, 2]);
+    const old = t.data;
+    growMemory(rt);
+    const c = f32(9, 9, 9, 9);
+    gemm(rt, 2, 2, 2, old, f32(1, 0, 0, 1), c);
+    expect(Array.from(c)).toEqual([1, 2, 3, 4]);
+    rt.dispose();
   });
 
   it('a live view passed as an operand is used in place, even when the call grows memory', async () => {

@@ -12,7 +12,7 @@ import { profileDocument, renderProfileTable } from '../src/report/profile-repor
 const MAX_COLUMNS = 100;
 
 async function table(layers: LayerSpec[], options: Parameters<typeof profileMlp>[0] extends infer O ? Omit<O, 'layers'> : never = {}) {
-  const p = await profileMlp({ layers, build: 'simd', seed: 1, ...options });
+  const p = await profileMlp({ layers, build: 'simd', threads: 1, seed: 1, ...options });
   return { p, text: renderProfileTable(profileDocument(p, layers)) };
 }
 

@@ -53,8 +53,8 @@ describe('Tensor.from values', () => {
     expect(rt.arena.live()).toBe(live);
   });
 
-  it('a stale view is named, a live one copied', async () => {
-    const rt = await init({ fresh: true });
+  it('a stale view is named, a live one copied (one thread: growth detaches the buffer)', async () => {
+    const rt = await init({ fresh: true, threads: 1 });
     const source = Tensor.from(rt, [1, 2, 3, 4]);
     const view = source.data;
     // Allocating more than memory holds grows it, which detaches `view`.

@@ -6,7 +6,7 @@
 // of a B x T x 3h tensor, need no copies. inner = count gives one plain stride.
 // Threads split the items: each item is computed whole by one thread.
 
-import { countMacs, gemm, gemmReserve, gemmScratchBytes, ownScratch, partsOf, pathOf, product, scratchOfPart, setScratchArgs } from "./gemm";
+import { countMacs, gemm, gemmReserve, gemmScratchBytes, ownScratch, partsOf, pathOf, product, scratchOfThread, setScratchArgs } from "./gemm";
 import { TASK_GEMM_BATCHED, arg, runParallel, setArg, sliceStart } from "../threads";
 
 /**
@@ -46,14 +46,14 @@ export function gemmBatched(
   return true;
 }
 
-/** Thread `part`'s share of the items in the task slots. */
-export function gemmBatchedSlice(part: i32, parts: i32): void {
+/** Slice `part` of the items in the task slots, on thread `thread`. */
+export function gemmBatchedSlice(part: i32, parts: i32, thread: i32): void {
   const count = arg<i32>(16);
   const i0 = sliceStart(count, part, parts, 1), i1 = sliceStart(count, part + 1, parts, 1);
   items(
     i0, i1, arg<i32>(13), arg<i32>(0), arg<i32>(1), arg<i32>(2), arg<i32>(3), arg<i32>(4), arg<f32>(5),
     arg<usize>(6), arg<i32>(7), arg<usize>(8), arg<i32>(9), arg<f32>(10), arg<usize>(11), arg<i32>(12),
-    arg<i32>(17), arg<i32>(18), arg<i32>(19), arg<i32>(20), arg<i32>(21), arg<i32>(22), arg<i32>(23), scratchOfPart(part),
+    arg<i32>(17), arg<i32>(18), arg<i32>(19), arg<i32>(20), arg<i32>(21), arg<i32>(22), arg<i32>(23), scratchOfThread(thread),
   );
 }
 

@@ -66,9 +66,9 @@ export function setScratchArgs(): void {
   setArg<usize>(15, (scratchBytes / <usize>threadsActive()) & ~7);
 }
 
-/** Thread `part`'s slice of the packing workspace of the current parallel call. */
-@inline export function scratchOfPart(part: i32): usize {
-  return arg<usize>(14) + <usize>part * arg<usize>(15);
+/** Thread `thread`'s slice of the packing workspace of the current parallel call. */
+@inline export function scratchOfThread(thread: i32): usize {
+  return arg<usize>(14) + <usize>thread * arg<usize>(15);
 }
 
 /** The calling thread's packing workspace. */
@@ -177,10 +177,10 @@ export function product(
 }
 
 /**
- * Thread `part`'s share of the product in the task slots: a band of rows of
+ * Slice `part` of the product in the task slots, on thread `thread`: a band of rows of
  * C (when m >= n) or of columns, whole tiles each, by the whole product's path.
  */
-export function gemmSlice(part: i32, parts: i32): void {
+export function gemmSlice(part: i32, parts: i32, thread: i32): void {
   const transA = arg<i32>(0), transB = arg<i32>(1), m = arg<i32>(2), n = arg<i32>(3), k = arg<i32>(4);
   const alpha = arg<f32>(5), lda = arg<i32>(7), ldb = arg<i32>(9), beta = arg<f32>(10), ldc = arg<i32>(12);
   let a = arg<usize>(6), b = arg<usize>(8), c = arg<usize>(11);
@@ -196,7 +196,7 @@ export function gemmSlice(part: i32, parts: i32): void {
     b += <usize>(transB ? j0 * ldb : j0) << 2;
     c += <usize>j0 << 2;
   }
-  if (rows > 0 && cols > 0) product(arg<i32>(13), transA, transB, rows, cols, k, alpha, a, lda, b, ldb, beta, c, ldc, scratchOfPart(part));
+  if (rows > 0 && cols > 0) product(arg<i32>(13), transA, transB, rows, cols, k, alpha, a, lda, b, ldb, beta, c, ldc, scratchOfThread(thread));
 }
 
 @inline function roundUp(x: i32, to: i32): i32 {

@@ -27,7 +27,7 @@ export function sgdStep(
   return -1;
 }
 
-/** Thread `part`'s range of an applying step whose arguments are in the task slots. */
+/** Slice `part` of an applying step whose arguments are in the task slots. */
 export function sgdSlice(part: i32, parts: i32): void {
   const n = arg<i32>(3);
   const i0 = sliceStart(n, part, parts, ELEMENT_ALIGN), i1 = sliceStart(n, part + 1, parts, ELEMENT_ALIGN);

@@ -42,7 +42,8 @@ export class WorkerPool {
       }
       await Promise.all(ready);
     } catch (e) {
-      for (const w of workers) void w.terminate();
+      // Ended before the runtime is used: a worker still instantiating would rewrite the memory's data segments.
+      await Promise.all(workers.map((w) => w.terminate()));
       throw e instanceof ThreadError ? e : new ThreadError(`threads: a worker could not start (${firstLine(e)})`);
     }
     return new WorkerPool(workers, new Int32Array(memory.buffer, controlAddress, 8), status);
@@ -87,7 +88,8 @@ async function spawn(index: number): Promise<{ worker: WorkerHandle; started: Pr
   const onError = (e: unknown) => settle(new ThreadError(`threads: worker ${index} failed (${firstLine(e)})`));
   if (isNode()) {
     const { Worker } = (await import(/* @vite-ignore */ nodeWorkerThreads)) as typeof import('node:worker_threads');
-    const worker = new Worker(workerUrl());
+    // The process's own flags, less those that only make sense for its main script.
+    const worker = new Worker(workerUrl(), { execArgv: process.execArgv.filter((a) => !/^--(input-type|eval|print)\b/.test(a)) });
     worker.once('message', onMessage);
     worker.once('error', onError);
     worker.once('exit', (code) => settle(new ThreadError(`threads: worker ${index} exited with code ${code}`)));

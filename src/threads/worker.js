@@ -2,12 +2,14 @@
 // Plain JavaScript with no imports, so Node, browsers and bundlers load the
 // same file from src/ or dist/. It instantiates the core on the runtime's
 // shared memory, then loops: wait for the next parallel call, run its slice
-// (assembly/threads.ts, threadWork), report. A slice that throws is
-// reported through the control block, with its message in the status
-// buffer, and the loop goes on.
+// (assembly/threads.ts: claim slices until none are left). A slice that
+// throws is reported through the control block, with its message in the
+// status buffer, still counted as finished, and the loop goes on.
 
 // Control block words (assembly/threads.ts).
-const GENERATION = 0, DONE = 1, FAILED = 2, STOP = 3;
+const GENERATION = 0, FAILED = 2, STOP = 3;
+// Fault injection for wasmgrad's own tests: each slice a worker claims fails before it runs.
+const INJECTED_FAILURE = typeof process !== 'undefined' && process.env?.WASMGRAD_TEST_WORKER_FAILURE === '1';
 // Checks of the generation word before sleeping: a training step's calls
 // follow each other within microseconds, and waking a sleeping thread costs more.
 const SPINS = 20000;
@@ -56,23 +58,26 @@ function loop(core, control, index, status, seen) {
     }
     seen = Atomics.load(control, GENERATION);
     if (Atomics.load(control, STOP)) break;
-    try {
-      core.threadWork();
-    } catch (e) {
-      report(status, `${e?.name ?? 'Error'}: ${e?.message ?? e}`);
-      Atomics.store(control, FAILED, index + 1);
+    for (let part = core.threadClaim(); part >= 0; part = core.threadClaim()) {
+      try {
+        if (INJECTED_FAILURE) throw new Error('failure injected by WASMGRAD_TEST_WORKER_FAILURE');
+        core.threadRun(part);
+      } catch (e) {
+        fail(status, control, index, `${e?.name ?? 'Error'}: ${e?.message ?? e}`);
+      } finally {
+        core.threadFinish();
+      }
     }
-    Atomics.add(control, DONE, 1);
-    Atomics.notify(control, DONE);
   }
   if (isNode) port.close();
   else self.close();
 }
 
-/** Writes `text` into the status buffer: its length, then its UTF-16 code units. */
-function report(status, text) {
+/** Reports a failure: its message into the status buffer (length, then UTF-16 code units), then the worker's index. */
+function fail(status, control, index, text) {
   const units = new Uint16Array(status, 4);
   const n = Math.min(text.length, units.length);
   for (let i = 0; i < n; i++) units[i] = text.charCodeAt(i);
   new Int32Array(status, 0, 1)[0] = n;
+  Atomics.store(control, FAILED, index + 1);
 }
