@@ -18,6 +18,9 @@ import { gemmBatchedSlice } from "./kernels/gemm-batched";
 import { useTileOf } from "./kernels/gemm-tile";
 import { sgdSlice } from "./optim/sgd";
 import { adamSlice } from "./optim/adam";
+import { activationBackwardSlice, activationForwardSlice } from "./kernels/activations";
+import { causalSoftmaxBackwardSlice, causalSoftmaxForwardSlice } from "./kernels/softmax";
+import { addBiasSlice, biasGradSlice } from "./kernels/linear";
 
 /** Most threads one runtime can run (the host caps its request to this). */
 export const MAX_THREADS: i32 = 64;
@@ -38,6 +41,12 @@ export const TASK_GEMM = 1;
 export const TASK_GEMM_BATCHED = 2;
 export const TASK_SGD = 3;
 export const TASK_ADAM = 4;
+export const TASK_ACTIVATION_FORWARD = 5;
+export const TASK_ACTIVATION_BACKWARD = 6;
+export const TASK_SOFTMAX_FORWARD = 7;
+export const TASK_SOFTMAX_BACKWARD = 8;
+export const TASK_ADD_BIAS = 9;
+export const TASK_BIAS_GRAD = 10;
 
 // Per instance (wasm globals are not shared): the threads a call may use
 // (set in the main instance only), and this instance's own index.
@@ -168,12 +177,18 @@ function runSlice(task: i32, part: i32, parts: i32, thread: i32): void {
     case TASK_GEMM_BATCHED: gemmBatchedSlice(part, parts, thread); break;
     case TASK_SGD: sgdSlice(part, parts); break;
     case TASK_ADAM: adamSlice(part, parts); break;
+    case TASK_ACTIVATION_FORWARD: activationForwardSlice(part, parts); break;
+    case TASK_ACTIVATION_BACKWARD: activationBackwardSlice(part, parts); break;
+    case TASK_SOFTMAX_FORWARD: causalSoftmaxForwardSlice(part, parts); break;
+    case TASK_SOFTMAX_BACKWARD: causalSoftmaxBackwardSlice(part, parts); break;
+    case TASK_ADD_BIAS: addBiasSlice(part, parts); break;
+    case TASK_BIAS_GRAD: biasGradSlice(part, parts); break;
     default: unreachable();
   }
 }
 
 // An elementwise loop over fewer floats stays on one thread (measured with bench gemm --threads).
-const PARALLEL_ELEMENTS: i32 = 1 << 14;
+export const PARALLEL_ELEMENTS: i32 = 1 << 14;
 /** Elementwise slices are whole multiples of this many floats, so each element takes the same (vector or scalar) path as on one thread. */
 export const ELEMENT_ALIGN: i32 = 64;
 

@@ -83,6 +83,41 @@ describe.each(['simd', 'relaxed'] as BuildName[])('bit-identical on 1, 2 and 3 t
   });
 
   it.each([
+    ['ReLU', 0], ['Sigmoid', 2], ['GELU', 4], ['SiLU', 6],
+  ] as const)('activation forward and backward over an odd count: %s', async (_name, kind) => {
+    await sameOnEveryThreadCount(build, (rt) => {
+      const next = rng(16);
+      const n = 100_003;
+      const x = block(rt, randomArray(n, next)), y = block(rt, new Float32Array(n)), dy = block(rt, randomArray(n, next)), dx = block(rt, new Float32Array(n));
+      rt.core.activationForward(kind, x.ptr, y.ptr, n, 0.01);
+      rt.core.activationBackward(kind, kind === 0 || kind === 2 ? y.ptr : x.ptr, dy.ptr, dx.ptr, n, 0.01);
+      return [y.read(), dx.read()];
+    });
+  });
+
+  it('causal softmax forward and backward: the matrices split between threads', async () => {
+    await sameOnEveryThreadCount(build, (rt) => {
+      const next = rng(17);
+      const T = 67, count = 6, n = T * T * count;
+      const s = block(rt, randomArray(n, next)), p = block(rt, new Float32Array(n)), dp = block(rt, randomArray(n, next)), ds = block(rt, new Float32Array(n));
+      rt.core.causalSoftmaxForward(s.ptr, p.ptr, T, count);
+      rt.core.causalSoftmaxBackward(p.ptr, dp.ptr, ds.ptr, T, count);
+      return [p.read(), ds.read()];
+    });
+  });
+
+  it('bias add (rows split) and bias gradient (columns split, each summed over the rows in order)', async () => {
+    await sameOnEveryThreadCount(build, (rt) => {
+      const next = rng(18);
+      const rows = 257, cols = 301;
+      const y = block(rt, randomArray(rows * cols, next)), b = block(rt, randomArray(cols, next)), db = block(rt, new Float32Array(cols));
+      rt.core.addBias(y.ptr, b.ptr, rows, cols);
+      rt.core.biasGrad(y.ptr, db.ptr, rows, cols);
+      return [y.read(), db.read()];
+    });
+  });
+
+  it.each([
     ['sgd', { lr: 0.1 }],
     ['sgd momentum', { lr: 0.1, momentum: 0.9 }],
     ['sgd nesterov + decay', { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-3 }],

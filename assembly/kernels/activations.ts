@@ -1,6 +1,7 @@
 // Activation functions, forward and backward side by side.
 import { expVector } from "./softmax";
 import { madd } from "./simd";
+import { ELEMENT_ALIGN, TASK_ACTIVATION_BACKWARD, TASK_ACTIVATION_FORWARD, arg, elementParts, runParallel, setArg, sliceStart } from "../threads";
 
 // Kinds: 0 ReLU, 1 LeakyReLU(slope), 2 Sigmoid, 3 Tanh, 4 GELU (erf), 5 GELU (tanh approximation),
 // 6 SiLU (x sigmoid(x)).
@@ -28,6 +29,36 @@ const GELU_TANH_C: f64 = 0.044715;
 
 /** y = f(x) over n floats; y may alias x (in-place forward). */
 export function activationForward(kind: i32, x: usize, y: usize, n: i32, slope: f32): void {
+  const parts = elementParts(n);
+  if (parts == 1) return forwardRange(kind, x, y, n, slope);
+  setArg<i32>(0, kind); setArg<usize>(1, x); setArg<usize>(2, y); setArg<i32>(3, n); setArg<f32>(4, slope);
+  runParallel(TASK_ACTIVATION_FORWARD, parts);
+}
+
+/**
+ * dx = dy * f'(saved) over n floats. `saved` is the output for ReLU, Sigmoid
+ * and Tanh, the input for LeakyReLU, GELU and SiLU.
+ */
+export function activationBackward(kind: i32, saved: usize, dy: usize, dx: usize, n: i32, slope: f32): void {
+  const parts = elementParts(n);
+  if (parts == 1) return backwardRange(kind, saved, dy, dx, n, slope);
+  setArg<i32>(0, kind); setArg<usize>(1, saved); setArg<usize>(2, dy); setArg<usize>(3, dx); setArg<i32>(4, n); setArg<f32>(5, slope);
+  runParallel(TASK_ACTIVATION_BACKWARD, parts);
+}
+
+/** Slice `part` of the forward in the task slots. */
+export function activationForwardSlice(part: i32, parts: i32): void {
+  const n = arg<i32>(3), i0 = sliceStart(n, part, parts, ELEMENT_ALIGN), off = <usize>i0 << 2;
+  forwardRange(arg<i32>(0), arg<usize>(1) + off, arg<usize>(2) + off, sliceStart(n, part + 1, parts, ELEMENT_ALIGN) - i0, arg<f32>(4));
+}
+
+/** Slice `part` of the backward in the task slots. */
+export function activationBackwardSlice(part: i32, parts: i32): void {
+  const n = arg<i32>(4), i0 = sliceStart(n, part, parts, ELEMENT_ALIGN), off = <usize>i0 << 2;
+  backwardRange(arg<i32>(0), arg<usize>(1) + off, arg<usize>(2) + off, arg<usize>(3) + off, sliceStart(n, part + 1, parts, ELEMENT_ALIGN) - i0, arg<f32>(5));
+}
+
+function forwardRange(kind: i32, x: usize, y: usize, n: i32, slope: f32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD && kind == GELU) {
     for (; i + 4 <= n; i += 4) {
@@ -52,11 +83,7 @@ export function activationForward(kind: i32, x: usize, y: usize, n: i32, slope: 
   }
 }
 
-/**
- * dx = dy * f'(saved) over n floats. `saved` is the output for ReLU, Sigmoid
- * and Tanh, the input for LeakyReLU, GELU and SiLU.
- */
-export function activationBackward(kind: i32, saved: usize, dy: usize, dx: usize, n: i32, slope: f32): void {
+function backwardRange(kind: i32, saved: usize, dy: usize, dx: usize, n: i32, slope: f32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD && kind == GELU) {
     // d/dx x Phi(x) = Phi(x) + x phi(x); phi's exp(-x^2/2) is erf's own exp.

@@ -12,6 +12,7 @@
 // rest of the softmax.
 
 import { madd } from "./simd";
+import { PARALLEL_ELEMENTS, TASK_SOFTMAX_BACKWARD, TASK_SOFTMAX_FORWARD, arg, runParallel, setArg, sliceStart, threadsActive } from "../threads";
 
 const LOG2E: f32 = 1.44269504088896341;
 const LN2_HI: f32 = 0.693359375;
@@ -151,6 +152,25 @@ export function softmaxGradRow(p: usize, dp: usize, ds: usize, n: i32, d: f32): 
  * (count * T rows of T floats). probs may alias scores (in place).
  */
 export function causalSoftmaxForward(scores: usize, probs: usize, seq: i32, count: i32): void {
+  const parts = matrixParts(seq, count);
+  if (parts == 1) return forwardMatrices(scores, probs, seq, count);
+  setArg<usize>(0, scores); setArg<usize>(1, probs); setArg<i32>(2, seq); setArg<i32>(3, count);
+  runParallel(TASK_SOFTMAX_FORWARD, parts);
+}
+
+/** Slice `part` of the forward in the task slots: whole matrices. */
+export function causalSoftmaxForwardSlice(part: i32, parts: i32): void {
+  const seq = arg<i32>(2), count = arg<i32>(3), c0 = sliceStart(count, part, parts, 1);
+  const off = <usize>c0 * <usize>seq * <usize>seq << 2;
+  forwardMatrices(arg<usize>(0) + off, arg<usize>(1) + off, seq, sliceStart(count, part + 1, parts, 1) - c0);
+}
+
+/** Threads for `count` T x T matrices: each matrix is one thread's. */
+function matrixParts(seq: i32, count: i32): i32 {
+  return <i64>count * <i64>seq * <i64>seq >= <i64>PARALLEL_ELEMENTS ? min(threadsActive(), count) : 1;
+}
+
+function forwardMatrices(scores: usize, probs: usize, seq: i32, count: i32): void {
   const rows = <usize>count * <usize>seq;
   for (let r: usize = 0; r < rows; r++) {
     const i = <i32>(r % <usize>seq), valid = i + 1;
@@ -168,6 +188,20 @@ export function causalSoftmaxForward(scores: usize, probs: usize, seq: i32, coun
  * masked entries of ds are 0. ds may alias dp.
  */
 export function causalSoftmaxBackward(probs: usize, dprobs: usize, dscores: usize, seq: i32, count: i32): void {
+  const parts = matrixParts(seq, count);
+  if (parts == 1) return backwardMatrices(probs, dprobs, dscores, seq, count);
+  setArg<usize>(0, probs); setArg<usize>(1, dprobs); setArg<usize>(2, dscores); setArg<i32>(3, seq); setArg<i32>(4, count);
+  runParallel(TASK_SOFTMAX_BACKWARD, parts);
+}
+
+/** Slice `part` of the backward in the task slots: whole matrices. */
+export function causalSoftmaxBackwardSlice(part: i32, parts: i32): void {
+  const seq = arg<i32>(3), count = arg<i32>(4), c0 = sliceStart(count, part, parts, 1);
+  const off = <usize>c0 * <usize>seq * <usize>seq << 2;
+  backwardMatrices(arg<usize>(0) + off, arg<usize>(1) + off, arg<usize>(2) + off, seq, sliceStart(count, part + 1, parts, 1) - c0);
+}
+
+function backwardMatrices(probs: usize, dprobs: usize, dscores: usize, seq: i32, count: i32): void {
   const rows = <usize>count * <usize>seq;
   for (let r: usize = 0; r < rows; r++) {
     const i = <i32>(r % <usize>seq), valid = i + 1;
