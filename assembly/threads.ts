@@ -21,6 +21,7 @@ import { adamSlice } from "./optim/adam";
 import { activationBackwardSlice, activationForwardSlice } from "./kernels/activations";
 import { causalSoftmaxBackwardSlice, causalSoftmaxForwardSlice } from "./kernels/softmax";
 import { addBiasSlice, biasGradSlice } from "./kernels/linear";
+import { gatherPixelsSlice } from "./kernels/data";
 
 /** Most threads one runtime can run (the host caps its request to this). */
 export const MAX_THREADS: i32 = 64;
@@ -47,6 +48,7 @@ export const TASK_SOFTMAX_FORWARD = 7;
 export const TASK_SOFTMAX_BACKWARD = 8;
 export const TASK_ADD_BIAS = 9;
 export const TASK_BIAS_GRAD = 10;
+export const TASK_GATHER_PIXELS = 11;
 
 // Per instance (wasm globals are not shared): the threads a call may use
 // (set in the main instance only), and this instance's own index.
@@ -183,6 +185,7 @@ function runSlice(task: i32, part: i32, parts: i32, thread: i32): void {
     case TASK_SOFTMAX_BACKWARD: causalSoftmaxBackwardSlice(part, parts); break;
     case TASK_ADD_BIAS: addBiasSlice(part, parts); break;
     case TASK_BIAS_GRAD: biasGradSlice(part, parts); break;
+    case TASK_GATHER_PIXELS: gatherPixelsSlice(part, parts); break;
     default: unreachable();
   }
 }

@@ -117,6 +117,20 @@ describe.each(['simd', 'relaxed'] as BuildName[])('bit-identical on 1, 2 and 3 t
     });
   });
 
+  it('the batch gather of pixels: rows split between threads', async () => {
+    await sameOnEveryThreadCount(build, (rt) => {
+      const next = rng(19);
+      const images = 300, rowBytes = 785, rows = 67;
+      const bytes = rt.arena.alloc(images * rowBytes, 'inputs', 'pixels');
+      new Uint8Array(rt.memory.buffer, bytes, images * rowBytes).forEach((_, i, a) => (a[i] = Math.floor(next() * 256) & 255));
+      const index = rt.arena.alloc(rows * 4, 'inputs', 'index');
+      new Uint32Array(rt.memory.buffer, index, rows).forEach((_, i, a) => (a[i] = Math.floor(next() * images) % images));
+      const out = block(rt, new Float32Array(rows * rowBytes));
+      rt.core.gatherPixels(bytes, rowBytes, index, rows, out.ptr, 1 / 255 / 0.3, -0.2 / 0.3);
+      return [out.read()];
+    });
+  });
+
   it.each([
     ['sgd', { lr: 0.1 }],
     ['sgd momentum', { lr: 0.1, momentum: 0.9 }],

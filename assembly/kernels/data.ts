@@ -4,8 +4,25 @@
 // Each pixel is computed as f32(f64(v) * scale + shift), the same roundings
 // as pixelsToFloat32's table in src/data/idx.ts, so results are bit-identical.
 
-/** out[r][j] = f32(images[index[r]][j] * scale + shift) for `rows` rows of `rowBytes` bytes. */
+import { PARALLEL_ELEMENTS, TASK_GATHER_PIXELS, arg, runParallel, setArg, sliceStart, threadsActive } from "../threads";
+
+/** out[r][j] = f32(images[index[r]][j] * scale + shift) for `rows` rows of `rowBytes` bytes. Threads split the rows. */
 export function gatherPixels(images: usize, rowBytes: i32, index: usize, rows: i32, out: usize, scale: f64, shift: f64): void {
+  const parts = <i64>rows * <i64>rowBytes >= <i64>PARALLEL_ELEMENTS ? min(threadsActive(), rows) : 1;
+  if (parts == 1) return gatherRows(images, rowBytes, index, rows, out, scale, shift);
+  setArg<usize>(0, images); setArg<i32>(1, rowBytes); setArg<usize>(2, index); setArg<i32>(3, rows); setArg<usize>(4, out);
+  setArg<f64>(6, scale); setArg<f64>(8, shift);
+  runParallel(TASK_GATHER_PIXELS, parts);
+}
+
+/** Slice `part` of the gather in the task slots: a band of rows. */
+export function gatherPixelsSlice(part: i32, parts: i32): void {
+  const rowBytes = arg<i32>(1), rows = arg<i32>(3), r0 = sliceStart(rows, part, parts, 1);
+  gatherRows(arg<usize>(0), rowBytes, arg<usize>(2) + (<usize>r0 << 2), sliceStart(rows, part + 1, parts, 1) - r0,
+    arg<usize>(4) + (<usize>r0 * <usize>rowBytes << 2), arg<f64>(6), arg<f64>(8));
+}
+
+function gatherRows(images: usize, rowBytes: i32, index: usize, rows: i32, out: usize, scale: f64, shift: f64): void {
   for (let r = 0; r < rows; r++) {
     const src = images + <usize>load<u32>(index + (<usize>r << 2)) * <usize>rowBytes;
     const dst = out + (<usize>r * <usize>rowBytes << 2);
