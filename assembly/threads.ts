@@ -22,6 +22,8 @@ import { activationBackwardSlice, activationForwardSlice } from "./kernels/activ
 import { causalSoftmaxBackwardSlice, causalSoftmaxForwardSlice } from "./kernels/softmax";
 import { addBiasSlice, biasGradSlice } from "./kernels/linear";
 import { gatherPixelsSlice } from "./kernels/data";
+import { normForwardSlice } from "./kernels/norm";
+import { elementwiseAddSlice } from "./kernels/elementwise";
 
 /** Most threads one runtime can run (the host caps its request to this). */
 export const MAX_THREADS: i32 = 64;
@@ -49,6 +51,8 @@ export const TASK_SOFTMAX_BACKWARD = 8;
 export const TASK_ADD_BIAS = 9;
 export const TASK_BIAS_GRAD = 10;
 export const TASK_GATHER_PIXELS = 11;
+export const TASK_NORM_FORWARD = 12;
+export const TASK_ADD = 13;
 
 // Per instance (wasm globals are not shared): the threads a call may use
 // (set in the main instance only), and this instance's own index.
@@ -186,6 +190,8 @@ function runSlice(task: i32, part: i32, parts: i32, thread: i32): void {
     case TASK_ADD_BIAS: addBiasSlice(part, parts); break;
     case TASK_BIAS_GRAD: biasGradSlice(part, parts); break;
     case TASK_GATHER_PIXELS: gatherPixelsSlice(part, parts); break;
+    case TASK_NORM_FORWARD: normForwardSlice(part, parts); break;
+    case TASK_ADD: elementwiseAddSlice(part, parts); break;
     default: unreachable();
   }
 }

@@ -117,6 +117,19 @@ describe.each(['simd', 'relaxed'] as BuildName[])('bit-identical on 1, 2 and 3 t
     });
   });
 
+  it('LayerNorm and RMSNorm forward (rows split) and the residual add', async () => {
+    await sameOnEveryThreadCount(build, (rt) => {
+      const next = rng(20);
+      const rows = 300, h = 96, n = rows * h;
+      const x = block(rt, randomArray(n, next)), w = block(rt, randomArray(h, next)), b = block(rt, randomArray(h, next));
+      const out = [0, 1].map(() => ({ y: block(rt, new Float32Array(n)), mean: block(rt, new Float32Array(rows)), rstd: block(rt, new Float32Array(rows)) }));
+      rt.core.normForward(1, x.ptr, w.ptr, b.ptr, out[0]!.y.ptr, out[0]!.mean.ptr, out[0]!.rstd.ptr, rows, h, 1e-5);
+      rt.core.normForward(0, x.ptr, w.ptr, 0, out[1]!.y.ptr, 0, out[1]!.rstd.ptr, rows, h, 1e-5);
+      rt.core.elementwiseAdd(x.ptr, out[0]!.y.ptr, out[1]!.y.ptr, n);
+      return out.flatMap((o) => [o.y.read(), o.mean.read(), o.rstd.read()]);
+    });
+  });
+
   it('the batch gather of pixels: rows split between threads', async () => {
     await sameOnEveryThreadCount(build, (rt) => {
       const next = rng(19);

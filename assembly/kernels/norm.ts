@@ -13,6 +13,7 @@
 // weight. Backward writes (or adds to) dx and adds to dweight and dbias.
 
 import { madd } from "./simd";
+import { PARALLEL_ELEMENTS, TASK_NORM_FORWARD, arg, runParallel, setArg, sliceStart, threadsActive } from "../threads";
 
 @inline function lanesSum(v: v128): f32 {
   return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
@@ -54,6 +55,22 @@ function rowSum(x: usize, n: i32): f32 {
  * when 0). out may alias x.
  */
 export function normForward(centred: i32, x: usize, weight: usize, bias: usize, out: usize, mean: usize, rstd: usize, rows: i32, h: i32, eps: f32): void {
+  const parts = <i64>rows * <i64>h >= <i64>PARALLEL_ELEMENTS ? min(threadsActive(), rows) : 1;
+  if (parts == 1) return normRows(centred, x, weight, bias, out, mean, rstd, rows, h, eps);
+  setArg<i32>(0, centred); setArg<usize>(1, x); setArg<usize>(2, weight); setArg<usize>(3, bias); setArg<usize>(4, out);
+  setArg<usize>(5, mean); setArg<usize>(6, rstd); setArg<i32>(7, rows); setArg<i32>(8, h); setArg<f32>(9, eps);
+  runParallel(TASK_NORM_FORWARD, parts);
+}
+
+/** Slice `part` of the forward in the task slots: a band of rows. */
+export function normForwardSlice(part: i32, parts: i32): void {
+  const rows = arg<i32>(7), h = arg<i32>(8), r0 = sliceStart(rows, part, parts, 1);
+  const off = <usize>r0 * <usize>h << 2, stat = <usize>r0 << 2, mean = arg<usize>(5);
+  normRows(arg<i32>(0), arg<usize>(1) + off, arg<usize>(2), arg<usize>(3), arg<usize>(4) + off, mean ? mean + stat : 0, arg<usize>(6) + stat,
+    sliceStart(rows, part + 1, parts, 1) - r0, h, arg<f32>(9));
+}
+
+function normRows(centred: i32, x: usize, weight: usize, bias: usize, out: usize, mean: usize, rstd: usize, rows: i32, h: i32, eps: f32): void {
   const rowBytes = <usize>h << 2;
   for (let r = 0; r < rows; r++) {
     const xr = x + <usize>r * rowBytes, yr = out + <usize>r * rowBytes;
