@@ -62,8 +62,7 @@ export class Runtime {
   /** @internal The core reported a worker's failure: end the workers and raise it as the call's error. */
   failedWorker(worker: number): never {
     const message = this.pool?.failureMessage() ?? 'no message';
-    const note = `worker ${worker} failed (${message}); running on one thread since`;
-    this.endThreads(note);
+    this.endThreads(`one thread since worker ${worker} failed: ${message}`);
     throw new ThreadError(`threads: worker ${worker} failed during a parallel call: ${message}. The call did not complete; this runtime now runs on one thread`);
   }
 

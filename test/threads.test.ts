@@ -290,7 +290,7 @@ describe('lifecycle and failures', () => {
     expect(error).toBeInstanceOf(ThreadError);
     expect(String(error)).toMatch(/^ThreadError: threads: worker 1 failed during a parallel call: Error: failure injected by WASMGRAD_TEST_WORKER_FAILURE\. The call did not complete; this runtime now runs on one thread$/);
     expect(rt.threads).toBe(1);
-    expect(rt.describe()).toMatch(/1 thread \(worker 1 failed \(Error: failure injected/);
+    expect(rt.describe()).toMatch(/1 thread \(one thread since worker 1 failed: Error: failure injected/);
     expect(rt.core.gemm(0, 0, n, n, n, 1, a.ptr, n, a.ptr, n, 0, c.ptr, n)).toBe(1);
     expect(c.read().every((v) => v === n)).toBe(true);
   });
