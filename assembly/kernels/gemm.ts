@@ -135,12 +135,13 @@ export function gemm(
     // Reserved whichever path runs, so the workspace a step needs does not depend on the path.
     if (!gemmReserve(gemmScratchBytes(m, n, k))) return false;
     const path = pathOf(transA, transB, m, n, k);
-    const byRows = m >= n;
-    const parts = partsOf(<i64>m * <i64>n * <i64>k, byRows ? m / MR : n / NR);
+    const align = path == DOT ? 4 : NR; // the columns one tile of the path covers
+    const parts = partsOf(<i64>m * <i64>n * <i64>k, max(m / MR, n / align));
     if (parts > 1) {
       setArg<i32>(0, transA); setArg<i32>(1, transB); setArg<i32>(2, m); setArg<i32>(3, n); setArg<i32>(4, k);
       setArg<f32>(5, alpha); setArg<usize>(6, a); setArg<i32>(7, lda); setArg<usize>(8, b); setArg<i32>(9, ldb);
       setArg<f32>(10, beta); setArg<usize>(11, c); setArg<i32>(12, ldc); setArg<i32>(13, path); setScratchArgs();
+      setArg<i32>(16, columnBands(m, n, parts, align));
       runParallel(TASK_GEMM, parts);
     } else {
       product(path, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, scratch);
@@ -150,6 +151,16 @@ export function gemm(
   }
   macs += <u64>m * <u64>n * <u64>k;
   return true;
+}
+
+/**
+ * How a parallel product splits: 0 into bands of rows (whole MR-row tiles),
+ * else into bands of columns this many wide (whole tiles of the path),
+ * whichever makes the largest band the smaller share of the work; rows on a tie.
+ */
+function columnBands(m: i32, n: i32, parts: i32, align: i32): i32 {
+  const rowBand = min(m, roundUp((m + parts - 1) / parts, MR)), columnBand = min(n, roundUp((n + parts - 1) / parts, align));
+  return <i64>columnBand * <i64>m < <i64>rowBand * <i64>n ? align : 0;
 }
 
 /** Threads for a call of `macs` multiply-adds whose split dimension has `chunks` tiles. */
@@ -177,21 +188,23 @@ export function product(
 }
 
 /**
- * Slice `part` of the product in the task slots, on thread `thread`: a band of rows of
- * C (when m >= n) or of columns, whole tiles each, by the whole product's path.
+ * Slice `part` of the product in the task slots, on thread `thread`: a band
+ * of rows of C or of columns (columnBands), whole tiles each, by the whole
+ * product's path.
  */
 export function gemmSlice(part: i32, parts: i32, thread: i32): void {
   const transA = arg<i32>(0), transB = arg<i32>(1), m = arg<i32>(2), n = arg<i32>(3), k = arg<i32>(4);
   const alpha = arg<f32>(5), lda = arg<i32>(7), ldb = arg<i32>(9), beta = arg<f32>(10), ldc = arg<i32>(12);
   let a = arg<usize>(6), b = arg<usize>(8), c = arg<usize>(11);
   let rows = m, cols = n;
-  if (m >= n) {
+  const columns = arg<i32>(16);
+  if (columns == 0) {
     const i0 = sliceStart(m, part, parts, MR), i1 = sliceStart(m, part + 1, parts, MR);
     rows = i1 - i0;
     a += <usize>(transA ? i0 : i0 * lda) << 2;
     c += <usize>i0 * <usize>ldc << 2;
   } else {
-    const j0 = sliceStart(n, part, parts, NR), j1 = sliceStart(n, part + 1, parts, NR);
+    const j0 = sliceStart(n, part, parts, columns), j1 = sliceStart(n, part + 1, parts, columns);
     cols = j1 - j0;
     b += <usize>(transB ? j0 * ldb : j0) << 2;
     c += <usize>j0 << 2;
