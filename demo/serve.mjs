@@ -14,6 +14,18 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SERVED_FOLDERS = ['demo', 'dist', 'node_modules/@assemblyscript/loader'];
 const DEFAULT_PORT = 5180;
 
+/**
+ * The headers that make the page cross-origin isolated (crossOriginIsolated),
+ * which a threaded runtime needs: without them a browser gives the page no
+ * SharedArrayBuffer, and wasmgrad runs on one thread. Every file carries the
+ * resource policy, so the isolated page may load it.
+ */
+export const ISOLATION_HEADERS = Object.freeze({
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+  'cross-origin-resource-policy': 'same-origin',
+});
+
 const MIME_TYPES = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -40,28 +52,33 @@ function fileFor(pathname) {
   return allowed ? file : null;
 }
 
-async function handle(req, res) {
+async function handle(req, res, isolation) {
   const { pathname } = new URL(req.url ?? '/', 'http://localhost');
   // The page's relative imports need the trailing slash.
-  if (pathname === '/' || pathname === '/demo') return void res.writeHead(302, { location: '/demo/' }).end();
+  if (pathname === '/' || pathname === '/demo') return void res.writeHead(302, { location: '/demo/', ...isolation }).end();
   let file = fileFor(pathname);
-  if (!file) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+  if (!file) return void res.writeHead(404, { 'content-type': 'text/plain', ...isolation }).end('not found');
   try {
     if ((await stat(file)).isDirectory()) file = path.join(file, 'index.html');
     const body = await readFile(file);
-    res.writeHead(200, { 'content-type': MIME_TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
+    res.writeHead(200, { 'content-type': MIME_TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache', ...isolation });
     res.end(body);
   } catch {
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    res.writeHead(404, { 'content-type': 'text/plain', ...isolation }).end('not found');
   }
 }
 
-/** Starts the server; port 0 picks a free one. Resolves to { url, close }. */
-export async function startDemoServer({ port = DEFAULT_PORT, host = '127.0.0.1' } = {}) {
+/**
+ * Starts the server; port 0 picks a free one. Resolves to { url, close }.
+ * `isolated: false` leaves out ISOLATION_HEADERS, as a plain static host would:
+ * the page then runs on one thread and says why.
+ */
+export async function startDemoServer({ port = DEFAULT_PORT, host = '127.0.0.1', isolated = true } = {}) {
   if (!existsSync(path.join(ROOT, 'dist', 'src', 'index.js'))) {
     throw new Error('dist/src/index.js is missing: run `npm run build` first, then `npm run demo`');
   }
-  const server = createServer((req, res) => void handle(req, res));
+  const isolation = isolated ? ISOLATION_HEADERS : {};
+  const server = createServer((req, res) => void handle(req, res, isolation));
   await new Promise((resolve, reject) => {
     server.once('error', (err) =>
       reject(err.code === 'EADDRINUSE' ? new Error(`port ${port} is in use; pass another with --port N`) : err),

@@ -60,34 +60,38 @@ if (missing && inCi) {
 
 describe.skipIf(missing !== null)('wasmgrad in headless Chromium', () => {
   let chromium: Chromium;
+  // Each page is served twice: as a plain static host would (one thread), and cross-origin isolated (threads).
   let repoServer: StaticServer;
+  let repoIsolated: StaticServer;
   let bundled: BundledFixture;
   let bundledServer: StaticServer;
+  let bundledIsolated: StaticServer;
   let node: typeof import('../dist/src/index.js');
 
   beforeAll(async () => {
     if (!existsSync(path.join(REPO_ROOT, 'dist', 'src', 'index.js'))) {
       throw new Error('dist/src/index.js is missing: the browser tests load the built package; run `npm run build` (npm test does)');
     }
-    [chromium, repoServer, bundled, node] = await Promise.all([
+    [chromium, repoServer, repoIsolated, bundled, node] = await Promise.all([
       launchChromium(),
       serveStatic(REPO_ROOT),
+      serveStatic(REPO_ROOT, { isolated: true }),
       buildBundledFixture(),
       // The same built package the pages load.
       import('../dist/src/index.js'),
     ]);
-    bundledServer = await serveStatic(bundled.outDir);
+    [bundledServer, bundledIsolated] = await Promise.all([serveStatic(bundled.outDir), serveStatic(bundled.outDir, { isolated: true })]);
   });
 
   afterAll(async () => {
     await chromium?.close();
-    await Promise.all([repoServer?.close(), bundledServer?.close()]);
+    await Promise.all([repoServer, repoIsolated, bundledServer, bundledIsolated].map((server) => server?.close()));
     await bundled?.remove();
   });
 
   const pageUrl = {
-    static: () => `${repoServer.url}test/browser/fixtures/static/`,
-    bundled: () => bundledServer.url,
+    static: (isolated = false) => `${(isolated ? repoIsolated : repoServer).url}test/browser/fixtures/static/`,
+    bundled: (isolated = false) => (isolated ? bundledIsolated : bundledServer).url,
   };
 
   async function openPage(url: string): Promise<PageRecord> {
@@ -101,8 +105,8 @@ describe.skipIf(missing !== null)('wasmgrad in headless Chromium', () => {
   }
 
   /** Opens a fixture page and waits until its harness module has loaded (or says why it did not). */
-  async function openHarness(kind: keyof typeof pageUrl): Promise<PageRecord> {
-    const record = await openPage(pageUrl[kind]());
+  async function openHarness(kind: keyof typeof pageUrl, isolated = false): Promise<PageRecord> {
+    const record = await openPage(pageUrl[kind](isolated));
     try {
       await record.page.waitForFunction(() => document.documentElement.dataset.harness === 'ready', null, { timeout: 10_000 });
     } catch {
@@ -130,19 +134,28 @@ describe.skipIf(missing !== null)('wasmgrad in headless Chromium', () => {
     return record.requests.filter((u) => u.endsWith('.wasm')).map((u) => path.basename(new URL(u).pathname));
   }
 
-  it('the Vite build emits every core build as an asset and imports no Node module', async () => {
-    const wasm = bundled.assets.filter((f) => f.endsWith('.wasm')).sort();
-    expect(wasm.map((f) => f.replace(/-[\w-]{8}\.wasm$/, '.wasm'))).toEqual([
+  it('the Vite build emits every core build and the worker script as assets and imports no Node module', async () => {
+    const unhashed = (f: string) => f.replace(/-[\w-]{8}\.(wasm|js)$/, '.$1');
+    const wasm = bundled.assets.filter((f) => f.endsWith('.wasm'));
+    expect(wasm.map(unhashed).sort()).toEqual([
+      'wasmgrad-relaxed-threads.wasm',
       'wasmgrad-relaxed.wasm',
       'wasmgrad-scalar.wasm',
+      'wasmgrad-simd-threads.wasm',
       'wasmgrad-simd.wasm',
     ]);
+    // The worker is its own file, bundled from src/threads/worker.js: not inlined as a data: URL.
+    const js = bundled.assets.filter((f) => f.endsWith('.js'));
+    expect(js.map(unhashed).sort()).toEqual(['index.js', 'worker.js']);
     const { readFile } = await import('node:fs/promises');
-    for (const js of bundled.assets.filter((f) => f.endsWith('.js'))) {
-      const code = await readFile(path.join(bundled.outDir, 'assets', js), 'utf8');
-      // node:fs/promises appears only as the value of a variable, imported on file: URLs alone.
-      expect(code, `${js} imports a Node module statically`).not.toMatch(/(?:from|import)\s*["'`](?:node:)?(?:fs|path|url)(?:\/promises)?["'`]/);
+    for (const file of js) {
+      const code = await readFile(path.join(bundled.outDir, 'assets', file), 'utf8');
+      // node:fs/promises, node:os and node:worker_threads are imported dynamically, and only in Node.
+      expect(code, `${file} imports a Node module statically`).not.toMatch(/(?:from|import)\s*["'`](?:node:)?(?:fs|path|url|os|worker_threads)(?:\/promises)?["'`]/);
+      expect(code, `${file} inlines a script`).not.toContain('data:text/javascript');
     }
+    const entry = await readFile(path.join(bundled.outDir, 'assets', js.find((f) => f.startsWith('index'))!), 'utf8');
+    expect(entry, 'the entry refers to the emitted worker').toContain(js.find((f) => f.startsWith('worker'))!);
   });
 
   describe.each(['static', 'bundled'] as const)('%s page', (kind) => {
@@ -160,6 +173,8 @@ describe.skipIf(missing !== null)('wasmgrad in headless Chromium', () => {
         expect(result.build).toBe(autoBuild);
         expect(result.build).toBe(features.relaxedSimd ? 'relaxed' : 'simd');
         expect(result.describe).toContain(`${result.build} build`);
+        // Served without cross-origin isolation: one thread, and the reason is the missing headers.
+        expect(result.describe).toContain(`${result.build} build, 1 thread (one thread: the page is not cross-origin isolated (serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp))`);
         const fetched = wasmRequests(record);
         expect(fetched).toHaveLength(1);
         expect(fetched[0]).toMatch(new RegExp(`^wasmgrad-${result.build}[-.]`));
@@ -190,6 +205,67 @@ describe.skipIf(missing !== null)('wasmgrad in headless Chromium', () => {
           await record.page.close();
         }
       });
+    });
+  });
+
+  /**
+   * What threads split (assembly/threads.ts): GEMMs above the split threshold of
+   * 131,072 multiply-adds (and one below it), Adam over an odd-sized block, and
+   * training steps of the default network.
+   */
+  const THREADED = {
+    seed: 31,
+    gemms: [{ m: 257, n: 100, k: 65 }, { m: 512, n: 512, k: 512 }, { m: 31, n: 17, k: 9 }],
+    adamSize: 100_003,
+    adamSteps: 2,
+    sgdSteps: 3,
+    batch: 64,
+  };
+
+  describe.each(['static', 'bundled'] as const)('%s page served cross-origin isolated', (kind) => {
+    it('runs threaded, bit-identical on 1, 2 and 3 threads and to Node; dispose() ends the workers', async () => {
+      const record = await openHarness(kind, true);
+      const { page } = record;
+      let started = 0;
+      page.on('worker', () => void started++);
+      try {
+        expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+        const results: ComputationResult[] = [];
+        for (const threads of [1, 2, 3]) {
+          const result = await runInPage(page, 'threadedKernels', { ...THREADED, init: { threads } });
+          results.push(result);
+          expect(result.threads, result.describe).toBe(threads);
+          expect(result.describe).toContain(`build, ${threads} thread${threads === 1 ? '' : 's'} (engine:`);
+          if (threads > 1) expect(result.parallelCalls, 'calls that split').toBeGreaterThan(0);
+          // The computation disposed its runtime: every worker has ended.
+          await expect.poll(() => page.workers().length, { timeout: 5_000 }).toBe(0);
+        }
+        expect(started, 'workers started: none for 1 thread, 1 for 2, 2 for 3').toBe(3);
+        expect(wasmRequests(record)).toEqual([expect.stringMatching(new RegExp(`^wasmgrad-${results[0]!.build}[-.]`)), expect.stringMatching(new RegExp(`^wasmgrad-${results[0]!.build}-threads[-.]`))]);
+        // The worker script was fetched from the page's own origin (bundled: Vite's emitted copy).
+        const origin = new URL(pageUrl[kind](true)).origin;
+        const workerScripts = new Set(record.requests.filter((u) => /\/worker(-[\w-]+)?\.js$/.test(new URL(u).pathname)));
+        expect([...workerScripts].map((u) => new URL(u).origin)).toEqual([origin]);
+
+        // Each output's bit patterns, by digest: a difference names the output (the gemm shape, Adam's state, a layer's weights).
+        const [single, ...threaded] = results;
+        expect(Object.keys(single!.outputs!)).toHaveLength(THREADED.gemms.length + 2 + 4);
+        expect(new Set(single!.bits).size, 'non-constant losses').toBeGreaterThan(1);
+        for (const r of threaded) {
+          expect(r.inputDigest).toBe(single!.inputDigest);
+          expect(r.outputs, `${r.threads} threads against 1`).toEqual(single!.outputs);
+          expect(r.bits, `${r.threads} threads: the losses`).toEqual(single!.bits);
+        }
+        const inNode = await runInNode('threadedKernels', THREADED, single!.build as Build);
+        expect(inNode.inputDigest).toBe(single!.inputDigest);
+        expect(inNode.outputs, 'Node against the page').toEqual(single!.outputs);
+        expect(inNode.bits).toEqual(single!.bits);
+        // The page's own thread spun while workers ran, and its event loop still turns.
+        expect(await page.evaluate(() => new Promise((resolve) => setTimeout(() => resolve('turned'), 0)))).toBe('turned');
+        expect(record.errors).toEqual([]);
+      } finally {
+        await page.close();
+      }
     });
   });
 
@@ -253,7 +329,13 @@ describe.skipIf(missing !== null)('wasmgrad in headless Chromium', () => {
     const record = await openDemo(demo.url);
     try {
       const { page } = record;
-      expect(await page.locator('#runtime').textContent()).toMatch(/^wasmgrad (relaxed|simd) build .*picked automatically$/);
+      // Served cross-origin isolated (demo/serve.mjs): threaded on the cores Chromium reports, at most 8, and the page says so.
+      expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+      const threads = await page.evaluate(() => Math.min(8, navigator.hardwareConcurrency));
+      expect(await page.locator('#runtime').textContent()).toMatch(new RegExp(`^wasmgrad (relaxed|simd) build, ${threads} threads? \\(engine: [^)]*\\), picked automatically$`));
+      expect(await page.locator('#throughput-chart svg title').textContent()).toMatch(new RegExp(`^GEMM throughput, ${threads} threads?, (relaxed|simd) build$`));
+      // The profile's and the training's runtimes were disposed: only the page's runtime keeps workers.
+      await expect.poll(() => page.workers().length, { timeout: 5_000 }).toBe(threads - 1);
 
       // One measured bar per shape for wasmgrad and for the peak, each longer than nothing.
       const bars = await page.locator('#throughput-chart svg rect.bar').evaluateAll((rects) =>
@@ -315,6 +397,25 @@ describe.skipIf(missing !== null)('wasmgrad in headless Chromium', () => {
       expect(memoryPixels.distinctColours).toBeGreaterThan(20);
       expect(memoryPixels.nonWhite / memoryPixels.total).toBeGreaterThan(0.15);
       for (const band of ['weights', 'gradients', 'optimizer', 'inputs']) expect(memoryPixels.matching[band], band).toBeGreaterThan(500);
+      expect(record.errors).toEqual([]);
+    } finally {
+      await record.page.close();
+      await demo.close();
+    }
+  });
+
+  it('the demo page served without the isolation headers runs on one thread and says why', async () => {
+    const demo = await startDemoServer({ port: 0, isolated: false });
+    const record = await openDemo(demo.url);
+    try {
+      const { page } = record;
+      expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
+      expect(await page.locator('#runtime').textContent()).toMatch(
+        /^wasmgrad (relaxed|simd) build, 1 thread \(one thread: the page is not cross-origin isolated \(serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp\)\) \(engine: [^)]*\), picked automatically$/,
+      );
+      expect(await page.locator('#throughput-chart svg title').textContent()).toMatch(/^GEMM throughput, 1 thread, (relaxed|simd) build$/);
+      expect(page.workers()).toHaveLength(0);
+      expect((await memoryTable(page)).get('peak')!.measured).toBe((await memoryTable(page)).get('peak')!.estimated);
       expect(record.errors).toEqual([]);
     } finally {
       await record.page.close();
@@ -491,7 +592,7 @@ describe.skipIf(missing !== null)('wasmgrad in headless Chromium', () => {
       await page.waitForFunction(() => /scalar build$/.test(document.getElementById('training-title')?.textContent ?? '') && document.body.dataset.training === 'done', null, { timeout: 60_000 });
       expect(await page.evaluate(() => (window as any).sameDocument), 'the page was not reloaded').toBe(true);
       expect(new URL(page.url()).searchParams.get('build')).toBe('scalar');
-      expect(await page.locator('#runtime').textContent()).toMatch(/^wasmgrad scalar build .*as requested$/);
+      expect(await page.locator('#runtime').textContent()).toMatch(/^wasmgrad scalar build, 1 thread \(one thread: the scalar build has no threaded variant\) .*as requested$/);
       expect(await page.evaluate(() => document.body.dataset.benchmark)).toBe('done');
       expect(await page.locator('#throughput-chart svg title').textContent()).toMatch(/scalar build$/);
       expect([await page.locator('#layers').inputValue(), await page.locator('#batch').inputValue(), await page.locator('#steps').inputValue(), await page.locator('#optimizer').inputValue()]).toEqual(['20, 16, 3', '8', '6', 'sgd']);

@@ -70,7 +70,8 @@ export class WorkerPool {
   }
 }
 
-const workerUrl = () => new URL('./worker.js', import.meta.url);
+// Not the literal form: bundlers leave the Node path alone (the browser path below is the one they rewrite).
+const WORKER_SCRIPT = './worker.js';
 
 /** One worker, and a promise that settles when it reports ready or fails. */
 async function spawn(index: number): Promise<{ worker: WorkerHandle; started: Promise<void> }> {
@@ -89,14 +90,15 @@ async function spawn(index: number): Promise<{ worker: WorkerHandle; started: Pr
   if (isNode()) {
     const { Worker } = (await import(/* @vite-ignore */ nodeWorkerThreads)) as typeof import('node:worker_threads');
     // The process's own flags, less those that only make sense for its main script.
-    const worker = new Worker(workerUrl(), { execArgv: process.execArgv.filter((a) => !/^--(input-type|eval|print)\b/.test(a)) });
+    const worker = new Worker(new URL(WORKER_SCRIPT, import.meta.url), { execArgv: process.execArgv.filter((a) => !/^--(input-type|eval|print)\b/.test(a)) });
     worker.once('message', onMessage);
     worker.once('error', onError);
     worker.once('exit', (code) => settle(new ThreadError(`threads: worker ${index} exited with code ${code}`)));
     worker.unref();
     return { worker, started };
   }
-  const worker = new Worker(workerUrl(), { type: 'module' });
+  // The literal form bundlers (Vite, webpack, esbuild) recognise: they emit worker.js with the bundle and point this URL at it.
+  const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   worker.onmessage = (e) => onMessage(e.data);
   worker.onerror = (e) => onError(e.message);
   return { worker, started };

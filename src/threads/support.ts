@@ -24,12 +24,11 @@ export async function defaultThreads(): Promise<number> {
 export function whyNoThreads(build: BuildName, customWasm: boolean): string | undefined {
   if (customWasm) return 'a wasm binary given to init() runs on one thread';
   if (build === 'scalar') return 'the scalar build has no threaded variant';
-  if (typeof SharedArrayBuffer === 'undefined') return 'this engine has no SharedArrayBuffer';
-  if (!isNode()) {
-    if (globalThis.crossOriginIsolated !== true) {
-      return 'the page is not cross-origin isolated (serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)';
-    }
-    if (typeof Worker === 'undefined') return 'this engine has no Worker';
+  // A page that is not cross-origin isolated has no SharedArrayBuffer either: name the cause, the headers.
+  if (!isNode() && globalThis.crossOriginIsolated !== true) {
+    return 'the page is not cross-origin isolated (serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)';
   }
+  if (typeof SharedArrayBuffer === 'undefined') return 'this engine has no SharedArrayBuffer';
+  if (!isNode() && typeof Worker === 'undefined') return 'this engine has no Worker';
   return undefined;
 }

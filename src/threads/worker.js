@@ -15,10 +15,22 @@ const INJECTED_FAILURE = typeof process !== 'undefined' && process.env?.WASMGRAD
 const SPINS = 20000;
 
 const isNode = typeof process !== 'undefined' && process.versions?.node !== undefined && typeof self === 'undefined';
-const port = isNode ? (await import(/* @vite-ignore */ 'node:worker_threads')).parentPort : self;
-const onMessage = (handler) => (isNode ? port.once('message', handler) : (self.onmessage = (e) => handler(e.data)));
+// No top-level await and no literal Node specifier: bundlers build this file as a classic
+// (IIFE) worker script by default, and a browser never takes the Node branch.
+const nodeWorkerThreads = 'node:worker_threads';
+let port;
 
-onMessage(async ({ module, memory, index, status }) => {
+if (isNode) {
+  import(/* @vite-ignore */ nodeWorkerThreads).then(({ parentPort }) => {
+    port = parentPort;
+    port.once('message', start);
+  });
+} else {
+  port = self;
+  self.onmessage = (e) => start(e.data);
+}
+
+async function start({ module, memory, index, status }) {
   let core;
   try {
     let readString = () => '';
@@ -49,7 +61,7 @@ onMessage(async ({ module, memory, index, status }) => {
   const seen = Atomics.load(control, GENERATION);
   port.postMessage({ ready: true });
   loop(core, control, index, status, seen);
-});
+}
 
 function loop(core, control, index, status, seen) {
   for (;;) {

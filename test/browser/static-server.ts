@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { ISOLATION_HEADERS } from '../../demo/serve.mjs';
 
 const MIME_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -32,21 +33,24 @@ function fileFor(root: string, requestUrl: string): string | null {
   return file === root || file.startsWith(root + path.sep) ? file : null;
 }
 
-export async function serveStatic(rootDir: string): Promise<StaticServer> {
+/** With `isolated`, every response carries the demo server's ISOLATION_HEADERS, so pages are crossOriginIsolated and can run threads. */
+export async function serveStatic(rootDir: string, { isolated = false } = {}): Promise<StaticServer> {
+  const isolation = isolated ? ISOLATION_HEADERS : {};
   const root = path.resolve(rootDir);
   const server: Server = createServer(async (req, res) => {
     try {
       let file = fileFor(root, req.url ?? '/');
-      if (!file) return void res.writeHead(403).end('outside the served directory');
+      if (!file) return void res.writeHead(403, isolation).end('outside the served directory');
       if ((await stat(file).catch(() => null))?.isDirectory()) file = path.join(file, 'index.html');
       const body = await readFile(file);
       res.writeHead(200, {
         'content-type': MIME_TYPES[path.extname(file)] ?? 'application/octet-stream',
         'cache-control': 'no-store',
+        ...isolation,
       });
       res.end(body);
     } catch {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      res.writeHead(404, { 'content-type': 'text/plain', ...isolation }).end('not found');
     }
   });
   await new Promise<void>((resolve, reject) => {
