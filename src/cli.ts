@@ -24,7 +24,9 @@ export function buildProgram(): Command {
     .description('WebAssembly SIMD kernels for machine learning: MAC throughput, training memory, fast training')
     .version('0.1.0')
     // Commander throws instead of exiting; run() decides the exit code.
-    .exitOverride();
+    .exitOverride()
+    // The main job's options only before a command: `bench --threads 2` is bench's own --threads.
+    .enablePositionalOptions();
   registerMainJob(program);
   registerProfileCommand(program);
   registerEstimateCommand(program);
