@@ -110,4 +110,11 @@ describe('each command runs on the threads asked and says so', () => {
     const table = await runCli([...AS_RUN_HERE, '--threads', '3']);
     expect(table.stdout).toContain('as the core trains it: float32, one device, 3 threads,');
   });
+
+  it('estimate --as-run-here --threads 2: the profile command it names measures the bytes it estimates', async () => {
+    const estimate = (await json(AS_RUN_HERE)) as unknown as { peak: { bytes: number }; measureWith: string };
+    const measured = await runCli([...estimate.measureWith.replace(/^wasmgrad /, '').split(' '), '--json']);
+    expect(measured.code, measured.stderr).toBe(0);
+    expect(JSON.parse(measured.stdout)).toMatchObject({ setup: { threads: 2 }, peak: { measured: estimate.peak.bytes } });
+  });
 });

@@ -40,7 +40,7 @@ function profileCommand(r: AsRunHere): string {
   const flags = [
     `--vocab ${c.vocab}`, `--seq ${c.seq}`, `--hidden ${c.hidden}`, `--heads ${c.heads}`, `--layers ${c.layers}`, `--ffn ${c.ffn}`, `--batch ${r.batch}`, `--tokens ${r.tokens}`,
     `--optimizer ${r.optimizer}`, ...(c.norm === 'rmsnorm' ? ['--norm rmsnorm'] : []), ...(c.feedForward === 'swiglu' ? ['--feed-forward swiglu'] : []),
-    ...(c.bias ? [] : ['--no-bias']), ...(c.tiedHead ? [] : ['--untied']), ...(r.flashAttention ? ['--flash'] : []), ...(r.recompute === 'blocks' ? ['--recompute blocks'] : []),
+    ...(c.bias ? [] : ['--no-bias']), ...(c.tiedHead ? [] : ['--untied']), ...(c.dropout > 0 ? [`--dropout ${c.dropout}`] : []), ...(r.flashAttention ? ['--flash'] : []), ...(r.recompute === 'blocks' ? ['--recompute blocks'] : []),
     // Always: profile's default is the cores reported, the estimate's is 1.
     `--threads ${r.threads}`,
   ];
