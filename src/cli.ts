@@ -48,6 +48,13 @@ export function buildProgram(): Command {
   program.allowExcessArguments(true).hook('preAction', (_, action) => {
     if (action === program && program.args.length > 0) unknownCommand(program, program.args[0]!);
   });
+  // An option before a command is the main job's, which does not run: refused rather than silently dropped.
+  program.hook('preSubcommand', (_, sub) => {
+    const given = program.options.find((o) => program.getOptionValueSource(o.attributeName()) === 'cli');
+    if (given === undefined) return;
+    const where = sub.options.some((o) => o.long === given.long) ? `give it after '${sub.name()}'` : `'${sub.name()}' does not take it`;
+    program.error(`error: ${given.long} before a command is the main job's option; ${where}`, { exitCode: 2, code: 'wasmgrad.invalidArgument' });
+  });
   for (const command of allCommands(program)) {
     command.configureOutput({ outputError: (text, write) => write(`${oneLine(text)}${helpPointer(command)}\n`) });
   }

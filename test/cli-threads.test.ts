@@ -52,6 +52,16 @@ describe('--threads with a bad value is one usage line, exit 2, before any work'
     expect(r.stdout).toBe('');
   });
 
+  it.each([
+    [['--threads', '2', 'bench', 'gemm'], "error: --threads before a command is the main job's option; give it after 'bench' (see 'wasmgrad --help')\n"],
+    [['--report', 'r.html', 'train'], "error: --report before a command is the main job's option; 'train' does not take it (see 'wasmgrad --help')\n"],
+  ])('an option of the main job before a command is refused, not silently dropped: %j', async (args, message) => {
+    const r = await runCli(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(message);
+    expect(r.stdout).toBe('');
+  });
+
   it("the main job's --threads is not taken for a command's (options before the command are the main job's)", async () => {
     const r = await runCli(['estimate', '--preset', 'gpt2', '--threads', '2']);
     // estimate's own --threads, refused there without --as-run-here; not silently the main job's.
