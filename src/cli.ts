@@ -24,7 +24,9 @@ export function buildProgram(): Command {
     .description('WebAssembly SIMD kernels for machine learning: MAC throughput, training memory, fast training')
     .version('0.1.0')
     // Commander throws instead of exiting; run() decides the exit code.
-    .exitOverride();
+    .exitOverride()
+    // The main job's options only before a command: `bench --threads 2` is bench's own --threads.
+    .enablePositionalOptions();
   registerMainJob(program);
   registerProfileCommand(program);
   registerEstimateCommand(program);
@@ -45,6 +47,13 @@ export function buildProgram(): Command {
   // before its action). Set after the subcommands, which keep refusing extra arguments.
   program.allowExcessArguments(true).hook('preAction', (_, action) => {
     if (action === program && program.args.length > 0) unknownCommand(program, program.args[0]!);
+  });
+  // An option before a command is the main job's, which does not run: refused rather than silently dropped.
+  program.hook('preSubcommand', (_, sub) => {
+    const given = program.options.find((o) => program.getOptionValueSource(o.attributeName()) === 'cli');
+    if (given === undefined) return;
+    const where = sub.options.some((o) => o.long === given.long) ? `give it after '${sub.name()}'` : `'${sub.name()}' does not take it`;
+    program.error(`error: ${given.long} before a command is the main job's option; ${where}`, { exitCode: 2, code: 'wasmgrad.invalidArgument' });
   });
   for (const command of allCommands(program)) {
     command.configureOutput({ outputError: (text, write) => write(`${oneLine(text)}${helpPointer(command)}\n`) });

@@ -16,7 +16,8 @@ import { loadOrtWeb, type OrtWebPeer } from '../src/bench/ort-peer.js';
 import { jsGemm, loadTfjsWasm, type TfjsWasmPeer } from '../src/bench/peers.js';
 import type { PytorchPeer } from '../src/bench/pytorch-peer.js';
 import { benchGemmDocument, renderBenchGemmTable, type BenchGemmDocument } from '../src/report/bench-gemm-document.js';
-import { renderBenchTrainTable, type BenchTrainDocument } from '../src/report/bench-train-document.js';
+import { benchTrainDocument, renderBenchTrainTable, type BenchTrainDocument } from '../src/report/bench-train-document.js';
+import type { TrainBenchResult } from '../src/bench/train-bench.js';
 import { ArgumentError, gemm, init, type Runtime } from '../src/index.js';
 import { randomArray, rng } from './helpers/rng.js';
 
@@ -27,20 +28,26 @@ function cli(...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Every number in a row of the report follows from its measured times and the run's peak. */
+/**
+ * Every number in a row of the report follows from its measured times and the
+ * run's peak; the ratios to the one-thread probe and peers from wasmgrad's
+ * one-thread figure, the speedup from its N-thread one over that.
+ */
 function expectRowConsistent(report: GemmBenchResult) {
   for (const s of report.shapes) {
     expect(s.flops).toBe(2 * s.m * s.n * s.k);
-    for (const impl of ['wasmgrad', 'tfjs-wasm', 'ort-web', 'pytorch', 'js'] as const) {
+    for (const impl of ['wasmgrad', 'wasmgrad-1thread', 'tfjs-wasm', 'ort-web', 'pytorch', 'js'] as const) {
       const ms = s.ms[impl];
       if (ms === null) expect(s.gflops[impl]).toBeNull();
       else expect(s.gflops[impl]).toBeCloseTo(s.flops / (ms * 1e6), 9);
     }
     expect(s.gflops.peak).toBe(report.peak.gflops);
-    expect(s.ratio.peak).toBeCloseTo(s.gflops.wasmgrad! / report.peak.gflops, 12);
+    const single = s.gflops['wasmgrad-1thread']!;
+    expect(s.ratio.peak).toBeCloseTo(single / report.peak.gflops, 12);
+    expect(s.ratio.speedup).toBeCloseTo(s.gflops.wasmgrad! / single, 12);
     for (const [key, peer] of [['tfjs', 'tfjs-wasm'], ['ort', 'ort-web'], ['pytorch', 'pytorch']] as const) {
       if (s.gflops[peer] === null) expect(s.ratio[key]).toBeNull();
-      else expect(s.ratio[key]).toBeCloseTo(s.gflops.wasmgrad! / s.gflops[peer]!, 12);
+      else expect(s.ratio[key]).toBeCloseTo(single / s.gflops[peer]!, 12);
     }
   }
 }
@@ -79,12 +86,29 @@ describe('shapeResult', () => {
     expect(r.gflops.peak).toBe(5);
     expect(r.ratio.peak).toBeCloseTo(wasmgrad / 5, 12);
     expect(r.ratio.tfjs).toBeCloseTo(3, 12);
-    expect(r.samples).toEqual({ wasmgrad: 9, 'tfjs-wasm': 7, 'ort-web': null, pytorch: null, js: null });
+    // Without a one-thread measurement, wasmgrad ran on one thread: the same measurement fills both columns.
+    expect(r.samples).toEqual({ wasmgrad: 9, 'wasmgrad-1thread': 9, 'tfjs-wasm': 7, 'ort-web': null, pytorch: null, js: null });
+    expect(r.gflops['wasmgrad-1thread']).toBe(r.gflops.wasmgrad);
+    expect(r.ratio.speedup).toBe(1);
+  });
+
+  it('on N threads: the speedup over the one-thread figure, and the ratios to the one-thread probe and peers from that figure', () => {
+    const shape = gemmShape('t', 30, 20, 10);
+    const r = shapeResult(shape, {
+      wasmgrad: { medianMs: 0.002, samples: 9, batch: 1 }, 'wasmgrad-1thread': { medianMs: 0.004, samples: 8, batch: 1 }, 'tfjs-wasm': { medianMs: 0.012, samples: 7, batch: 1 },
+    }, 5);
+    expect(r.gflops.wasmgrad).toBeCloseTo(6, 12);
+    expect(r.gflops['wasmgrad-1thread']).toBeCloseTo(3, 12);
+    expect(r.ratio.speedup).toBeCloseTo(2, 12);
+    expect(r.ratio.peak).toBeCloseTo(3 / 5, 12);
+    expect(r.ratio.tfjs).toBeCloseTo(3, 12);
+    expect(r.ms).toMatchObject({ wasmgrad: 0.002, 'wasmgrad-1thread': 0.004 });
   });
 
   it('leaves a ratio null when a side is missing', () => {
     const r = shapeResult(gemmShape('t', 2, 2, 2), { wasmgrad: { medianMs: 1, samples: 1, batch: 1 } }, null);
-    expect(r.ratio).toEqual({ peak: null, tfjs: null, ort: null, pytorch: null });
+    expect(r.ratio).toEqual({ peak: null, tfjs: null, ort: null, pytorch: null, speedup: 1 });
+    expect(shapeResult(gemmShape('t', 2, 2, 2), {}, null).ratio.speedup).toBeNull();
   });
 });
 
@@ -214,7 +238,7 @@ describe('runGemmBench on tiny shapes', () => {
   let asked: { labels: string[]; timeMs: number } | undefined;
 
   beforeAll(async () => {
-    rt = await init();
+    rt = await init({ threads: 2 });
     tfjs = await loadTfjsWasm();
     ort = await loadOrtWeb();
     const pytorch = async (s: readonly { label: string }[], timeMs: number) => ((asked = { labels: s.map((x) => x.label), timeMs }), torch);
@@ -228,9 +252,9 @@ describe('runGemmBench on tiny shapes', () => {
   it('has the documented fields and nothing that JSON would lose', () => {
     const json = JSON.parse(JSON.stringify(benchGemmDocument(report))) as Record<string, unknown>;
     expect(Object.keys(json).sort()).toEqual(
-      ['build', 'cores', 'cpu', 'date', 'features', 'format', 'loadavg', 'node', 'overheadNs', 'peak', 'peers', 'shapes', 'statistic', 'timeMs', 'v8', 'warmupMs'].sort(),
+      ['build', 'cores', 'cpu', 'date', 'features', 'format', 'loadavg', 'node', 'overheadNs', 'peak', 'peers', 'shapes', 'statistic', 'threads', 'threadsNote', 'timeMs', 'v8', 'warmupMs'].sort(),
     );
-    expect(json).toMatchObject({ format: 'wasmgrad.bench.gemm/1', build: rt.build, statistic: 'median', timeMs: 20, warmupMs: 30, node: process.version, v8: process.versions.v8 });
+    expect(json).toMatchObject({ format: 'wasmgrad.bench.gemm/1', build: rt.build, threads: 2, threadsNote: null, statistic: 'median', timeMs: 20, warmupMs: 30, node: process.version, v8: process.versions.v8 });
     expect(report.features).toEqual(rt.features);
     expect(Number.isNaN(Date.parse(report.date))).toBe(false);
     expect(report.overheadNs).toBeGreaterThan(0);
@@ -241,9 +265,13 @@ describe('runGemmBench on tiny shapes', () => {
     expect(report.shapes.map((s) => s.label)).toEqual(shapes.map((s) => s.label));
     for (const s of report.shapes) {
       expect(Object.keys(s).sort()).toEqual(['flops', 'gflops', 'k', 'label', 'm', 'ms', 'n', 'ratio', 'samples', 'transA', 'transB'].sort());
-      expect(Object.keys(s.gflops)).toEqual(['wasmgrad', 'peak', 'tfjs-wasm', 'ort-web', 'pytorch', 'js']);
-      expect(Object.keys(s.ratio)).toEqual(['peak', 'tfjs', 'ort', 'pytorch']);
+      expect(Object.keys(s.gflops)).toEqual(['wasmgrad', 'wasmgrad-1thread', 'peak', 'tfjs-wasm', 'ort-web', 'pytorch', 'js']);
+      expect(Object.keys(s.ratio)).toEqual(['peak', 'tfjs', 'ort', 'pytorch', 'speedup']);
       expect(s.gflops.wasmgrad).toBeGreaterThan(0);
+      // Two measurements: on the runtime's 2 threads and on one thread.
+      expect(s.gflops['wasmgrad-1thread']).toBeGreaterThan(0);
+      expect(s.samples['wasmgrad-1thread']).toBeGreaterThan(0);
+      expect(s.ms['wasmgrad-1thread']).not.toBe(s.ms.wasmgrad);
       expect(s.gflops['tfjs-wasm']).toBeGreaterThan(0);
       expect(s.gflops['ort-web']).toBeGreaterThan(0);
     }
@@ -261,6 +289,37 @@ describe('runGemmBench on tiny shapes', () => {
 
   it('derives every GFLOP/s and ratio from the measured times', () => {
     expectRowConsistent(report);
+  });
+
+  it('prints 2 threads, 1 thread and the speedup side by side, and says the ratios use the one-thread figure', () => {
+    const table = renderBenchGemmTable(benchGemmDocument(report));
+    expect(table).toContain(`${rt.build} build, wasmgrad on 2 threads and on 1\n`);
+    expect(table).toMatch(/^shape +2 threads +1 thread +speedup +peak +tfjs-wasm /m);
+    const s = report.shapes[0];
+    const row = table.split('\n').find((l) => l.startsWith(s.label))!.trim().split(/ {2,}/);
+    expect(row.slice(1, 4)).toEqual([s.gflops.wasmgrad!.toFixed(1), s.gflops['wasmgrad-1thread']!.toFixed(1), `${s.ratio.speedup!.toFixed(2)}x`]);
+    expect(table).toContain("the peak probe and the peers run on one thread, so the ratios use wasmgrad's 1-thread figure");
+  });
+
+  it('on one thread, times wasmgrad once and prints one column, saying so', async () => {
+    const one = await init({ threads: 1 });
+    const r = await runGemmBench(one, { shapes: shapes.slice(0, 1), timeMs: 10, warmupMs: 10, peakTimeMs: 5, tfjs: false, ort: false, pytorch: false });
+    expect(r.threads).toBe(1);
+    expect(r.shapes[0].ms['wasmgrad-1thread']).toBe(r.shapes[0].ms.wasmgrad);
+    expect(r.shapes[0].ratio.speedup).toBe(1);
+    const table = renderBenchGemmTable(benchGemmDocument(r));
+    expect(table).toMatch(/^shape +wasmgrad +peak /m);
+    expect(table).not.toMatch(/1 thread +speedup/);
+    expect(table).toContain('build, one thread\n');
+    expect(table).toContain('  threads   1: one measurement of wasmgrad; --threads N also measures it on N threads, next to 1');
+  });
+
+  it('refuses a oneThread runtime that runs more threads or another build', async () => {
+    const two = await init({ threads: 2, fresh: true });
+    await expect(runGemmBench(rt, { shapes, oneThread: two, tfjs: false, ort: false, pytorch: false })).rejects.toThrow(
+      `oneThread must be a one-thread runtime of the ${rt.build} build, got the ${rt.build} build on 2 threads`,
+    );
+    two.dispose();
   });
 
   it('reports every peer that cannot load as unavailable with the reason, its columns null, not a crash', async () => {
@@ -296,9 +355,12 @@ describe('runGemmBench on tiny shapes', () => {
 });
 
 describe('bench tables (human output)', () => {
-  const row = (optimizer: 'sgd' | 'adam', samplesPerSecond: number) => ({
+  // One thread: both wasmgrad rates are the one measurement.
+  const row = (optimizer: 'sgd' | 'adam', samplesPerSecond: number, oneThread = samplesPerSecond) => ({
     optimizer,
     wasmgrad: { samplesPerSecond, msPerStep: 64_000 / samplesPerSecond },
+    'wasmgrad-1thread': { samplesPerSecond: oneThread, msPerStep: 64_000 / oneThread },
+    speedup: samplesPerSecond / oneThread,
     'tfjs-wasm': { samplesPerSecond: 12_001.4, msPerStep: 64_000 / 12_001.4 },
     ratio: samplesPerSecond / 12_001.4,
     gemmMsPerStep: 0.55,
@@ -312,6 +374,8 @@ describe('bench tables (human output)', () => {
   const train: BenchTrainDocument = {
     format: 'wasmgrad.bench.train/1',
     network: '784-100-10',
+    threads: 1,
+    threadsNote: null,
     batch: 64,
     lr: { sgd: 0.01, adam: 0.001 },
     gemmMacsPerStep: 64 * (784 * 100 * 2 + 100 * 10 * 3),
@@ -333,6 +397,28 @@ describe('bench tables (human output)', () => {
     expect(text).not.toContain('steady state, sgd');
     expect(text).toContain('(10,227,200 multiply-adds)');
     expect(text).not.toMatch(/(?<![\d.,])\d{4,}(?![\d.])/); // no whole number of four digits or more without separators
+    // One thread: one wasmgrad column, and a line saying so.
+    expect(text).toMatch(/^optimizer +wasmgrad +tfjs-wasm /m);
+    expect(text).toContain('samples/s (median step time), one thread\n');
+    expect(text).toContain('  threads: 1, one measurement of wasmgrad; --threads N also measures it on N threads, next to 1');
+  });
+
+  it('bench train on 2 threads: 2 threads, 1 thread and the speedup side by side; the peer ratios from the 1-thread rate', () => {
+    const threaded: BenchTrainDocument = { ...train, threads: 2, rows: [{ ...row('sgd', 180_000, 100_000), ratio: 100_000 / 12_001.4, ratioPytorch: 100_000 / 140_123.4 }] };
+    const text = renderBenchTrainTable(threaded);
+    expect(text).toContain('samples/s (median step time), wasmgrad on 2 threads and on 1\n');
+    expect(text).toMatch(/^optimizer +2 threads +1 thread +speedup +tfjs-wasm +ratio +pytorch +ratio /m);
+    expect(text).toMatch(/^sgd +180,000 +100,000 +1\.80x +12,001 +8\.33x +140,123 +0\.71x /m);
+    expect(text).toContain("tfjs-wasm and PyTorch run on one thread, so the ratios use wasmgrad's 1-thread rate");
+  });
+
+  it('benchTrainDocument takes the PyTorch ratio from the one-thread rate', () => {
+    const result = { ...train, rows: [row('sgd', 180_000, 100_000)] } as unknown as TrainBenchResult;
+    const doc = benchTrainDocument(result, {
+      available: true, version: '1.13.0a0', python: '/usr/bin/python3', threads: 1, blas: { name: 'OpenBLAS', libraries: [] }, gemm: [],
+      train: [{ optimizer: 'sgd', samplesPerSecond: 50_000, msPerStep: 64_000 / 50_000 }], gpt: null,
+    } as unknown as PytorchPeer);
+    expect(doc.rows[0]!.ratioPytorch).toBeCloseTo(2, 12);
   });
 });
 
@@ -371,8 +457,8 @@ describe('wasmgrad bench (CLI)', () => {
     expect(bad.stderr).toMatch(/invalid/i);
   });
 
-  it('bench train measures both optimizers next to tfjs-wasm training the identical network', () => {
-    const r = cli('bench', 'train', '--time', '60', '--steady-steps', '1000', '--json');
+  it('bench train measures both optimizers on 2 threads and on 1, next to tfjs-wasm training the identical network', () => {
+    const r = cli('bench', 'train', '--time', '60', '--steady-steps', '1000', '--threads', '2', '--json');
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as BenchTrainDocument;
     // The steady-state run: the first and the last 500 of 1,000 steps.
@@ -384,10 +470,16 @@ describe('wasmgrad bench (CLI)', () => {
     expect(doc.format).toBe('wasmgrad.bench.train/1');
     expect(doc.gemmMacsPerStep).toBe(64 * (784 * 100 * 2 + 100 * 10 * 3));
     expect(doc.rows.map((row) => row.optimizer)).toEqual(['sgd', 'adam']);
+    expect(doc).toMatchObject({ threads: 2, threadsNote: null });
     for (const row of doc.rows) {
       expect(row.wasmgrad.samplesPerSecond).toBeCloseTo((64 * 1000) / row.wasmgrad.msPerStep, 6);
+      const single = row['wasmgrad-1thread'];
+      expect(single.samplesPerSecond).toBeCloseTo((64 * 1000) / single.msPerStep, 6);
+      // Two measurements, not one copied.
+      expect(single.msPerStep).not.toBe(row.wasmgrad.msPerStep);
+      expect(row.speedup).toBeCloseTo(row.wasmgrad.samplesPerSecond / single.samplesPerSecond, 9);
       expect(row.stepOverGemm).toBeCloseTo(row.wasmgrad.msPerStep / row.gemmMsPerStep, 9);
-      expect(row.ratio).toBeCloseTo(row.wasmgrad.samplesPerSecond / row['tfjs-wasm']!.samplesPerSecond, 9);
+      expect(row.ratio).toBeCloseTo(single.samplesPerSecond / row['tfjs-wasm']!.samplesPerSecond, 9);
       // Same weights, same batch: the first losses agree, so both trained the same network.
       expect(Math.abs(row.firstLoss.wasmgrad - row.firstLoss['tfjs-wasm']!)).toBeLessThan(1e-5);
     }
@@ -400,10 +492,12 @@ describe('wasmgrad bench (CLI)', () => {
   });
 
   it('prints one JSON document, alone on stdout, with --json', () => {
-    const r = cli('bench', 'gemm', '--sizes', '16', '--no-training', '--time', '20', '--json');
+    const r = cli('bench', 'gemm', '--sizes', '16', '--no-training', '--time', '20', '--threads', '2', '--json');
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as BenchGemmDocument;
     expect(doc.format).toBe('wasmgrad.bench.gemm/1');
+    expect(doc.threads).toBe(2);
+    expect(doc.shapes[0].gflops['wasmgrad-1thread']).toBeGreaterThan(0);
     expect(doc.shapes.map((s) => [s.m, s.n, s.k, s.transA, s.transB])).toEqual([[16, 16, 16, false, false]]);
     expect(gemmFlops(doc.shapes[0])).toBe(doc.shapes[0].flops);
     expectRowConsistent(doc);

@@ -45,10 +45,13 @@ describe('bench gpt', () => {
   }, 60_000);
 
   it('runs from the command line and prints its JSON document', async () => {
-    const r = await runCli(['bench', 'gpt', '--time', '50', '--json'], { WASMGRAD_PYTHON: '/nonexistent/python3' });
+    const r = await runCli(['bench', 'gpt', '--time', '50', '--threads', '2', '--json'], { WASMGRAD_PYTHON: '/nonexistent/python3' });
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as ReturnType<typeof benchGptDocument>;
     expect(doc.format).toBe('wasmgrad.bench.gpt/1');
+    // --threads: the document and its runtime line name the threads it ran on.
+    expect(doc.threads).toBe(2);
+    expect(doc.engine).toMatch(/ build, 2 threads \(engine:/);
     expect(doc.wasmgrad.gemmShare).toBeGreaterThan(0);
     expect(doc.wasmgrad.gemmShare).toBeLessThan(1.5);
     expect(doc.pytorch).toEqual({ available: false, reason: 'no Python at /nonexistent/python3 (install python3-torch, or set WASMGRAD_PYTHON)' });

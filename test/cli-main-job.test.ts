@@ -14,9 +14,13 @@ const wasmgrad = runCli;
 describe('wasmgrad (the main job)', () => {
   it('profiles, measures and trains 784-100-10, then writes the report', async () => {
     const report = join(root, 'report.html');
-    const r = await wasmgrad(['--train-steps', '2', '--report', report]);
+    const r = await wasmgrad(['--train-steps', '2', '--report', report, '--threads', '2']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('wasmgrad main job: the classic MNIST network 784-100-10 (ReLU), batch 64, Adam');
+    // --threads: the runtime line, the memory profile and the MAC throughput name the threads they ran on.
+    expect(r.stdout).toMatch(/^ {2}wasmgrad \w+ build, 2 threads \(engine:/m);
+    expect(r.stdout).toMatch(/^MAC throughput on 2 threads .*peak probe [\d.]+ GFLOP\/s with \d+ chains on one thread\)$/m);
+    expect(r.stdout).toMatch(/GFLOP\/s {2}1 thread +[\d.]+ \( *\d+% of peak\), speedup [\d.]+x/);
     // The reference example's numbers, spelled out.
     expect(r.stdout).toContain('784 inputs x 100 units = 78,400 weights (+ 100 biases)');
     expect(r.stdout).toContain('940,800 B at 4 B each');

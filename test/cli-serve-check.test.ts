@@ -37,7 +37,7 @@ describe('wasmgrad serve-check', () => {
     expect(generous.code).toBe(0);
     const doc = JSON.parse(generous.stdout);
     expect(Object.keys(doc)).toEqual([
-      'format', 'layers', 'model', 'weights', 'batch', 'requests', 'warmup', 'percentileMethod', 'latencyMs', 'throughput', 'slo', 'slos', 'build',
+      'format', 'layers', 'model', 'weights', 'batch', 'requests', 'warmup', 'percentileMethod', 'latencyMs', 'throughput', 'slo', 'slos', 'build', 'threads',
     ]);
     expect(doc).toMatchObject({
       format: 'wasmgrad.serve-check/1', layers: [64, 32, 4], model: 'Linear(64, 32) -> ReLU -> Linear(32, 4)', weights: null,
@@ -73,7 +73,7 @@ describe('wasmgrad serve-check', () => {
   it('prints percentiles, throughput and the verdict for people', () => {
     expect(human.code).toBe(1);
     const lines = human.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^wasmgrad serve-check: Linear\(64, 32\) -> ReLU -> Linear\(32, 4\), batch 1, (relaxed|simd|scalar) build$/);
+    expect(lines[0]).toMatch(/^wasmgrad serve-check: Linear\(64, 32\) -> ReLU -> Linear\(32, 4\), batch 1, (relaxed|simd|scalar) build, \d+ threads?$/);
     expect(lines[1]).toBe('200 requests after 20 warm-up, initialisation seed 1');
     expect(lines[2]).toMatch(/^latency ms \(nearest rank\): p50 \d+\.\d{3} {2}p90 \d+\.\d{3} {2}p99 \d+\.\d{3} {2}max \d+\.\d{3} {2}mean \d+\.\d{3}$/);
     expect(lines[3]).toMatch(/^throughput \(one request at a time\): [\d,]+ requests\/s, [\d,]+ samples\/s$/);

@@ -25,7 +25,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const wasmgrad = runCli;
 
 const data = writeTinyMnist(join(root, 'tiny'));
-const TINY = ['--data', data, '--layers', '64,16,4', '--batch', '16', '--lr', '0.01', '--build', 'simd'];
+const TINY = ['--data', data, '--layers', '64,16,4', '--batch', '16', '--lr', '0.01', '--build', 'simd', '--threads', '1'];
 
 describe('wasmgrad train on a tiny dataset', () => {
   let json: CliRun, human: CliRun;
@@ -50,7 +50,7 @@ describe('wasmgrad train on a tiny dataset', () => {
     expect(doc.layers).toEqual([64, 16, 4]);
     expect(doc.model).toBe('Linear(64, 16) -> ReLU -> Linear(16, 4)');
     expect(doc.parameters).toBe(64 * 16 + 16 + 16 * 4 + 4);
-    expect(doc).toMatchObject({ optimizer: 'adam', lr: 0.01, batch: 16, seed: 1, build: 'simd', parametersSaved: saved });
+    expect(doc).toMatchObject({ optimizer: 'adam', lr: 0.01, batch: 16, seed: 1, build: 'simd', threads: 1, parametersSaved: saved });
     expect(doc.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2]);
     for (const e of doc.epochs) {
       expect(Object.keys(e).sort()).toEqual(['epoch', 'samplesPerSecond', 'seconds', 'testAccuracy', 'testLoss', 'trainLoss']);
@@ -96,7 +96,7 @@ describe('wasmgrad train on a tiny dataset', () => {
     expect(human.code).toBe(0);
     expect(human.stderr).toBe('');
     const lines = human.stdout.trim().split('\n');
-    expect(lines[0]).toBe('wasmgrad train: Linear(64, 16) -> ReLU -> Linear(16, 4) (1,108 parameters), simd build');
+    expect(lines[0]).toBe('wasmgrad train: Linear(64, 16) -> ReLU -> Linear(16, 4) (1,108 parameters), simd build, 1 thread');
     expect(lines[1]).toBe(`data ${data}: 200 train / 50 test images of 8x8, 4 classes`);
     const epochs = lines.filter((l) => l.startsWith('epoch '));
     expect(epochs).toHaveLength(2);

@@ -9,6 +9,11 @@
 // (src/bench/timing.ts: warm-up until V8 has tiered it up, then tinybench for
 // `timeMs`). GFLOP/s comes from the MEDIAN per-call time, which a busy
 // machine's interruptions move least.
+//
+// Threads: wasmgrad is timed on the runtime's N threads and on one thread in
+// the same run (the same build), so the speedup is N threads over one. The
+// peak probe and the peers run on one thread, so wasmgrad's share of peak and
+// its ratios to the peers are taken from its one-thread figure: like for like.
 
 import os from 'node:os';
 import { ArgumentError } from '../errors.js';
@@ -18,6 +23,7 @@ import type { Runtime } from '../runtime.js';
 import { Tensor } from '../tensor.js';
 import type { BuildName } from '../wasm-source.js';
 import { type GemmShape, MLP_TRAINING_SHAPES, gemmFlops, squareShapes } from './gemm-shape.js';
+import { oneThreadRuntime } from './one-thread.js';
 import { measurePeak } from './peak.js';
 import { loadOrtWeb, unavailableOrt, type OrtWebInfo, type OrtWebPeer } from './ort-peer.js';
 import { loadTfjsWasm, prepareJs, unavailableTfjs, type GemmPeer, type PeerInfo, type PreparedGemm, type TfjsWasmInfo, type TfjsWasmPeer } from './peers.js';
@@ -27,11 +33,11 @@ import { DEFAULT_WARMUP_MS, checkTimingOptions, timeCall, type TimedCall, type T
 export { MAX_SQUARE_SIZE, MLP_TRAINING_SHAPES, gemmFlops, gemmShape, squareShapes, type GemmShape } from './gemm-shape.js';
 export { DEFAULT_WARMUP_MS } from './timing.js';
 
-/** Every column of the report; `peak` is the probe, the others compute the GEMM. */
-export const IMPLEMENTATIONS = ['wasmgrad', 'peak', 'tfjs-wasm', 'ort-web', 'pytorch', 'js'] as const;
+/** Every column of the report; `peak` is the probe, the others compute the GEMM ('wasmgrad' on the runtime's threads). */
+export const IMPLEMENTATIONS = ['wasmgrad', 'wasmgrad-1thread', 'peak', 'tfjs-wasm', 'ort-web', 'pytorch', 'js'] as const;
 export type Implementation = (typeof IMPLEMENTATIONS)[number];
 export type TimedImplementation = Exclude<Implementation, 'peak'>;
-const TIMED: readonly TimedImplementation[] = ['wasmgrad', 'tfjs-wasm', 'ort-web', 'pytorch', 'js'];
+const TIMED: readonly TimedImplementation[] = ['wasmgrad', 'wasmgrad-1thread', 'tfjs-wasm', 'ort-web', 'pytorch', 'js'];
 /** The peers wasmgrad's ratios are taken against, by ratio key. */
 const RATIO_PEERS = { tfjs: 'tfjs-wasm', ort: 'ort-web', pytorch: 'pytorch' } as const;
 type RatioKey = keyof typeof RATIO_PEERS;
@@ -59,26 +65,33 @@ export interface GemmShapeResult extends GemmShape {
   flops: number;
   /** GFLOP/s per implementation; null when not run. `peak` is the run's probe, the same on every shape. */
   gflops: Record<Implementation, number | null>;
-  /** peak: wasmgrad / peak; tfjs, ort, pytorch: wasmgrad / that peer. */
-  ratio: { peak: number | null } & Record<RatioKey, number | null>;
+  /** peak: wasmgrad on one thread / peak; tfjs, ort, pytorch: wasmgrad on one thread / that peer; speedup: wasmgrad / wasmgrad-1thread. */
+  ratio: { peak: number | null } & Record<RatioKey, number | null> & { speedup: number | null };
   /** Median ms per call, the number gflops is computed from. */
   ms: Record<TimedImplementation, number | null>;
   samples: Record<TimedImplementation, number | null>;
 }
 
-/** One shape's row of the report, from its measured times and the run's peak. */
+/**
+ * One shape's row of the report, from its measured times and the run's peak.
+ * Without a 'wasmgrad-1thread' measurement, wasmgrad ran on one thread: that
+ * one measurement fills both columns.
+ */
 export function shapeResult(shape: GemmShape, measured: Partial<Record<TimedImplementation, Measurement | null>>, peakGflops: number | null): GemmShapeResult {
   const flops = gemmFlops(shape);
   const ms = {} as Record<TimedImplementation, number | null>;
   const samples = {} as Record<TimedImplementation, number | null>;
+  const taken = { ...measured, 'wasmgrad-1thread': measured['wasmgrad-1thread'] ?? measured.wasmgrad };
   for (const impl of TIMED) {
-    ms[impl] = measured[impl]?.medianMs ?? null;
-    samples[impl] = measured[impl]?.samples ?? null;
+    ms[impl] = taken[impl]?.medianMs ?? null;
+    samples[impl] = taken[impl]?.samples ?? null;
   }
   const rate = (t: number | null) => (t === null ? null : gflopsOf(flops, t));
   const gflops = Object.fromEntries(IMPLEMENTATIONS.map((impl) => [impl, impl === 'peak' ? peakGflops : rate(ms[impl])])) as Record<Implementation, number | null>;
-  const ratio = { peak: ratioOf(gflops.wasmgrad, peakGflops) } as GemmShapeResult['ratio'];
-  for (const [key, peer] of Object.entries(RATIO_PEERS) as [RatioKey, TimedImplementation][]) ratio[key] = ratioOf(gflops.wasmgrad, gflops[peer]);
+  const single = gflops['wasmgrad-1thread'];
+  const ratio = { peak: ratioOf(single, peakGflops) } as GemmShapeResult['ratio'];
+  for (const [key, peer] of Object.entries(RATIO_PEERS) as [RatioKey, TimedImplementation][]) ratio[key] = ratioOf(single, gflops[peer]);
+  ratio.speedup = ratioOf(gflops.wasmgrad, single);
   return {
     label: shape.label, m: shape.m, n: shape.n, k: shape.k, transA: shape.transA, transB: shape.transB,
     flops,
@@ -91,6 +104,10 @@ export function shapeResult(shape: GemmShape, measured: Partial<Record<TimedImpl
 
 export interface EngineInfo {
   build: BuildName;
+  /** Threads the 'wasmgrad' column ran on. */
+  threads: number;
+  /** Why the runtime runs on fewer threads than asked (null when it runs all of them). */
+  threadsNote: string | null;
   features: EngineFeatures;
   node: string;
   v8: string;
@@ -106,6 +123,8 @@ export function engineInfo(rt: Runtime): EngineInfo {
   const cpus = os.cpus();
   return {
     build: rt.build,
+    threads: rt.threads,
+    threadsNote: rt.threadsNote ?? null,
     features: { ...rt.features },
     node: process.version,
     v8: process.versions.v8,
@@ -147,6 +166,8 @@ export interface GemmBenchOptions {
   peakTimeMs?: number;
   /** Largest multiply-add count the plain-JS loop runs; Infinity runs it everywhere. Default JS_DEFAULT_MAX_MACS. */
   jsMaxMacs?: number;
+  /** A one-thread runtime of the same build, for the 'wasmgrad-1thread' column. Default: init({ build, threads: 1 }) when the runtime runs more threads. */
+  oneThread?: Runtime;
   /** A loaded tfjs-wasm peer, or false to leave it out. Default: loadTfjsWasm(). */
   tfjs?: TfjsWasmPeer | false;
   /** A loaded onnxruntime-web peer, or false to leave it out. Default: loadOrtWeb(). */
@@ -279,6 +300,7 @@ export async function runGemmBench(rt: Runtime, options: GemmBenchOptions = {}):
   if (!(jsMaxMacs >= 0)) throw new ArgumentError(`jsMaxMacs must be a number >= 0 (Infinity: no limit), got ${jsMaxMacs}`, { field: 'jsMaxMacs' });
   if (shapes.length === 0) throw new ArgumentError('shapes must list at least one GEMM shape', { field: 'shapes' });
 
+  const single = await oneThreadRuntime(rt, options.oneThread);
   const engine = engineInfo(rt);
   progress(`loading TensorFlow.js (WASM backend)`);
   const tfjs = options.tfjs === false ? unavailableTfjs('left out (tfjs: false)') : (options.tfjs ?? (await loadTfjsWasm()));
@@ -289,9 +311,9 @@ export async function runGemmBench(rt: Runtime, options: GemmBenchOptions = {}):
 
   progress(`peak probe (${rt.build} build)`);
   const peakTimeMs = options.peakTimeMs ?? 300;
-  let peak = await measurePeak(rt, { timeMs: peakTimeMs });
+  let peak = await measurePeak(single, { timeMs: peakTimeMs });
   progress('empty-call overhead');
-  const overheadNs = await measureOverhead(rt, Math.min(timeMs, 500), warmupMs);
+  const overheadNs = await measureOverhead(single, Math.min(timeMs, 500), warmupMs);
 
   const measured: Partial<Record<TimedImplementation, Measurement>>[] = [];
   for (const [index, shape] of shapes.entries()) {
@@ -301,6 +323,7 @@ export async function runGemmBench(rt: Runtime, options: GemmBenchOptions = {}):
     const prepared = new Map<TimedImplementation, PreparedGemm>();
     try {
       prepared.set('wasmgrad', prepareWasmgrad(rt, shape, a, b));
+      if (single !== rt) prepared.set('wasmgrad-1thread', prepareWasmgrad(single, shape, a, b));
       for (const [name, peer] of inProcess) if (peer.prepare) prepared.set(name, await peer.prepare(shape, a, b));
       if (shape.m * shape.n * shape.k <= jsMaxMacs) prepared.set('js', prepareJs(shape, a, b));
       const expected = await prepared.get('wasmgrad')!.run();
@@ -322,7 +345,7 @@ export async function runGemmBench(rt: Runtime, options: GemmBenchOptions = {}):
 
   const bounded = await boundByPeak(results, peak, () => {
     progress('a GEMM measured above the peak probe: measuring the probe again');
-    return measurePeak(rt, { timeMs: peakTimeMs * 3 });
+    return measurePeak(single, { timeMs: peakTimeMs * 3 });
   });
   peak = bounded.peak;
   const { remeasured, anomaly, shapes: shapesOut } = bounded;
@@ -348,7 +371,9 @@ export async function runGemmBench(rt: Runtime, options: GemmBenchOptions = {}):
 export async function boundByPeak<P extends { gflops: number }>(
   shapes: GemmShapeResult[], peak: P, measureAgain: () => Promise<P>,
 ): Promise<{ peak: P; remeasured: number; anomaly: string | null; shapes: GemmShapeResult[] }> {
-  const fastest = () => Math.max(...shapes.map((r) => r.gflops.wasmgrad ?? 0));
+  // The probe is one thread's ceiling, so it bounds the one-thread figure.
+  const oneThread = (r: GemmShapeResult) => r.gflops['wasmgrad-1thread'] ?? r.gflops.wasmgrad ?? 0;
+  const fastest = () => Math.max(...shapes.map(oneThread));
   let remeasured = 0;
   for (; remeasured < 2 && fastest() > peak.gflops; remeasured++) {
     const again = await measureAgain();
@@ -356,11 +381,11 @@ export async function boundByPeak<P extends { gflops: number }>(
   }
   let anomaly: string | null = null;
   if (fastest() > peak.gflops) {
-    const over = shapes.find((r) => (r.gflops.wasmgrad ?? 0) === fastest())!;
-    anomaly = `${over.label} measured ${over.gflops.wasmgrad!.toFixed(1)} GFLOP/s, above the peak probe's ${peak.gflops.toFixed(1)} after ${remeasured} more probe runs: the probe does not bound this engine, so no share of peak is given`;
+    const over = shapes.find((r) => oneThread(r) === fastest())!;
+    anomaly = `${over.label} measured ${oneThread(over).toFixed(1)} GFLOP/s on one thread, above the peak probe's ${peak.gflops.toFixed(1)} after ${remeasured} more probe runs: the probe does not bound this engine, so no share of peak is given`;
   }
   return {
     peak, remeasured, anomaly,
-    shapes: shapes.map((r) => ({ ...r, gflops: { ...r.gflops, peak: peak.gflops }, ratio: { ...r.ratio, peak: anomaly ? null : ratioOf(r.gflops.wasmgrad, peak.gflops) } })),
+    shapes: shapes.map((r) => ({ ...r, gflops: { ...r.gflops, peak: peak.gflops }, ratio: { ...r.ratio, peak: anomaly ? null : ratioOf(oneThread(r), peak.gflops) } })),
   };
 }

@@ -22,6 +22,8 @@ export interface GptBenchReport {
   batch: number;
   tokens: number;
   build: string;
+  /** Threads it ran on. */
+  threads: number;
   engine: string;
   /** Median ms of one training step, and the fastest. */
   msPerStep: number;
@@ -79,7 +81,7 @@ export async function runGptBench(rt: Runtime, options: { timeMs: number; config
         return new Float32Array(rt.memory.buffer, cc!, 1);
       }, { timeMs: options.timeMs });
       return {
-        config, batch, tokens, build: rt.build, engine: rt.describe(),
+        config, batch, tokens, build: rt.build, threads: rt.threads, engine: rt.describe(),
         msPerStep: step.medianMs, minMsPerStep: step.minMs, tokensPerSecond: (batch * tokens * 1000) / step.medianMs,
         gemmMsPerStep: gemms.medianMs, gemmMacs: products.reduce((s, p) => s + p.m * p.n * p.k * p.count, 0),
       };

@@ -11,6 +11,10 @@
 // step (wasmgrad's trainStep returns it, tfjs's cost is read with dataSync).
 // Only tfjs-core ops are used (matMul, add, relu, losses.softmaxCrossEntropy,
 // train.sgd / train.adam), the same computation tfjs-layers would run.
+//
+// Threads: wasmgrad's step is timed on the runtime's N threads and on one
+// thread in the same run; its ratios to the one-thread peers use the
+// one-thread rate (like for like), the rest of a row the N-thread one.
 
 import { mlpGemmMacs, mlpGemmWorkspaceBytes } from '../estimate/mlp.js';
 import { coreGemm, reserveGemmWorkspace } from '../gemm.js';
@@ -21,6 +25,7 @@ import { makeOptimizer } from '../optim/registry.js';
 import type { Runtime } from '../runtime.js';
 import { Tensor } from '../tensor.js';
 import { ortWebTrainingInfo } from './ort-peer.js';
+import { oneThreadRuntime } from './one-thread.js';
 import type { TfjsWasmPeer } from './peers.js';
 import { DEFAULT_WARMUP_MS, checkTimingOptions, timeCall } from './timing.js';
 
@@ -37,6 +42,8 @@ export interface TrainBenchOptions {
   /** Time per measurement, ms. */
   timeMs?: number;
   tfjs?: TfjsWasmPeer | false;
+  /** A one-thread runtime of the same build, for the 'wasmgrad-1thread' rate. Default: init({ build, threads: 1 }) when the runtime runs more threads. */
+  oneThread?: Runtime;
   /** Steps of the steady-state run (0: none). Default 5,000. */
   steadySteps?: number;
   onProgress?: (message: string) => void;
@@ -66,9 +73,14 @@ export interface StepRate {
 
 export interface TrainBenchRow {
   optimizer: TrainBenchOptimizer;
+  /** On the runtime's threads. */
   wasmgrad: StepRate;
+  /** On one thread (with one thread: the same measurement as wasmgrad). */
+  'wasmgrad-1thread': StepRate;
+  /** wasmgrad samples/s over wasmgrad-1thread samples/s. */
+  speedup: number;
   'tfjs-wasm': StepRate | null;
-  /** wasmgrad samples/s over tfjs-wasm samples/s. */
+  /** wasmgrad-1thread samples/s over tfjs-wasm samples/s (both one thread). */
   ratio: number | null;
   /** The step's five GEMMs alone, same shapes, operands resident: ms per step. */
   gemmMsPerStep: number;
@@ -86,6 +98,10 @@ export interface TrainBenchRow {
 /** What runTrainBench measured; src/report/bench-train-document.ts makes it the `bench train` document. */
 export interface TrainBenchResult {
   network: string;
+  /** Threads the wasmgrad rates ran on. */
+  threads: number;
+  /** Why the runtime runs on fewer threads than asked (null when it runs all of them). */
+  threadsNote: string | null;
   batch: number;
   lr: { sgd: number; adam: number };
   gemmMacsPerStep: number;
@@ -130,21 +146,17 @@ export async function runTrainBench(rt: Runtime, options: TrainBenchOptions = {}
   const [inF, , classes] = TRAIN_BENCH_SIZES;
   const x = Float32Array.from({ length: batch * inF }, () => rng.uniform(0, 1));
   const labels = Int32Array.from({ length: batch }, () => rng.nextUint32() % classes);
+  const single = await oneThreadRuntime(rt, options.oneThread);
   const gemmMs = await gemmOnlyMs(rt, batch, timeMs);
 
   const rows: TrainBenchRow[] = [];
   for (const name of TRAIN_OPTIMIZERS) {
-    progress(`train: wasmgrad ${name}`);
-    const model = new Sequential(rt, LAYERS, { seed: 1 });
-    const initial = model.parameters();
-    const opt = makeOptimizer(name, LR[name]);
-    let firstLoss: number, ms: number;
-    try {
-      firstLoss = model.trainStep(x, labels, opt);
-      ms = await medianMs(() => void model.trainStep(x, labels, opt), timeMs);
-    } finally {
-      opt.dispose();
-      model.dispose();
+    progress(`train: wasmgrad ${name}${rt.threads > 1 ? `, ${rt.threads} threads` : ''}`);
+    const { firstLoss, ms, initial } = await timeSteps(rt, name, x, labels, timeMs);
+    let ms1 = ms;
+    if (single !== rt) {
+      progress(`train: wasmgrad ${name}, 1 thread`);
+      ms1 = (await timeSteps(single, name, x, labels, timeMs)).ms;
     }
 
     let tfRate: StepRate | null = null, tfFirst: number | null = null;
@@ -166,12 +178,15 @@ export async function runTrainBench(rt: Runtime, options: TrainBenchOptions = {}
       steady = steadyState(rt, name, x, labels, batch, steadySteps);
     }
     const wasm = { samplesPerSecond: (batch * 1000) / ms, msPerStep: ms };
+    const wasm1 = { samplesPerSecond: (batch * 1000) / ms1, msPerStep: ms1 };
     rows.push({
       steady,
       optimizer: name,
       wasmgrad: wasm,
+      'wasmgrad-1thread': wasm1,
+      speedup: wasm.samplesPerSecond / wasm1.samplesPerSecond,
       'tfjs-wasm': tfRate,
-      ratio: tfRate ? wasm.samplesPerSecond / tfRate.samplesPerSecond : null,
+      ratio: tfRate ? wasm1.samplesPerSecond / tfRate.samplesPerSecond : null,
       gemmMsPerStep: gemmMs,
       stepOverGemm: ms / gemmMs,
       outsideGemm: 1 - gemmMs / ms,
@@ -181,12 +196,28 @@ export async function runTrainBench(rt: Runtime, options: TrainBenchOptions = {}
   }
   return {
     network: `${TRAIN_BENCH_SIZES.join('-')} ReLU, softmax cross-entropy`,
+    threads: rt.threads,
+    threadsNote: rt.threadsNote ?? null,
     batch,
     lr: { ...LR },
     gemmMacsPerStep: mlpGemmMacs(LAYERS, batch),
     rows,
     'ort-web': await ortWebTrainingInfo(),
   };
+}
+
+/** A fresh model's first step, then the median ms of its next steps; and its initial parameters (for tfjs). */
+async function timeSteps(rt: Runtime, name: TrainBenchOptimizer, x: Float32Array, labels: Int32Array, timeMs: number) {
+  const model = new Sequential(rt, LAYERS, { seed: 1 });
+  const initial = model.parameters();
+  const opt = makeOptimizer(name, LR[name]);
+  try {
+    const firstLoss = model.trainStep(x, labels, opt);
+    return { firstLoss, initial, ms: await medianMs(() => void model.trainStep(x, labels, opt), timeMs) };
+  } finally {
+    opt.dispose();
+    model.dispose();
+  }
 }
 
 /** The five GEMMs of one step on resident operands, straight to the core: ms per step (median). */

@@ -2,8 +2,10 @@
  * `wasmgrad bench [gemm|train|all]`: throughput benchmarks, each measured in
  * one run next to its peers.
  *
- *   wasmgrad bench gemm [--sizes 64,256] [--no-training] [--time ms] [--all-js] [--build simd] [--json]
- *   wasmgrad bench train [--time ms] [--build simd] [--json]
+ *   wasmgrad bench gemm [--sizes 64,256] [--no-training] [--time ms] [--all-js] [--build simd] [--threads N] [--json]
+ *   wasmgrad bench train [--time ms] [--build simd] [--threads N] [--json]
+ *
+ * gemm and train time wasmgrad on N threads and on one thread, side by side.
  *
  * Exit codes: 0 success; 2 a bad option value, contradictory flags (one option
  * twice with different values) or a --build the engine cannot run (one line on
@@ -39,7 +41,7 @@ import { benchTrainDocument, renderBenchTrainTable } from '../report/bench-train
 import { init, type Runtime } from '../runtime.js';
 import type { BuildName } from '../wasm-source.js';
 import { watchContradictions } from './contradictory-options.js';
-import { BUILD_CHOICES } from './options.js';
+import { BUILD_CHOICES, threadsOption } from './options.js';
 
 interface BenchOptions {
   sizes?: string;
@@ -48,6 +50,7 @@ interface BenchOptions {
   steadySteps?: string;
   allJs?: boolean;
   build?: string;
+  threads?: number;
   json?: boolean;
 }
 
@@ -60,6 +63,8 @@ export interface BenchSettings {
   steadySteps: number;
   jsMaxMacs: number;
   build: BuildName | 'auto';
+  /** Threads of the runtime (undefined: init's default). */
+  threads: number | undefined;
   json: boolean;
 }
 
@@ -113,6 +118,7 @@ export function settingsFromOptions(o: BenchOptions): BenchSettings {
     steadySteps: o.steadySteps === undefined ? DEFAULT_STEADY_STEPS : parseSteadySteps(o.steadySteps),
     jsMaxMacs: o.allJs ? Infinity : JS_DEFAULT_MAX_MACS,
     build: build as BuildName | 'auto',
+    threads: o.threads,
     json: o.json ?? false,
   };
 }
@@ -205,13 +211,14 @@ function stderrProgress(): { progress(message: string): void; done(): void } {
 
 const HELP_AFTER = `
 Suites: ${Object.entries(SUITES).map(([name, s]) => `${name} (${s.description})`).join('; ')}; all runs every suite.
-GFLOP/s = 2*M*N*K / median time per call, single-threaded, every implementation in the same process and run.
+GFLOP/s = 2*M*N*K / median time per call, every implementation in the same process and run; gemm and train time wasmgrad on --threads N threads and on one thread side by side (speedup = N / 1), the peers on one thread.
 Default square sizes ${DEFAULT_SQUARE_SIZES.join(',')} plus the 784-100-10 MLP training shapes at batch 64; --time ${formatInteger(DEFAULT_TIME_MS)}.
 
 Examples:
   wasmgrad bench gemm --sizes 64,256
   wasmgrad bench gemm --json > gemm.json
   wasmgrad bench gemm --build relaxed --time 500
+  wasmgrad bench train --threads 2
 `;
 
 /** Adds `bench` to a commander program (commander v14). */
@@ -226,6 +233,7 @@ export function registerBenchCommand(program: Command): Command {
     .option('--steady-steps <n>', `steps of bench train's steady-state run (default ${formatInteger(DEFAULT_STEADY_STEPS)}; 0: none)`)
     .option('--all-js', `run the plain-JS loop on every shape (default: up to ${formatInteger(JS_DEFAULT_MAX_MACS)} multiply-adds)`)
     .option('--build <name>', `core build: ${BUILD_CHOICES.join(', ')} (default auto)`)
+    .addOption(threadsOption())
     .option('--json', 'print one JSON document on stdout')
     .addHelpText('after', HELP_AFTER);
   const checkContradictions = watchContradictions(command);
@@ -246,7 +254,7 @@ export function registerBenchCommand(program: Command): Command {
     const status = stderrProgress();
     const ctx: SuiteContext = {
       settings,
-      runtime: () => (runtime ??= init({ build: settings.build })),
+      runtime: () => (runtime ??= init({ build: settings.build, threads: settings.threads })),
       progress: status.progress,
       colour: command.configureOutput().getOutHasColors?.() ?? false,
     };

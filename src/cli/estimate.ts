@@ -50,6 +50,7 @@ import { estimateDocument, renderEstimateTable } from '../report/estimate-docume
 import { estimateSvg } from '../report/estimate-svg.js';
 import { watchContradictions } from './contradictory-options.js';
 import { messageWithFlag, type FlagOf } from './field-flags.js';
+import { threadsOption } from './options.js';
 
 /** Options as commander hands them over: strings, parsed and checked in one place below. */
 interface EstimateOptions {
@@ -96,6 +97,7 @@ interface EstimateOptions {
   offload?: string;
   fit?: boolean;
   asRunHere?: boolean;
+  threads?: number;
   json?: boolean;
   svg?: string;
 }
@@ -191,7 +193,7 @@ export function setupFromOptions(model: TransformerModel, o: EstimateOptions): T
 }
 
 /** Options that describe training, refused with --inference (which has no optimizer, gradients or data parallelism). */
-const TRAINING_ONLY = ['seq', 'gradAccum', 'optimizer', 'recompute', 'devices', 'zero', 'sp', 'ep', 'convention', 'loraRank', 'loraTargets', 'qlora', 'offload', 'fit', 'asRunHere'] as const;
+const TRAINING_ONLY = ['seq', 'gradAccum', 'optimizer', 'recompute', 'devices', 'zero', 'sp', 'ep', 'convention', 'loraRank', 'loraTargets', 'qlora', 'offload', 'fit', 'asRunHere', 'threads'] as const;
 /** Options that describe generation, refused without --inference. */
 const INFERENCE_ONLY = ['prompt', 'generate', 'kvDtype'] as const;
 
@@ -356,6 +358,7 @@ export function registerEstimateCommand(program: Command): Command {
     .option('--offload <what>', `move states to host memory: ${OFFLOAD_KINDS.join(', ')} (ZeRO-Offload / ZeRO-Infinity; default none)`)
     .option('--fit', 'with --device-memory: search micro-batch (powers of 2 up to --batch, default 16), recomputation, ZeRO stage, offload and devices (powers of 2 up to --devices); options given are kept; lists what fits, best first')
     .option('--as-run-here', "as wasmgrad's core trains it: fp32, one device, its step plan folded (what `wasmgrad profile --model gpt` measures); needs --precision fp32")
+    .addOption(threadsOption('with --as-run-here: the threads the core would train on, each packing its own GEMM panels', '1'))
     .option('--json', 'print one JSON document on stdout')
     .option('--svg <file>', 'also write the picture (one stacked bar per pipeline stage) to this SVG file')
     .addHelpText('after', HELP_AFTER);
@@ -372,6 +375,7 @@ export function registerEstimateCommand(program: Command): Command {
       if (options.svg !== undefined) checkWritable(options.svg);
       if (options.inference) refuseGiven(command, options, [...TRAINING_ONLY, 'svg'], 'describes training; --inference has no gradients, optimizer state or data parallelism (devices are --tp x --pp)');
       else refuseGiven(command, options, INFERENCE_ONLY, 'only with --inference');
+      if (!options.asRunHere) refuseGiven(command, options, ['threads'], 'only with --as-run-here (the thread count its estimate assumes)');
       const model = modelFromOptions(options);
       const deviceMemory = options.deviceMemory === undefined ? undefined : parseBytes(options.deviceMemory, '--device-memory');
       if (deviceMemory === 0) throw new ArgumentError('--device-memory: expected a positive size, got 0');
@@ -390,7 +394,7 @@ export function registerEstimateCommand(program: Command): Command {
       }
       if (options.asRunHere) {
         if (options.svg !== undefined || options.fit || deviceMemory !== undefined) throw new ArgumentError('--as-run-here: prints its own table; not with --svg, --fit or --device-memory');
-        const doc = asRunHereDocument(estimateAsRunHere(model, setup));
+        const doc = asRunHereDocument(estimateAsRunHere(model, setup, options.threads ?? 1));
         write(options.json ? `${JSON.stringify(doc, null, 2)}\n` : renderAsRunHereTable(doc));
         return;
       }

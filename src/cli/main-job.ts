@@ -14,7 +14,7 @@ import { profileMlp } from '../profile/profile-mlp.js';
 import { renderMacThroughput, renderMainJobHeader, renderReferenceExample, renderTrainingRun, type MainJobNetwork, type TrainingRunSummary } from '../report/main-job-report.js';
 import { profileDocument, profileHtml, renderProfileTable } from '../report/profile-report.js';
 import { init, type Runtime } from '../runtime.js';
-import { intInRange, mlpLayers, outputFile, useColour } from './options.js';
+import { intInRange, mlpLayers, outputFile, threadsOption, useColour } from './options.js';
 
 const SIZES = [784, 100, 10];
 const BATCH = 64;
@@ -25,6 +25,7 @@ export const MAX_TRAIN_STEPS = 100_000;
 interface MainOptions {
   report: string;
   trainSteps: number;
+  threads?: number;
 }
 
 export function registerMainJob(program: Command): Command {
@@ -32,6 +33,7 @@ export function registerMainJob(program: Command): Command {
     .option('--report <file>', 'where the main job writes its HTML report', 'wasmgrad-report.html')
     // Step 1 allocates gradients and optimizer state; samples/s is timed over the steps after it.
     .option('--train-steps <n>', `training steps of the main job (2 to ${MAX_TRAIN_STEPS.toLocaleString('en-US')})`, intInRange(2, MAX_TRAIN_STEPS), 300)
+    .addOption(threadsOption())
     .action(async (o: MainOptions) => {
       await mainJob(o);
     });
@@ -42,11 +44,11 @@ async function mainJob(o: MainOptions): Promise<void> {
   const colour = useColour();
   const log = (s = '') => process.stdout.write(`${s}\n`);
   const layers = mlpLayers(SIZES, 'relu');
-  const rt = await init();
+  const rt = await init({ threads: o.threads });
   for (const line of renderMainJobHeader(NETWORK, rt.describe(), colour)) log(line);
 
   // 1. Training memory: two real steps in a fresh instance, next to the estimate.
-  const profile = await profileMlp({ layers, batch: BATCH, optimizer: 'adam', seed: 1 });
+  const profile = await profileMlp({ layers, batch: BATCH, optimizer: 'adam', seed: 1, threads: rt.threads });
   log(renderProfileTable(profileDocument(profile, layers), colour));
   log();
 
@@ -67,7 +69,7 @@ async function mainJob(o: MainOptions): Promise<void> {
   for (const line of renderMacThroughput(bench, colour)) log(line);
 
   // 4. A short training run: real memory in use, and it stays flat.
-  const train = trainRun(await init({ fresh: true }), o.trainSteps);
+  const train = trainRun(await init({ fresh: true, threads: rt.threads }), o.trainSteps);
   for (const line of renderTrainingRun(train, colour)) log(line);
 
   const throughput = bench.shapes.map((s) => ({ shape: s.label, gflops: { wasmgrad: s.gflops.wasmgrad, peak: s.gflops.peak } }));

@@ -6,11 +6,12 @@
 
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { ArgumentError, describeValue, clip } from '../errors.js';
 import { formatInteger } from '../estimate/units.js';
 import { ACTIVATION_KINDS, type ActivationKind, type LayerSpec, mlp } from '../nn/layers.js';
 import type { LossKind } from '../nn/sequential.js';
+import { MAX_THREADS } from '../threads/support.js';
 import type { BuildName } from '../wasm-source.js';
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -100,6 +101,18 @@ export const LOSS_HELP = LOSS_KINDS.map(cliSpelling).join(' or ');
 export const BUILD_CHOICES = ['auto', 'simd', 'relaxed', 'scalar'] as const;
 export const buildChoice = choice<BuildName | 'auto'>(BUILD_CHOICES);
 export const BUILD_HELP = BUILD_CHOICES.join(', ');
+
+/** `--threads`: how many threads the runtime runs on (init's `threads`). */
+export const threadCount = intInRange(1, MAX_THREADS);
+
+/**
+ * The one definition of `--threads` for every command that runs the core.
+ * Without it, init's default applies (the cores reported, at most 8);
+ * `estimate --as-run-here` says what it means there and its own default.
+ */
+export function threadsOption(what = 'threads to run on', byDefault = 'the cores reported, at most 8'): Option {
+  return new Option('--threads <n>', `${what}, 1 to ${MAX_THREADS} (default: ${byDefault})`).argParser(threadCount);
+}
 
 /** The MLP of --layers and --activation (at least input and output sizes). */
 export function mlpLayers(sizes: number[], kind: ActivationKind, bias = true, slope = 0.01): LayerSpec[] {

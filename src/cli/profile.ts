@@ -14,7 +14,7 @@ import {
 import { profileDocument, profileHtml, renderProfileTable } from '../report/profile-report.js';
 import type { BuildName } from '../runtime.js';
 import {
-  ACTIVATION_HELP, activationKind, BUILD_HELP, buildChoice, choice, intList, LOSS_HELP, lossKind, mlpLayers, outputFile, positiveFloat32, positiveInt, seedValue, useColour,
+  ACTIVATION_HELP, activationKind, BUILD_HELP, buildChoice, choice, intList, LOSS_HELP, lossKind, mlpLayers, outputFile, positiveFloat32, positiveInt, seedValue, threadsOption, useColour,
 } from './options.js';
 
 interface ProfileOptions {
@@ -30,6 +30,7 @@ interface ProfileOptions {
   inplace: boolean;
   checkpoint?: number[];
   build: BuildName | 'auto';
+  threads?: number;
   seed: number;
   json: boolean;
   html?: string;
@@ -81,6 +82,7 @@ export function registerProfileCommand(program: Command): Command {
       intList,
     )
     .option('--build <name>', BUILD_HELP, buildChoice, 'auto')
+    .addOption(threadsOption())
     .option('--seed <n>', 'initialisation and data seed (0 to 4294967295)', seedValue, 1)
     .option('--json', 'print one JSON document on stdout', false)
     .option('--html <file>', 'also write a self-contained HTML report')
@@ -112,7 +114,7 @@ export function registerProfileCommand(program: Command): Command {
         if (o.generate !== undefined) {
           for (const name of TRAINING_ONLY) if (given(name)) throw new ArgumentError(`${flag(name)} is a training option; a generation profile (--generate) does not use it`);
           const g = await profileGptGeneration({
-            model, batch: given('batch') ? o.batch : 1, prompt: o.tokens, generate: o.generate, flashAttention: o.flash, build: o.build, seed: o.seed,
+            model, batch: given('batch') ? o.batch : 1, prompt: o.tokens, generate: o.generate, flashAttention: o.flash, build: o.build, threads: o.threads, seed: o.seed,
           });
           const doc = gptGenerationProfileDocument(g);
           process.stdout.write(o.json ? `${JSON.stringify(doc, null, 2)}\n` : `${renderGptGenerationProfileTable(doc, useColour())}\n`);
@@ -125,7 +127,7 @@ export function registerProfileCommand(program: Command): Command {
         const p = await profileGpt({
           model,
           batch: given('batch') ? o.batch : 4, tokens: o.tokens, steps: o.steps, optimizer: given('optimizer') ? o.optimizer : 'adamw',
-          flashAttention: o.flash, recompute: o.recompute, build: o.build, seed: o.seed,
+          flashAttention: o.flash, recompute: o.recompute, build: o.build, threads: o.threads, seed: o.seed,
         });
         const doc = gptProfileDocument(p);
         process.stdout.write(o.json ? `${JSON.stringify(doc, null, 2)}\n` : `${renderGptProfileTable(doc, useColour())}\n`);
@@ -139,7 +141,7 @@ export function registerProfileCommand(program: Command): Command {
       const layers = mlpLayers(o.layers, o.activation, o.bias, o.slope);
       const p = await profileMlp({
         layers, batch: o.batch, batches: o.batches, optimizer: o.optimizer, loss: o.loss,
-        inplace: o.inplace, checkpoint: o.checkpoint, build: o.build, seed: o.seed,
+        inplace: o.inplace, checkpoint: o.checkpoint, build: o.build, threads: o.threads, seed: o.seed,
       });
       const doc = profileDocument(p, layers);
       if (o.json) process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);

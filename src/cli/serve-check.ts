@@ -5,7 +5,7 @@
  * after another, after --warmup untimed ones.
  *
  *   wasmgrad serve-check [--layers 784,100,10] [--activation relu] [--batch 1] [--requests 1000]
- *                        [--warmup 100] [--slo-p99-ms X] [--weights FILE] [--seed 1] [--build auto] [--json]
+ *                        [--warmup 100] [--slo-p99-ms X] [--weights FILE] [--seed 1] [--build auto] [--threads N] [--json]
  *
  * With --weights (a `wasmgrad train --save` file, or safetensors from PyTorch)
  * the model is the file's; --layers and --activation, if also given, must
@@ -41,7 +41,7 @@ import { parseSlo } from '../monitor/slo.js';
 import { describeSizes, modelFromWeights, readWeights } from '../train/weights-file.js';
 import { renderServeCheckTable, serveCheckDocument } from '../report/serve-check-document.js';
 import {
-  ACTIVATION_HELP, activationKind, BUILD_HELP, buildChoice, intInRange, intList, mlpLayers, positiveInt, positiveNumber, seedValue, useColour,
+  ACTIVATION_HELP, activationKind, BUILD_HELP, buildChoice, intInRange, intList, mlpLayers, positiveInt, positiveNumber, seedValue, threadsOption, useColour,
 } from './options.js';
 
 interface ServeCheckOptions {
@@ -56,6 +56,7 @@ interface ServeCheckOptions {
   weights?: string;
   seed: number;
   build: BuildName | 'auto';
+  threads?: number;
   json: boolean;
 }
 
@@ -74,10 +75,11 @@ export function registerServeCheckCommand(program: Command): Command {
     .option('--weights <file>', 'weights saved by `wasmgrad train --save` or PyTorch: safetensors, or JSON for a .json name (default: initialisation from --seed)')
     .option('--seed <n>', 'initialisation and input seed (0 to 4294967295)', seedValue, 1)
     .option('--build <name>', BUILD_HELP, buildChoice, 'auto')
+    .addOption(threadsOption())
     .option('--json', 'print one JSON document on stdout', false)
     .action(async (o: ServeCheckOptions, command: Command) => {
       // A bad value throws a typed error: one line, exit 2.
-      const rt = await init({ build: o.build });
+      const rt = await init({ build: o.build, threads: o.threads });
       const build: BuildName = rt.build;
       let model: Sequential, weightsPath: string | null = null;
       if (o.weights !== undefined) {
@@ -112,7 +114,7 @@ export function registerServeCheckCommand(program: Command): Command {
 
       const doc = serveCheckDocument({
         layers: sizes, model: describeLayers(model.layers), weights: weightsPath, batch: o.batch, requests: o.requests, warmup: o.warmup,
-        latencyMs, throughput, slo, slos, build,
+        latencyMs, throughput, slo, slos, build, threads: rt.threads,
       });
       process.stdout.write(o.json ? `${JSON.stringify(doc, null, 2)}\n` : renderServeCheckTable(doc, { seed: o.seed, colour: useColour() }));
       if ((slo && !slo.holds) || slos.some((s) => !s.holds)) process.exitCode = 1;

@@ -21,7 +21,7 @@ import { init, type BuildName } from '../runtime.js';
 import { decode } from '../text/char-text.js';
 import { trainText } from '../train/train-text.js';
 import { ArgumentError } from '../errors.js';
-import { BUILD_HELP, buildChoice, intInRange, outputFile, positiveFloat32, positiveInt, seedValue } from './options.js';
+import { BUILD_HELP, buildChoice, intInRange, outputFile, positiveFloat32, positiveInt, seedValue, threadsOption } from './options.js';
 
 /** The default text: the package's README, present wherever wasmgrad is installed. */
 export const DEFAULT_TEXT = fileURLToPath(new URL('../../../README.md', import.meta.url));
@@ -38,6 +38,7 @@ interface TrainTextOptions {
   lr: number;
   seed: number;
   build: BuildName | 'auto';
+  threads?: number;
   flash: boolean;
   save?: string;
   json: boolean;
@@ -58,6 +59,7 @@ export function registerTrainTextCommand(program: Command): Command {
     .option('--lr <x>', "AdamW's learning rate", positiveFloat32, 3e-3)
     .option('--seed <n>', 'initialisation and sampling seed', seedValue, 1)
     .option('--build <name>', BUILD_HELP, buildChoice, 'auto')
+    .addOption(threadsOption())
     .option('--flash', 'memory-saving attention', false)
     .option('--save <file>', 'write the trained weights (safetensors, configuration and vocabulary in the metadata)')
     .option('--json', 'print one JSON document on stdout and nothing else', false)
@@ -70,7 +72,7 @@ export function registerTrainTextCommand(program: Command): Command {
       } catch {
         throw new ArgumentError(`${o.text}: not UTF-8 text`);
       }
-      const rt = await init({ build: o.build });
+      const rt = await init({ build: o.build, threads: o.threads });
       const out = (line: string) => { if (!o.json) process.stdout.write(`${line}\n`); };
       const bar = !o.json && process.stderr.isTTY
         ? new SingleBar({ stream: process.stderr, format: 'epoch {epoch} [{bar}] {percentage}% | loss {loss} | ETA {eta_formatted}', barCompleteChar: '=', barIncompleteChar: ' ', clearOnComplete: true, hideCursor: true })
@@ -119,7 +121,7 @@ export function registerTrainTextCommand(program: Command): Command {
       if (o.json) {
         process.stdout.write(`${JSON.stringify({
           format: 'wasmgrad.train-text/1', text: o.text, characters: data.train.length + data.validation.length, vocab: data.vocab.length, unigramEntropy,
-          model: model.config, parameters: model.parameterCount, build: rt.build, lr: o.lr, batch: o.batch, stepsPerEpoch: o.steps, epochs, sample, saved: savePath ?? null,
+          model: model.config, parameters: model.parameterCount, build: rt.build, threads: rt.threads, lr: o.lr, batch: o.batch, stepsPerEpoch: o.steps, epochs, sample, saved: savePath ?? null,
         }, null, 2)}\n`);
       }
       model.dispose();

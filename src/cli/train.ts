@@ -4,7 +4,7 @@
  * accuracy after every epoch.
  *
  *   wasmgrad train [--data DIR] [--epochs 5] [--batch 64] [--optimizer adam] [--lr X]
- *                  [--layers 784,100,10] [--activation relu] [--seed 1] [--build auto] [--save FILE] [--json]
+ *                  [--layers 784,100,10] [--activation relu] [--seed 1] [--build auto] [--threads N] [--save FILE] [--json]
  *
  * The data directory is --data, else $WASMGRAD_DATA, else Debian's
  * dataset-fashion-mnist path (/usr/share/datasets/fashion-mnist). Inputs are
@@ -33,7 +33,7 @@ import { MAX_EPOCHS, fit } from '../train/fit.js';
 import { renderTrainEpochLine, renderTrainHeader, trainDocument } from '../report/train-document.js';
 import { saveWeights, weightsFormatOf } from '../train/weights-file.js';
 import {
-  ACTIVATION_HELP, activationKind, BUILD_HELP, buildChoice, choice, cliSpelling, intInRange, intList, mlpLayers, outputFile, positiveFloat32, positiveInt, seedValue, useColour,
+  ACTIVATION_HELP, activationKind, BUILD_HELP, buildChoice, choice, cliSpelling, intInRange, intList, mlpLayers, outputFile, positiveFloat32, positiveInt, seedValue, threadsOption, useColour,
 } from './options.js';
 
 interface TrainOptions {
@@ -46,6 +46,7 @@ interface TrainOptions {
   activation: ActivationKind;
   seed: number;
   build: BuildName | 'auto';
+  threads?: number;
   save?: string;
   json: boolean;
 }
@@ -63,6 +64,7 @@ export function registerTrainCommand(program: Command): Command {
     .option('--activation <kind>', ACTIVATION_HELP, activationKind, 'relu')
     .option('--seed <n>', 'initialisation and shuffle seed (0 to 4294967295)', seedValue, 1)
     .option('--build <name>', BUILD_HELP, buildChoice, 'auto')
+    .addOption(threadsOption())
     .option('--save <file>', 'write the trained weights: safetensors (PyTorch names, layers in the metadata), or JSON for a .json name')
     .option('--json', 'print one JSON document on stdout and nothing else', false)
     .action(async (o: TrainOptions) => {
@@ -73,10 +75,10 @@ export function registerTrainCommand(program: Command): Command {
       const layers = mlpLayers(o.layers, o.activation);
       const data = loadMnist(o.data, process.env, undefined, '--data');
       checkLayersFitData(o.layers, data);
-      const rt = await init({ build: o.build });
+      const rt = await init({ build: o.build, threads: o.threads });
       const model = new Sequential(rt, layers, { seed: o.seed });
       const doc = trainDocument({
-        data, sizes: o.layers, activation: cliSpelling(o.activation), model, optimizer: o.optimizer, lr: optimizer.lr, batch: o.batch, seed: o.seed, build: rt.build,
+        data, sizes: o.layers, activation: cliSpelling(o.activation), model, optimizer: o.optimizer, lr: optimizer.lr, batch: o.batch, seed: o.seed, build: rt.build, threads: rt.threads,
       });
 
       const out = (line: string) => { if (!o.json) process.stdout.write(`${line}\n`); };

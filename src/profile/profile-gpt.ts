@@ -120,11 +120,14 @@ export interface GptGenerationProfileOptions {
   generate: number;
   flashAttention?: boolean;
   build?: BuildName | 'auto';
+  /** Threads of the runtime (init's `threads`). */
+  threads?: number;
   seed?: number;
 }
 
 export interface GptGenerationProfile {
   build: BuildName;
+  threads: number;
   engine: string;
   config: GPTConfig;
   batch: number;
@@ -140,7 +143,7 @@ export interface GptGenerationProfile {
   gemmMacs: { measured: number; estimated: number };
 }
 
-const GENERATION_OPTIONS: readonly (keyof GptGenerationProfileOptions)[] = ['model', 'batch', 'prompt', 'generate', 'flashAttention', 'build', 'seed'];
+const GENERATION_OPTIONS: readonly (keyof GptGenerationProfileOptions)[] = ['model', 'batch', 'prompt', 'generate', 'flashAttention', 'build', 'threads', 'seed'];
 
 export async function profileGptGeneration(options: GptGenerationProfileOptions): Promise<GptGenerationProfile> {
   const o = checkOptions('profileGptGeneration', options, GENERATION_OPTIONS) as unknown as GptGenerationProfileOptions;
@@ -152,7 +155,7 @@ export async function profileGptGeneration(options: GptGenerationProfileOptions)
   const seed = orDefault(o.seed, 1) as number;
   checkInt('seed', seed, 0, 2 ** 32 - 2);
   const flashAttention = orDefault(o.flashAttention, false) as boolean;
-  const rt = await init({ build: orDefault(o.build, 'auto') as BuildName | 'auto', fresh: true });
+  const rt = await init({ build: orDefault(o.build, 'auto') as BuildName | 'auto', threads: o.threads, fresh: true });
   const estimate = estimateGptGeneration({ model: config, batch, prompt, generate, build: rt.build, threads: rt.threads, flashAttention });
   checkFits(estimate.summary.peakTotal);
 
@@ -170,7 +173,7 @@ export async function profileGptGeneration(options: GptGenerationProfileOptions)
   const gemmMacs = Number(rt.macs());
   const fromLog = summarizeEvents(events);
   return {
-    build: rt.build, engine: rt.describe(), config, batch, prompt, generate, flashAttention, tokens,
+    build: rt.build, threads: rt.threads, engine: rt.describe(), config, batch, prompt, generate, flashAttention, tokens,
     measured: {
       live: rt.arena.liveByCategory(), peak: rt.arena.peakByCategory(), peakTotal: rt.arena.peak(), atPeak: fromLog.atPeak, peakEvent: fromLog.peakEvent,
       memoryBytes: rt.arena.memoryBytes(), runtimeBytes: rt.arena.runtimeBytes(),

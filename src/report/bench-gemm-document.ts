@@ -5,6 +5,7 @@
  * JSON fields (stable; new ones may be added):
  *   format             "wasmgrad.bench.gemm/1"
  *   build, features    the core build that ran ("simd" | "relaxed" | "scalar") and { simd, relaxedSimd }
+ *   threads            the threads gflops.wasmgrad ran on (--threads); threadsNote: why fewer than asked, or null
  *   node, v8, cpu, cores, loadavg, date    the engine and machine (loadavg at the start: 1, 5, 15 min)
  *   statistic          "median": GFLOP/s = 2*m*n*k / median time of one call
  *   timeMs             time budget per implementation per shape, ms
@@ -18,10 +19,12 @@
  *                      pytorch: { available: true, version, python, threads, blas { name, libraries } }
  *                      | { available: false, reason }; js: { maxMacs }
  *   shapes[]           label, m, n, k, transA, transB, flops (2*m*n*k),
- *                      gflops { wasmgrad, peak, "tfjs-wasm", "ort-web", pytorch, js } (null: not run),
- *                      ratio { peak: wasmgrad/peak, tfjs: wasmgrad/"tfjs-wasm", ort: wasmgrad/"ort-web",
- *                      pytorch: wasmgrad/pytorch } (null: a side missing),
- *                      ms { wasmgrad, "tfjs-wasm", "ort-web", pytorch, js } (median per call), samples { same keys }
+ *                      gflops { wasmgrad (on `threads` threads), "wasmgrad-1thread", peak, "tfjs-wasm", "ort-web",
+ *                      pytorch, js } (null: not run; with threads 1 both wasmgrad keys hold the one measurement),
+ *                      ratio { peak, tfjs, ort, pytorch: "wasmgrad-1thread" over each (the probe and the peers run
+ *                      on one thread); speedup: wasmgrad/"wasmgrad-1thread" } (null: a side missing),
+ *                      ms { wasmgrad, "wasmgrad-1thread", "tfjs-wasm", "ort-web", pytorch, js } (median per call),
+ *                      samples { same keys }
  */
 import { colours } from './colours.js';
 import type { GemmBenchResult } from '../bench/gemm-bench.js';
@@ -42,11 +45,15 @@ const times = (x: number | null) => (x === null ? '' : `${x.toFixed(2)}x`);
 export function renderBenchGemmTable(r: BenchGemmDocument, colour = false): string {
   const c = colours(colour);
   const { 'tfjs-wasm': tfjs, 'ort-web': ort, pytorch } = r.peers;
-  const header = ['shape', 'wasmgrad', 'peak', 'tfjs-wasm', 'ort-web', 'pytorch', 'js', 'wasmgrad/peak', '/tfjs', '/ort', '/pytorch'];
+  // With one thread, one measurement: printed once.
+  const threaded = r.threads > 1;
+  const wasmgradHeader = threaded ? [`${r.threads} threads`, '1 thread', 'speedup'] : ['wasmgrad'];
+  const header = ['shape', ...wasmgradHeader, 'peak', 'tfjs-wasm', 'ort-web', 'pytorch', 'js', 'wasmgrad/peak', '/tfjs', '/ort', '/pytorch'];
   const peerCell = (available: boolean, x: number | null) => (available ? fixed1(x) : 'n/a');
   const rows = r.shapes.map((s) => [
     s.label,
     fixed1(s.gflops.wasmgrad),
+    ...(threaded ? [fixed1(s.gflops['wasmgrad-1thread']), times(s.ratio.speedup)] : []),
     fixed1(s.gflops.peak),
     peerCell(tfjs.available, s.gflops['tfjs-wasm']),
     peerCell(ort.available, s.gflops['ort-web']),
@@ -60,7 +67,7 @@ export function renderBenchGemmTable(r: BenchGemmDocument, colour = false): stri
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
   const lines = [
-    c.bold(`wasmgrad bench gemm: GFLOP/s (2*M*N*K / median time per call), ${r.build} build, one core`),
+    c.bold(`wasmgrad bench gemm: GFLOP/s (2*M*N*K / median time per call), ${r.build} build, ${threaded ? `wasmgrad on ${r.threads} threads and on 1` : 'one thread'}`),
     c.bold(line(header)),
     ...rows.map((row, i) => {
       const text = line(row);
@@ -72,6 +79,9 @@ export function renderBenchGemmTable(r: BenchGemmDocument, colour = false): stri
       `(${r.peak.byChains.map((p) => `${p.chains}: ${p.gflops.toFixed(1)}`).join(', ')}); no memory traffic` +
       (r.peak.remeasured ? `; measured ${r.peak.remeasured + 1} times because a GEMM read above it` : ''),
     ...(r.peak.anomaly ? [`  anomaly   ${r.peak.anomaly}`] : []),
+    threaded
+      ? `  threads   wasmgrad on ${r.threads} threads next to 1 thread (speedup = ${r.threads} threads / 1); the peak probe and the peers run on one thread, so the ratios use wasmgrad's 1-thread figure`
+      : `  threads   1: one measurement of wasmgrad${r.threadsNote ? ` (${r.threadsNote})` : ''}; --threads N also measures it on N threads, next to 1`,
     `  overhead  ${r.overheadNs.toFixed(1)} ns per empty (0x0x0) gemm call from JS`,
     tfjs.available
       ? `  tfjs-wasm ${tfjs.version}, backend ${tfjs.backend}, ${tfjs.simd ? 'SIMD' : 'no SIMD'}, ${tfjs.threads} thread(s) ` +

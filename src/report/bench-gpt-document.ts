@@ -4,7 +4,7 @@
 //
 // JSON (format "wasmgrad.bench.gpt/1"):
 //   model        the GPTConfig; batch, tokens (per sequence)
-//   engine, build
+//   engine, build, threads (the threads it ran on)
 //   wasmgrad     { tokensPerSecond, msPerStep, minMsPerStep, gemmMsPerStep, gemmShare, gemmMacs }
 //                (gemmShare = gemmMsPerStep / msPerStep: the step's products run alone)
 //   pytorch      { available, version, threads, blas, tokensPerSecond, msPerStep } or { available: false, reason }
@@ -23,6 +23,7 @@ export interface BenchGptDocument {
   tokens: number;
   engine: string;
   build: string;
+  threads: number;
   wasmgrad: { tokensPerSecond: number; msPerStep: number; minMsPerStep: number; gemmMsPerStep: number; gemmShare: number; gemmMacs: number };
   pytorch: (PytorchInfo & { tokensPerSecond?: number; msPerStep?: number }) | { available: false; reason: string };
   ratio: number | null;
@@ -32,7 +33,7 @@ export function benchGptDocument(r: GptBenchReport, peer: PytorchPeer): BenchGpt
   const torch = peer.available && peer.gpt ? { ...pytorchInfo(peer), tokensPerSecond: peer.gpt.tokensPerSecond, msPerStep: peer.gpt.msPerStep } : peer.available ? { available: false as const, reason: 'the PyTorch peer ran no GPT' } : pytorchInfo(peer);
   return {
     format: 'wasmgrad.bench.gpt/1',
-    model: r.config, batch: r.batch, tokens: r.tokens, engine: r.engine, build: r.build,
+    model: r.config, batch: r.batch, tokens: r.tokens, engine: r.engine, build: r.build, threads: r.threads,
     wasmgrad: { tokensPerSecond: r.tokensPerSecond, msPerStep: r.msPerStep, minMsPerStep: r.minMsPerStep, gemmMsPerStep: r.gemmMsPerStep, gemmShare: r.gemmMsPerStep / r.msPerStep, gemmMacs: r.gemmMacs },
     pytorch: torch,
     ratio: 'tokensPerSecond' in torch && torch.tokensPerSecond ? r.tokensPerSecond / torch.tokensPerSecond : null,

@@ -4,7 +4,7 @@
 //
 // JSON (format "wasmgrad.estimate.as-run-here/1"):
 //   model        { description, config } (the GPTConfig the core would train)
-//   setup        { batch, tokens, optimizer, flashAttention, recompute }
+//   setup        { batch, tokens, optimizer, flashAttention, recompute, threads } (threads: each packs its own GEMM panels)
 //   parameters   total parameter count
 //   categories   per category { peak, atPeak, live }: bytes at the category's own peak, at the
 //                one peak, and after the second step
@@ -25,7 +25,7 @@ import { describeGpt } from './gpt-profile-report.js';
 export interface AsRunHereDocument {
   format: 'wasmgrad.estimate.as-run-here/1';
   model: { description: string; config: GPTConfig };
-  setup: { batch: number; tokens: number; optimizer: string; flashAttention: boolean; recompute: 'none' | 'blocks' };
+  setup: { batch: number; tokens: number; optimizer: string; flashAttention: boolean; recompute: 'none' | 'blocks'; threads: number };
   parameters: number;
   categories: Record<Category, { peak: number; atPeak: number; live: number }>;
   peak: { bytes: number; phase: Phase | null; layer: string | null };
@@ -40,7 +40,9 @@ function profileCommand(r: AsRunHere): string {
   const flags = [
     `--vocab ${c.vocab}`, `--seq ${c.seq}`, `--hidden ${c.hidden}`, `--heads ${c.heads}`, `--layers ${c.layers}`, `--ffn ${c.ffn}`, `--batch ${r.batch}`, `--tokens ${r.tokens}`,
     `--optimizer ${r.optimizer}`, ...(c.norm === 'rmsnorm' ? ['--norm rmsnorm'] : []), ...(c.feedForward === 'swiglu' ? ['--feed-forward swiglu'] : []),
-    ...(c.bias ? [] : ['--no-bias']), ...(c.tiedHead ? [] : ['--untied']), ...(r.flashAttention ? ['--flash'] : []), ...(r.recompute === 'blocks' ? ['--recompute blocks'] : []),
+    ...(c.bias ? [] : ['--no-bias']), ...(c.tiedHead ? [] : ['--untied']), ...(c.dropout > 0 ? [`--dropout ${c.dropout}`] : []), ...(r.flashAttention ? ['--flash'] : []), ...(r.recompute === 'blocks' ? ['--recompute blocks'] : []),
+    // Always: profile's default is the cores reported, the estimate's is 1.
+    `--threads ${r.threads}`,
   ];
   return `wasmgrad profile --model gpt ${flags.join(' ')}`;
 }
@@ -55,7 +57,7 @@ export function asRunHereDocument(r: AsRunHere): AsRunHereDocument {
   return {
     format: 'wasmgrad.estimate.as-run-here/1',
     model: { description: describeGpt(c), config: c },
-    setup: { batch: r.batch, tokens: r.tokens, optimizer: r.optimizer, flashAttention: r.flashAttention, recompute: r.recompute },
+    setup: { batch: r.batch, tokens: r.tokens, optimizer: r.optimizer, flashAttention: r.flashAttention, recompute: r.recompute, threads: r.threads },
     parameters: r.estimate.parameters,
     categories,
     peak: { bytes: summary.peakTotal, phase: at?.phase ?? null, layer: at?.layer ?? null },
@@ -73,7 +75,7 @@ export function renderAsRunHereTable(doc: AsRunHereDocument): string {
   const s = doc.setup;
   const out = [
     `wasmgrad estimate --as-run-here: ${doc.model.description}, ${formatInteger(doc.parameters)} parameters`,
-    `  as the core trains it: float32, one device, ${s.optimizer}, batch ${s.batch} x ${s.tokens} tokens, ${s.flashAttention ? 'memory-saving' : 'plain'} attention${s.recompute === 'blocks' ? ', block recomputation' : ''}; the core's step plan folded`,
+    `  as the core trains it: float32, one device, ${s.threads} thread${s.threads === 1 ? '' : 's'}, ${s.optimizer}, batch ${s.batch} x ${s.tokens} tokens, ${s.flashAttention ? 'memory-saving' : 'plain'} attention${s.recompute === 'blocks' ? ', block recomputation' : ''}; the core's step plan folded`,
     '',
     `${'category'.padEnd(12)}${pad('own peak', 18)}${pad('at the peak', 18)}${pad('after step 2', 16)}`,
   ];

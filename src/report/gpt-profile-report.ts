@@ -3,7 +3,7 @@
 //
 // JSON (`wasmgrad profile --model gpt --json`, format "wasmgrad.gpt-profile/1"):
 //   model        { description, config } (the GPTConfig)
-//   setup        { batch, tokens, steps, optimizer, flashAttention, recompute, build, engine }
+//   setup        { batch, tokens, steps, optimizer, flashAttention, recompute, build, threads, engine }
 //   parameters   total parameter count
 //   categories, peak, wasmMemoryBytes   as in "wasmgrad.profile/1" (report/profile-report.ts):
 //                per category { measured, estimated, live: { measured, estimated } }
@@ -19,7 +19,7 @@
 //
 // JSON of a generation (`--generate N`, format "wasmgrad.gpt-generation-profile/1"):
 //   model        { description, config }
-//   setup        { batch, prompt, generate, flashAttention, build, engine }
+//   setup        { batch, prompt, generate, flashAttention, build, threads, engine }
 //   parameters   total parameter count
 //   categories, peak, wasmMemoryBytes   as above, the KV cache as category "kvCache"
 //   kvCache      { measured, estimated, capacity, inferenceEstimate }: bytes of every layer's
@@ -53,7 +53,7 @@ export interface GptSublayerRow {
 export interface GptProfileDocument {
   format: 'wasmgrad.gpt-profile/1';
   model: { description: string; config: GPTConfig };
-  setup: Pick<GptProfile, 'batch' | 'tokens' | 'optimizer' | 'flashAttention' | 'recompute' | 'build' | 'engine'> & { steps: number };
+  setup: Pick<GptProfile, 'batch' | 'tokens' | 'optimizer' | 'flashAttention' | 'recompute' | 'build' | 'threads' | 'engine'> & { steps: number };
   parameters: number;
   categories: ProfileDocument['categories'];
   peak: ProfileDocument['peak'];
@@ -113,7 +113,7 @@ export function gptProfileDocument(p: GptProfile): GptProfileDocument {
   return {
     format: 'wasmgrad.gpt-profile/1',
     model: { description: describeGpt(c), config: c },
-    setup: { batch: B, tokens: T, steps: p.losses.length, optimizer: p.optimizer, flashAttention: p.flashAttention, recompute: p.recompute, build: p.build, engine: p.engine },
+    setup: { batch: B, tokens: T, steps: p.losses.length, optimizer: p.optimizer, flashAttention: p.flashAttention, recompute: p.recompute, build: p.build, threads: p.threads, engine: p.engine },
     parameters: p.estimate.parameters,
     categories: profileCategories(p.measured, p.estimate.summary),
     peak: profilePeak(p.measured, p.estimate.summary, p.events),
@@ -182,7 +182,7 @@ export function gptProfileHtml(p: GptProfile): string {
 export interface GptGenerationProfileDocument {
   format: 'wasmgrad.gpt-generation-profile/1';
   model: { description: string; config: GPTConfig };
-  setup: Pick<GptGenerationProfile, 'batch' | 'prompt' | 'generate' | 'flashAttention' | 'build' | 'engine'>;
+  setup: Pick<GptGenerationProfile, 'batch' | 'prompt' | 'generate' | 'flashAttention' | 'build' | 'threads' | 'engine'>;
   parameters: number;
   categories: ProfileDocument['categories'];
   peak: ProfileDocument['peak'];
@@ -200,7 +200,7 @@ export function gptGenerationProfileDocument(p: GptGenerationProfile): GptGenera
   return {
     format: 'wasmgrad.gpt-generation-profile/1',
     model: { description: describeGpt(c), config: c },
-    setup: { batch: p.batch, prompt: p.prompt, generate: p.generate, flashAttention: p.flashAttention, build: p.build, engine: p.engine },
+    setup: { batch: p.batch, prompt: p.prompt, generate: p.generate, flashAttention: p.flashAttention, build: p.build, threads: p.threads, engine: p.engine },
     parameters: e.parameters,
     categories: profileCategories(p.measured, e.summary),
     peak: profilePeak(p.measured, e.summary, p.events),

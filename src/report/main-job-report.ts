@@ -51,15 +51,17 @@ export function renderReferenceExample(net: MainJobNetwork, colour = false): Lin
   ];
 }
 
-/** GFLOP/s per shape next to the peak probe. */
+/** GFLOP/s per shape next to the peak probe (a one-thread probe: the share of peak is the one-thread figure's). */
 export function renderMacThroughput(bench: GemmBenchResult, colour = false): Lines {
   const c = colours(colour);
+  const threaded = bench.threads > 1;
   return [
-    c.bold(`MAC throughput (GFLOP/s = 2 x MACs per second; peak probe ${bench.peak.gflops.toFixed(1)} GFLOP/s with ${bench.peak.chains} chains)`),
+    c.bold(`MAC throughput on ${bench.threads} thread${threaded ? 's' : ''} (GFLOP/s = 2 x MACs per second; peak probe ${bench.peak.gflops.toFixed(1)} GFLOP/s with ${bench.peak.chains} chains on one thread)`),
     ...bench.shapes.map((s) => {
       const g = s.gflops.wasmgrad ?? 0;
       const share = s.ratio.peak === null ? ' n/a' : `${(s.ratio.peak * 100).toFixed(0).padStart(3)}%`;
-      return `  ${s.label.padEnd(30)} ${g.toFixed(1).padStart(7)} GFLOP/s  ${share} of peak  ${formatInteger(Math.round((g * 1e9) / 2 / 1e6))} M MAC/s`;
+      const single = threaded ? `  1 thread ${(s.gflops['wasmgrad-1thread'] ?? 0).toFixed(1).padStart(7)} (${share} of peak), speedup ${(s.ratio.speedup ?? 0).toFixed(2)}x` : `  ${share} of peak`;
+      return `  ${s.label.padEnd(30)} ${g.toFixed(1).padStart(7)} GFLOP/s${single}  ${formatInteger(Math.round((g * 1e9) / 2 / 1e6))} M MAC/s`;
     }),
     ...(bench.peak.anomaly ? [`  anomaly: ${bench.peak.anomaly}`] : []),
     '',

@@ -5,7 +5,7 @@
 // JSON (`wasmgrad profile --json`, format "wasmgrad.profile/1"); every byte
 // figure is an exact integer:
 //   model        { description, layers: [{ index, type, inFeatures?, outFeatures?, bias?, kind?, slope? }] }
-//   setup        { batches, optimizer, loss, inplace, checkpoint, build, engine }; checkpoint
+//   setup        { batches, optimizer, loss, inplace, checkpoint, build, threads, engine }; checkpoint
 //                lists the activation layers recomputed in backward ([] for none)
 //   parameters   total parameter count
 //   categories   per category (weights, gradients, optimizer, activations, workspace, kvCache,
@@ -88,7 +88,7 @@ export interface ProfileLayer extends Omit<LayerCost, 'savedBytes'> {
 export interface ProfileDocument {
   format: 'wasmgrad.profile/1';
   model: { description: string; layers: (LayerSpec & { index: number })[] };
-  setup: Pick<MlpProfile, 'batches' | 'optimizer' | 'loss' | 'inplace' | 'checkpoint' | 'build' | 'engine'>;
+  setup: Pick<MlpProfile, 'batches' | 'optimizer' | 'loss' | 'inplace' | 'checkpoint' | 'build' | 'threads' | 'engine'>;
   parameters: number;
   categories: Record<Category | 'runtime' | 'total', ProfileCategory>;
   peak: { measured: number; estimated: number; atPeak: CategoryBytes; phase: Phase | null; layer: string | null };
@@ -132,7 +132,7 @@ export function profileDocument(p: MlpProfile, layers: readonly LayerSpec[]): Pr
       description: describeLayers(layers),
       layers: layers.map((l, index) => ({ index, ...l })),
     },
-    setup: { batches: p.batches, optimizer: p.optimizer, loss: p.loss, inplace: p.inplace, checkpoint: p.checkpoint, build: p.build, engine: p.engine },
+    setup: { batches: p.batches, optimizer: p.optimizer, loss: p.loss, inplace: p.inplace, checkpoint: p.checkpoint, build: p.build, threads: p.threads, engine: p.engine },
     parameters: p.parameters,
     categories,
     peak: profilePeak(p.measured, p.estimated, p.events),

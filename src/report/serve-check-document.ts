@@ -15,9 +15,11 @@
  *   throughput        { requestsPerSecond, samplesPerSecond } (two decimals)
  *   slo               { p99Ms, holds } or null when no p99 target was given
  *   build             the core build that ran: "relaxed" | "simd" | "scalar"
+ *   threads           the threads it ran on (--threads)
  */
 import type { SloResult } from '../monitor/slo.js';
 import { colours } from './colours.js';
+import { buildAndThreads } from './runs-on.js';
 import type { LatencySummary, Throughput } from '../serve/latency.js';
 import type { BuildName } from '../wasm-source.js';
 
@@ -36,6 +38,7 @@ export interface ServeCheckDocument {
   /** --slo objectives, evaluated by the Monitor over windows of the run (empty: none given). */
   slos: SloResult[];
   build: BuildName;
+  threads: number;
 }
 
 /** What a check measured, as the document's fields before rounding. */
@@ -61,6 +64,7 @@ export function serveCheckDocument(run: ServeCheckRun): ServeCheckDocument {
     slo: run.slo,
     slos: run.slos,
     build: run.build,
+    threads: run.threads,
   };
 }
 
@@ -70,7 +74,7 @@ export function renderServeCheckTable(doc: ServeCheckDocument, options: { seed: 
   const { latencyMs: l, throughput, slo } = doc;
   const ms = (v: number) => v.toFixed(3);
   const lines = [
-    c.bold(`wasmgrad serve-check: ${doc.model}, batch ${doc.batch}, ${doc.build} build`),
+    c.bold(`wasmgrad serve-check: ${doc.model}, batch ${doc.batch}, ${buildAndThreads(doc.build, doc.threads)}`),
     `${doc.requests} requests after ${doc.warmup} warm-up, ${doc.weights ? `weights ${doc.weights}` : `initialisation seed ${options.seed}`}`,
     `latency ms (nearest rank): p50 ${ms(l.p50)}  p90 ${ms(l.p90)}  p99 ${ms(l.p99)}  max ${ms(l.max)}  mean ${ms(l.mean)}`,
     `throughput (one request at a time): ${Math.round(throughput.requestsPerSecond).toLocaleString('en-US')} requests/s, ` +

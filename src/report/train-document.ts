@@ -18,9 +18,11 @@
  *                       testLoss, testAccuracy (fraction in [0, 1]),
  *                       samplesPerSecond (training images / seconds), seconds (training pass, test evaluation excluded) }
  *   build             the core build that ran: "relaxed" | "simd" | "scalar"
+ *   threads           the threads it ran on (--threads)
  *   parametersSaved   absolute path of the weights file (present only when they were saved)
  */
 import { colours } from './colours.js';
+import { buildAndThreads } from './runs-on.js';
 import type { MnistDataset } from '../data/mnist-files.js';
 import { describeLayers, type LayerSpec } from '../nn/layers.js';
 import type { EpochResult } from '../train/fit.js';
@@ -46,6 +48,7 @@ export interface TrainDocument {
   /** Filled in as the epochs finish. */
   epochs: EpochResult[];
   build: BuildName;
+  threads: number;
   parametersSaved?: string;
 }
 
@@ -60,6 +63,7 @@ export interface TrainRun {
   batch: number;
   seed: number;
   build: BuildName;
+  threads: number;
 }
 
 /** The document of a run, with no epochs yet. */
@@ -85,6 +89,7 @@ export function trainDocument(run: TrainRun): TrainDocument {
     seed: run.seed,
     epochs: [],
     build: run.build,
+    threads: run.threads,
   };
 }
 
@@ -93,7 +98,7 @@ export function renderTrainHeader(doc: TrainDocument, epochs: number, colour = f
   const c = colours(colour);
   const { data } = doc;
   return [
-    c.bold(`wasmgrad train: ${doc.model} (${doc.parameters.toLocaleString('en-US')} parameters), ${doc.build} build`),
+    c.bold(`wasmgrad train: ${doc.model} (${doc.parameters.toLocaleString('en-US')} parameters), ${buildAndThreads(doc.build, doc.threads)}`),
     `data ${data.dir}: ${data.train.count} train / ${data.test.count} test images of ${data.rows}x${data.cols}, ${data.classes} classes`,
     `${doc.optimizer} lr ${doc.lr}, batch ${doc.batch}, ${epochs} epoch${epochs === 1 ? '' : 's'}, seed ${doc.seed}`,
   ];
