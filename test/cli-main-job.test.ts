@@ -20,7 +20,9 @@ describe('wasmgrad (the main job)', () => {
     // --threads: the runtime line, the memory profile and the MAC throughput name the threads they ran on.
     expect(r.stdout).toMatch(/^ {2}wasmgrad \w+ build, 2 threads \(engine:/m);
     expect(r.stdout).toMatch(/^MAC throughput on 2 threads .*peak probe [\d.]+ GFLOP\/s with \d+ chains on one thread\)$/m);
-    expect(r.stdout).toMatch(/GFLOP\/s {2}1 thread +[\d.]+ \( *\d+% of peak\), speedup [\d.]+x/);
+    // A share of peak, or n/a with the anomaly named when a one-thread figure beat the re-measured probe.
+    expect(r.stdout).toMatch(/GFLOP\/s {2}1 thread +[\d.]+ \( *(\d+%|n\/a) of peak\), speedup [\d.]+x/);
+    if (/n\/a of peak/.test(r.stdout)) expect(r.stdout).toMatch(/^ {2}anomaly: .* above the peak probe's [\d.]+ after \d+ more probe runs/m);
     // The reference example's numbers, spelled out.
     expect(r.stdout).toContain('784 inputs x 100 units = 78,400 weights (+ 100 biases)');
     expect(r.stdout).toContain('940,800 B at 4 B each');
