@@ -199,17 +199,22 @@ function runSlice(task: i32, part: i32, parts: i32, thread: i32): void {
   }
 }
 
-// An elementwise loop over fewer floats stays on one thread: an Adam step
-// over 8,192 floats ran no faster on two threads, over 16,384 1.35x
-// (bench/thread-thresholds.mjs, 2-vCPU AMD EPYC).
+// An elementwise loop over fewer floats stays on one thread. Adam at the
+// threshold (16,384 floats) ran 1.35x and 1.48x on two threads in two runs of
+// bench/thread-thresholds.mjs (2-vCPU AMD EPYC); below it nothing is split.
 export const PARALLEL_ELEMENTS: i32 = 1 << 14;
 /** Elementwise slices are whole multiples of this many floats, so each element takes the same (vector or scalar) path as on one thread. */
 export const ELEMENT_ALIGN: i32 = 64;
 
-/** Threads for an elementwise loop over n floats. */
+/** Threads for a pass over `elements` floats that splits into at most `units` slices (rows, matrices, aligned ranges). */
+export function splitParts(elements: i64, units: i32): i32 {
+  if (threadCount == 1 || elements < <i64>PARALLEL_ELEMENTS) return 1;
+  return max(1, min(threadCount, units));
+}
+
+/** Threads for an elementwise loop over n floats (slices of ELEMENT_ALIGN). */
 export function elementParts(n: i32): i32 {
-  if (threadCount == 1 || n < PARALLEL_ELEMENTS) return 1;
-  return min(threadCount, n / ELEMENT_ALIGN);
+  return splitParts(n, n / ELEMENT_ALIGN);
 }
 
 /** Start of part `part` of n items split in `parts` chunks that are multiples of `align` (the last takes the rest); n for part = parts. */

@@ -7,7 +7,7 @@ import type { GPTConfigInput } from '../src/gpt/config.js';
 import { GPT, type GPTOptions } from '../src/gpt/model.js';
 import { init, type Runtime } from '../src/runtime.js';
 import { expectClose } from './helpers/expect-close.js';
-import { expectTypedOneLine } from './helpers/refusal.js';
+import { expectTypedOneLine, thrownBy } from './helpers/refusal.js';
 
 const base = { vocab: 23, seq: 12, hidden: 16, heads: 2, layers: 2 };
 const cases: [string, GPTConfigInput, GPTOptions][] = [
@@ -101,12 +101,7 @@ describe('generate with a KV cache', () => {
       [() => model.generate([1, -1], 2), /token ids must be integers/],
     ];
     for (const [call, message] of bad) {
-      let error: unknown;
-      try {
-        call();
-      } catch (e) {
-        error = e;
-      }
+      const { error } = thrownBy(() => call());
       expectTypedOneLine(error);
       expect((error as Error).message).toMatch(message);
       expect(rt.arena.liveByCategory()).toEqual(before);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { AdamW, init } from '../src/index.js';
 import { GPT } from '../src/gpt/model.js';
 import { Random } from '../src/nn/random.js';
-import { expectTypedOneLine } from './helpers/refusal.js';
+import { expectTypedOneLine, thrownBy } from './helpers/refusal.js';
 
 const config = { vocab: 97, seq: 32, hidden: 64, heads: 4, layers: 3 };
 
@@ -152,12 +152,7 @@ describe('GPT weights', () => {
       [[config.vocab], 2, {}, /token ids must be integers/],
     ];
     for (const [prompt, count, options, message] of bad) {
-      let error: unknown;
-      try {
-        model.generate(prompt, count, options);
-      } catch (e) {
-        error = e;
-      }
+      const { error } = thrownBy(() => model.generate(prompt, count, options));
       expectTypedOneLine(error);
       expect((error as Error).message).toMatch(message);
     }

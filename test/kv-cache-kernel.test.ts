@@ -7,7 +7,7 @@ import { init } from '../src/runtime.js';
 import { expectClose } from './helpers/expect-close.js';
 import { referenceAttention } from './helpers/reference-attention.js';
 import { enableRelaxedSimdForTests } from './helpers/relaxed.js';
-import { expectTypedOneLine } from './helpers/refusal.js';
+import { expectTypedOneLine, thrownBy } from './helpers/refusal.js';
 import { randomArray, rng } from './helpers/rng.js';
 import { WasmBuffers } from './helpers/wasm-buffers.js';
 
@@ -58,12 +58,7 @@ describe('KV-cache kernels', () => {
       [() => cachedAttention(rt, { ...shape, keys: 2, qkv, cache, y, scratch: -4 }), /scratch/],
     ];
     for (const [call, message] of bad) {
-      let error: unknown;
-      try {
-        call();
-      } catch (e) {
-        error = e;
-      }
+      const { error } = thrownBy(() => call());
       expectTypedOneLine(error);
       expect((error as Error).message).toMatch(message);
     }

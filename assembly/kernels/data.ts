@@ -4,11 +4,11 @@
 // Each pixel is computed as f32(f64(v) * scale + shift), the same roundings
 // as pixelsToFloat32's table in src/data/idx.ts, so results are bit-identical.
 
-import { PARALLEL_ELEMENTS, TASK_GATHER_PIXELS, arg, runParallel, setArg, sliceStart, threadsActive } from "../threads";
+import { TASK_GATHER_PIXELS, arg, runParallel, setArg, sliceStart, splitParts } from "../threads";
 
 /** out[r][j] = f32(images[index[r]][j] * scale + shift) for `rows` rows of `rowBytes` bytes. Threads split the rows. */
 export function gatherPixels(images: usize, rowBytes: i32, index: usize, rows: i32, out: usize, scale: f64, shift: f64): void {
-  const parts = <i64>rows * <i64>rowBytes >= <i64>PARALLEL_ELEMENTS ? min(threadsActive(), rows) : 1;
+  const parts = splitParts(<i64>rows * <i64>rowBytes, rows);
   if (parts == 1) return gatherRows(images, rowBytes, index, rows, out, scale, shift);
   setArg<usize>(0, images); setArg<i32>(1, rowBytes); setArg<usize>(2, index); setArg<i32>(3, rows); setArg<usize>(4, out);
   setArg<f64>(6, scale); setArg<f64>(8, shift);

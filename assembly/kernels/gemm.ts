@@ -34,9 +34,10 @@ let macs: u64 = 0;
 let scratch: usize = 0;
 let scratchBytes: usize = 0;
 
-// A product of fewer multiply-adds stays on one thread: 40^3 (64,000) ran
-// 1.08x on two threads, 56^3 (175,616) 1.78x (bench/thread-thresholds.mjs,
-// 2-vCPU AMD EPYC); handing a slice over costs a few microseconds.
+// A product of fewer multiply-adds stays on one thread. Split products gain
+// from just above it (56^3 = 175,616: 1.19x and 1.78x in two runs of
+// bench/thread-thresholds.mjs on a 2-vCPU AMD EPYC); below it nothing is
+// split, so where a split starts to lose was not measured.
 const PARALLEL_MACS: i64 = 1 << 17;
 
 // The three SIMD paths (see the top of this file), chosen from the whole

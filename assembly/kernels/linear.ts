@@ -4,16 +4,11 @@
 //             db = column sums of dY (biasGrad)
 //             dX = dY W            (gemm; skipped for the first layer)
 
-import { ELEMENT_ALIGN, PARALLEL_ELEMENTS, TASK_ADD_BIAS, TASK_BIAS_GRAD, arg, runParallel, setArg, sliceStart, threadsActive } from "../threads";
-
-/** Threads for a rows x cols pass split along a dimension of `length` in chunks of `align`. */
-function parts(rows: i32, cols: i32, length: i32, align: i32): i32 {
-  return <i64>rows * <i64>cols >= <i64>PARALLEL_ELEMENTS ? max(1, min(threadsActive(), length / align)) : 1;
-}
+import { ELEMENT_ALIGN, TASK_ADD_BIAS, TASK_BIAS_GRAD, arg, runParallel, setArg, sliceStart, splitParts } from "../threads";
 
 /** y[r][c] += b[c] for rows x cols. Threads split the rows. */
 export function addBias(y: usize, b: usize, rows: i32, cols: i32): void {
-  const n = parts(rows, cols, rows, 1);
+  const n = splitParts(<i64>rows * <i64>cols, rows);
   if (n == 1) return addBiasRows(y, b, rows, cols);
   setArg<usize>(0, y); setArg<usize>(1, b); setArg<i32>(2, rows); setArg<i32>(3, cols);
   runParallel(TASK_ADD_BIAS, n);
@@ -44,7 +39,7 @@ function addBiasRows(y: usize, b: usize, rows: i32, cols: i32): void {
 
 /** db[c] = sum_r dy[r][c] (overwrites db). Threads split the columns: each sum runs over the rows in order. */
 export function biasGrad(dy: usize, db: usize, rows: i32, cols: i32): void {
-  const n = parts(rows, cols, cols, ELEMENT_ALIGN);
+  const n = splitParts(<i64>rows * <i64>cols, cols / ELEMENT_ALIGN);
   if (n == 1) return biasGradColumns(dy, db, rows, cols, cols);
   setArg<usize>(0, dy); setArg<usize>(1, db); setArg<i32>(2, rows); setArg<i32>(3, cols);
   runParallel(TASK_BIAS_GRAD, n);

@@ -13,7 +13,7 @@
 // weight. Backward writes (or adds to) dx and adds to dweight and dbias.
 
 import { madd } from "./simd";
-import { PARALLEL_ELEMENTS, TASK_NORM_FORWARD, arg, runParallel, setArg, sliceStart, threadsActive } from "../threads";
+import { TASK_NORM_FORWARD, arg, runParallel, setArg, sliceStart, splitParts } from "../threads";
 
 @inline function lanesSum(v: v128): f32 {
   return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
@@ -55,7 +55,7 @@ function rowSum(x: usize, n: i32): f32 {
  * when 0). out may alias x.
  */
 export function normForward(centred: i32, x: usize, weight: usize, bias: usize, out: usize, mean: usize, rstd: usize, rows: i32, h: i32, eps: f32): void {
-  const parts = <i64>rows * <i64>h >= <i64>PARALLEL_ELEMENTS ? min(threadsActive(), rows) : 1;
+  const parts = splitParts(<i64>rows * <i64>h, rows);
   if (parts == 1) return normRows(centred, x, weight, bias, out, mean, rstd, rows, h, eps);
   setArg<i32>(0, centred); setArg<usize>(1, x); setArg<usize>(2, weight); setArg<usize>(3, bias); setArg<usize>(4, out);
   setArg<usize>(5, mean); setArg<usize>(6, rstd); setArg<i32>(7, rows); setArg<i32>(8, h); setArg<f32>(9, eps);

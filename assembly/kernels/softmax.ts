@@ -12,7 +12,7 @@
 // rest of the softmax.
 
 import { madd } from "./simd";
-import { PARALLEL_ELEMENTS, TASK_SOFTMAX_BACKWARD, TASK_SOFTMAX_FORWARD, arg, runParallel, setArg, sliceStart, threadsActive } from "../threads";
+import { TASK_SOFTMAX_BACKWARD, TASK_SOFTMAX_FORWARD, arg, runParallel, setArg, sliceStart, splitParts } from "../threads";
 
 const LOG2E: f32 = 1.44269504088896341;
 const LN2_HI: f32 = 0.693359375;
@@ -167,7 +167,7 @@ export function causalSoftmaxForwardSlice(part: i32, parts: i32): void {
 
 /** Threads for `count` T x T matrices: each matrix is one thread's. */
 function matrixParts(seq: i32, count: i32): i32 {
-  return <i64>count * <i64>seq * <i64>seq >= <i64>PARALLEL_ELEMENTS ? min(threadsActive(), count) : 1;
+  return splitParts(<i64>count * <i64>seq * <i64>seq, count);
 }
 
 function forwardMatrices(scores: usize, probs: usize, seq: i32, count: i32): void {
