@@ -1,6 +1,7 @@
-// timeCall, the one timer of every benchmark: warm-up first, then median and fastest call.
+// timeCall and timeCalls, the one timer of every benchmark: warm-up first, then
+// median and fastest call; compared calls timed in turns.
 import { describe, expect, it } from 'vitest';
-import { timeCall } from '../src/bench/timing.js';
+import { timeCall, timeCalls } from '../src/bench/timing.js';
 import { ArgumentError, NonFiniteError } from '../src/index.js';
 
 /** Busy-waits `ms` milliseconds. */
@@ -49,5 +50,33 @@ describe('timeCall', () => {
 
   it('says so when a timed result is NaN', async () => {
     await expect(timeCall(() => [NaN], { timeMs: 10, warmupMs: 1 })).rejects.toBeInstanceOf(NonFiniteError);
+  });
+});
+
+describe('timeCalls', () => {
+  it('times compared calls in turns, so a machine that slows down moves both alike and their ratio holds', async () => {
+    // The "machine" slows steadily (each call costs more the later it runs), as a shared host can within seconds.
+    // Timed one after the other, the second call would take the slower half and read about 3x the first, not 2x.
+    const start = performance.now();
+    const slowdown = () => 1 + (performance.now() - start) / 400;
+    const order: string[] = [];
+    const [a, b] = await timeCalls([() => (order.push('a'), spin(0.1 * slowdown())), () => (order.push('b'), spin(0.2 * slowdown()))], { timeMs: 300, warmupMs: 5 });
+    expect(b!.medianMs / a!.medianMs).toBeGreaterThan(1.6);
+    expect(b!.medianMs / a!.medianMs).toBeLessThan(2.5);
+    const turns = order.filter((x, i) => i > 0 && x !== order[i - 1]).length;
+    expect(turns).toBeGreaterThanOrEqual(2 * 15 - 1);
+    expect(a!.samples).toBeGreaterThanOrEqual(15 * 5);
+  });
+
+  it('gives one call the whole budget in one turn, as timeCall does', async () => {
+    const [t] = await timeCalls([() => spin(0.2)], { timeMs: 30, warmupMs: 5 });
+    expect(t!.samples).toBeGreaterThanOrEqual(5);
+    expect(t!.minMs).toBeGreaterThanOrEqual(0.19);
+  });
+
+  it('refuses a budget that is not a positive number of milliseconds before calling anything', async () => {
+    let called = false;
+    await expect(timeCalls([() => (called = true)], { timeMs: -5 })).rejects.toMatchObject({ name: 'ArgumentError', field: 'timeMs' });
+    expect(called).toBe(false);
   });
 });

@@ -5,10 +5,11 @@
 // PyTorch CPU (when installed) times the same shapes in a child process
 // right after, on the same machine.
 //
-// Timing: every implementation of a shape is timed in turn by timeCall
-// (src/bench/timing.ts: warm-up until V8 has tiered it up, then tinybench for
-// `timeMs`). GFLOP/s comes from the MEDIAN per-call time, which a busy
-// machine's interruptions move least.
+// Timing: the implementations of a shape are timed against each other by
+// timeCalls (src/bench/timing.ts: each warmed up until V8 has tiered it up,
+// then tinybench samples them in turns, `timeMs` each in all). GFLOP/s comes
+// from the MEDIAN per-call time, which a busy machine's interruptions move
+// least.
 //
 // Threads: wasmgrad is timed on the runtime's N threads and on one thread in
 // the same run (the same build), so the speedup is N threads over one. The
@@ -28,7 +29,7 @@ import { measurePeak } from './peak.js';
 import { loadOrtWeb, unavailableOrt, type OrtWebInfo, type OrtWebPeer } from './ort-peer.js';
 import { loadTfjsWasm, prepareJs, unavailableTfjs, type GemmPeer, type PeerInfo, type PreparedGemm, type TfjsWasmInfo, type TfjsWasmPeer } from './peers.js';
 import { pytorchInfo, runPytorchPeer, type PytorchInfo, type PytorchPeer } from './pytorch-peer.js';
-import { DEFAULT_WARMUP_MS, checkTimingOptions, timeCall, type TimedCall, type Timing } from './timing.js';
+import { DEFAULT_WARMUP_MS, checkTimingOptions, timeCalls, type TimedCall, type Timing } from './timing.js';
 
 export { MAX_SQUARE_SIZE, MLP_TRAINING_SHAPES, gemmFlops, gemmShape, squareShapes, type GemmShape } from './gemm-shape.js';
 export { DEFAULT_WARMUP_MS } from './timing.js';
@@ -196,14 +197,10 @@ export async function pytorchGemmMeasurements(run: PytorchGemmRunner, shapes: re
   return { info: pytorchInfo(peer), measured: peer.gemm.map((g) => ({ medianMs: g.ms, samples: g.samples, batch: g.batch })) };
 }
 
-/** Times each prepared implementation in turn (src/bench/timing.ts); returns its median ms per call. */
+/** Times the prepared implementations against each other, in turns (src/bench/timing.ts); their median ms per call. */
 async function timeTasks(tasks: [string, TimedCall][], timeMs: number, warmupMs: number): Promise<Map<string, Measurement>> {
-  const out = new Map<string, Measurement>();
-  for (const [name, run] of tasks) {
-    const { medianMs, samples, batch } = await timeCall(run, { timeMs, warmupMs });
-    out.set(name, { medianMs, samples, batch });
-  }
-  return out;
+  const timings = await timeCalls(tasks.map(([, run]) => run), { timeMs, warmupMs });
+  return new Map(tasks.map(([name], i) => [name, { medianMs: timings[i]!.medianMs, samples: timings[i]!.samples, batch: timings[i]!.batch }]));
 }
 
 /** Deterministic inputs in [-1, 1) (mulberry32), so every run multiplies the same numbers. */

@@ -6,7 +6,9 @@
 // (Liftoff), about 3.7x slower, and the optimising compiler (TurboFan) starts
 // only after a budget of executed code, compiling in the background. A sample
 // is a batch of calls lasting at least SAMPLE_MS, divided by the batch size,
-// so the timer's own cost stays out of microsecond-sized calls.
+// so the timer's own cost stays out of microsecond-sized calls. Calls that are
+// compared (wasmgrad on N threads and on one, the peers) are timed in turns
+// (timeCalls), so that their ratio is taken under the same machine speed.
 //
 // A call that returns a promise (onnxruntime-web's session.run) is awaited,
 // so its time runs to the promise's settlement; a synchronous call is never
@@ -83,24 +85,61 @@ async function warmUp(run: TimedCall, minMs: number, awaited: boolean): Promise<
  * a NaN there is a NonFiniteError.
  */
 export async function timeCall(run: TimedCall, options: TimingOptions): Promise<Timing> {
+  return (await timeCalls([run], options))[0]!;
+}
+
+/**
+ * Times several calls against each other, each for `timeMs` in all: each is
+ * warmed up, then they take turns, ROUNDS slots each, so a machine whose speed
+ * drifts (a shared host's clock, a neighbour's load) moves every call alike
+ * and their ratio stays honest; timed one after the other, a drift of tens of
+ * percent within seconds lands on whichever ran last.
+ */
+export async function timeCalls(runs: readonly TimedCall[], options: TimingOptions): Promise<Timing[]> {
   checkTimingOptions(options);
   const { timeMs, warmupMs = DEFAULT_WARMUP_MS } = options;
-  const first = run();
-  const awaited = isPromise(first);
-  if (awaited) await first;
-  const single = await warmUp(run, warmupMs, awaited);
-  const batch = Math.max(1, Math.ceil(SAMPLE_MS / Math.max(single, 1e-6)));
-  // throws: a call that throws rejects bench.run() with its own error.
-  const bench = new Bench({ time: timeMs, iterations: 5, warmup: true, warmupTime: Math.min(200, timeMs / 5), warmupIterations: 2, throws: true });
+  const prepared: { run: TimedCall; awaited: boolean; batch: number; samples: number[] }[] = [];
+  for (const run of runs) {
+    const first = run();
+    const awaited = isPromise(first);
+    if (awaited) await first;
+    const single = await warmUp(run, warmupMs, awaited);
+    prepared.push({ run, awaited, batch: Math.max(1, Math.ceil(SAMPLE_MS / Math.max(single, 1e-6))), samples: [] });
+  }
+  const rounds = runs.length > 1 ? Math.max(1, Math.min(ROUNDS, Math.floor(timeMs / MIN_SLOT_MS))) : 1;
   let checksum = 0;
-  const add = (result: unknown) => (checksum += Number((result as ArrayLike<number> | undefined)?.[0] ?? 0));
+  for (let round = 0; round < rounds; round++) {
+    for (const p of prepared) p.samples.push(...(await sampleSlot(p.run, p.awaited, p.batch, timeMs / rounds, (x) => (checksum += x))));
+  }
+  if (Number.isNaN(checksum)) throw new NonFiniteError('timed call: a result contained NaN');
+  return prepared.map(({ batch, samples }) => {
+    samples.sort((a, b) => a - b);
+    return { medianMs: median(samples), minMs: samples[0]!, samples: samples.length, batch };
+  });
+}
+
+/** Turns each call takes in timeCalls, and the shortest turn, ms. */
+const ROUNDS = 15;
+const MIN_SLOT_MS = 20;
+
+function median(sorted: readonly number[]): number {
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** One turn: tinybench samples batches of `batch` calls for `timeMs`; the per-call times of its samples. */
+async function sampleSlot(run: TimedCall, awaited: boolean, batch: number, timeMs: number, add: (x: number) => void): Promise<number[]> {
+  // A short warm-up per turn brings the caches back after another call's turn.
+  // throws: a call that throws rejects bench.run() with its own error.
+  const bench = new Bench({ time: timeMs, iterations: 5, warmup: true, warmupTime: Math.min(200, timeMs / 5), warmupIterations: 2, throws: true, retainSamples: true });
+  const addResult = (result: unknown) => add(Number((result as ArrayLike<number> | undefined)?.[0] ?? 0));
   const timed = (elapsed: number) => ({ overriddenDuration: elapsed / batch, overriddenIterationCost: elapsed });
   if (awaited) {
     bench.add(
       'call',
       async () => {
         const t0 = bench.now();
-        for (let i = 0; i < batch; i++) add(await run());
+        for (let i = 0; i < batch; i++) addResult(await run());
         return timed(bench.now() - t0);
       },
       { async: true },
@@ -110,16 +149,15 @@ export async function timeCall(run: TimedCall, options: TimingOptions): Promise<
       'call',
       () => {
         const t0 = bench.now();
-        for (let i = 0; i < batch; i++) add(run());
+        for (let i = 0; i < batch; i++) addResult(run());
         return timed(bench.now() - t0);
       },
       { async: false },
     );
   }
   await bench.run();
-  if (Number.isNaN(checksum)) throw new NonFiniteError('timed call: a result contained NaN');
   const r = bench.tasks[0]!.result;
   // Without an abort signal and with throws set, a task that ran has completed.
   if (r.state !== 'completed') throw new ArgumentError(`timed call ended ${r.state}`);
-  return { medianMs: r.latency.p50, minMs: r.latency.min, samples: r.latency.samplesCount, batch };
+  return [...(r.latency.samples ?? [])];
 }

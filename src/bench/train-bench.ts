@@ -27,7 +27,7 @@ import { Tensor } from '../tensor.js';
 import { ortWebTrainingInfo } from './ort-peer.js';
 import { oneThreadRuntime } from './one-thread.js';
 import type { TfjsWasmPeer } from './peers.js';
-import { DEFAULT_WARMUP_MS, checkTimingOptions, timeCall } from './timing.js';
+import { DEFAULT_WARMUP_MS, checkTimingOptions, timeCalls } from './timing.js';
 
 export const TRAIN_OPTIMIZERS = ['sgd', 'adam'] as const;
 export type TrainBenchOptimizer = (typeof TRAIN_OPTIMIZERS)[number];
@@ -110,11 +110,6 @@ export interface TrainBenchResult {
   'ort-web': { available: false; reason: string };
 }
 
-/** The median ms of one call of `fn` (src/bench/timing.ts: warm-up, then tinybench for `timeMs`). */
-async function medianMs(fn: () => void, timeMs: number): Promise<number> {
-  return (await timeCall(fn, { timeMs, warmupMs: Math.min(DEFAULT_WARMUP_MS, timeMs) })).medianMs;
-}
-
 /** Trains a fresh model for `steps` steps; the first on x, the rest on x with its first quarter of pixels dark. */
 function steadyState(rt: Runtime, name: TrainBenchOptimizer, x: Float32Array, labels: Int32Array, batch: number, steps: number): SteadyState {
   const inF = TRAIN_BENCH_SIZES[0];
@@ -147,30 +142,11 @@ export async function runTrainBench(rt: Runtime, options: TrainBenchOptions = {}
   const x = Float32Array.from({ length: batch * inF }, () => rng.uniform(0, 1));
   const labels = Int32Array.from({ length: batch }, () => rng.nextUint32() % classes);
   const single = await oneThreadRuntime(rt, options.oneThread);
-  const gemmMs = await gemmOnlyMs(rt, batch, timeMs);
 
   const rows: TrainBenchRow[] = [];
   for (const name of TRAIN_OPTIMIZERS) {
-    progress(`train: wasmgrad ${name}${rt.threads > 1 ? `, ${rt.threads} threads` : ''}`);
-    const { firstLoss, ms, initial } = await timeSteps(rt, name, x, labels, timeMs);
-    let ms1 = ms;
-    if (single !== rt) {
-      progress(`train: wasmgrad ${name}, 1 thread`);
-      ms1 = (await timeSteps(single, name, x, labels, timeMs)).ms;
-    }
-
-    let tfRate: StepRate | null = null, tfFirst: number | null = null;
-    if (options.tfjs && options.tfjs.tf && (await registerTfjsGradients())) {
-      progress(`train: tfjs-wasm ${name}`);
-      const t = tfjsTrainer(options.tfjs.tf as TfTraining, initial, x, labels, batch, name);
-      try {
-        tfFirst = t.step();
-        const tms = await medianMs(() => void t.step(), timeMs);
-        tfRate = { samplesPerSecond: (batch * 1000) / tms, msPerStep: tms };
-      } finally {
-        t.dispose();
-      }
-    }
+    const { firstLoss, ms, ms1, tfFirst, tfMs, gemmMs } = await timeRow(rt, single, name, x, labels, batch, timeMs, options.tfjs, progress);
+    const tfRate = tfMs === null ? null : { samplesPerSecond: (batch * 1000) / tfMs, msPerStep: tfMs };
     const steadySteps = options.steadySteps ?? 5000;
     let steady: SteadyState | null = null;
     if (steadySteps >= 2 * STEADY_BLOCK) {
@@ -206,28 +182,58 @@ export async function runTrainBench(rt: Runtime, options: TrainBenchOptions = {}
   };
 }
 
-/** A fresh model's first step, then the median ms of its next steps; and its initial parameters (for tfjs). */
-async function timeSteps(rt: Runtime, name: TrainBenchOptimizer, x: Float32Array, labels: Int32Array, timeMs: number) {
-  const model = new Sequential(rt, LAYERS, { seed: 1 });
-  const initial = model.parameters();
-  const opt = makeOptimizer(name, LR[name]);
+/** Something timed in a row's turns: one call of `step` is one training step (or its GEMMs alone). */
+interface Timed {
+  step(): number;
+  dispose(): void;
+}
+
+/**
+ * The optimizer's row, timed in turns (timeCalls): a fresh model's first
+ * step, then the median ms of its next steps, on the runtime, on one thread
+ * (when the runtime runs more) and in tfjs-wasm from the same initial
+ * weights; and the step's GEMMs alone on the runtime.
+ */
+async function timeRow(
+  rt: Runtime, single: Runtime, name: TrainBenchOptimizer, x: Float32Array, labels: Int32Array, batch: number, timeMs: number,
+  tfjs: TfjsWasmPeer | false | undefined, progress: (message: string) => void,
+) {
+  const timed = new Map<'threads' | 'one' | 'tfjs' | 'gemm', Timed>();
   try {
-    const firstLoss = model.trainStep(x, labels, opt);
-    return { firstLoss, initial, ms: await medianMs(() => void model.trainStep(x, labels, opt), timeMs) };
+    const model = (on: Runtime): Timed & { model: Sequential } => {
+      const m = new Sequential(on, LAYERS, { seed: 1 });
+      const opt = makeOptimizer(name, LR[name]);
+      return { model: m, step: () => m.trainStep(x, labels, opt), dispose: () => (opt.dispose(), m.dispose()) };
+    };
+    const first = model(rt);
+    timed.set('threads', first);
+    if (single !== rt) timed.set('one', model(single));
+    if (tfjs && tfjs.tf && (await registerTfjsGradients())) timed.set('tfjs', tfjsTrainer(tfjs.tf as TfTraining, first.model.parameters(), x, labels, batch, name));
+    const firstLoss = new Map([...timed].map(([key, t]) => [key, t.step()]));
+    timed.set('gemm', gemmOnly(rt, batch));
+    progress(`train: ${name}: wasmgrad on ${rt.threads} thread${rt.threads > 1 ? 's' : ''}${timed.has('one') ? ', on 1' : ''}${timed.has('tfjs') ? ', tfjs-wasm' : ''} and the GEMMs alone, in turns`);
+    const timings = await timeCalls([...timed.values()].map((t) => () => void t.step()), { timeMs, warmupMs: Math.min(DEFAULT_WARMUP_MS, timeMs) });
+    const ms = new Map([...timed.keys()].map((key, i) => [key, timings[i]!.medianMs]));
+    return {
+      firstLoss: firstLoss.get('threads')!, ms: ms.get('threads')!, ms1: ms.get('one') ?? ms.get('threads')!,
+      tfFirst: firstLoss.get('tfjs') ?? null, tfMs: ms.get('tfjs') ?? null, gemmMs: ms.get('gemm')!,
+    };
   } finally {
-    opt.dispose();
-    model.dispose();
+    for (const t of timed.values()) t.dispose();
   }
 }
 
-/** The five GEMMs of one step on resident operands, straight to the core: ms per step (median). */
-async function gemmOnlyMs(rt: Runtime, batch: number, timeMs: number): Promise<number> {
+/** The five GEMMs of one step on resident operands, straight to the core. */
+function gemmOnly(rt: Runtime, batch: number): Timed {
   const [i, h, o] = TRAIN_BENCH_SIZES;
   const operands: Tensor[] = [];
   const t = (n: number) => {
     const tensor = Tensor.empty(rt, [n], 'workspace', 'train bench operand');
     operands.push(tensor);
     return tensor;
+  };
+  const dispose = () => {
+    for (const m of operands) m.free();
   };
   try {
     const x = t(batch * i), w1 = t(h * i), z1 = t(batch * h), w2 = t(o * h), z2 = t(batch * o), g1 = t(h * i), g2 = t(o * h), dh = t(batch * h);
@@ -240,10 +246,12 @@ async function gemmOnlyMs(rt: Runtime, batch: number, timeMs: number): Promise<n
       coreGemm(rt, 1, 0, o, h, batch, 1, z2.ptr, o, z1.ptr, h, 0, g2.ptr, h); // fc2 dW
       coreGemm(rt, 0, 0, batch, h, o, 1, z2.ptr, o, w2.ptr, h, 0, dh.ptr, h); // fc2 dX
       coreGemm(rt, 1, 0, h, i, batch, 1, dh.ptr, h, x.ptr, i, 0, g1.ptr, i); // fc1 dW
+      return 0;
     };
-    return await medianMs(step, timeMs);
-  } finally {
-    for (const m of operands) m.free();
+    return { step, dispose };
+  } catch (e) {
+    dispose();
+    throw e;
   }
 }
 

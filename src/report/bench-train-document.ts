@@ -11,7 +11,7 @@
  *                      measurement), speedup (wasmgrad/"wasmgrad-1thread" samples/s),
  *                      "tfjs-wasm" { samplesPerSecond, msPerStep } | null, ratio ("wasmgrad-1thread"/tfjs samples/s:
  *                      the peers run on one thread), gemmMsPerStep (the step's five GEMMs alone, on `threads`
- *                      threads), stepOverGemm, outsideGemm (fraction), gflops (2 x GEMM MACs / step time),
+ *                      threads, timed in turns with the row's steps), stepOverGemm, outsideGemm (fraction), gflops (2 x GEMM MACs / step time),
  *                      firstLoss { wasmgrad, "tfjs-wasm" }, pytorch { samplesPerSecond, msPerStep } | null,
  *                      ratioPytorch ("wasmgrad-1thread"/pytorch samples/s),
  *                      steady { steps, firstSamplesPerSecond, lastSamplesPerSecond, ratio } | null (a fresh
@@ -75,7 +75,8 @@ export function renderBenchTrainTable(r: BenchTrainDocument): string {
       : `  pytorch: unavailable (${r.pytorch.reason})`,
   );
   lines.push(`  ort-web: unavailable (${r['ort-web'].reason})`);
-  lines.push(`  GEMM alone: ${r.rows[0]?.gemmMsPerStep.toFixed(3)} ms per step (${formatInteger(r.gemmMacsPerStep)} multiply-adds); lr sgd ${r.lr.sgd}, adam ${r.lr.adam}`);
+  const gemmAlone = r.rows.map((row) => `${row.gemmMsPerStep.toFixed(3)} ms (${row.optimizer}'s turns)`).join(', ');
+  lines.push(`  GEMM alone, timed in turns with the steps: ${gemmAlone} per step (${formatInteger(r.gemmMacsPerStep)} multiply-adds); lr sgd ${r.lr.sgd}, adam ${r.lr.adam}`);
   lines.push(`  first-step loss: ${r.rows.map((x) => `${x.optimizer} wasmgrad ${x.firstLoss.wasmgrad.toFixed(5)} / tfjs ${f(x.firstLoss['tfjs-wasm'], 5)}`).join('; ')}`);
   return `${lines.join('\n')}\n`;
 }
