@@ -22,22 +22,27 @@ function images(count: number, rows: number, cols: number, classes: number) {
 const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 
 describe.each(['simd', 'relaxed', 'scalar'] as BuildName[])('resident images (%s build)', (build) => {
-  // 5 x 7 = 35 pixels: eight 4-pixel SIMD groups and a tail of 3.
+  // Rows of 35 pixels (two 16-pixel SIMD groups and a tail of 3), 45 (two of 16, two of 4, a tail
+  // of 1) and 784 (49 of 16, as Fashion-MNIST).
   it.each([
-    ['plain x/255', undefined],
-    ['normalized', { mean: 0.2860, std: 0.3530 }],
-  ])('%s: a gathered batch equals pixelsToFloat32 of the same rows, bit for bit', async (_name, normalization) => {
+    ['plain x/255', undefined, 5, 7],
+    ['normalized', { mean: 0.2860, std: 0.3530 }, 5, 7],
+    ['normalized', { mean: 0.2860, std: 0.3530 }, 5, 9],
+    ['plain x/255', undefined, 28, 28],
+  ])('%s, %ix%i: a gathered batch equals pixelsToFloat32 of the same rows, bit for bit', async (_name, normalization, h, w) => {
     const rt = await init({ build, fresh: true });
-    const data = images(20, 5, 7, 3);
+    const data = images(20, h, w, 3);
+    const n = h * w;
     const resident = new ResidentImages(rt, data, 6, normalization);
-    const order = Uint32Array.from([19, 0, 7, 7, 3, 12, 5, 1]);
-    const x = rt.arena.alloc(6 * 35 * 4, 'workspace'), y = rt.arena.alloc(6 * 4, 'workspace');
+    // Image 0 (whose first 256 pixels are every byte value) twice.
+    const order = Uint32Array.from([19, 3, 0, 7, 0, 12, 5, 1]);
+    const x = rt.arena.alloc(6 * n * 4, 'workspace'), y = rt.arena.alloc(6 * 4, 'workspace');
     resident.batch(order, 2, 6).fill(x, y);
-    const expected = new Float32Array(6 * 35);
-    const picked = new Uint8Array(6 * 35);
-    for (let r = 0; r < 6; r++) picked.set(data.images.subarray(order[2 + r]! * 35, (order[2 + r]! + 1) * 35), r * 35);
+    const expected = new Float32Array(6 * n);
+    const picked = new Uint8Array(6 * n);
+    for (let r = 0; r < 6; r++) picked.set(data.images.subarray(order[2 + r]! * n, (order[2 + r]! + 1) * n), r * n);
     pixelsToFloat32(picked, expected, normalization);
-    expect(bits(new Float32Array(rt.memory.buffer, x, 6 * 35))).toEqual(bits(expected));
+    expect(bits(new Float32Array(rt.memory.buffer, x, 6 * n))).toEqual(bits(expected));
     expect(Array.from(new Int32Array(rt.memory.buffer, y, 6))).toEqual(Array.from(order.subarray(2, 8), (i) => data.labels[i]!));
   });
 
