@@ -9,7 +9,7 @@ import { randomArray, rng } from './helpers/rng.js';
 enableRelaxedSimdForTests();
 
 describe.each(['simd', 'relaxed', 'scalar'] as BuildName[])('finite checks (%s build)', (build) => {
-  it.each([0, 1, 3, 4, 5, 16, 17, 67])('maxAbs and firstNonFinite over %i values', async (n) => {
+  it.each([0, 1, 3, 4, 5, 16, 17, 24, 67, 100])('maxAbs and firstNonFinite over %i values', async (n) => {
     const rt = await init({ build });
     const next = rng(n + 1);
     const values = randomArray(n, next).map((v) => v * 1e3);

@@ -34,13 +34,22 @@ export function maxAbs(x: usize, n: i32): f32 {
   let i = 0;
   let m: f32 = 0;
   if (ASC_FEATURE_SIMD) {
-    let mv = f32x4.splat(0), nan = f32x4.splat(0);
+    // Four independent maxima: one chain waits on pmax's latency every 4 floats (about 4x slower).
+    let m0 = f32x4.splat(0), m1 = m0, m2 = m0, m3 = m0, nan = m0;
+    for (; i + 16 <= n; i += 16) {
+      const p = x + (<usize>i << 2);
+      const a = v128.load(p), b = v128.load(p, 16), c = v128.load(p, 32), d = v128.load(p, 48);
+      m0 = f32x4.pmax(m0, f32x4.abs(a)); m1 = f32x4.pmax(m1, f32x4.abs(b));
+      m2 = f32x4.pmax(m2, f32x4.abs(c)); m3 = f32x4.pmax(m3, f32x4.abs(d));
+      nan = v128.or(nan, v128.or(v128.or(f32x4.ne(a, a), f32x4.ne(b, b)), v128.or(f32x4.ne(c, c), f32x4.ne(d, d))));
+    }
     for (; i + 4 <= n; i += 4) {
       const v = v128.load(x + (<usize>i << 2));
-      mv = f32x4.pmax(mv, f32x4.abs(v));
+      m0 = f32x4.pmax(m0, f32x4.abs(v));
       nan = v128.or(nan, f32x4.ne(v, v));
     }
     if (v128.any_true(nan)) return NaN;
+    const mv = f32x4.pmax(f32x4.pmax(m0, m1), f32x4.pmax(m2, m3));
     m = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
   }
   for (; i < n; i++) {
