@@ -20,17 +20,29 @@ export function gemmDot(
     // Rows past n repeat the last one: computed, never stored.
     const b0 = b + <usize>j * lb;
     const b1 = b0 + <usize>min(1, nr - 1) * lb, b2 = b0 + <usize>min(2, nr - 1) * lb, b3 = b0 + <usize>min(3, nr - 1) * lb;
+    // A whole tile with alpha 1 and beta 0 or 1 (every Linear forward) is stored
+    // straight to C: no round trip through `tile` and no updateC call.
+    const direct = nr == ROWS_B && alpha == 1 && (beta == 0 || beta == 1);
     for (let i = 0; i < m; i += MR) {
       const mr = min(MR, m - i);
       const a0 = a + <usize>i * la;
-      kernelDot2x4(k, a0, mr == MR ? a0 + la : a0, b0, b1, b2, b3);
-      updateC(c + ((<usize>i * <usize>ldc + <usize>j) << 2), ldc, mr, nr, alpha, beta);
+      const cTile = c + ((<usize>i * <usize>ldc + <usize>j) << 2);
+      if (direct && mr == MR) {
+        kernelDot2x4(k, a0, a0 + la, b0, b1, b2, b3, cTile, <usize>ldc << 2, beta == 1);
+      } else {
+        kernelDot2x4(k, a0, mr == MR ? a0 + la : a0, b0, b1, b2, b3, tile, NR << 2, false);
+        updateC(cTile, ldc, mr, nr, alpha, beta);
+      }
     }
   }
 }
 
-/** Dot products of rows a0, a1 with rows b0..b3 over kc floats: tile row 0 and row 1, four floats each. */
-function kernelDot2x4(kc: i32, a0: usize, a1: usize, b0: usize, b1: usize, b2: usize, b3: usize): void {
+/**
+ * Dot products of rows a0, a1 with rows b0..b3 over kc floats, four floats
+ * per row of the result: stored at `out` and `out + outRow` bytes, or added to
+ * what is there (`accumulate`: the same sum, then + C, as updateC with beta 1).
+ */
+function kernelDot2x4(kc: i32, a0: usize, a1: usize, b0: usize, b1: usize, b2: usize, b3: usize, out: usize, outRow: usize, accumulate: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
   const k4 = kc & ~3;
@@ -41,18 +53,25 @@ function kernelDot2x4(kc: i32, a0: usize, a1: usize, b0: usize, b1: usize, b2: u
     c00 = madd(x0, y0, c00); c01 = madd(x0, y1, c01); c02 = madd(x0, y2, c02); c03 = madd(x0, y3, c03);
     c10 = madd(x1, y0, c10); c11 = madd(x1, y1, c11); c12 = madd(x1, y2, c12); c13 = madd(x1, y3, c13);
   }
-  const row1 = tile + (<usize>NR << 2);
-  v128.store(tile, laneSums(c00, c01, c02, c03));
-  v128.store(row1, laneSums(c10, c11, c12, c13));
+  let s0 = laneSums(c00, c01, c02, c03), s1 = laneSums(c10, c11, c12, c13);
   for (let p = k4; p < kc; p++) {
     const off = <usize>p << 2;
-    const x0 = load<f32>(a0 + off), x1 = load<f32>(a1 + off);
-    const y0 = load<f32>(b0 + off), y1 = load<f32>(b1 + off), y2 = load<f32>(b2 + off), y3 = load<f32>(b3 + off);
-    store<f32>(tile, load<f32>(tile) + x0 * y0); store<f32>(tile, load<f32>(tile, 4) + x0 * y1, 4);
-    store<f32>(tile, load<f32>(tile, 8) + x0 * y2, 8); store<f32>(tile, load<f32>(tile, 12) + x0 * y3, 12);
-    store<f32>(row1, load<f32>(row1) + x1 * y0); store<f32>(row1, load<f32>(row1, 4) + x1 * y1, 4);
-    store<f32>(row1, load<f32>(row1, 8) + x1 * y2, 8); store<f32>(row1, load<f32>(row1, 12) + x1 * y3, 12);
+    const x0 = f32x4.splat(load<f32>(a0 + off)), x1 = f32x4.splat(load<f32>(a1 + off));
+    // The four rows' values at p in one vector: the same products and sums, lane by lane, as one at a time.
+    let y = f32x4.splat(load<f32>(b0 + off));
+    y = f32x4.replace_lane(y, 1, load<f32>(b1 + off));
+    y = f32x4.replace_lane(y, 2, load<f32>(b2 + off));
+    y = f32x4.replace_lane(y, 3, load<f32>(b3 + off));
+    s0 = f32x4.add(s0, f32x4.mul(x0, y));
+    s1 = f32x4.add(s1, f32x4.mul(x1, y));
   }
+  const out1 = out + outRow;
+  if (accumulate) {
+    s0 = f32x4.add(s0, v128.load(out));
+    s1 = f32x4.add(s1, v128.load(out1));
+  }
+  v128.store(out, s0);
+  v128.store(out1, s1);
 }
 
 /** Lane j is the sum of cj's four lanes. */
