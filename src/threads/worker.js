@@ -10,9 +10,14 @@
 const GENERATION = 0, FAILED = 2, STOP = 3;
 // Fault injection for wasmgrad's own tests: each slice a worker claims fails before it runs.
 const INJECTED_FAILURE = typeof process !== 'undefined' && process.env?.WASMGRAD_TEST_WORKER_FAILURE === '1';
-// Checks of the generation word before sleeping: a training step's calls
-// follow each other within microseconds, and waking a sleeping thread costs more.
-const SPINS = 20000;
+// How long an idle worker keeps checking the generation word before it
+// sleeps, ms. A training step's parallel calls come tens to hundreds of
+// microseconds apart (the small products, the loss and JavaScript run in
+// between on the caller), and waking a sleeping thread costs about as much in
+// a VM; an idle runtime's workers are asleep a millisecond after its last call.
+const SPIN_MS = 1;
+// Generation checks between two looks at the clock.
+const CHECKS_PER_CLOCK = 256;
 
 const isNode = typeof process !== 'undefined' && process.versions?.node !== undefined && typeof self === 'undefined';
 // No top-level await and no literal Node specifier: bundlers build this file as a classic
@@ -65,8 +70,9 @@ async function start({ module, memory, index, status }) {
 
 function loop(core, control, index, status, seen) {
   for (;;) {
-    for (let spins = 0; Atomics.load(control, GENERATION) === seen; spins++) {
-      if (spins > SPINS) Atomics.wait(control, GENERATION, seen);
+    const idleSince = performance.now();
+    for (let checks = 1; Atomics.load(control, GENERATION) === seen; checks++) {
+      if (checks % CHECKS_PER_CLOCK === 0 && performance.now() - idleSince > SPIN_MS) Atomics.wait(control, GENERATION, seen);
     }
     seen = Atomics.load(control, GENERATION);
     if (Atomics.load(control, STOP)) break;
