@@ -11,7 +11,7 @@
 // index of the first non-finite updated parameter (to within a vector), or -1.
 
 import { nonFinite } from "../kernels/check";
-import { flushSubnormal, flushSubnormals } from "./flush";
+import { exponentMask, flushSubnormal, flushSubnormals } from "./flush";
 import { TASK_ADAM, arg, elementParts, runParallel, setArg, sliceStart, ELEMENT_ALIGN } from "../threads";
 
 export function adamStep(
@@ -113,7 +113,7 @@ function adamRange(
 ): i32 {
   const vb1 = f32x4.splat(beta1), vb2 = f32x4.splat(beta2), v1 = f32x4.splat(1 - beta1), v2 = f32x4.splat(1 - beta2);
   const vl2 = f32x4.splat(l2), vdecay = f32x4.splat(decay), vstep = f32x4.splat(stepSize);
-  const vinv = f32x4.splat(invBc2Sqrt), veps = f32x4.splat(eps);
+  const vinv = f32x4.splat(invBc2Sqrt), veps = f32x4.splat(eps), exponent = exponentMask();
   const end = <usize>(n & ~3) << 2;
   for (let off: usize = 0; off < end; off += 16) {
     let pv = v128.load(p + off);
@@ -123,9 +123,9 @@ function adamRange(
     const mv = f32x4.add(f32x4.mul(v128.load(m + off), vb1), f32x4.mul(gv, v1));
     const vv = f32x4.add(f32x4.mul(v128.load(v + off), vb2), f32x4.mul(f32x4.mul(gv, gv), v2));
     const denom = f32x4.add(f32x4.mul(f32x4.sqrt(vv), vinv), veps);
-    v128.store(m + off, flushSubnormals(mv));
-    v128.store(v + off, flushSubnormals(vv));
-    v128.store(p + off, flushSubnormals(f32x4.sub(pv, f32x4.mul(vstep, f32x4.div(mv, denom)))));
+    v128.store(m + off, flushSubnormals(mv, exponent));
+    v128.store(v + off, flushSubnormals(vv, exponent));
+    v128.store(p + off, flushSubnormals(f32x4.sub(pv, f32x4.mul(vstep, f32x4.div(mv, denom))), exponent));
   }
   return n & ~3;
 }

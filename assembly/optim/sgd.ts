@@ -12,7 +12,7 @@
 // (to within a SIMD vector), or -1.
 
 import { nonFinite } from "../kernels/check";
-import { flushSubnormal, flushSubnormals } from "./flush";
+import { exponentMask, flushSubnormal, flushSubnormals } from "./flush";
 import { TASK_SGD, arg, elementParts, runParallel, setArg, sliceStart, ELEMENT_ALIGN } from "../threads";
 
 export function sgdStep(
@@ -45,7 +45,7 @@ function sgdRange(
     if (momentum == 0) i = applyVectors(p, g, buf, n, lr, momentum, dampening, false);
     else i = applyVectors(p, g, buf, n, lr, momentum, dampening, true);
   } else if (ASC_FEATURE_SIMD) {
-    const vlr = f32x4.splat(lr), vm = f32x4.splat(momentum), vd = f32x4.splat(1 - dampening), vwd = f32x4.splat(weightDecay);
+    const vlr = f32x4.splat(lr), vm = f32x4.splat(momentum), vd = f32x4.splat(1 - dampening), vwd = f32x4.splat(weightDecay), exponent = exponentMask();
     for (; i + 4 <= n; i += 4) {
       const off = <usize>i << 2;
       const pv = v128.load(p + off);
@@ -54,11 +54,11 @@ function sgdRange(
       if (momentum != 0) {
         let b = gv;
         if (!firstStep) b = f32x4.add(f32x4.mul(v128.load(buf + off), vm), f32x4.mul(gv, vd));
-        if (apply) v128.store(buf + off, flushSubnormals(b));
+        if (apply) v128.store(buf + off, flushSubnormals(b, exponent));
         gv = nesterov ? f32x4.add(gv, f32x4.mul(b, vm)) : b;
       }
       const np = f32x4.sub(pv, f32x4.mul(gv, vlr));
-      if (apply) v128.store(p + off, flushSubnormals(np));
+      if (apply) v128.store(p + off, flushSubnormals(np, exponent));
       else if (nonFinite(np)) return i;
     }
   }
@@ -86,16 +86,16 @@ function sgdRange(
  * The same operations in the same order as the general loop.
  */
 @inline function applyVectors(p: usize, g: usize, buf: usize, n: i32, lr: f32, momentum: f32, dampening: f32, withMomentum: bool): i32 {
-  const vlr = f32x4.splat(lr), vm = f32x4.splat(momentum), vd = f32x4.splat(1 - dampening);
+  const vlr = f32x4.splat(lr), vm = f32x4.splat(momentum), vd = f32x4.splat(1 - dampening), exponent = exponentMask();
   const end = <usize>(n & ~3) << 2;
   for (let off: usize = 0; off < end; off += 16) {
     let gv = v128.load(g + off);
     if (withMomentum) {
       // p moves by the buffer as computed; only what is stored is flushed.
       gv = f32x4.add(f32x4.mul(v128.load(buf + off), vm), f32x4.mul(gv, vd));
-      v128.store(buf + off, flushSubnormals(gv));
+      v128.store(buf + off, flushSubnormals(gv, exponent));
     }
-    v128.store(p + off, flushSubnormals(f32x4.sub(v128.load(p + off), f32x4.mul(gv, vlr))));
+    v128.store(p + off, flushSubnormals(f32x4.sub(v128.load(p + off), f32x4.mul(gv, vlr)), exponent));
   }
   return n & ~3;
 }
