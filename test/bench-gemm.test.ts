@@ -249,6 +249,19 @@ describe('runGemmBench on tiny shapes', () => {
     expect(tfjs.info).toMatchObject({ available: true, reason: null, backend: 'wasm', threads: 1 });
   });
 
+  it('times tfjs on a product it computes and disposes within the call, leaving no tensor behind', async () => {
+    const tf = tfjs.tf as unknown as { memory(): { numTensors: number }; profile(f: () => void): Promise<{ kernelNames: string[] }> };
+    const prepared = await tfjs.prepare!(gemmShape('t', 5, 7, 3, true, false), randomArray(15, rng(3)), randomArray(21, rng(4)));
+    try {
+      const before = tf.memory().numTensors;
+      const { kernelNames } = await tf.profile(() => prepared.compute!());
+      expect(kernelNames).toContain('BatchMatMul');
+      expect(tf.memory().numTensors).toBe(before);
+    } finally {
+      prepared.dispose();
+    }
+  });
+
   it('has the documented fields and nothing that JSON would lose', () => {
     const json = JSON.parse(JSON.stringify(benchGemmDocument(report))) as Record<string, unknown>;
     expect(Object.keys(json).sort()).toEqual(

@@ -10,7 +10,10 @@ import type { GemmShape } from './gemm-shape.js';
 
 /** One implementation, ready to run one shape: inputs resident, `run` computes op(A) op(B) into a JS array (or a promise of it: onnxruntime-web). */
 export interface PreparedGemm {
+  /** Computes C and returns it in a JS Float32Array: the agreement check, and the timed call when there is no `compute`. */
   run(): Float32Array | Promise<Float32Array>;
+  /** The timed call where the library can leave C in its own memory, as a chain of products would (no copy to JS). */
+  compute?(): void;
   dispose(): void | Promise<void>;
 }
 
@@ -165,7 +168,7 @@ export async function loadTfjsWasm(importModule: Importer = (s) => import(s)): P
       throw e;
     }
     return {
-      // Same transposes as wasmgrad; dataSync() forces the work and copies C out, as wasmgrad's read-back does.
+      // Same transposes as wasmgrad. The WASM backend computes C in its heap within matMul itself.
       run() {
         const c = tf.matMul(ta, tb, transA, transB);
         try {
@@ -173,6 +176,9 @@ export async function loadTfjsWasm(importModule: Importer = (s) => import(s)): P
         } finally {
           c.dispose();
         }
+      },
+      compute() {
+        tf.matMul(ta, tb, transA, transB).dispose();
       },
       dispose() {
         ta.dispose();

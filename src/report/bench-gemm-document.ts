@@ -83,9 +83,10 @@ export function renderBenchGemmTable(r: BenchGemmDocument, colour = false): stri
       ? `  threads   wasmgrad on ${r.threads} threads next to 1 thread (speedup = ${r.threads} threads / 1); the peak probe and the peers run on one thread, so the ratios use wasmgrad's 1-thread figure`
       : `  threads   1: one measurement of wasmgrad${r.threadsNote ? ` (${r.threadsNote})` : ''}; --threads N also measures it on N threads, next to 1`,
     `  overhead  ${r.overheadNs.toFixed(1)} ns per empty (0x0x0) gemm call from JS`,
+    '  resident  each call leaves C where its library keeps it (wasmgrad: a Tensor in WASM memory), as a chain of products would; only ort-web copies C out',
     tfjs.available
       ? `  tfjs-wasm ${tfjs.version}, backend ${tfjs.backend}, ${tfjs.simd ? 'SIMD' : 'no SIMD'}, ${tfjs.threads} thread(s) ` +
-        '(the WASM backend cannot start threads under Node), tf.matMul with the same transposes, dataSync()'
+        '(the WASM backend cannot start threads under Node), tf.matMul with the same transposes, C left in its heap'
       : `  tfjs-wasm not measured: ${tfjs.reason}`,
     ...(tfjs.available && r.shapes.some((s) => s.transA || s.transB)
       ? ['            on rows marked ᵀ, tfjs-wasm\'s tf.matMul(a, b, transposeA, transposeB) runs a much slower path than untransposed; ' +
@@ -101,7 +102,7 @@ export function renderBenchGemmTable(r: BenchGemmDocument, colour = false): stri
       : `  pytorch   not measured: ${pytorch.reason}`,
     `  js        plain triple loop on Float32Array${r.peers.js.maxMacs === null ? '' : `, skipped above ${formatInteger(r.peers.js.maxMacs)} multiply-adds (--all-js runs it everywhere)`}`,
     `  engine    Node ${r.node}, V8 ${r.v8}, ${r.cpu}, ${r.cores} cores, load ${r.loadavg.join(' ')}, ${r.date}`,
-    `  timing    tinybench, ${formatInteger(Math.round(r.timeMs))} ms per implementation per shape after at least ${formatInteger(Math.round(r.warmupMs))} ms of warm-up; numbers move with machine load`,
+    `  timing    tinybench, in turns: ${formatInteger(Math.round(r.timeMs))} ms per implementation per shape after at least ${formatInteger(Math.round(r.warmupMs))} ms of warm-up; numbers move with machine load`,
   ];
   return `${lines.join('\n')}\n`;
 }
