@@ -38,7 +38,7 @@ function spanOf(rows: number, cols: number, ld: number): number {
 }
 
 /** Checks one operand and returns the elements it spans. */
-function checkMatrix(where: string, name: string, x: unknown, rows: number, cols: number, ld: number, ldName: string, rt: Runtime, detail: string): number {
+function checkMatrix(where: string, name: string, x: unknown, rows: number, cols: number, ld: number, ldName: string, rt: Runtime, detail: () => string): number {
   if (x instanceof Tensor) {
     if (x.runtime !== rt) throw new ArgumentError(`${where}: ${name} lives in another runtime's memory`);
     // Its block may already belong to another allocation.
@@ -54,7 +54,7 @@ function checkMatrix(where: string, name: string, x: unknown, rows: number, cols
   const need = spanOf(rows, cols, ld);
   const have = x instanceof Tensor ? x.size : x.length;
   if (have < need) {
-    throw new ShapeError(`${where}: ${name} has ${have} elements, expected at least ${need} (${rows}x${cols} stored with ${ldName}=${ld}; ${detail})`);
+    throw new ShapeError(`${where}: ${name} has ${have} elements, expected at least ${need} (${rows}x${cols} stored with ${ldName}=${ld}; ${detail()})`);
   }
   return need;
 }
@@ -91,7 +91,8 @@ function checkCall(rt: Runtime, where: string, m: number, n: number, k: number, 
   checkInt(`${where}: lda`, lda, 0, MAX_I32);
   checkInt(`${where}: ldb`, ldb, 0, MAX_I32);
   checkInt(`${where}: ldc`, ldc, 0, MAX_I32);
-  const dims = `m=${m}, n=${n}, k=${k}, transA=${transA}, transB=${transB}`;
+  // Only an error message spells the call out: small products are called often.
+  const dims = () => `m=${m}, n=${n}, k=${k}, transA=${transA}, transB=${transB}`;
   const spans = [
     checkMatrix(where, 'a', a, aRows, aCols, lda, 'lda', rt, dims),
     checkMatrix(where, 'b', b, bRows, bCols, ldb, 'ldb', rt, dims),
@@ -105,9 +106,11 @@ function checkCall(rt: Runtime, where: string, m: number, n: number, k: number, 
     else if (isCopied(rt, c as Matrix)) copies.push(['c', 4n * BigInt(spans[2])]);
     const parts = copies.length > 0 ? [`copies of ${copies.map(([name, bytes]) => `${name} ${byteCount(bytes)}`).join(', ')}`] : [];
     const scratch = Math.max(0, rt.core.gemmScratchBytes(m, n, k) - rt.core.gemmScratchReserved());
-    if (scratch > 0) parts.push(`packing workspace ${byteCount(scratch)}`);
-    const bytes = copies.reduce((sum, [, b]) => sum + b, BigInt(scratch));
-    rt.arena.checkRoom(bytes, where, parts.join(', '));
+    if (copies.length > 0 || scratch > 0) {
+      if (scratch > 0) parts.push(`packing workspace ${byteCount(scratch)}`);
+      const bytes = copies.reduce((sum, [, b]) => sum + b, BigInt(scratch));
+      rt.arena.checkRoom(bytes, where, parts.join(', '));
+    }
   }
   return { m, n, k, transA, transB, alpha, beta, lda, ldb, ldc, spans };
 }
@@ -121,6 +124,10 @@ function run(rt: Runtime, call: GemmCall, a: Matrix, b: Matrix, c: Matrix): void
   // before any copy is allocated: growing memory detaches a view of it.
   const copied = operands.map((x) => isCopied(rt, x));
   const pointers = operands.map((x) => (x instanceof Tensor ? x.ptr : x.byteOffset));
+  if (!copied.includes(true)) {
+    coreGemm(rt, +call.transA, +call.transB, m, n, k, call.alpha, pointers[0]!, lda, pointers[1]!, ldb, call.beta, pointers[2]!, ldc);
+    return;
+  }
   const staged: Tensor[] = [];
   try {
     operands.forEach((x, i) => {
