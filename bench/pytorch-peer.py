@@ -3,13 +3,18 @@
 Reads one JSON request on stdin:
   {"timeMs": 1500, "gemm": [{"label", "m", "n", "k", "transA", "transB"}, ...],
    "train": {"layers": [784, 100, 10], "batch": 64, "optimizers": {"sgd": 0.01, "adam": 0.001}},
-   "gpt": {"config": {...wasmgrad's GPTConfig}, "batch": 16, "tokens": 64, "lr": 0.001}}
+   "gpt": {"config": {...wasmgrad's GPTConfig}, "batch": 16, "tokens": 64, "lr": 0.001},
+   "fit": {"layers", "activation", "optimizer", "lr", "batch", "epochs", "seed",
+           "train": {"count", "images", "labels"}, "test": {...}}}
+(a "fit" request's images and labels are raw uint8 files, one byte per pixel or label)
 and prints one JSON document on stdout: PyTorch's version, the BLAS library it
 loaded, the thread count, per GEMM shape the median and fastest ms per call of
 torch.mm (and GFLOP/s from the median), and samples/s per optimizer (from the
 median training step), and for "gpt" the tokens/s of training the reference GPT
 (test/fixtures/gpt/reference_gpt.py, the module wasmgrad's GPT is checked
-against) with AdamW. Timed as wasmgrad times itself: warm-up, then samples of
+against) with AdamW, and for "fit" one result per epoch of training the MLP on the
+given images as `wasmgrad train` does (samples/s of the training pass, test
+evaluation excluded, then the test loss and accuracy). Timed as wasmgrad times itself: warm-up, then samples of
 batched calls. One thread, as the single-core comparison wants (set before any
 work; OPENBLAS_NUM_THREADS too).
 
@@ -137,6 +142,73 @@ def time_gpt(cfg, time_ms):
     return {"tokensPerSecond": batch * tokens / t["median"], "msPerStep": t["median"] * 1000, "steps": t["samples"] * t["batch"]}
 
 
+ACTIVATIONS = {
+    "relu": nn.ReLU, "leaky-relu": nn.LeakyReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh,
+    "gelu": nn.GELU, "gelu-tanh": lambda: nn.GELU(approximate="tanh"), "silu": nn.SiLU,
+}
+
+
+def make_optimizer(name, params, lr):
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr)
+    if name == "sgd-momentum":
+        return torch.optim.SGD(params, lr=lr, momentum=0.9)
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr)
+    if name == "adamw":
+        return torch.optim.AdamW(params, lr=lr)
+    raise ValueError(f"unknown optimizer {name}")
+
+
+def load_split(split, pixels):
+    """A split as PyTorch's fastest input path at this size: one float tensor of pixel / 255 in memory."""
+    def read(path):
+        with open(path, "rb") as f:
+            return torch.frombuffer(bytearray(f.read()), dtype=torch.uint8)
+    x = read(split["images"]).reshape(split["count"], pixels).float().div_(255)
+    y = read(split["labels"]).long()
+    return x, y
+
+
+def fit_mlp(cfg):
+    """Trains as `wasmgrad train` does: epochs of shuffled batches (the last partial one included); the
+    shuffle happens before the epoch's clock starts, batch gathering and the loss of every step inside it."""
+    torch.manual_seed(cfg["seed"])
+    sizes = cfg["layers"]
+    layers = []
+    for i in range(len(sizes) - 1):
+        if i > 0:
+            layers.append(ACTIVATIONS[cfg["activation"]]())
+        layers.append(nn.Linear(sizes[i], sizes[i + 1]))
+    model = nn.Sequential(*layers)
+    opt = make_optimizer(cfg["optimizer"], model.parameters(), cfg["lr"])
+    loss_fn = nn.CrossEntropyLoss()
+    x, y = load_split(cfg["train"], sizes[0])
+    tx, ty = load_split(cfg["test"], sizes[0])
+    n, batch = x.shape[0], min(cfg["batch"], x.shape[0])
+    shuffle = torch.Generator().manual_seed(cfg["seed"])
+    epochs = []
+    for epoch in range(1, cfg["epochs"] + 1):
+        order = torch.randperm(n, generator=shuffle)
+        start = time.perf_counter()
+        loss_sum = 0.0
+        for first in range(0, n, batch):
+            rows = order[first:first + batch]
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(x[rows]), y[rows])
+            loss.backward()
+            opt.step()
+            loss_sum += loss.item() * rows.shape[0]
+        seconds = time.perf_counter() - start
+        with torch.no_grad():
+            logits = model(tx)
+            test_loss = loss_fn(logits, ty).item()
+            accuracy = (logits.argmax(1) == ty).float().mean().item()
+        epochs.append({"epoch": epoch, "trainLoss": loss_sum / n, "testLoss": test_loss, "testAccuracy": accuracy,
+                       "samplesPerSecond": n / seconds, "seconds": seconds})
+    return {"epochs": epochs}
+
+
 def main():
     request = json.load(sys.stdin)
     time_ms = request.get("timeMs", 1500)
@@ -150,6 +222,7 @@ def main():
         "gemm": [time_gemm(s, time_ms) for s in request.get("gemm", [])],
         "train": [time_training(train, n, lr, time_ms) for n, lr in train["optimizers"].items()] if train else [],
         "gpt": time_gpt(request["gpt"], time_ms) if request.get("gpt") else None,
+        "fit": fit_mlp(request["fit"]) if request.get("fit") else None,
     }))
 
 

@@ -233,7 +233,7 @@ describe('runGemmBench on tiny shapes', () => {
     available: true, version: '1.13.0a0', python: '/usr/bin/python3', threads: 1, blas: { name: 'OpenBLAS (pthread)', libraries: [] },
     gemm: shapes.map((s, i) => ({ label: s.label, ms: (i + 1) / 1000, minMs: (i + 1) / 1000, samples: 10, batch: 100, gflops: 0 })),
     train: [],
-    gpt: null,
+    gpt: null, fit: null,
   };
   let asked: { labels: string[]; timeMs: number } | undefined;
 
@@ -429,7 +429,7 @@ describe('bench tables (human output)', () => {
     const result = { ...train, rows: [row('sgd', 180_000, 100_000)] } as unknown as TrainBenchResult;
     const doc = benchTrainDocument(result, {
       available: true, version: '1.13.0a0', python: '/usr/bin/python3', threads: 1, blas: { name: 'OpenBLAS', libraries: [] }, gemm: [],
-      train: [{ optimizer: 'sgd', samplesPerSecond: 50_000, msPerStep: 64_000 / 50_000 }], gpt: null,
+      train: [{ optimizer: 'sgd', samplesPerSecond: 50_000, msPerStep: 64_000 / 50_000 }], gpt: null, fit: null,
     } as unknown as PytorchPeer);
     expect(doc.rows[0]!.ratioPytorch).toBeCloseTo(2, 12);
   });

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { GemmShape } from './gemm-shape.js';
 import type { PytorchPeer } from './pytorch-result.js';
 
-export { pytorchInfo, type PytorchGemm, type PytorchInfo, type PytorchPeer } from './pytorch-result.js';
+export { pytorchInfo, type PytorchEpoch, type PytorchGemm, type PytorchInfo, type PytorchPeer } from './pytorch-result.js';
 
 export interface PytorchRequest {
   timeMs: number;
@@ -20,7 +20,24 @@ export interface PytorchRequest {
   train?: { layers: readonly number[]; batch: number; optimizers: Record<string, number> };
   /** The reference GPT (test/fixtures/gpt/reference_gpt.py) at wasmgrad's GPTConfig, trained with AdamW. */
   gpt?: { config: object; batch: number; tokens: number; lr: number };
+  /** An MLP trained for `epochs` on images in raw uint8 files, as `wasmgrad train` trains it (src/train/pytorch-fit.ts). */
+  fit?: PytorchFitRequest;
 }
+
+export interface PytorchFitRequest {
+  layers: readonly number[];
+  activation: string;
+  optimizer: string;
+  lr: number;
+  batch: number;
+  epochs: number;
+  seed: number;
+  train: { count: number; images: string; labels: string };
+  test: { count: number; images: string; labels: string };
+}
+
+/** The longest one epoch of a fit may take before the child is stopped: 60,000 images at 1,000 samples/s. */
+const FIT_EPOCH_TIMEOUT_MS = 60_000;
 
 /**
  * The script in the repository's bench/ folder, found from src/bench (tests) or
@@ -43,7 +60,7 @@ export async function runPytorchPeer(request: PytorchRequest, options: PytorchPe
   if (!existsSync(script)) return { available: false, reason: `the PyTorch peer script ${script} is not here (it ships with the repository, not the npm package)` };
   if (!existsSync(python)) return { available: false, reason: `no Python at ${python} (install python3-torch, or set WASMGRAD_PYTHON)` };
   const measurements = (request.gemm?.length ?? 0) + Object.keys(request.train?.optimizers ?? {}).length + (request.gpt ? 1 : 0);
-  const timeoutMs = options.timeoutMs ?? 60_000 + measurements * request.timeMs * 2;
+  const timeoutMs = options.timeoutMs ?? 60_000 + measurements * request.timeMs * 2 + (request.fit?.epochs ?? 0) * FIT_EPOCH_TIMEOUT_MS;
   return new Promise((resolve) => {
     const child = spawn(python, [script], { env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } });
     let stdout = '', stderr = '';

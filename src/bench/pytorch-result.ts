@@ -17,12 +17,24 @@ export interface PytorchGemm {
   gflops: number;
 }
 
+/** One epoch of PyTorch training an MLP: the fields of wasmgrad's EpochResult. */
+export interface PytorchEpoch {
+  epoch: number;
+  trainLoss: number;
+  testLoss: number;
+  testAccuracy: number;
+  samplesPerSecond: number;
+  seconds: number;
+}
+
 export type PytorchPeer =
   | (Extract<PytorchInfo, { available: true }> & {
       gemm: PytorchGemm[];
       train: { optimizer: string; samplesPerSecond: number; msPerStep: number; steps: number }[];
       /** The reference GPT trained with AdamW, when asked for (null otherwise). */
       gpt: { tokensPerSecond: number; msPerStep: number; steps: number } | null;
+      /** An MLP trained on images as `wasmgrad train` trains it, one result per epoch, when asked for (null otherwise). */
+      fit: { epochs: PytorchEpoch[] } | null;
     })
   | Extract<PytorchInfo, { available: false }>;
 

@@ -4,7 +4,10 @@
  * accuracy after every epoch.
  *
  *   wasmgrad train [--data DIR] [--epochs 5] [--batch 64] [--optimizer adam] [--lr X]
- *                  [--layers 784,100,10] [--activation relu] [--seed 1] [--build auto] [--threads N] [--save FILE] [--json]
+ *                  [--layers 784,100,10] [--activation relu] [--seed 1] [--build auto] [--threads N] [--save FILE] [--pytorch] [--json]
+ *
+ * --pytorch then trains the same network in PyTorch CPU (src/train/pytorch-fit.ts)
+ * and prints its epochs and both median samples/s; without PyTorch it says why.
  *
  * The data directory is --data, else $WASMGRAD_DATA, else Debian's
  * dataset-fashion-mnist path (/usr/share/datasets/fashion-mnist). Inputs are
@@ -30,7 +33,8 @@ import { Sequential } from '../nn/sequential.js';
 import { init, type BuildName } from '../runtime.js';
 import { ArgumentError } from '../errors.js';
 import { MAX_EPOCHS, fit } from '../train/fit.js';
-import { renderTrainEpochLine, renderTrainHeader, trainDocument } from '../report/train-document.js';
+import { renderPytorchLines, renderTrainEpochLine, renderTrainHeader, trainDocument } from '../report/train-document.js';
+import { pytorchFit } from '../train/pytorch-fit.js';
 import { saveWeights, weightsFormatOf } from '../train/weights-file.js';
 import {
   ACTIVATION_HELP, activationKind, BUILD_HELP, buildChoice, choice, cliSpelling, intInRange, intList, mlpLayers, outputFile, positiveFloat32, positiveInt, seedValue, threadsOption, useColour,
@@ -48,6 +52,7 @@ interface TrainOptions {
   build: BuildName | 'auto';
   threads?: number;
   save?: string;
+  pytorch: boolean;
   json: boolean;
 }
 
@@ -66,6 +71,7 @@ export function registerTrainCommand(program: Command): Command {
     .option('--build <name>', BUILD_HELP, buildChoice, 'auto')
     .addOption(threadsOption())
     .option('--save <file>', 'write the trained weights: safetensors (PyTorch names, layers in the metadata), or JSON for a .json name')
+    .option('--pytorch', 'then train the same network in PyTorch CPU on one thread (a child process: python3-torch) and print both samples/s', false)
     .option('--json', 'print one JSON document on stdout and nothing else', false)
     .action(async (o: TrainOptions) => {
       // Everything that can be wrong with the request is checked before training starts
@@ -120,6 +126,13 @@ export function registerTrainCommand(program: Command): Command {
         }
         doc.parametersSaved = savePath;
         out(`saved weights to ${savePath} (${weightsFormatOf(savePath)})`);
+      }
+
+      if (o.pytorch) {
+        doc.pytorch = await pytorchFit(data, {
+          layers: o.layers, activation: doc.activation, optimizer: o.optimizer, lr: optimizer.lr, batch: o.batch, epochs: o.epochs, seed: o.seed,
+        });
+        for (const line of renderPytorchLines(doc, colour)) out(line);
       }
 
       if (o.json) {

@@ -20,12 +20,16 @@
  *   build             the core build that ran: "relaxed" | "simd" | "scalar"
  *   threads           the threads it ran on (--threads)
  *   parametersSaved   absolute path of the weights file (present only when they were saved)
+ *   pytorch           with --pytorch only: PyTorch CPU training the same network on the same images after
+ *                     wasmgrad's run ({ available, version, python, threads, blas, epochs[] } with the
+ *                     fields of epochs[] above, its own initialisation and shuffle), or { available: false, reason }
  */
 import { colours } from './colours.js';
 import { buildAndThreads } from './runs-on.js';
 import type { MnistDataset } from '../data/mnist-files.js';
 import { describeLayers, type LayerSpec } from '../nn/layers.js';
 import type { EpochResult } from '../train/fit.js';
+import { medianSamplesPerSecond, type PytorchFit } from '../train/pytorch-fit.js';
 import type { BuildName } from '../wasm-source.js';
 
 interface SplitFiles {
@@ -50,6 +54,7 @@ export interface TrainDocument {
   build: BuildName;
   threads: number;
   parametersSaved?: string;
+  pytorch?: PytorchFit;
 }
 
 /** What a run is: the data, the model and how it is trained (the document's fields before any epoch). */
@@ -116,4 +121,20 @@ export function renderTrainEpochLine(r: EpochResult, epochs: number, colour = fa
     `${Math.round(r.samplesPerSecond).toLocaleString('en-US')} samples/s`,
     `${r.seconds.toFixed(1)} s`,
   ].join('  ');
+}
+
+/** PyTorch's epochs after wasmgrad's, and the two median epochs' samples/s side by side. */
+export function renderPytorchLines(doc: TrainDocument, colour = false): string[] {
+  const c = colours(colour);
+  const p = doc.pytorch;
+  if (!p) return [];
+  if (!p.available || !p.epochs) return [`pytorch: not measured (${p.available ? 'no epochs' : p.reason})`];
+  const epochs = p.epochs.length;
+  const ours = medianSamplesPerSecond(doc.epochs), theirs = medianSamplesPerSecond(p.epochs);
+  const rate = (x: number) => Math.round(x).toLocaleString('en-US');
+  return [
+    c.bold(`pytorch ${p.version}, ${p.threads} thread, BLAS: ${p.blas.name}: the same network, optimizer, lr and batch on the same images (its own initialisation and shuffle), after wasmgrad's run`),
+    ...p.epochs.map((e) => renderTrainEpochLine(e, epochs, colour)),
+    `samples/s, median epoch: wasmgrad ${rate(ours)} (${buildAndThreads(doc.build, doc.threads)}), pytorch ${rate(theirs)}: ${c.bold(`${(ours / theirs).toFixed(2)}x`)}`,
+  ];
 }
