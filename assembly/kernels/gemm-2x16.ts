@@ -18,6 +18,11 @@ export function kernel2x16Packed(kc: i32, a: usize, b: usize): void {
   tile2x16(kc, a, 4, MR << 2, b, NR << 2, tile, NR << 2);
 }
 
+/** The tile over packed panels, its sums written to `out` (row 1 outRow bytes after row 0): C itself, for a whole tile that needs nothing else added. */
+export function kernel2x16PackedTo(kc: i32, a: usize, b: usize, out: usize, outRow: usize): void {
+  tile2x16(kc, a, 4, MR << 2, b, NR << 2, out, outRow);
+}
+
 /**
  * The tile over operands in place, with their strides in bytes; sums written
  * to `out` (row 1 outRow bytes after row 0): C itself when nothing else is

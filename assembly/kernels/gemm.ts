@@ -15,7 +15,7 @@
 // The scalar build keeps a plain loop.
 
 import { arenaAlloc, arenaFree } from "../arena";
-import { kernel2x16Packed, kernel2x16Strided } from "./gemm-2x16";
+import { kernel2x16Packed, kernel2x16PackedTo, kernel2x16Strided } from "./gemm-2x16";
 import { gemmDot } from "./gemm-dot-2x4";
 import { MR, NR, tile, updateC } from "./gemm-tile";
 import { TASK_GEMM, TASK_GEMM_BATCHED, arg, runParallel, setArg, sliceStart, threadsActive } from "../threads";
@@ -23,6 +23,7 @@ import { TASK_GEMM, TASK_GEMM_BATCHED, arg, runParallel, setArg, sliceStart, thr
 const MC: i32 = 64; // rows of op(A) packed per block (L2 resident)
 const KC: i32 = 256; // depth of a block: one B micro-panel is KC*NR*4 = 16 KiB (L1)
 const NC: i32 = 512; // columns of op(B) packed per block
+const DIRECT_K: i32 = 64;
 
 // The `workspace` category's index (CATEGORIES in src/estimate/categories.ts).
 const WORKSPACE: i32 = 4;
@@ -294,6 +295,9 @@ function gemmPacked(
   // last block would pay a whole pass over C for a few multiply-adds.
   const blocks = (k + KC - 1) / KC;
   const kBlock = min(KC, roundUp((k + blocks - 1) / blocks, 4));
+  // A short k in one block with nothing to add (the weight gradient, k = batch):
+  // whole tiles go straight to C, saving the tile's round trip through updateC.
+  const direct = blocks == 1 && k <= DIRECT_K && alpha == 1 && beta == 0;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += kBlock) {
@@ -310,8 +314,12 @@ function gemmPacked(
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
             const cTile = c + ((<usize>(ic + ir) * <usize>ldc + <usize>(jc + jr)) << 2);
-            kernel2x16Packed(kc, aPack + (<usize>ir * <usize>kc << 2), bPanel);
-            updateC(cTile, ldc, mr, nr, alpha, betaHere);
+            if (direct && mr == MR && nr == NR) {
+              kernel2x16PackedTo(kc, aPack + (<usize>ir * <usize>kc << 2), bPanel, cTile, <usize>ldc << 2);
+            } else {
+              kernel2x16Packed(kc, aPack + (<usize>ir * <usize>kc << 2), bPanel);
+              updateC(cTile, ldc, mr, nr, alpha, betaHere);
+            }
           }
         }
       }
