@@ -15,12 +15,16 @@ import { MR, NR, tile } from "./gemm-tile";
 
 /** The tile over packed panels: MR floats of A and NR floats of B per k; sums left in `tile`. */
 export function kernel2x16Packed(kc: i32, a: usize, b: usize): void {
-  tile2x16(kc, a, 4, MR << 2, b, NR << 2, tile, NR << 2);
+  tile2x16(kc, a, 4, MR << 2, b, NR << 2, tile, NR << 2, false);
 }
 
-/** The tile over packed panels, its sums written to `out` (row 1 outRow bytes after row 0): C itself, for a whole tile that needs nothing else added. */
-export function kernel2x16PackedTo(kc: i32, a: usize, b: usize, out: usize, outRow: usize): void {
-  tile2x16(kc, a, 4, MR << 2, b, NR << 2, out, outRow);
+/**
+ * The tile over packed panels straight into a whole tile of C at `out` (row 1
+ * outRow bytes after row 0): its sums stored, or added to C (`accumulate`: the
+ * same sum, then + C, as updateC with alpha 1 and beta 1).
+ */
+export function kernel2x16PackedTo(kc: i32, a: usize, b: usize, out: usize, outRow: usize, accumulate: bool): void {
+  tile2x16(kc, a, 4, MR << 2, b, NR << 2, out, outRow, accumulate);
 }
 
 /**
@@ -30,10 +34,10 @@ export function kernel2x16PackedTo(kc: i32, a: usize, b: usize, out: usize, outR
  * pass as long as the products; else `tile`.
  */
 export function kernel2x16Strided(kc: i32, a: usize, aRow: usize, aK: usize, b: usize, bK: usize, out: usize, outRow: usize): void {
-  tile2x16(kc, a, aRow, aK, b, bK, out, outRow);
+  tile2x16(kc, a, aRow, aK, b, bK, out, outRow, false);
 }
 
-@inline function tile2x16(kc: i32, a: usize, aRow: usize, aK: usize, b: usize, bK: usize, out: usize, outRow: usize): void {
+@inline function tile2x16(kc: i32, a: usize, aRow: usize, aK: usize, b: usize, bK: usize, out: usize, outRow: usize, accumulate: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
   const aEnd = a + <usize>kc * aK;
@@ -46,6 +50,10 @@ export function kernel2x16Strided(kc: i32, a: usize, aRow: usize, aK: usize, b: 
     b += bK;
   }
   const out1 = out + outRow;
+  if (accumulate) {
+    c00 = f32x4.add(c00, v128.load(out)); c01 = f32x4.add(c01, v128.load(out, 16)); c02 = f32x4.add(c02, v128.load(out, 32)); c03 = f32x4.add(c03, v128.load(out, 48));
+    c10 = f32x4.add(c10, v128.load(out1)); c11 = f32x4.add(c11, v128.load(out1, 16)); c12 = f32x4.add(c12, v128.load(out1, 32)); c13 = f32x4.add(c13, v128.load(out1, 48));
+  }
   v128.store(out, c00); v128.store(out, c01, 16); v128.store(out, c02, 32); v128.store(out, c03, 48);
   v128.store(out1, c10); v128.store(out1, c11, 16); v128.store(out1, c12, 32); v128.store(out1, c13, 48);
 }

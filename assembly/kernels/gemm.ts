@@ -23,7 +23,6 @@ import { TASK_GEMM, TASK_GEMM_BATCHED, arg, runParallel, setArg, sliceStart, thr
 const MC: i32 = 64; // rows of op(A) packed per block (L2 resident)
 const KC: i32 = 256; // depth of a block: one B micro-panel is KC*NR*4 = 16 KiB (L1)
 const NC: i32 = 512; // columns of op(B) packed per block
-const DIRECT_K: i32 = 64;
 
 // The `workspace` category's index (CATEGORIES in src/estimate/categories.ts).
 const WORKSPACE: i32 = 4;
@@ -295,9 +294,10 @@ function gemmPacked(
   // last block would pay a whole pass over C for a few multiply-adds.
   const blocks = (k + KC - 1) / KC;
   const kBlock = min(KC, roundUp((k + blocks - 1) / blocks, 4));
-  // A short k in one block with nothing to add (the weight gradient, k = batch):
-  // whole tiles go straight to C, saving the tile's round trip through updateC.
-  const direct = blocks == 1 && k <= DIRECT_K && alpha == 1 && beta == 0;
+  // With alpha 1 and beta 0 or 1, whole tiles go straight to C (stored on the
+  // first pass over k with beta 0, added to C after): no round trip through
+  // the tile and updateC. 128^3 to 256^3 2-6% faster, fc1 dW 4-8%.
+  const direct = alpha == 1 && (beta == 0 || beta == 1);
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += kBlock) {
@@ -315,7 +315,7 @@ function gemmPacked(
             const mr = min(MR, mc - ir);
             const cTile = c + ((<usize>(ic + ir) * <usize>ldc + <usize>(jc + jr)) << 2);
             if (direct && mr == MR && nr == NR) {
-              kernel2x16PackedTo(kc, aPack + (<usize>ir * <usize>kc << 2), bPanel, cTile, <usize>ldc << 2);
+              kernel2x16PackedTo(kc, aPack + (<usize>ir * <usize>kc << 2), bPanel, cTile, <usize>ldc << 2, betaHere == 1);
             } else {
               kernel2x16Packed(kc, aPack + (<usize>ir * <usize>kc << 2), bPanel);
               updateC(cTile, ldc, mr, nr, alpha, betaHere);
