@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadMnistDir } from '../src/data/mnist-files.js';
-import { renderPytorchLines, type TrainDocument } from '../src/report/train-document.js';
-import { medianSamplesPerSecond, pytorchFit, type PytorchFitSetup } from '../src/train/pytorch-fit.js';
+import { medianSamplesPerSecond, renderPytorchLines, type TrainDocument } from '../src/report/train-document.js';
+import { pytorchFit, type PytorchFitSetup } from '../src/train/pytorch-fit.js';
 import { runCli } from './helpers/cli.js';
 import { writeTinyMnist } from './helpers/tiny-mnist.js';
 

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { GemmShape } from './gemm-shape.js';
 import type { PytorchPeer } from './pytorch-result.js';
 
-export { pytorchInfo, type PytorchEpoch, type PytorchGemm, type PytorchInfo, type PytorchPeer } from './pytorch-result.js';
+export { pytorchInfo, type PytorchEpoch, type PytorchFit, type PytorchGemm, type PytorchInfo, type PytorchPeer } from './pytorch-result.js';
 
 export interface PytorchRequest {
   timeMs: number;

@@ -2,6 +2,8 @@
 // types and one pure function: the bench documents import this, and they run
 // in browsers too, so nothing here may import Node modules.
 
+import type { EpochResult } from '../train/fit.js';
+
 /** What PyTorch ran on, without its measurements: the `pytorch` entry of the bench documents. */
 export type PytorchInfo =
   | { available: true; version: string; python: string; threads: number; blas: { name: string; libraries: string[] } }
@@ -17,15 +19,11 @@ export interface PytorchGemm {
   gflops: number;
 }
 
-/** One epoch of PyTorch training an MLP: the fields of wasmgrad's EpochResult. */
-export interface PytorchEpoch {
-  epoch: number;
-  trainLoss: number;
-  testLoss: number;
-  testAccuracy: number;
-  samplesPerSecond: number;
-  seconds: number;
-}
+/** One epoch of PyTorch training an MLP: the fields of wasmgrad's own epochs. */
+export type PytorchEpoch = EpochResult;
+
+/** PyTorch's epochs of `wasmgrad train --pytorch`, or why it could not train. */
+export type PytorchFit = PytorchInfo & { epochs?: PytorchEpoch[] };
 
 export type PytorchPeer =
   | (Extract<PytorchInfo, { available: true }> & {

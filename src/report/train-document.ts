@@ -29,7 +29,7 @@ import { buildAndThreads } from './runs-on.js';
 import type { MnistDataset } from '../data/mnist-files.js';
 import { describeLayers, type LayerSpec } from '../nn/layers.js';
 import type { EpochResult } from '../train/fit.js';
-import { medianSamplesPerSecond, type PytorchFit } from '../train/pytorch-fit.js';
+import type { PytorchFit } from '../bench/pytorch-result.js';
 import type { BuildName } from '../wasm-source.js';
 
 interface SplitFiles {
@@ -121,6 +121,13 @@ export function renderTrainEpochLine(r: EpochResult, epochs: number, colour = fa
     `${Math.round(r.samplesPerSecond).toLocaleString('en-US')} samples/s`,
     `${r.seconds.toFixed(1)} s`,
   ].join('  ');
+}
+
+/** The median of the epochs' samples/s: the statistic a busy machine's interruptions move least. */
+export function medianSamplesPerSecond(epochs: readonly { samplesPerSecond: number }[]): number {
+  const sorted = epochs.map((e) => e.samplesPerSecond).sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** PyTorch's epochs after wasmgrad's, and the two median epochs' samples/s side by side. */

@@ -9,12 +9,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MnistDataset } from '../data/mnist-files.js';
-import { runPytorchPeer, type PytorchEpoch, type PytorchFitRequest, type PytorchInfo, type PytorchPeerOptions, pytorchInfo } from '../bench/pytorch-peer.js';
+import { runPytorchPeer, type PytorchFit, type PytorchFitRequest, type PytorchPeerOptions, pytorchInfo } from '../bench/pytorch-peer.js';
 
 /** What the run trains: the fields of a PytorchFitRequest other than the data. */
 export type PytorchFitSetup = Omit<PytorchFitRequest, 'train' | 'test'>;
-
-export type PytorchFit = PytorchInfo & { epochs?: PytorchEpoch[] };
 
 /** PyTorch's epochs on `data`, or why it could not train (no Python, no torch, a failed run). */
 export async function pytorchFit(data: MnistDataset, setup: PytorchFitSetup, options: PytorchPeerOptions = {}): Promise<PytorchFit> {
@@ -33,11 +31,4 @@ export async function pytorchFit(data: MnistDataset, setup: PytorchFitSetup, opt
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** The median of the epochs' samples/s: the statistic a busy machine's interruptions move least. */
-export function medianSamplesPerSecond(epochs: readonly { samplesPerSecond: number }[]): number {
-  const sorted = epochs.map((e) => e.samplesPerSecond).sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
