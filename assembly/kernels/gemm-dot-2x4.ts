@@ -20,17 +20,18 @@ export function gemmDot(
     // Rows past n repeat the last one: computed, never stored.
     const b0 = b + <usize>j * lb;
     const b1 = b0 + <usize>min(1, nr - 1) * lb, b2 = b0 + <usize>min(2, nr - 1) * lb, b3 = b0 + <usize>min(3, nr - 1) * lb;
-    // A whole tile with alpha 1 and beta 0 or 1 (every Linear forward) is stored
-    // straight to C: no round trip through `tile` and no updateC call.
-    const direct = nr == ROWS_B && alpha == 1 && (beta == 0 || beta == 1);
+    // With alpha 1 and beta 0 or 1 (every Linear forward) a tile of two rows is
+    // stored straight to C, its nr columns only: no round trip through `tile`
+    // and no updateC call (N = 10 ends in a tile of two columns).
+    const direct = alpha == 1 && (beta == 0 || beta == 1);
     for (let i = 0; i < m; i += MR) {
       const mr = min(MR, m - i);
       const a0 = a + <usize>i * la;
       const cTile = c + ((<usize>i * <usize>ldc + <usize>j) << 2);
       if (direct && mr == MR) {
-        kernelDot2x4(k, a0, a0 + la, b0, b1, b2, b3, cTile, <usize>ldc << 2, beta == 1);
+        kernelDot2x4(k, a0, a0 + la, b0, b1, b2, b3, cTile, <usize>ldc << 2, beta == 1, nr);
       } else {
-        kernelDot2x4(k, a0, mr == MR ? a0 + la : a0, b0, b1, b2, b3, tile, NR << 2, false);
+        kernelDot2x4(k, a0, mr == MR ? a0 + la : a0, b0, b1, b2, b3, tile, NR << 2, false, ROWS_B);
         updateC(cTile, ldc, mr, nr, alpha, beta);
       }
     }
@@ -38,11 +39,12 @@ export function gemmDot(
 }
 
 /**
- * Dot products of rows a0, a1 with rows b0..b3 over kc floats, four floats
- * per row of the result: stored at `out` and `out + outRow` bytes, or added to
- * what is there (`accumulate`: the same sum, then + C, as updateC with beta 1).
+ * Dot products of rows a0, a1 with rows b0..b3 over kc floats, the first
+ * `cols` (1 to 4) of each row of the result stored at `out` and `out + outRow`
+ * bytes, or added to what is there (`accumulate`: the same sum, then + C, as
+ * updateC with beta 1).
  */
-function kernelDot2x4(kc: i32, a0: usize, a1: usize, b0: usize, b1: usize, b2: usize, b3: usize, out: usize, outRow: usize, accumulate: bool): void {
+function kernelDot2x4(kc: i32, a0: usize, a1: usize, b0: usize, b1: usize, b2: usize, b3: usize, out: usize, outRow: usize, accumulate: bool, cols: i32): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
   const k4 = kc & ~3;
@@ -65,13 +67,26 @@ function kernelDot2x4(kc: i32, a0: usize, a1: usize, b0: usize, b1: usize, b2: u
     s0 = f32x4.add(s0, f32x4.mul(x0, y));
     s1 = f32x4.add(s1, f32x4.mul(x1, y));
   }
-  const out1 = out + outRow;
-  if (accumulate) {
-    s0 = f32x4.add(s0, v128.load(out));
-    s1 = f32x4.add(s1, v128.load(out1));
+  storeColumns(out, s0, cols, accumulate);
+  storeColumns(out + outRow, s1, cols, accumulate);
+}
+
+/** The first `cols` lanes of s at `out`, each added to the float there first when `accumulate`. */
+@inline function storeColumns(out: usize, s: v128, cols: i32, accumulate: bool): void {
+  if (cols == 4) {
+    if (accumulate) s = f32x4.add(s, v128.load(out));
+    v128.store(out, s);
+    return;
   }
-  v128.store(out, s0);
-  v128.store(out1, s1);
+  if (cols >= 2) {
+    // Lane 2 from the sum itself: s + 0 would turn a -0 into +0.
+    const third = f32x4.extract_lane(s, 2);
+    if (cols == 3) store<f32>(out, accumulate ? third + load<f32>(out, 8) : third, 8);
+    if (accumulate) s = f32x4.add(s, v128.load64_zero(out));
+    v128.store64_lane(out, s, 0);
+    return;
+  }
+  store<f32>(out, accumulate ? f32x4.extract_lane(s, 0) + load<f32>(out) : f32x4.extract_lane(s, 0));
 }
 
 /** Lane j is the sum of cj's four lanes. */
