@@ -98,17 +98,39 @@ def time_gemm(shape, time_ms):
             "gflops": 2 * m * n * k / t["median"] / 1e9}
 
 
-def time_training(cfg, name, lr, time_ms):
-    torch.manual_seed(1)
-    sizes = cfg["layers"]
+ACTIVATIONS = {
+    "relu": nn.ReLU, "leaky-relu": nn.LeakyReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh,
+    "gelu": nn.GELU, "gelu-tanh": lambda: nn.GELU(approximate="tanh"), "silu": nn.SiLU,
+}
+
+
+def make_optimizer(name, params, lr):
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr)
+    if name == "sgd-momentum":
+        return torch.optim.SGD(params, lr=lr, momentum=0.9)
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr)
+    if name == "adamw":
+        return torch.optim.AdamW(params, lr=lr)
+    raise ValueError(f"unknown optimizer {name}")
+
+
+def mlp(sizes, activation):
+    """Linear layers of `sizes` with `activation` between them, PyTorch's default initialisation."""
     layers = []
     for i in range(len(sizes) - 1):
         if i > 0:
-            layers.append(nn.ReLU())
+            layers.append(ACTIVATIONS[activation]())
         layers.append(nn.Linear(sizes[i], sizes[i + 1]))
-    model = nn.Sequential(*layers)
-    opt = torch.optim.Adam(model.parameters(), lr=lr) if name == "adam" else torch.optim.SGD(
-        model.parameters(), lr=lr, momentum=0.9 if name == "sgd-momentum" else 0)
+    return nn.Sequential(*layers)
+
+
+def time_training(cfg, name, lr, time_ms):
+    torch.manual_seed(1)
+    sizes = cfg["layers"]
+    model = mlp(sizes, "relu")
+    opt = make_optimizer(name, model.parameters(), lr)
     loss_fn = nn.CrossEntropyLoss()
     batch = cfg["batch"]
     x = torch.rand(batch, sizes[0])
@@ -142,24 +164,6 @@ def time_gpt(cfg, time_ms):
     return {"tokensPerSecond": batch * tokens / t["median"], "msPerStep": t["median"] * 1000, "steps": t["samples"] * t["batch"]}
 
 
-ACTIVATIONS = {
-    "relu": nn.ReLU, "leaky-relu": nn.LeakyReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh,
-    "gelu": nn.GELU, "gelu-tanh": lambda: nn.GELU(approximate="tanh"), "silu": nn.SiLU,
-}
-
-
-def make_optimizer(name, params, lr):
-    if name == "sgd":
-        return torch.optim.SGD(params, lr=lr)
-    if name == "sgd-momentum":
-        return torch.optim.SGD(params, lr=lr, momentum=0.9)
-    if name == "adam":
-        return torch.optim.Adam(params, lr=lr)
-    if name == "adamw":
-        return torch.optim.AdamW(params, lr=lr)
-    raise ValueError(f"unknown optimizer {name}")
-
-
 def load_split(split, pixels):
     """A split as PyTorch's fastest input path at this size: one float tensor of pixel / 255 in memory."""
     def read(path):
@@ -175,12 +179,7 @@ def fit_mlp(cfg):
     shuffle happens before the epoch's clock starts, batch gathering and the loss of every step inside it."""
     torch.manual_seed(cfg["seed"])
     sizes = cfg["layers"]
-    layers = []
-    for i in range(len(sizes) - 1):
-        if i > 0:
-            layers.append(ACTIVATIONS[cfg["activation"]]())
-        layers.append(nn.Linear(sizes[i], sizes[i + 1]))
-    model = nn.Sequential(*layers)
+    model = mlp(sizes, cfg["activation"])
     opt = make_optimizer(cfg["optimizer"], model.parameters(), cfg["lr"])
     loss_fn = nn.CrossEntropyLoss()
     x, y = load_split(cfg["train"], sizes[0])

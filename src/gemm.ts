@@ -136,8 +136,8 @@ function run(rt: Runtime, call: GemmCall, a: Matrix, b: Matrix, c: Matrix): void
       staged.push(t);
       const source = x as Float32Array;
       // With beta 0 the core writes every value of a C whose rows are contiguous, and reads none.
-      if (i === 2 && call.beta === 0 && ldc === n) return void (pointers[i] = t.ptr);
-      t.data.set(spans[i] === source.length ? source : source.subarray(0, spans[i]));
+      const overwritten = i === 2 && call.beta === 0 && ldc === n;
+      if (!overwritten) t.data.set(spans[i] === source.length ? source : source.subarray(0, spans[i]));
       pointers[i] = t.ptr;
     });
     const [pa, pb, pc] = pointers as [number, number, number];

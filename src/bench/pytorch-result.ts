@@ -23,7 +23,7 @@ export interface PytorchGemm {
 export type PytorchEpoch = EpochResult;
 
 /** PyTorch's epochs of `wasmgrad train --pytorch`, or why it could not train. */
-export type PytorchFit = PytorchInfo & { epochs?: PytorchEpoch[] };
+export type PytorchFit = (Extract<PytorchInfo, { available: true }> & { epochs: PytorchEpoch[] }) | Extract<PytorchInfo, { available: false }>;
 
 export type PytorchPeer =
   | (Extract<PytorchInfo, { available: true }> & {

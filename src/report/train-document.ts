@@ -135,7 +135,7 @@ export function renderPytorchLines(doc: TrainDocument, colour = false): string[]
   const c = colours(colour);
   const p = doc.pytorch;
   if (!p) return [];
-  if (!p.available || !p.epochs) return [`pytorch: not measured (${p.available ? 'no epochs' : p.reason})`];
+  if (!p.available) return [`pytorch: not measured (${p.reason})`];
   const epochs = p.epochs.length;
   const ours = medianSamplesPerSecond(doc.epochs), theirs = medianSamplesPerSecond(p.epochs);
   const rate = (x: number) => Math.round(x).toLocaleString('en-US');
