@@ -28,8 +28,8 @@ import { elementwiseAddSlice } from "./kernels/elementwise";
 /** Most threads one runtime can run (the host caps its request to this). */
 export const MAX_THREADS: i32 = 64;
 
-// Control block, i32 words. The host's pool and workers (src/threads/)
-// use words 0, 2 and 3 too.
+// Control block, i32 words. The host's pool, supervisor and workers
+// (src/threads/) use words 0 to 3 and the busy words too.
 const GENERATION = 0; // bumped once per parallel call; idle workers wait on it
 const FINISHED = 1; // slices of the current call finished (or failed)
 const FAILED = 2; // 1 + index of a worker whose slice threw, or 0
@@ -38,7 +38,11 @@ const CLAIM = 4; // the current call: call number << 16 | slices << 8 | next sli
 const TASK = 5; // which kernel the current call runs
 const ARGS = 8; // first argument slot
 export const ARG_SLOTS = 24;
-const control = memory.data((ARGS + ARG_SLOTS) * 4, 64);
+// Per thread: 1 + the slice it has claimed and not finished, or 0. A worker
+// that dies mid-slice leaves its word set, so the supervisor (Node) can count
+// that slice as finished and failed instead of leaving the caller waiting.
+const BUSY = ARGS + ARG_SLOTS;
+const control = memory.data((BUSY + MAX_THREADS) * 4, 64);
 
 export const TASK_GEMM = 1;
 export const TASK_GEMM_BATCHED = 2;
@@ -152,7 +156,11 @@ export function threadClaim(): i32 {
   if (ASC_FEATURE_THREADS) {
     const claim = control + (CLAIM << 2);
     for (let c = atomic.load<i32>(claim); (c & 0xff) < ((c >> 8) & 0xff); c = atomic.load<i32>(claim)) {
-      if (atomic.cmpxchg<i32>(claim, c, c + 1) == c) return c & 0xff;
+      if (atomic.cmpxchg<i32>(claim, c, c + 1) == c) {
+        // In the same function and with no loop between, so a worker cannot be terminated between claim and mark.
+        atomic.store<i32>(control + (<usize>(BUSY + workerIndex) << 2), (c & 0xff) + 1);
+        return c & 0xff;
+      }
     }
   }
   return -1;
@@ -166,6 +174,7 @@ export function threadRun(part: i32): void {
 /** Counts a claimed slice as finished and wakes the call's caller. */
 export function threadFinish(): void {
   if (ASC_FEATURE_THREADS) {
+    atomic.store<i32>(control + (<usize>(BUSY + workerIndex) << 2), 0);
     atomic.add<i32>(control + (FINISHED << 2), 1);
     atomic.notify(control + (FINISHED << 2), 1);
   }

@@ -66,6 +66,11 @@ export class Runtime {
     throw new ThreadError(`threads: worker ${worker} failed during a parallel call: ${message}. The call did not complete; this runtime now runs on one thread`);
   }
 
+  /** @internal A worker ended unasked (Node's supervisor said so): the calls go on on one thread. */
+  lostWorker(reason: string): void {
+    this.endThreads(`one thread since ${reason}`);
+  }
+
   private endThreads(note: string | undefined): void {
     if (!this.pool) return;
     this.core.threadsConfigure(1, 0);
@@ -204,6 +209,8 @@ async function compile(bytes: BufferSource): Promise<WebAssembly.Module> {
 async function instantiate(features: EngineFeatures, source: WasmSource, threads: number, threadsNote?: string): Promise<Runtime> {
   let arena: Arena | undefined;
   let runtime: Runtime | undefined;
+  // Weak: the pool outlives a runtime collected without dispose() (poolsOfRuntimes) and must not keep it.
+  let runtimeOfPool: WeakRef<Runtime> | undefined;
   const hooks = {
     onArenaEvent: (k: number, c: number, b: number) => arena?.onCoreEvent(k, c, b),
     onThreadFailure: (worker: number) => runtime!.failedWorker(worker),
@@ -223,12 +230,13 @@ async function instantiate(features: EngineFeatures, source: WasmSource, threads
   let pool: WorkerPool | undefined;
   if (memory) {
     try {
-      pool = await WorkerPool.start(module, memory, core.threadControl(), threads);
+      pool = await WorkerPool.start(module, memory, core.threadControl(), threads, (reason) => runtimeOfPool?.deref()?.lostWorker(reason));
       core.threadsConfigure(threads, isNode() ? 1 : 0);
     } catch (e) {
       threadsNote = `one thread: ${firstLine(e)}`;
     }
   }
   runtime = new Runtime(core, kind, features, arena, pool, threadsNote);
+  runtimeOfPool = new WeakRef(runtime);
   return runtime;
 }

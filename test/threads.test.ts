@@ -294,4 +294,46 @@ describe('lifecycle and failures', () => {
     expect(rt.core.gemm(0, 0, n, n, n, 1, a.ptr, n, a.ptr, n, 0, c.ptr, n)).toBe(1);
     expect(c.read().every((v) => v === n)).toBe(true);
   });
+
+  /** A two-thread runtime whose worker ends (process.exit: no finally runs) at `when` (src/threads/worker.js). */
+  async function runtimeWhoseWorkerDies(when: 'in-slice' | 'on-wake') {
+    process.env.WASMGRAD_TEST_WORKER_DEATH = when;
+    const rt = await init({ build: 'simd', threads: 2, fresh: true }).finally(() => delete process.env.WASMGRAD_TEST_WORKER_DEATH);
+    const n = 512;
+    const a = block(rt, new Float32Array(n * n).fill(1)), c = block(rt, new Float32Array(n * n));
+    return { rt, n, a, c, product: () => rt.core.gemm(0, 0, n, n, n, 1, a.ptr, n, a.ptr, n, 0, c.ptr, n) };
+  }
+
+  it('a worker that ends in the middle of its slice is a ThreadError from the waiting call, not a hang; the runtime then runs on one thread', async () => {
+    const { rt, n, c, product } = await runtimeWhoseWorkerDies('in-slice');
+    expect(rt.threads).toBe(2);
+    let error: unknown;
+    for (let i = 0; i < 20 && error === undefined; i++) {
+      try {
+        product();
+      } catch (e) {
+        error = e;
+      }
+    }
+    expect(error).toBeInstanceOf(ThreadError);
+    expect(String(error)).toBe(
+      'ThreadError: threads: worker 1 failed during a parallel call: worker 1 ended (exit code 3). The call did not complete; this runtime now runs on one thread',
+    );
+    expect(rt.describe()).toMatch(/1 thread \(one thread since worker 1 failed: worker 1 ended \(exit code 3\)\)/);
+    expect(product()).toBe(1);
+    expect(c.read().every((v) => v === n)).toBe(true);
+  });
+
+  it('a worker that ends holding no slice leaves the call to the other threads; the runtime then runs on one thread and says why', async () => {
+    const { rt, n, c, product } = await runtimeWhoseWorkerDies('on-wake');
+    product();
+    expect(c.read().every((v) => v === n)).toBe(true);
+    // The supervisor's word arrives through the event loop.
+    for (let waited = 0; rt.threads > 1 && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    expect(rt.threads).toBe(1);
+    expect(rt.describe()).toMatch(/1 thread \(one thread since worker 1 ended \(exit code 3\)\)/);
+    new Float32Array(rt.memory.buffer, c.ptr, n * n).fill(0);
+    expect(product()).toBe(1);
+    expect(c.read().every((v) => v === n)).toBe(true);
+  });
 });

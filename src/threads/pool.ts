@@ -23,34 +23,50 @@ export class WorkerPool {
   private stopped = false;
 
   private constructor(
-    private readonly workers: readonly WorkerHandle[],
+    /** The supervisor in Node (ending it ends its workers), the workers in a browser. */
+    private readonly handles: readonly WorkerHandle[],
+    readonly size: number,
     private readonly control: Int32Array,
     private readonly status: SharedArrayBuffer,
   ) {}
 
-  /** Starts `threads - 1` workers on `memory` and resolves once every one is ready. */
-  static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, controlAddress: number, threads: number): Promise<WorkerPool> {
+  /**
+   * Starts `threads - 1` workers on `memory` and resolves once every one is
+   * ready. In Node they are children of one supervisor thread
+   * (supervisor.js), which calls `onLost` with the reason when a worker ends
+   * unasked; the runtime then runs on one thread.
+   */
+  static async start(
+    module: WebAssembly.Module,
+    memory: WebAssembly.Memory,
+    controlAddress: number,
+    threads: number,
+    onLost: (reason: string) => void,
+  ): Promise<WorkerPool> {
     const status = new SharedArrayBuffer(STATUS_BYTES);
-    const workers: WorkerHandle[] = [];
+    const handles: WorkerHandle[] = [];
     try {
-      const ready: Promise<void>[] = [];
-      for (let index = 1; index < threads; index++) {
-        const { worker, started } = await spawn(index);
-        workers.push(worker);
-        ready.push(started);
-        worker.postMessage({ module, memory, index, status });
+      if (isNode()) {
+        const { worker, started } = await spawn(SUPERVISOR_SCRIPT, 'the workers', onLost);
+        handles.push(worker);
+        worker.postMessage({ module, memory, status, threads, controlAddress });
+        await started;
+      } else {
+        const ready: Promise<void>[] = [];
+        for (let index = 1; index < threads; index++) {
+          const { worker, started } = await spawn(undefined, `worker ${index}`, onLost);
+          handles.push(worker);
+          ready.push(started);
+          worker.postMessage({ module, memory, index, status });
+        }
+        await Promise.all(ready);
       }
-      await Promise.all(ready);
     } catch (e) {
       // Ended before the runtime is used: a worker still instantiating would rewrite the memory's data segments.
-      await Promise.all(workers.map((w) => w.terminate()));
+      await Promise.all(handles.map((w) => w.terminate()));
       throw e instanceof ThreadError ? e : new ThreadError(`threads: a worker could not start (${firstLine(e)})`);
     }
-    return new WorkerPool(workers, new Int32Array(memory.buffer, controlAddress, 8), status);
-  }
-
-  get size(): number {
-    return this.workers.length + 1;
+    return new WorkerPool(handles, threads, new Int32Array(memory.buffer, controlAddress, 8), status);
   }
 
   /** The message a failed worker left in the status buffer. */
@@ -66,34 +82,44 @@ export class WorkerPool {
     Atomics.store(this.control, STOP, 1);
     Atomics.add(this.control, GENERATION, 1);
     Atomics.notify(this.control, GENERATION);
-    for (const w of this.workers) void w.terminate();
+    for (const w of this.handles) void w.terminate();
   }
 }
 
 // Not the literal form: bundlers leave the Node path alone (the browser path below is the one they rewrite).
-const WORKER_SCRIPT = './worker.js';
+const SUPERVISOR_SCRIPT = './supervisor.js';
 
-/** One worker, and a promise that settles when it reports ready or fails. */
-async function spawn(index: number): Promise<{ worker: WorkerHandle; started: Promise<void> }> {
+/**
+ * Starts `script` in Node, or worker.js in a browser, and a promise that
+ * settles when it reports ready or fails; `who` names what it starts.
+ * A message after that is a worker lost (Node).
+ */
+async function spawn(script: string | undefined, who: string, onLost: (reason: string) => void): Promise<{ worker: WorkerHandle; started: Promise<void> }> {
+  let ready = false;
   let settle!: (error?: Error) => void;
   const started = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => settle(new ThreadError(`threads: worker ${index} did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+    const timer = setTimeout(() => settle(new ThreadError(`threads: ${who} did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
     settle = (error) => {
       clearTimeout(timer);
+      ready = !error;
       if (error) reject(error);
       else resolve();
     };
   });
-  const onMessage = (m: { ready?: boolean; error?: string }) =>
-    settle(m.ready ? undefined : new ThreadError(`threads: worker ${index} could not instantiate the core (${m.error})`));
-  const onError = (e: unknown) => settle(new ThreadError(`threads: worker ${index} failed (${firstLine(e)})`));
-  if (isNode()) {
+  const onMessage = (m: { ready?: boolean; error?: string; lost?: string }) => {
+    if (m.lost !== undefined) return onLost(m.lost);
+    if (m.ready) return settle();
+    // The supervisor names the worker; a browser's worker is `who`.
+    settle(new ThreadError(`threads: ${script ? m.error : `${who} could not instantiate the core (${m.error})`}`));
+  };
+  const onError = (e: unknown) => settle(new ThreadError(`threads: ${who} failed (${firstLine(e)})`));
+  if (script) {
     const { Worker } = (await import(/* @vite-ignore */ nodeWorkerThreads)) as typeof import('node:worker_threads');
-    // The process's own flags, less those that only make sense for its main script.
-    const worker = new Worker(new URL(WORKER_SCRIPT, import.meta.url), { execArgv: process.execArgv.filter((a) => !/^--(input-type|eval|print)\b/.test(a)) });
-    worker.once('message', onMessage);
+    // The process's own flags, less those that only make sense for its main script; the workers inherit them.
+    const worker = new Worker(new URL(script, import.meta.url), { execArgv: process.execArgv.filter((a) => !/^--(input-type|eval|print)\b/.test(a)) });
+    worker.on('message', onMessage);
     worker.once('error', onError);
-    worker.once('exit', (code) => settle(new ThreadError(`threads: worker ${index} exited with code ${code}`)));
+    worker.once('exit', (code) => (ready ? onLost(`the supervisor of the workers exited with code ${code}`) : settle(new ThreadError(`threads: ${who} exited with code ${code}`))));
     worker.unref();
     return { worker, started };
   }

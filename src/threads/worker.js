@@ -8,8 +8,10 @@
 
 // Control block words (assembly/threads.ts).
 const GENERATION = 0, FAILED = 2, STOP = 3;
-// Fault injection for wasmgrad's own tests: each slice a worker claims fails before it runs.
+// Fault injection for wasmgrad's own tests: each slice a worker claims fails before it runs,
+// or the worker ends (Node: process.exit, so no finally runs) in its first slice or as it wakes for a call.
 const INJECTED_FAILURE = typeof process !== 'undefined' && process.env?.WASMGRAD_TEST_WORKER_FAILURE === '1';
+const INJECTED_DEATH = typeof process !== 'undefined' ? process.env?.WASMGRAD_TEST_WORKER_DEATH : undefined;
 // How long an idle worker keeps checking the generation word before it
 // sleeps, ms. A training step's parallel calls come tens to hundreds of
 // microseconds apart (the small products, the loss and JavaScript run in
@@ -76,9 +78,11 @@ function loop(core, control, index, status, seen) {
     }
     seen = Atomics.load(control, GENERATION);
     if (Atomics.load(control, STOP)) break;
+    if (INJECTED_DEATH === 'on-wake') process.exit(3);
     for (let part = core.threadClaim(); part >= 0; part = core.threadClaim()) {
       try {
         if (INJECTED_FAILURE) throw new Error('failure injected by WASMGRAD_TEST_WORKER_FAILURE');
+        if (INJECTED_DEATH === 'in-slice') process.exit(3);
         core.threadRun(part);
       } catch (e) {
         fail(status, control, index, `${e?.name ?? 'Error'}: ${e?.message ?? e}`);
