@@ -24,6 +24,7 @@ import { addBiasSlice, biasGradSlice } from "./kernels/linear";
 import { gatherPixelsSlice } from "./kernels/data";
 import { normForwardSlice } from "./kernels/norm";
 import { elementwiseAddSlice } from "./kernels/elementwise";
+import { maxAbsSlice } from "./kernels/check";
 
 /** Most threads one runtime can run (the host caps its request to this). */
 export const MAX_THREADS: i32 = 64;
@@ -57,6 +58,7 @@ export const TASK_BIAS_GRAD = 10;
 export const TASK_GATHER_PIXELS = 11;
 export const TASK_NORM_FORWARD = 12;
 export const TASK_ADD = 13;
+export const TASK_MAX_ABS = 14;
 
 // Per instance (wasm globals are not shared): the threads a call may use
 // (set in the main instance only), and this instance's own index.
@@ -204,6 +206,7 @@ function runSlice(task: i32, part: i32, parts: i32, thread: i32): void {
     case TASK_GATHER_PIXELS: gatherPixelsSlice(part, parts); break;
     case TASK_NORM_FORWARD: normForwardSlice(part, parts); break;
     case TASK_ADD: elementwiseAddSlice(part, parts); break;
+    case TASK_MAX_ABS: maxAbsSlice(part, parts); break;
     default: unreachable();
   }
 }

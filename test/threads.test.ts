@@ -144,6 +144,28 @@ describe.each(['simd', 'relaxed'] as BuildName[])('bit-identical on 1, 2 and 3 t
     });
   });
 
+  it('the largest |x| (the gradients check): ranges split between threads, one NaN or infinity anywhere still found', async () => {
+    await sameOnEveryThreadCount(build, (rt) => {
+      const next = rng(21);
+      const n = 100_003;
+      const values = randomArray(n, next);
+      const x = block(rt, values);
+      const reference = values.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      const at = (i: number, v: number) => (new Float32Array(rt.memory.buffer, x.ptr, n)[i] = v);
+      const results = [rt.core.maxAbs(x.ptr, n)];
+      expect(results[0]).toBe(reference);
+      // The largest in the last slice, then non-finite values in it and in the first.
+      at(n - 70, -9.5);
+      results.push(rt.core.maxAbs(x.ptr, n));
+      at(n - 2, Infinity);
+      results.push(rt.core.maxAbs(x.ptr, n));
+      at(3, NaN);
+      results.push(rt.core.maxAbs(x.ptr, n));
+      expect(results.slice(1)).toEqual([9.5, Infinity, NaN]);
+      return [Float32Array.from(results)];
+    });
+  });
+
   it.each([
     ['sgd', { lr: 0.1 }],
     ['sgd momentum', { lr: 0.1, momentum: 0.9 }],

@@ -1,5 +1,10 @@
 // Finite checks: x - x is NaN exactly when x is NaN or infinite.
 
+import { TASK_MAX_ABS, arg, elementParts, runParallel, setArg, sliceStart, ELEMENT_ALIGN } from "../threads";
+
+/** Each slice's maximum of a split maxAbs; the caller takes theirs (max is exact, so any split gives the same result). */
+const sliceMaxima = memory.data(64 * 4, 16); // MAX_THREADS slices (a constant here: threads.ts imports this file)
+
 /** True when any lane is NaN or infinite. */
 @inline export function nonFinite(v: v128): bool {
   const d = f32x4.sub(v, v);
@@ -31,6 +36,26 @@ export function firstNonFinite(x: usize, n: i32): i32 {
  * sequence in V8), so NaN is tracked separately.
  */
 export function maxAbs(x: usize, n: i32): f32 {
+  const parts = elementParts(n);
+  if (parts == 1) return maxAbsRange(x, n);
+  setArg<usize>(0, x); setArg<i32>(1, n);
+  runParallel(TASK_MAX_ABS, parts);
+  let m: f32 = 0;
+  for (let part = 0; part < parts; part++) {
+    const v = load<f32>(sliceMaxima + (<usize>part << 2));
+    if (v != v) return NaN;
+    m = max(m, v);
+  }
+  return m;
+}
+
+/** Slice `part` of a maxAbs whose arguments are in the task slots. */
+export function maxAbsSlice(part: i32, parts: i32): void {
+  const n = arg<i32>(1), i0 = sliceStart(n, part, parts, ELEMENT_ALIGN), i1 = sliceStart(n, part + 1, parts, ELEMENT_ALIGN);
+  store<f32>(sliceMaxima + (<usize>part << 2), maxAbsRange(arg<usize>(0) + (<usize>i0 << 2), i1 - i0));
+}
+
+function maxAbsRange(x: usize, n: i32): f32 {
   let i = 0;
   let m: f32 = 0;
   if (ASC_FEATURE_SIMD) {
