@@ -4,8 +4,10 @@
 // waits in the core, so kernel calls stay synchronous. Workers start once,
 // before the runtime is handed out (an instance writes its data segments
 // into the shared memory when it is created, so none may start while the
-// arena is in use), and end with dispose(). In Node they are unref'd: a
-// process that used wasmgrad exits by itself.
+// arena is in use), and end with dispose(). In Node they are children of
+// one supervisor thread (supervisor.js), which notices a worker that ends
+// while the caller waits; it is unref'd, so a process that used wasmgrad
+// exits by itself.
 
 import { ThreadError, firstLine } from '../errors.js';
 
