@@ -54,7 +54,9 @@ export interface TrainBenchOptions {
  * dark after the first step (as an MNIST border does): their weights'
  * gradients are then exactly zero and the optimizer state decays toward the
  * subnormal range, which costs about 70x on Intel cores unless flushed.
- * Rates of the first and the last STEADY_BLOCK steps, wall time.
+ * Rates of the first and the last STEADY_BLOCK steps, wall time; the two
+ * blocks are timed in turns (two models), so a host whose speed drifts moves
+ * both alike.
  */
 export interface SteadyState {
   steps: number;
@@ -65,6 +67,8 @@ export interface SteadyState {
 }
 
 const STEADY_BLOCK = 500;
+/** Turns each steady-state block is timed in. */
+const STEADY_TURNS = 10;
 
 export interface StepRate {
   samplesPerSecond: number;
@@ -110,25 +114,42 @@ export interface TrainBenchResult {
   'ort-web': { available: false; reason: string };
 }
 
-/** Trains a fresh model for `steps` steps; the first on x, the rest on x with its first quarter of pixels dark. */
+/**
+ * Trains a model for `steps - STEADY_BLOCK` steps untimed, then times its
+ * last STEADY_BLOCK steps in turns with the first STEADY_BLOCK of a fresh
+ * model of the same seed. Each model's first step is on x, the rest on x
+ * with its first quarter of pixels dark.
+ */
 function steadyState(rt: Runtime, name: TrainBenchOptimizer, x: Float32Array, labels: Int32Array, batch: number, steps: number): SteadyState {
   const inF = TRAIN_BENCH_SIZES[0];
   const dark = x.map((v, i) => (i % inF < inF / 4 ? 0 : v));
-  const model = new Sequential(rt, LAYERS, { seed: 1 });
-  const opt = makeOptimizer(name, LR[name]);
-  const blockRate = (from: number) => {
+  const runs: { model: Sequential; opt: ReturnType<typeof makeOptimizer>; done: number; ms: number }[] = [];
+  const trainer = () => {
+    const run = { model: new Sequential(rt, LAYERS, { seed: 1 }), opt: makeOptimizer(name, LR[name]), done: 0, ms: 0 };
+    runs.push(run);
+    return run;
+  };
+  const advance = (run: (typeof runs)[number], count: number) => {
     const t0 = performance.now();
-    for (let s = from; s < from + STEADY_BLOCK; s++) model.trainStep(s === 0 ? x : dark, labels, opt);
-    return (batch * STEADY_BLOCK * 1000) / (performance.now() - t0);
+    for (let s = 0; s < count; s++, run.done++) run.model.trainStep(run.done === 0 ? x : dark, labels, run.opt);
+    run.ms += performance.now() - t0;
   };
   try {
-    const first = blockRate(0);
-    for (let s = STEADY_BLOCK; s < steps - STEADY_BLOCK; s++) model.trainStep(dark, labels, opt);
-    const last = blockRate(steps - STEADY_BLOCK);
+    const late = trainer();
+    advance(late, steps - STEADY_BLOCK);
+    late.ms = 0;
+    const fresh = trainer();
+    for (let turn = 0; turn < STEADY_TURNS; turn++) {
+      for (const run of [fresh, late]) advance(run, STEADY_BLOCK / STEADY_TURNS);
+    }
+    const rate = (run: (typeof runs)[number]) => (batch * STEADY_BLOCK * 1000) / run.ms;
+    const first = rate(fresh), last = rate(late);
     return { steps, firstSamplesPerSecond: first, lastSamplesPerSecond: last, ratio: last / first };
   } finally {
-    opt.dispose();
-    model.dispose();
+    for (const run of runs) {
+      run.opt.dispose();
+      run.model.dispose();
+    }
   }
 }
 
