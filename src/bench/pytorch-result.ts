@@ -36,6 +36,8 @@ export type PytorchPeer =
     })
   | Extract<PytorchInfo, { available: false }>;
 
+export function pytorchInfo(peer: Extract<PytorchPeer, { available: true }>): Extract<PytorchInfo, { available: true }>;
+export function pytorchInfo(peer: PytorchPeer): PytorchInfo;
 export function pytorchInfo(peer: PytorchPeer): PytorchInfo {
   return peer.available ? { available: true, version: peer.version, python: peer.python, threads: peer.threads, blas: peer.blas } : peer;
 }

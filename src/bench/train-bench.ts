@@ -114,6 +114,14 @@ export interface TrainBenchResult {
   'ort-web': { available: false; reason: string };
 }
 
+/** One model of the steady-state run: its steps so far and the ms of those timed. */
+interface SteadyRun {
+  model: Sequential;
+  opt: ReturnType<typeof makeOptimizer>;
+  done: number;
+  ms: number;
+}
+
 /**
  * Trains a model for `steps - STEADY_BLOCK` steps untimed, then times its
  * last STEADY_BLOCK steps in turns with the first STEADY_BLOCK of a fresh
@@ -123,13 +131,13 @@ export interface TrainBenchResult {
 function steadyState(rt: Runtime, name: TrainBenchOptimizer, x: Float32Array, labels: Int32Array, batch: number, steps: number): SteadyState {
   const inF = TRAIN_BENCH_SIZES[0];
   const dark = x.map((v, i) => (i % inF < inF / 4 ? 0 : v));
-  const runs: { model: Sequential; opt: ReturnType<typeof makeOptimizer>; done: number; ms: number }[] = [];
+  const runs: SteadyRun[] = [];
   const trainer = () => {
     const run = { model: new Sequential(rt, LAYERS, { seed: 1 }), opt: makeOptimizer(name, LR[name]), done: 0, ms: 0 };
     runs.push(run);
     return run;
   };
-  const advance = (run: (typeof runs)[number], count: number) => {
+  const advance = (run: SteadyRun, count: number) => {
     const t0 = performance.now();
     for (let s = 0; s < count; s++, run.done++) run.model.trainStep(run.done === 0 ? x : dark, labels, run.opt);
     run.ms += performance.now() - t0;
@@ -142,8 +150,7 @@ function steadyState(rt: Runtime, name: TrainBenchOptimizer, x: Float32Array, la
     for (let turn = 0; turn < STEADY_TURNS; turn++) {
       for (const run of [fresh, late]) advance(run, STEADY_BLOCK / STEADY_TURNS);
     }
-    const rate = (run: (typeof runs)[number]) => (batch * STEADY_BLOCK * 1000) / run.ms;
-    const first = rate(fresh), last = rate(late);
+    const first = (batch * STEADY_BLOCK * 1000) / fresh.ms, last = (batch * STEADY_BLOCK * 1000) / late.ms;
     return { steps, firstSamplesPerSecond: first, lastSamplesPerSecond: last, ratio: last / first };
   } finally {
     for (const run of runs) {

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MnistDataset } from '../data/mnist-files.js';
-import { runPytorchPeer, type PytorchFit, type PytorchFitRequest, type PytorchPeerOptions } from '../bench/pytorch-peer.js';
+import { runPytorchPeer, type PytorchFit, type PytorchFitRequest, type PytorchPeerOptions, pytorchInfo } from '../bench/pytorch-peer.js';
 
 /** What the run trains: the fields of a PytorchFitRequest other than the data. */
 export type PytorchFitSetup = Omit<PytorchFitRequest, 'train' | 'test'>;
@@ -27,8 +27,7 @@ export async function pytorchFit(data: MnistDataset, setup: PytorchFitSetup, opt
     const peer = await runPytorchPeer({ timeMs: 0, fit: { ...setup, train: split('train', data.train), test: split('test', data.test) } }, options);
     if (!peer.available) return peer;
     if (!peer.fit || peer.fit.epochs.length !== setup.epochs) return { available: false, reason: `the PyTorch peer returned ${peer.fit?.epochs.length ?? 'no'} epochs, not ${setup.epochs}` };
-    const { gemm: _gemm, train: _train, gpt: _gpt, fit, ...info } = peer;
-    return { ...info, epochs: fit.epochs };
+    return { ...pytorchInfo(peer), epochs: peer.fit.epochs };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
