@@ -346,6 +346,30 @@ describe('lifecycle and failures', () => {
     expect(c.read().every((v) => v === n)).toBe(true);
   });
 
+  it('the supervisor thread ending while a worker holds a slice is a ThreadError from the waiting call, not a hang; the runtime then runs on one thread', async () => {
+    process.env.WASMGRAD_TEST_SUPERVISOR_DEATH = '1';
+    const rt = await init({ build: 'simd', threads: 2, fresh: true }).finally(() => delete process.env.WASMGRAD_TEST_SUPERVISOR_DEATH);
+    const n = 512;
+    const a = block(rt, new Float32Array(n * n).fill(1)), c = block(rt, new Float32Array(n * n));
+    const product = () => rt.core.gemm(0, 0, n, n, n, 1, a.ptr, n, a.ptr, n, 0, c.ptr, n);
+    let error: unknown;
+    // The worker holds its slice for 10 s; the supervisor ends within a millisecond of seeing it held.
+    for (let i = 0; i < 20 && error === undefined; i++) {
+      try {
+        product();
+      } catch (e) {
+        error = e;
+      }
+    }
+    expect(error).toBeInstanceOf(ThreadError);
+    expect(String(error)).toBe(
+      'ThreadError: threads: worker 1 failed during a parallel call: the supervisor of the workers ended (exit code 4), and worker 1 with it. The call did not complete; this runtime now runs on one thread',
+    );
+    expect(rt.threads).toBe(1);
+    expect(product()).toBe(1);
+    expect(c.read().every((v) => v === n)).toBe(true);
+  });
+
   it('a worker that ends holding no slice leaves the call to the other threads; the runtime then runs on one thread and says why', async () => {
     const { rt, n, c, product } = await runtimeWhoseWorkerDies('on-wake');
     product();

@@ -12,6 +12,8 @@ const GENERATION = 0, FAILED = 2, STOP = 3;
 // or the worker ends (Node: process.exit, so no finally runs) in its first slice or as it wakes for a call.
 const INJECTED_FAILURE = typeof process !== 'undefined' && process.env?.WASMGRAD_TEST_WORKER_FAILURE === '1';
 const INJECTED_DEATH = typeof process !== 'undefined' ? process.env?.WASMGRAD_TEST_WORKER_DEATH : undefined;
+// Tests only: hold each slice for up to 10 s, long enough for the supervisor to end meanwhile (supervisor.js).
+const INJECTED_HOLD = typeof process !== 'undefined' && process.env?.WASMGRAD_TEST_SUPERVISOR_DEATH === '1';
 // How long an idle worker keeps checking the generation word before it
 // sleeps, ms. A training step's parallel calls come tens to hundreds of
 // microseconds apart (the small products, the loss and JavaScript run in
@@ -83,6 +85,7 @@ function loop(core, control, index, status, seen) {
       try {
         if (INJECTED_FAILURE) throw new Error('failure injected by WASMGRAD_TEST_WORKER_FAILURE');
         if (INJECTED_DEATH === 'in-slice') process.exit(3);
+        for (const until = performance.now() + 10_000; INJECTED_HOLD && performance.now() < until; );
         core.threadRun(part);
       } catch (e) {
         fail(status, control, index, `${e?.name ?? 'Error'}: ${e?.message ?? e}`);
