@@ -230,7 +230,7 @@ describe('runGemmBench on tiny shapes', () => {
   const shapes = [...squareShapes([8]), gemmShape('ta', 5, 7, 3, true, false), gemmShape('tb', 4, 6, 9, false, true)];
   // PyTorch's child process stood in for by its answer: shape i took (i + 1) µs per call.
   const torch: PytorchPeer = {
-    available: true, version: '1.13.0a0', python: '/usr/bin/python3', threads: 1, blas: { name: 'OpenBLAS (pthread)', libraries: [] },
+    available: true, version: '1.13.0a0', python: '/usr/bin/python3', threads: 1, blas: { name: 'OpenBLAS (pthread)', libraries: [] }, flushDenormal: true,
     gemm: shapes.map((s, i) => ({ label: s.label, ms: (i + 1) / 1000, minMs: (i + 1) / 1000, samples: 10, batch: 100, gflops: 0 })),
     train: [],
     gpt: null, fit: null,
@@ -273,7 +273,7 @@ describe('runGemmBench on tiny shapes', () => {
     expect(report.overheadNs).toBeGreaterThan(0);
     expect(Object.keys(report.peers)).toEqual(['tfjs-wasm', 'ort-web', 'pytorch', 'js']);
     expect(report.peers['ort-web']).toEqual(ort.info);
-    expect(report.peers.pytorch).toEqual({ available: true, version: '1.13.0a0', python: '/usr/bin/python3', threads: 1, blas: torch.available && torch.blas });
+    expect(report.peers.pytorch).toEqual({ available: true, version: '1.13.0a0', python: '/usr/bin/python3', threads: 1, blas: torch.available && torch.blas, flushDenormal: torch.available && torch.flushDenormal });
     expect(report.peers.js.maxMacs).toBe(511);
     expect(report.shapes.map((s) => s.label)).toEqual(shapes.map((s) => s.label));
     for (const s of report.shapes) {
@@ -393,7 +393,7 @@ describe('bench tables (human output)', () => {
     lr: { sgd: 0.01, adam: 0.001 },
     gemmMacsPerStep: 64 * (784 * 100 * 2 + 100 * 10 * 3),
     rows: [row('sgd', 103_866.2), { ...row('adam', 1_234_567.8), steady: { steps: 5000, firstSamplesPerSecond: 80_123.4, lastSamplesPerSecond: 79_000.2, ratio: 0.986 } }],
-    pytorch: { available: true, version: '1.13.0a0', python: '/usr/bin/python3', threads: 1, blas: { name: 'OpenBLAS (pthread)', libraries: [] } },
+    pytorch: { available: true, version: '1.13.0a0', python: '/usr/bin/python3', threads: 1, blas: { name: 'OpenBLAS (pthread)', libraries: [] }, flushDenormal: true },
     'ort-web': { available: false, reason: 'onnxruntime-web has no training API' },
   };
 
@@ -404,7 +404,7 @@ describe('bench tables (human output)', () => {
     expect(text).toMatch(/^adam +1,234,568 +12,001 /m);
     // PyTorch's samples/s and wasmgrad's ratio to it, and the BLAS PyTorch ran.
     expect(text).toMatch(/^sgd +103,866 +12,001 +8\.65x +140,123 +0\.74x /m);
-    expect(text).toContain('pytorch 1.13.0a0, 1 thread, BLAS: OpenBLAS (pthread)');
+    expect(text).toContain('pytorch 1.13.0a0, 1 thread, BLAS: OpenBLAS (pthread), subnormals flushed (a child process');
     expect(text).toContain('  ort-web: unavailable (onnxruntime-web has no training API)');
     expect(text).toContain('steady state, adam: 80,123 samples/s over the first 500 steps, 79,000 over the last 500 of 5,000 (99%)');
     expect(text).not.toContain('steady state, sgd');
@@ -428,7 +428,7 @@ describe('bench tables (human output)', () => {
   it('benchTrainDocument takes the PyTorch ratio from the one-thread rate', () => {
     const result = { ...train, rows: [row('sgd', 180_000, 100_000)] } as unknown as TrainBenchResult;
     const doc = benchTrainDocument(result, {
-      available: true, version: '1.13.0a0', python: '/usr/bin/python3', threads: 1, blas: { name: 'OpenBLAS', libraries: [] }, gemm: [],
+      available: true, version: '1.13.0a0', python: '/usr/bin/python3', threads: 1, blas: { name: 'OpenBLAS', libraries: [] }, flushDenormal: true, gemm: [],
       train: [{ optimizer: 'sgd', samplesPerSecond: 50_000, msPerStep: 64_000 / 50_000 }], gpt: null, fit: null,
     } as unknown as PytorchPeer);
     expect(doc.rows[0]!.ratioPytorch).toBeCloseTo(2, 12);

@@ -25,7 +25,7 @@ describe('bench gpt', () => {
     const plan = model.stepPlan(2, 8, new AdamW());
     expect(r.gemmMacs).toBe(plan.reduce((s, op) => s + (op.op === 'run' ? op.gemmMacs : 0), 0));
     model.dispose();
-    const peer: PytorchPeer = { available: true, version: '1.13.0a0', python: '/usr/bin/python3', threads: 1, blas: { name: 'OpenBLAS (pthread)', libraries: [] }, gemm: [], train: [], gpt: { tokensPerSecond: r.tokensPerSecond / 2, msPerStep: 2 * r.msPerStep, steps: 10 }, fit: null };
+    const peer: PytorchPeer = { available: true, version: '1.13.0a0', python: '/usr/bin/python3', threads: 1, blas: { name: 'OpenBLAS (pthread)', libraries: [] }, flushDenormal: true, gemm: [], train: [], gpt: { tokensPerSecond: r.tokensPerSecond / 2, msPerStep: 2 * r.msPerStep, steps: 10 }, fit: null };
     const doc = benchGptDocument(r, peer);
     expect(doc.ratio).toBeCloseTo(2, 6);
     expect(renderBenchGptTable(doc)).toMatch(/ratio {6}2\.00x PyTorch's tokens\/s/);

@@ -30,7 +30,7 @@ function fakePeer(epochs: number): string {
     'size = lambda p: os.path.getsize(p)',
     'e = {"epoch": 1, "trainLoss": size(r["train"]["labels"]), "testLoss": size(r["test"]["labels"]), "testAccuracy": 0.5,',
     '     "samplesPerSecond": size(r["train"]["images"]), "seconds": 1, "dir": os.path.dirname(r["train"]["images"]), "request": r}',
-    `print(json.dumps({"available": True, "version": "fake", "python": sys.executable, "threads": 1, "blas": {"name": "none", "libraries": []},`,
+    `print(json.dumps({"available": True, "version": "fake", "python": sys.executable, "threads": 1, "blas": {"name": "none", "libraries": []}, "flushDenormal": False,`,
     `                  "gemm": [], "train": [], "gpt": None, "fit": {"epochs": [e] * ${epochs}}}))`,
   ].join('\n'));
   return script;
@@ -61,11 +61,11 @@ describe('PyTorch training the same MLP on the same images', () => {
     const epoch = (samplesPerSecond: number, n: number) => ({ epoch: n, trainLoss: 1, testLoss: 1, testAccuracy: 0.5, samplesPerSecond, seconds: 1 });
     const doc = {
       build: 'simd', threads: 2, epochs: [epoch(300, 1), epoch(100, 2), epoch(200, 3)],
-      pytorch: { available: true, version: '1.13', python: 'p', threads: 1, blas: { name: 'OpenBLAS', libraries: [] }, epochs: [epoch(100, 1), epoch(50, 2), epoch(150, 3)] },
+      pytorch: { available: true, version: '1.13', python: 'p', threads: 1, blas: { name: 'OpenBLAS', libraries: [] }, flushDenormal: true, epochs: [epoch(100, 1), epoch(50, 2), epoch(150, 3)] },
     } as unknown as TrainDocument;
     const lines = renderPytorchLines(doc);
     expect(lines).toHaveLength(5);
-    expect(lines[0]).toMatch(/^pytorch 1.13, 1 thread, BLAS: OpenBLAS: the same network/);
+    expect(lines[0]).toMatch(/^pytorch 1.13, 1 thread, BLAS: OpenBLAS, subnormals flushed: the same network/);
     expect(lines[4]).toBe('samples/s, median epoch: wasmgrad 200 (simd build, 2 threads), pytorch 100: 2.00x');
     expect(renderPytorchLines({ ...doc, pytorch: { available: false, reason: 'no torch' } })).toEqual(['pytorch: not measured (no torch)']);
     expect(renderPytorchLines({ ...doc, pytorch: undefined })).toEqual([]);

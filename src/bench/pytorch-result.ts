@@ -6,7 +6,11 @@ import type { EpochResult } from '../train/fit.js';
 
 /** What PyTorch ran on, without its measurements: the `pytorch` entry of the bench documents. */
 export type PytorchInfo =
-  | { available: true; version: string; python: string; threads: number; blas: { name: string; libraries: string[] } }
+  | {
+      available: true; version: string; python: string; threads: number; blas: { name: string; libraries: string[] };
+      /** torch.set_flush_denormal(True) took effect: subnormals become zero, as wasmgrad's optimizer state does. */
+      flushDenormal: boolean;
+    }
   | { available: false; reason: string };
 
 /** One GEMM shape timed by torch.mm: median and fastest ms per call, samples of `batch` calls; gflops from the median. */
@@ -39,5 +43,12 @@ export type PytorchPeer =
 export function pytorchInfo(peer: Extract<PytorchPeer, { available: true }>): Extract<PytorchInfo, { available: true }>;
 export function pytorchInfo(peer: PytorchPeer): PytorchInfo;
 export function pytorchInfo(peer: PytorchPeer): PytorchInfo {
-  return peer.available ? { available: true, version: peer.version, python: peer.python, threads: peer.threads, blas: peer.blas } : peer;
+  return peer.available
+    ? { available: true, version: peer.version, python: peer.python, threads: peer.threads, blas: peer.blas, flushDenormal: peer.flushDenormal }
+    : peer;
+}
+
+/** How PyTorch ran, for a report line: `1 thread, BLAS: OpenBLAS (pthread), subnormals flushed`. */
+export function pytorchSetting(p: Extract<PytorchInfo, { available: true }>): string {
+  return `${p.threads} thread${p.threads === 1 ? '' : 's'}, BLAS: ${p.blas.name}, subnormals ${p.flushDenormal ? 'flushed' : 'not flushed'}`;
 }

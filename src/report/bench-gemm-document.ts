@@ -29,6 +29,7 @@
 import { colours } from './colours.js';
 import type { GemmBenchResult } from '../bench/gemm-bench.js';
 import { formatInteger } from '../estimate/units.js';
+import { pytorchSetting } from '../bench/pytorch-result.js';
 
 export type BenchGemmDocument = { format: 'wasmgrad.bench.gemm/1' } & GemmBenchResult;
 
@@ -97,7 +98,7 @@ export function renderBenchGemmTable(r: BenchGemmDocument, colour = false): stri
         'an ONNX Gemm node with the same transposes; each session.run copies A and B into its heap and C out (awaited)'
       : `  ort-web   not measured: ${ort.reason}`,
     pytorch.available
-      ? `  pytorch   ${pytorch.version}, ${pytorch.threads} thread, BLAS: ${pytorch.blas.name}; torch.mm into a preallocated C, ` +
+      ? `  pytorch   ${pytorch.version}, ${pytorchSetting(pytorch)}; torch.mm into a preallocated C, ` +
         'a child process timed by itself right after (same warm-up and batching)'
       : `  pytorch   not measured: ${pytorch.reason}`,
     `  js        plain triple loop on Float32Array${r.peers.js.maxMacs === null ? '' : `, skipped above ${formatInteger(r.peers.js.maxMacs)} multiply-adds (--all-js runs it everywhere)`}`,

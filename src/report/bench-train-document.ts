@@ -21,7 +21,7 @@
  *                      | { available: false, reason }
  *   "ort-web"          { available: false, reason }: onnxruntime-web's package has no training API
  */
-import { pytorchInfo, type PytorchInfo, type PytorchPeer } from '../bench/pytorch-result.js';
+import { pytorchInfo, pytorchSetting, type PytorchInfo, type PytorchPeer } from '../bench/pytorch-result.js';
 import type { StepRate, TrainBenchResult, TrainBenchRow } from '../bench/train-bench.js';
 import { formatInteger } from '../estimate/units.js';
 
@@ -71,7 +71,7 @@ export function renderBenchTrainTable(r: BenchTrainDocument): string {
   );
   lines.push(
     r.pytorch.available
-      ? `  pytorch ${r.pytorch.version}, ${r.pytorch.threads} thread, BLAS: ${r.pytorch.blas.name} (a child process timed by itself)`
+      ? `  pytorch ${r.pytorch.version}, ${pytorchSetting(r.pytorch)} (a child process timed by itself)`
       : `  pytorch: unavailable (${r.pytorch.reason})`,
   );
   lines.push(`  ort-web: unavailable (${r['ort-web'].reason})`);

@@ -29,7 +29,7 @@ import { buildAndThreads } from './runs-on.js';
 import type { MnistDataset } from '../data/mnist-files.js';
 import { describeLayers, type LayerSpec } from '../nn/layers.js';
 import type { EpochResult } from '../train/fit.js';
-import type { PytorchFit } from '../bench/pytorch-result.js';
+import { pytorchSetting, type PytorchFit } from '../bench/pytorch-result.js';
 import type { BuildName } from '../wasm-source.js';
 
 interface SplitFiles {
@@ -140,7 +140,7 @@ export function renderPytorchLines(doc: TrainDocument, colour = false): string[]
   const ours = medianSamplesPerSecond(doc.epochs), theirs = medianSamplesPerSecond(p.epochs);
   const rate = (x: number) => Math.round(x).toLocaleString('en-US');
   return [
-    c.bold(`pytorch ${p.version}, ${p.threads} thread, BLAS: ${p.blas.name}: the same network, optimizer, lr and batch on the same images (its own initialisation and shuffle), after wasmgrad's run`),
+    c.bold(`pytorch ${p.version}, ${pytorchSetting(p)}: the same network, optimizer, lr and batch on the same images (its own initialisation and shuffle), after wasmgrad's run`),
     ...p.epochs.map((e) => renderTrainEpochLine(e, epochs, colour)),
     `samples/s, median epoch: wasmgrad ${rate(ours)} (${buildAndThreads(doc.build, doc.threads)}), pytorch ${rate(theirs)}: ${c.bold(`${(ours / theirs).toFixed(2)}x`)}`,
   ];
