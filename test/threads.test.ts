@@ -317,26 +317,37 @@ describe('lifecycle and failures', () => {
     expect(c.read().every((v) => v === n)).toBe(true);
   });
 
-  /** A two-thread runtime whose worker ends (process.exit: no finally runs) at `when` (src/threads/worker.js). */
-  async function runtimeWhoseWorkerDies(when: 'in-slice' | 'on-wake') {
-    process.env.WASMGRAD_TEST_WORKER_DEATH = when;
-    const rt = await init({ build: 'simd', threads: 2, fresh: true }).finally(() => delete process.env.WASMGRAD_TEST_WORKER_DEATH);
+  /**
+   * A two-thread runtime started with a test hook of src/threads/worker.js or
+   * supervisor.js set, and a 512^3 product on it.
+   */
+  async function runtimeWith(hook: 'WASMGRAD_TEST_WORKER_DEATH' | 'WASMGRAD_TEST_SUPERVISOR_DEATH', value: string) {
+    process.env[hook] = value;
+    const rt = await init({ build: 'simd', threads: 2, fresh: true }).finally(() => delete process.env[hook]);
     const n = 512;
     const a = block(rt, new Float32Array(n * n).fill(1)), c = block(rt, new Float32Array(n * n));
     return { rt, n, a, c, product: () => rt.core.gemm(0, 0, n, n, n, 1, a.ptr, n, a.ptr, n, 0, c.ptr, n) };
   }
 
+  /** A two-thread runtime whose worker ends (process.exit: no finally runs) at `when`. */
+  const runtimeWhoseWorkerDies = (when: 'in-slice' | 'on-wake') => runtimeWith('WASMGRAD_TEST_WORKER_DEATH', when);
+
+  /** The error of the first of up to 20 calls that throws. */
+  function firstError(call: () => unknown): unknown {
+    for (let i = 0; i < 20; i++) {
+      try {
+        call();
+      } catch (e) {
+        return e;
+      }
+    }
+    return undefined;
+  }
+
   it('a worker that ends in the middle of its slice is a ThreadError from the waiting call, not a hang; the runtime then runs on one thread', async () => {
     const { rt, n, c, product } = await runtimeWhoseWorkerDies('in-slice');
     expect(rt.threads).toBe(2);
-    let error: unknown;
-    for (let i = 0; i < 20 && error === undefined; i++) {
-      try {
-        product();
-      } catch (e) {
-        error = e;
-      }
-    }
+    const error = firstError(product);
     expect(error).toBeInstanceOf(ThreadError);
     expect(String(error)).toBe(
       'ThreadError: threads: worker 1 failed during a parallel call: worker 1 ended (exit code 3). The call did not complete; this runtime now runs on one thread',
@@ -347,20 +358,9 @@ describe('lifecycle and failures', () => {
   });
 
   it('the supervisor thread ending while a worker holds a slice is a ThreadError from the waiting call, not a hang; the runtime then runs on one thread', async () => {
-    process.env.WASMGRAD_TEST_SUPERVISOR_DEATH = '1';
-    const rt = await init({ build: 'simd', threads: 2, fresh: true }).finally(() => delete process.env.WASMGRAD_TEST_SUPERVISOR_DEATH);
-    const n = 512;
-    const a = block(rt, new Float32Array(n * n).fill(1)), c = block(rt, new Float32Array(n * n));
-    const product = () => rt.core.gemm(0, 0, n, n, n, 1, a.ptr, n, a.ptr, n, 0, c.ptr, n);
-    let error: unknown;
     // The worker holds its slice for 10 s; the supervisor ends within a millisecond of seeing it held.
-    for (let i = 0; i < 20 && error === undefined; i++) {
-      try {
-        product();
-      } catch (e) {
-        error = e;
-      }
-    }
+    const { rt, n, c, product } = await runtimeWith('WASMGRAD_TEST_SUPERVISOR_DEATH', '1');
+    const error = firstError(product);
     expect(error).toBeInstanceOf(ThreadError);
     expect(String(error)).toBe(
       'ThreadError: threads: worker 1 failed during a parallel call: the supervisor of the workers ended (exit code 4), and worker 1 with it. The call did not complete; this runtime now runs on one thread',
