@@ -85,7 +85,7 @@ function loop(core, control, index, status, seen) {
       try {
         if (INJECTED_FAILURE) throw new Error('failure injected by WASMGRAD_TEST_WORKER_FAILURE');
         if (INJECTED_DEATH === 'in-slice') process.exit(3);
-        for (const until = performance.now() + 10_000; INJECTED_HOLD && performance.now() < until; );
+        if (INJECTED_HOLD) for (const until = performance.now() + 10_000; performance.now() < until; );
         core.threadRun(part);
       } catch (e) {
         fail(status, control, index, `${e?.name ?? 'Error'}: ${e?.message ?? e}`);
