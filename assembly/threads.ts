@@ -7,8 +7,10 @@
 // waits until all are finished. The split is fixed by the call, so who runs
 // a slice changes nothing: each covers elements of the result no other
 // touches, computed by the same code in the same order as one thread would.
-// A worker that is slow to wake (or never does) leaves its slices to the
-// others instead of holding the call up.
+// Each thread claims its own slice first (thread t, slice t), so a training
+// step's kernels that split the same parameters alike find them in that
+// core's cache; then any slice left. A worker that is slow to wake (or never
+// does) leaves its slices to the others instead of holding the call up.
 //
 // In builds without threads every kernel runs on the calling thread and
 // nothing here is compiled in beyond constant `false` tests.
@@ -35,8 +37,9 @@ const GENERATION = 0; // bumped once per parallel call; idle workers wait on it
 const FINISHED = 1; // slices of the current call finished (or failed)
 const FAILED = 2; // 1 + index of a worker whose slice threw, or 0
 const STOP = 3; // 1: workers leave their loop
-const CLAIM = 4; // the current call: call number << 16 | slices << 8 | next slice to claim
+const CALL = 4; // the current call: call number << 16 | slices << 8
 const TASK = 5; // which kernel the current call runs
+const UNCLAIMED = 6; // i64 over words 6 and 7: bit s set while slice s of the current call is unclaimed
 const ARGS = 8; // first argument slot
 export const ARG_SLOTS = 24;
 // Per thread: 1 + the slice it has claimed and not finished, or 0. A worker
@@ -129,7 +132,9 @@ export function runParallel(task: i32, parts: i32): void {
     // The previous call is finished: no thread touches these words now.
     atomic.store<i32>(control + (FINISHED << 2), 0);
     atomic.store<i32>(control + (TASK << 2), task);
-    atomic.store<i32>(control + (CLAIM << 2), ((parallelCalls & 0xffff) << 16) | (parts << 8));
+    atomic.store<i32>(control + (CALL << 2), ((parallelCalls & 0xffff) << 16) | (parts << 8));
+    // Published after CALL, so a thread that sees a slice unclaimed sees its call.
+    atomic.store<u64>(control + (UNCLAIMED << 2), parts == 64 ? ~(<u64>0) : (<u64>1 << <u64>parts) - 1);
     atomic.add<i32>(control + (GENERATION << 2), 1);
     atomic.notify(control + (GENERATION << 2), threadCount - 1);
     claimSlices();
@@ -138,7 +143,7 @@ export function runParallel(task: i32, parts: i32): void {
     let spins = 0;
     // `parts` is read from memory after each wait: V8 11.3 (Node 20) can
     // return from memory.atomic.wait32 with the function's locals clobbered.
-    for (let f = atomic.load<i32>(control + (FINISHED << 2)); f < ((atomic.load<i32>(control + (CLAIM << 2)) >> 8) & 0xff); f = atomic.load<i32>(control + (FINISHED << 2))) {
+    for (let f = atomic.load<i32>(control + (FINISHED << 2)); f < ((atomic.load<i32>(control + (CALL << 2)) >> 8) & 0xff); f = atomic.load<i32>(control + (FINISHED << 2))) {
       if (mainCanWait && ++spins > SPINS) memory.atomic.wait32(control + (FINISHED << 2), f, 1_000_000);
     }
     const failed = atomic.load<i32>(control + (FAILED << 2));
@@ -156,21 +161,29 @@ export function runParallel(task: i32, parts: i32): void {
  */
 export function threadClaim(): i32 {
   if (ASC_FEATURE_THREADS) {
-    const claim = control + (CLAIM << 2);
-    for (let c = atomic.load<i32>(claim); (c & 0xff) < ((c >> 8) & 0xff); c = atomic.load<i32>(claim)) {
-      if (atomic.cmpxchg<i32>(claim, c, c + 1) == c) {
-        // In the same function and with no loop between, so a worker cannot be terminated between claim and mark.
-        atomic.store<i32>(control + (<usize>(BUSY + workerIndex) << 2), (c & 0xff) + 1);
-        return c & 0xff;
-      }
+    const unclaimed = control + (UNCLAIMED << 2);
+    // Its own slice first: clearing a bit that is already clear changes nothing.
+    if (workerIndex < 64) {
+      const own = <u64>1 << <u64>workerIndex;
+      if (atomic.and<u64>(unclaimed, ~own) & own) return markBusy(workerIndex);
+    }
+    for (let u = atomic.load<u64>(unclaimed); u != 0; u = atomic.load<u64>(unclaimed)) {
+      const part = <i32>ctz(u);
+      if (atomic.cmpxchg<u64>(unclaimed, u, u & (u - 1)) == u) return markBusy(part);
     }
   }
   return -1;
 }
 
+// Right after the claim, with no loop between, so a worker cannot be terminated between claim and mark.
+@inline function markBusy(part: i32): i32 {
+  atomic.store<i32>(control + (<usize>(BUSY + workerIndex) << 2), part + 1);
+  return part;
+}
+
 /** Runs claimed slice `part` of the current call. A claimed slice is not finished, so the call and its task slots stay as they are. */
 export function threadRun(part: i32): void {
-  runSlice(load<i32>(control + (TASK << 2)), part, (load<i32>(control + (CLAIM << 2)) >> 8) & 0xff, workerIndex);
+  runSlice(load<i32>(control + (TASK << 2)), part, (load<i32>(control + (CALL << 2)) >> 8) & 0xff, workerIndex);
 }
 
 /** Counts a claimed slice as finished and wakes the call's caller. */
