@@ -6,7 +6,7 @@ export {
   arenaAlloc, arenaFree, arenaLive, arenaPeak, arenaResetPeak, arenaSetLogging, arenaHeapBytes, arenaCategoryCount,
 } from "./arena";
 export {
-  gemm, gemmScratchBytes, gemmReserve, gemmRelease, gemmScratchReserved, macCount, macReset,
+  gemm, gemmScratchBytes, gemmReserve, gemmRelease, gemmScratchReserved, gemmUseWideTile, macCount, macReset,
 } from "./kernels/gemm";
 
 /** Which instruction set this build was compiled for: 0 scalar, 1 SIMD, 2 relaxed SIMD. */

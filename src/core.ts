@@ -23,6 +23,7 @@ export interface CoreExports {
   gemmReserve(bytes: number): number;
   gemmRelease(): void;
   gemmScratchReserved(): number;
+  gemmUseWideTile(on: number): number;
   macCount(): bigint;
   macReset(): void;
   peakProbe(chains: number, iters: number): number;
@@ -99,7 +100,7 @@ export interface CoreHooks {
 export const CORE_EXPORT_NAMES = Object.keys({
   memory: 0, buildKind: 0, arenaAlloc: 0, arenaFree: 0, arenaLive: 0, arenaPeak: 0, arenaResetPeak: 0,
   arenaSetLogging: 0, arenaHeapBytes: 0, arenaCategoryCount: 0, gemm: 0, gemmScratchBytes: 0, gemmReserve: 0, gemmRelease: 0,
-  gemmScratchReserved: 0, macCount: 0, macReset: 0, peakProbe: 0, activationForward: 0, activationBackward: 0,
+  gemmScratchReserved: 0, gemmUseWideTile: 0, macCount: 0, macReset: 0, peakProbe: 0, activationForward: 0, activationBackward: 0,
   addBias: 0, biasGrad: 0, crossEntropyForward: 0, crossEntropyBackward: 0, mseForward: 0, mseBackward: 0,
   firstNonFinite: 0, maxAbs: 0, histogram: 0, sgdStep: 0, adamStep: 0, gatherPixels: 0, gatherLabels: 0,
   gemmBatched: 0,

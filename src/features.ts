@@ -25,3 +25,16 @@ export function detectFeatures(): EngineFeatures {
     relaxedSimd: WebAssembly.validate(RELAXED_SIMD_PROBE),
   };
 }
+
+/**
+ * The major version of the V8 engine running this code (Node, Deno, and
+ * Chromium-based browsers, whose V8 is the Chrome major version / 10), or
+ * undefined for other engines (SpiderMonkey, JavaScriptCore).
+ */
+export function v8Major(host: object = globalThis): number | undefined {
+  const g = host as { process?: { versions?: { v8?: string } }; Deno?: { version?: { v8?: string } }; navigator?: { userAgent?: string } };
+  const version = g.process?.versions?.v8 ?? g.Deno?.version?.v8;
+  if (typeof version === 'string') return Number.parseInt(version, 10) || undefined;
+  const chrome = /\bChrom(?:e|ium)\/(\d+)/.exec(g.navigator?.userAgent ?? '');
+  return chrome ? Math.floor(Number(chrome[1]) / 10) : undefined;
+}

@@ -1,6 +1,6 @@
 // wasmgrad: WebAssembly SIMD kernels for machine learning in JavaScript.
 
-export { init, pickBuild, Runtime, type InitOptions, type BuildName } from './runtime.js';
+export { init, pickBuild, Runtime, type InitOptions, type BuildName, type GemmTile } from './runtime.js';
 export { detectFeatures, type EngineFeatures } from './features.js';
 export { Tensor } from './tensor.js';
 export { gemm, matmul, type GemmOptions, type Matrix } from './gemm.js';

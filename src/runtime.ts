@@ -4,7 +4,7 @@ import { Arena } from './arena.js';
 import { CATEGORIES } from './memory/categories.js';
 import { type CoreExports, instantiateCore } from './core.js';
 import { ArgumentError, ThreadError, checkBoolean, checkInt, checkOptions, describeValue, firstLine, orDefault } from './errors.js';
-import { detectFeatures, type EngineFeatures } from './features.js';
+import { detectFeatures, type EngineFeatures, v8Major } from './features.js';
 import { type BuildName, defaultWasmUrl, fetchWasmBytes } from './wasm-source.js';
 import { defaultThreads, MAX_THREADS, whyNoThreads } from './threads/support.js';
 import { isNode, WorkerPool } from './threads/pool.js';
@@ -28,9 +28,19 @@ export interface InitOptions {
   threads?: number;
 }
 
+/** The register tile of packed GEMMs (assembly/kernels/gemm-2x16.ts, gemm-6x8.ts); the scalar build has none. */
+export type GemmTile = '2x16' | '6x8' | undefined;
+
+// The first V8 that keeps the 6x8 tile's 12 accumulators in registers: 13.6
+// (Node 24) and 14 (Node 26) measured 3-9% faster than 2x16, 12.4 (Node 22)
+// and 11.3 (Node 20 with relaxed SIMD) 30% slower (gemm-6x8.ts).
+const WIDE_TILE_V8 = 13;
+
 export class Runtime {
   /** Why this runtime runs on fewer threads than were asked for (undefined when it runs all of them). */
   threadsNote: string | undefined;
+  /** Which register tile packed GEMMs run: the relaxed builds take 6x8 on engines that compile it well. Results are the same either way. */
+  readonly gemmTile: GemmTile;
 
   /** @internal Use init(). */
   constructor(
@@ -42,6 +52,7 @@ export class Runtime {
     threadsNote?: string,
   ) {
     this.threadsNote = threadsNote;
+    this.gemmTile = build === 'scalar' ? undefined : core.gemmUseWideTile(+(build === 'relaxed' && (v8Major() ?? 0) >= WIDE_TILE_V8)) ? '6x8' : '2x16';
     if (pool) poolsOfRuntimes.register(this, pool, this);
   }
 
@@ -97,7 +108,8 @@ export class Runtime {
   describe(): string {
     const f = this.features;
     const threads = `${this.threads} thread${this.threads === 1 ? '' : 's'}${this.threadsNote ? ` (${this.threadsNote})` : ''}`;
-    return `wasmgrad ${this.build} build, ${threads} (engine: SIMD ${f.simd ? 'yes' : 'no'}, relaxed SIMD ${f.relaxedSimd ? 'yes' : 'no'})`;
+    const tile = this.gemmTile ? `, GEMM tile ${this.gemmTile}` : '';
+    return `wasmgrad ${this.build} build, ${threads} (engine: SIMD ${f.simd ? 'yes' : 'no'}, relaxed SIMD ${f.relaxedSimd ? 'yes' : 'no'}${tile})`;
   }
 }
 

@@ -265,9 +265,9 @@ describe('runGemmBench on tiny shapes', () => {
   it('has the documented fields and nothing that JSON would lose', () => {
     const json = JSON.parse(JSON.stringify(benchGemmDocument(report))) as Record<string, unknown>;
     expect(Object.keys(json).sort()).toEqual(
-      ['build', 'cores', 'cpu', 'date', 'features', 'format', 'loadavg', 'node', 'overheadNs', 'peak', 'peers', 'shapes', 'statistic', 'threads', 'threadsNote', 'timeMs', 'v8', 'warmupMs'].sort(),
+      ['build', 'cores', 'cpu', 'date', 'features', 'format', 'gemmTile', 'loadavg', 'node', 'overheadNs', 'peak', 'peers', 'shapes', 'statistic', 'threads', 'threadsNote', 'timeMs', 'v8', 'warmupMs'].sort(),
     );
-    expect(json).toMatchObject({ format: 'wasmgrad.bench.gemm/1', build: rt.build, threads: 2, threadsNote: null, statistic: 'median', timeMs: 20, warmupMs: 30, node: process.version, v8: process.versions.v8 });
+    expect(json).toMatchObject({ format: 'wasmgrad.bench.gemm/1', build: rt.build, gemmTile: rt.gemmTile ?? null, threads: 2, threadsNote: null, statistic: 'median', timeMs: 20, warmupMs: 30, node: process.version, v8: process.versions.v8 });
     expect(report.features).toEqual(rt.features);
     expect(Number.isNaN(Date.parse(report.date))).toBe(false);
     expect(report.overheadNs).toBeGreaterThan(0);
@@ -306,7 +306,7 @@ describe('runGemmBench on tiny shapes', () => {
 
   it('prints 2 threads, 1 thread and the speedup side by side, and says the ratios use the one-thread figure', () => {
     const table = renderBenchGemmTable(benchGemmDocument(report));
-    expect(table).toContain(`${rt.build} build, wasmgrad on 2 threads and on 1\n`);
+    expect(table).toContain(`${rt.build} build (tile ${rt.gemmTile}), wasmgrad on 2 threads and on 1\n`);
     expect(table).toMatch(/^shape +2 threads +1 thread +speedup +peak +tfjs-wasm /m);
     const s = report.shapes[0];
     const row = table.split('\n').find((l) => l.startsWith(s.label))!.trim().split(/ {2,}/);
@@ -323,7 +323,7 @@ describe('runGemmBench on tiny shapes', () => {
     const table = renderBenchGemmTable(benchGemmDocument(r));
     expect(table).toMatch(/^shape +wasmgrad +peak /m);
     expect(table).not.toMatch(/1 thread +speedup/);
-    expect(table).toContain('build, one thread\n');
+    expect(table).toMatch(/build \(tile (2x16|6x8)\), one thread\n/);
     expect(table).toContain('  threads   1: one measurement of wasmgrad; --threads N also measures it on N threads, next to 1');
   });
 

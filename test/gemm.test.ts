@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { init, gemm, matmul, Tensor, ShapeError, ArgumentError, type BuildName, type Runtime } from '../src/index.js';
 import { randomArray, rng } from './helpers/rng.js';
 import { enableRelaxedSimdForTests } from './helpers/relaxed.js';
+import { v8Major } from '../src/features.js';
 
 enableRelaxedSimdForTests();
 
@@ -70,8 +71,19 @@ const M_FAMILY = [0, 1, 2, 3, 4, 5, 7, 63, 64, 65, 67];
 const N_FAMILY = [0, 1, 3, 7, 8, 10, 15, 16, 17, 35, 67, 511, 513];
 const K_FAMILY = [0, 1, 2, 3, 4, 5, 67, 255, 256, 257, 513];
 
-describe.each(['simd', 'relaxed', 'scalar'] as BuildName[])('gemm (%s build)', (build) => {
-  const runtime = (): Promise<Runtime> => init({ build });
+// The relaxed builds run either register tile, by engine (Runtime.gemmTile): both are checked on every engine.
+const BUILD_TILES: [BuildName, '2x16' | '6x8' | undefined][] = [['simd', undefined], ['relaxed', '2x16'], ['relaxed', '6x8'], ['scalar', undefined]];
+
+/** A runtime of `build` whose packed products run `tile` (a fresh instance: the shared one keeps the engine's choice). */
+async function runtimeWithTile(build: BuildName, tile: '2x16' | '6x8' | undefined): Promise<Runtime> {
+  if (!tile) return init({ build });
+  const rt = await init({ build, fresh: true });
+  expect(rt.core.gemmUseWideTile(+(tile === '6x8'))).toBe(tile === '6x8' ? 1 : 0);
+  return rt;
+}
+
+describe.each(BUILD_TILES)('gemm (%s build, tile %s)', (build, tile) => {
+  const runtime = (): Promise<Runtime> => runtimeWithTile(build, tile);
 
   it('matches the float64 reference over M families, every transpose and scale', async () => {
     const rt = await runtime();
@@ -139,6 +151,42 @@ describe.each(['simd', 'relaxed', 'scalar'] as BuildName[])('gemm (%s build)', (
     expect(rt.macs()).toBe(BigInt(7 * 13 * 5 + 64 * 784 * 100));
     rt.resetMacs();
     expect(rt.macs()).toBe(0n);
+  });
+});
+
+describe('the 2x16 and 6x8 register tiles', () => {
+  it('give bit-identical products (each element is the same chain over k), every transpose, scale and stride', async () => {
+    const [narrow, wide] = await Promise.all([runtimeWithTile('relaxed', '2x16'), runtimeWithTile('relaxed', '6x8')]);
+    const next = rng(77);
+    for (const [m, n, k] of [[256, 256, 256], [67, 67, 67], [100, 784, 64], [130, 19, 257], [7, 520, 300], [65, 40, 1024]] as const) {
+      for (const [transA, transB] of TRANSPOSES) for (const [alpha, beta] of [[1, 0], [1, 1], [-0.5, -0.5]] as const) {
+        const pad = (m + n) % 3, lda = (transA ? m : k) + pad, ldb = (transB ? k : n) + pad, ldc = n + pad;
+        const a = randomArray((transA ? k : m) * lda, next), b = randomArray((transB ? n : k) * ldb, next), c0 = randomArray(m * ldc, next);
+        const [c1, c2] = [c0.slice(), c0.slice()];
+        gemm(narrow, m, n, k, a, b, c1, { transA, transB, alpha, beta, lda, ldb, ldc });
+        gemm(wide, m, n, k, a, b, c2, { transA, transB, alpha, beta, lda, ldb, ldc });
+        const differs = c1.findIndex((v, i) => !Object.is(v, c2[i]));
+        expect(differs, `${m}x${n}x${k} transA=${transA} transB=${transB} alpha=${alpha} beta=${beta}: first different element`).toBe(-1);
+      }
+    }
+  });
+
+  it('the runtime runs 6x8 in the relaxed builds on V8 13 and later, 2x16 otherwise, and says which', async () => {
+    const v8 = Number.parseInt(process.versions.v8, 10);
+    const relaxed = await init({ build: 'relaxed' });
+    expect(relaxed.gemmTile).toBe(v8 >= 13 ? '6x8' : '2x16');
+    expect(relaxed.describe()).toContain(`GEMM tile ${relaxed.gemmTile})`);
+    expect((await init({ build: 'simd' })).gemmTile).toBe('2x16');
+    const scalar = await init({ build: 'scalar' });
+    expect(scalar.gemmTile).toBeUndefined();
+    expect(scalar.describe()).not.toContain('GEMM tile');
+    // Where the V8 version comes from: Node's, Deno's, a Chromium page's user agent (Chrome 156 runs V8 15.6); none for other engines.
+    expect(v8Major()).toBe(v8);
+    expect(v8Major({ Deno: { version: { v8: '13.7.152.6-rusty' } } })).toBe(13);
+    expect(v8Major({ navigator: { userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.8078.73 Safari/537.36' } })).toBe(15);
+    expect(v8Major({ navigator: { userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0' } })).toBeUndefined();
+    // Only the relaxed builds have the 6x8 tile.
+    expect((await init({ build: 'simd', fresh: true })).core.gemmUseWideTile(1)).toBe(0);
   });
 });
 

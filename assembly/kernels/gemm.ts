@@ -16,8 +16,9 @@
 
 import { arenaAlloc, arenaFree } from "../arena";
 import { kernel2x16Packed, kernel2x16PackedTo, kernel2x16Strided } from "./gemm-2x16";
+import { kernel6x8Packed, kernel6x8PackedTo } from "./gemm-6x8";
 import { gemmDot } from "./gemm-dot-2x4";
-import { MR, NR, tile, updateC } from "./gemm-tile";
+import { MR, NR, WIDE_MR, WIDE_NR, tile, updateC } from "./gemm-tile";
 import { TASK_GEMM, TASK_GEMM_BATCHED, arg, runParallel, setArg, sliceStart, threadsActive } from "../threads";
 
 const MC: i32 = 64; // rows of op(A) packed per block (L2 resident)
@@ -29,6 +30,16 @@ const WORKSPACE: i32 = 4;
 
 /** Multiply-accumulates executed since the last reset (exact: m*n*k per product). */
 let macs: u64 = 0;
+
+// 1: the packed path runs the 6x8 tile (relaxed builds, set by the runtime
+// per engine; gemm-6x8.ts). In memory, so every thread's instance reads it.
+const WIDE_TILE = memory.data(4, 4);
+
+/** Packed products run the 6x8 tile (`on`, relaxed builds only) or the 2x16 one; returns whether the 6x8 tile is on. */
+export function gemmUseWideTile(on: bool): bool {
+  store<i32>(WIDE_TILE, ASC_FEATURE_RELAXED_SIMD && on ? 1 : 0);
+  return load<i32>(WIDE_TILE) != 0;
+}
 
 // The packing workspace: one slice of scratchBytes / threadsActive() per thread.
 let scratch: usize = 0;
@@ -56,8 +67,10 @@ const IN_PLACE_B: i32 = 16384;
 /** Bytes of packing workspace a product of this shape needs, for every thread (0 in scalar builds). */
 export function gemmScratchBytes(m: i32, n: i32, k: i32): usize {
   if (!ASC_FEATURE_SIMD || m <= 0 || n <= 0 || k <= 0) return 0;
+  // Rows rounded to whole panels of either tile (6 rows covers 2), so the
+  // workspace does not depend on which tile the engine runs.
   const kc = <usize>min(k, KC);
-  const mc = <usize>roundUp(min(m, MC), MR);
+  const mc = <usize>roundUp(min(m, MC), WIDE_MR);
   const nc = <usize>roundUp(min(n, NC), NR);
   return (mc + nc) * kc * 4 * <usize>threadsActive();
 }
@@ -273,7 +286,7 @@ function gemmInPlace(
     const nr = min(NR, n - j);
     let panel = b + (<usize>j << 2), panelK = <usize>ldb << 2;
     if (nr < NR) {
-      packB(0, b, ldb, 0, j, k, nr, work);
+      packB(0, b, ldb, 0, j, k, nr, work, NR);
       panel = work;
       panelK = NR << 2;
     }
@@ -294,8 +307,10 @@ function gemmPacked(
   transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
   a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, work: usize,
 ): void {
+  const wide = load<i32>(WIDE_TILE) != 0;
+  const mrTile = wide ? WIDE_MR : MR, nrTile = wide ? WIDE_NR : NR;
   const aPack = work;
-  const bPack = work + (<usize>roundUp(min(m, MC), MR) * <usize>min(k, KC) << 2);
+  const bPack = work + (<usize>roundUp(min(m, MC), WIDE_MR) * <usize>min(k, KC) << 2);
   // k in equal blocks of at most KC (784 = 4 x 196, not 3 x 256 + 16): a thin
   // last block would pay a whole pass over C for a few multiply-adds.
   const blocks = (k + KC - 1) / KC;
@@ -308,23 +323,26 @@ function gemmPacked(
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += kBlock) {
       const kc = min(kBlock, k - pc);
-      packB(transB, b, ldb, pc, jc, kc, nc, bPack);
+      packB(transB, b, ldb, pc, jc, kc, nc, bPack, nrTile);
       // beta applies once, on the first pass over k; later passes accumulate.
       const betaHere: f32 = pc == 0 ? beta : 1;
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
-        packA(transA, a, lda, ic, pc, mc, kc, aPack);
-        for (let jr = 0; jr < nc; jr += NR) {
-          const nr = min(NR, nc - jr);
+        packA(transA, a, lda, ic, pc, mc, kc, aPack, mrTile);
+        for (let jr = 0; jr < nc; jr += nrTile) {
+          const nr = min(nrTile, nc - jr);
           const bPanel = bPack + (<usize>jr * <usize>kc << 2);
-          for (let ir = 0; ir < mc; ir += MR) {
-            const mr = min(MR, mc - ir);
+          for (let ir = 0; ir < mc; ir += mrTile) {
+            const mr = min(mrTile, mc - ir);
             const cTile = c + ((<usize>(ic + ir) * <usize>ldc + <usize>(jc + jr)) << 2);
-            if (direct && mr == MR && nr == NR) {
-              kernel2x16PackedTo(kc, aPack + (<usize>ir * <usize>kc << 2), bPanel, cTile, <usize>ldc << 2, betaHere == 1);
+            const aPanel = aPack + (<usize>ir * <usize>kc << 2);
+            if (direct && mr == mrTile && nr == nrTile) {
+              if (wide) kernel6x8PackedTo(kc, aPanel, bPanel, cTile, <usize>ldc << 2, betaHere == 1);
+              else kernel2x16PackedTo(kc, aPanel, bPanel, cTile, <usize>ldc << 2, betaHere == 1);
             } else {
-              kernel2x16Packed(kc, aPack + (<usize>ir * <usize>kc << 2), bPanel);
-              updateC(cTile, ldc, mr, nr, alpha, betaHere);
+              if (wide) kernel6x8Packed(kc, aPanel, bPanel);
+              else kernel2x16Packed(kc, aPanel, bPanel);
+              updateC(cTile, ldc, mr, nr, alpha, betaHere, nrTile);
             }
           }
         }
@@ -334,22 +352,26 @@ function gemmPacked(
 }
 
 /**
- * Packs op(A)[ic:ic+mc, pc:pc+kc] into panels of MR rows: for each k, MR
- * consecutive floats. Rows past mc are zero so edge tiles need no special loop.
+ * Packs op(A)[ic:ic+mc, pc:pc+kc] into panels of `mr` rows (MR or WIDE_MR):
+ * for each k, mr consecutive floats. Rows past mc are zero so edge tiles
+ * need no special loop.
  */
-function packA(transA: i32, a: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i32, out: usize): void {
+function packA(transA: i32, a: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i32, out: usize, mr: i32): void {
   const ld = <usize>lda << 2;
-  for (let ir = 0; ir < mc; ir += MR) {
-    const rows = min(MR, mc - ir);
-    if (transA && rows == MR) {
-      // op(A)(i, p) = A[p][i]: the two values for one k are adjacent.
+  for (let ir = 0; ir < mc; ir += mr) {
+    const rows = min(mr, mc - ir);
+    if (transA && rows == mr) {
+      // op(A)(i, p) = A[p][i]: the mr values for one k are adjacent.
       let src = a + ((<usize>pc * <usize>lda + <usize>(ic + ir)) << 2);
-      for (let p = 0; p < kc; p++) {
-        store<u64>(out, load<u64>(src));
-        src += ld;
-        out += 8;
+      if (mr == MR) {
+        for (let p = 0; p < kc; p++, src += ld, out += 8) store<u64>(out, load<u64>(src));
+      } else {
+        for (let p = 0; p < kc; p++, src += ld, out += 24) {
+          v128.store(out, v128.load(src));
+          store<u64>(out + 16, load<u64>(src + 16));
+        }
       }
-    } else if (!transA && rows == MR) {
+    } else if (!transA && rows == MR && mr == MR) {
       const r0 = a + ((<usize>(ic + ir) * <usize>lda + <usize>pc) << 2), r1 = r0 + ld;
       let p = 0;
       // Interleave four k of each row: (r0 p, r1 p, r0 p+1, r1 p+1), ...
@@ -366,9 +388,35 @@ function packA(transA: i32, a: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i
         store<f32>(out, load<f32>(r1 + off), 4);
         out += 8;
       }
+    } else if (!transA && rows == WIDE_MR && mr == WIDE_MR) {
+      // Four k of six rows at a time: pairs of rows interleaved, then each
+      // k's six values stored as three pairs.
+      const r0 = a + ((<usize>(ic + ir) * <usize>lda + <usize>pc) << 2);
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const off = <usize>p << 2;
+        const x0 = v128.load(r0 + off), x1 = v128.load(r0 + ld + off);
+        const x2 = v128.load(r0 + 2 * ld + off), x3 = v128.load(r0 + 3 * ld + off);
+        const x4 = v128.load(r0 + 4 * ld + off), x5 = v128.load(r0 + 5 * ld + off);
+        const lo01 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5), hi01 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+        const lo23 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5), hi23 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+        const lo45 = v128.shuffle<f32>(x4, x5, 0, 4, 1, 5), hi45 = v128.shuffle<f32>(x4, x5, 2, 6, 3, 7);
+        v128.store(out, v128.shuffle<f32>(lo01, lo23, 0, 1, 4, 5));
+        v128.store(out, v128.shuffle<f32>(lo45, lo01, 0, 1, 6, 7), 16);
+        v128.store(out, v128.shuffle<f32>(lo23, lo45, 2, 3, 6, 7), 32);
+        v128.store(out, v128.shuffle<f32>(hi01, hi23, 0, 1, 4, 5), 48);
+        v128.store(out, v128.shuffle<f32>(hi45, hi01, 0, 1, 6, 7), 64);
+        v128.store(out, v128.shuffle<f32>(hi23, hi45, 2, 3, 6, 7), 80);
+        out += 96;
+      }
+      for (; p < kc; p++) {
+        const src = r0 + (<usize>p << 2);
+        for (let i = 0; i < WIDE_MR; i++) store<f32>(out + (<usize>i << 2), load<f32>(src + <usize>i * ld));
+        out += WIDE_MR << 2;
+      }
     } else {
       for (let p = 0; p < kc; p++) {
-        for (let i = 0; i < MR; i++) {
+        for (let i = 0; i < mr; i++) {
           let v: f32 = 0;
           if (i < rows) {
             const row = <usize>(ic + ir + i), col = <usize>(pc + p);
@@ -376,37 +424,40 @@ function packA(transA: i32, a: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i
           }
           store<f32>(out + (<usize>i << 2), v);
         }
-        out += MR << 2;
+        out += <usize>mr << 2;
       }
     }
   }
 }
 
 /**
- * Packs op(B)[pc:pc+kc, jc:jc+nc] into panels of NR columns: for each k, NR
- * consecutive floats, zero-padded past nc.
+ * Packs op(B)[pc:pc+kc, jc:jc+nc] into panels of `nr` columns (NR or
+ * WIDE_NR, whole v128s): for each k, nr consecutive floats, zero-padded past nc.
  */
-function packB(transB: i32, b: usize, ldb: i32, pc: i32, jc: i32, kc: i32, nc: i32, out: usize): void {
+function packB(transB: i32, b: usize, ldb: i32, pc: i32, jc: i32, kc: i32, nc: i32, out: usize, nr: i32): void {
   const ld = <usize>ldb << 2;
-  for (let jr = 0; jr < nc; jr += NR) {
-    const cols = min(NR, nc - jr);
-    if (!transB && cols == NR) {
+  const panelRow = <usize>nr << 2;
+  for (let jr = 0; jr < nc; jr += nr) {
+    const cols = min(nr, nc - jr);
+    if (!transB && cols == nr) {
       let src = b + ((<usize>pc * <usize>ldb + <usize>(jc + jr)) << 2);
       for (let p = 0; p < kc; p++) {
         v128.store(out, v128.load(src));
         v128.store(out, v128.load(src, 16), 16);
-        v128.store(out, v128.load(src, 32), 32);
-        v128.store(out, v128.load(src, 48), 48);
+        if (nr == NR) {
+          v128.store(out, v128.load(src, 32), 32);
+          v128.store(out, v128.load(src, 48), 48);
+        }
         src += ld;
-        out += NR << 2;
+        out += panelRow;
       }
-    } else if (transB && cols == NR) {
-      // op(B)(p, j) = B[j][p]: transpose 4x4 blocks, four row quartets per panel.
+    } else if (transB && cols == nr) {
+      // op(B)(p, j) = B[j][p]: transpose 4x4 blocks, nr / 4 row quartets per panel.
       const base = b + ((<usize>(jc + jr) * <usize>ldb + <usize>pc) << 2);
       let p = 0;
       for (; p + 4 <= kc; p += 4) {
         const off = <usize>p << 2;
-        for (let h = 0; h < 4; h++) {
+        for (let h = 0; h < nr >> 2; h++) {
           const r0 = base + <usize>(4 * h) * ld + off;
           const x0 = v128.load(r0), x1 = v128.load(r0 + ld);
           const x2 = v128.load(r0 + 2 * ld), x3 = v128.load(r0 + 3 * ld);
@@ -414,21 +465,21 @@ function packB(transB: i32, b: usize, ldb: i32, pc: i32, jc: i32, kc: i32, nc: i
           const t2 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
           const o = out + (<usize>h << 4);
           v128.store(o, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
-          v128.store(o, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 64);
-          v128.store(o, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 128);
-          v128.store(o, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 192);
+          v128.store(o + panelRow, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+          v128.store(o + 2 * panelRow, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+          v128.store(o + 3 * panelRow, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
         }
-        out += 4 * NR << 2;
+        out += 4 * panelRow;
       }
       for (; p < kc; p++) {
-        for (let j = 0; j < NR; j++) {
+        for (let j = 0; j < nr; j++) {
           store<f32>(out + (<usize>j << 2), load<f32>(base + <usize>j * ld + (<usize>p << 2)));
         }
-        out += NR << 2;
+        out += panelRow;
       }
     } else {
       for (let p = 0; p < kc; p++) {
-        for (let j = 0; j < NR; j++) {
+        for (let j = 0; j < nr; j++) {
           let v: f32 = 0;
           if (j < cols) {
             const row = <usize>(pc + p), col = <usize>(jc + jr + j);
@@ -436,7 +487,7 @@ function packB(transB: i32, b: usize, ldb: i32, pc: i32, jc: i32, kc: i32, nc: i
           }
           store<f32>(out + (<usize>j << 2), v);
         }
-        out += NR << 2;
+        out += panelRow;
       }
     }
   }

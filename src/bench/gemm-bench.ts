@@ -105,6 +105,8 @@ export function shapeResult(shape: GemmShape, measured: Partial<Record<TimedImpl
 
 export interface EngineInfo {
   build: BuildName;
+  /** The register tile of packed products ('2x16' or '6x8'; null in the scalar build). */
+  gemmTile: '2x16' | '6x8' | null;
   /** Threads the 'wasmgrad' column ran on. */
   threads: number;
   /** Why the runtime runs on fewer threads than asked (null when it runs all of them). */
@@ -124,6 +126,7 @@ export function engineInfo(rt: Runtime): EngineInfo {
   const cpus = os.cpus();
   return {
     build: rt.build,
+    gemmTile: rt.gemmTile ?? null,
     threads: rt.threads,
     threadsNote: rt.threadsNote ?? null,
     features: { ...rt.features },

@@ -5,6 +5,7 @@
  * JSON fields (stable; new ones may be added):
  *   format             "wasmgrad.bench.gemm/1"
  *   build, features    the core build that ran ("simd" | "relaxed" | "scalar") and { simd, relaxedSimd }
+ *   gemmTile           the register tile its packed products ran ("2x16" | "6x8"; null in the scalar build)
  *   threads            the threads gflops.wasmgrad ran on (--threads); threadsNote: why fewer than asked, or null
  *   node, v8, cpu, cores, loadavg, date    the engine and machine (loadavg at the start: 1, 5, 15 min)
  *   statistic          "median": GFLOP/s = 2*m*n*k / median time of one call
@@ -68,7 +69,7 @@ export function renderBenchGemmTable(r: BenchGemmDocument, colour = false): stri
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
   const lines = [
-    c.bold(`wasmgrad bench gemm: GFLOP/s (2*M*N*K / median time per call), ${r.build} build, ${threaded ? `wasmgrad on ${r.threads} threads and on 1` : 'one thread'}`),
+    c.bold(`wasmgrad bench gemm: GFLOP/s (2*M*N*K / median time per call), ${r.build} build${r.gemmTile ? ` (tile ${r.gemmTile})` : ''}, ${threaded ? `wasmgrad on ${r.threads} threads and on 1` : 'one thread'}`),
     c.bold(line(header)),
     ...rows.map((row, i) => {
       const text = line(row);
