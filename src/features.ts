@@ -35,6 +35,7 @@ export function v8Major(host: object = globalThis): number | undefined {
   const g = host as { process?: { versions?: { v8?: string } }; Deno?: { version?: { v8?: string } }; navigator?: { userAgent?: string } };
   const version = g.process?.versions?.v8 ?? g.Deno?.version?.v8;
   if (typeof version === 'string') return Number.parseInt(version, 10) || undefined;
-  const chrome = /\bChrom(?:e|ium)\/(\d+)/.exec(g.navigator?.userAgent ?? '');
+  // Also HeadlessChrome/, and Edge's and Opera's user agents, which name their Chromium.
+  const chrome = /Chrom(?:e|ium)\/(\d+)/.exec(g.navigator?.userAgent ?? '');
   return chrome ? Math.floor(Number(chrome[1]) / 10) : undefined;
 }

@@ -173,6 +173,9 @@ describe.skipIf(missing !== null)('wasmgrad in headless Chromium', () => {
         expect(result.build).toBe(autoBuild);
         expect(result.build).toBe(features.relaxedSimd ? 'relaxed' : 'simd');
         expect(result.describe).toContain(`${result.build} build`);
+        // Chromium 130 and later run V8 13+, which keeps the 6x8 tile's accumulators in registers.
+        const chromium = Number(/Chrom(?:e|ium)\/(\d+)/.exec(await record.page.evaluate(() => navigator.userAgent))?.[1]);
+        expect(result.describe).toContain(`GEMM tile ${result.build === 'relaxed' && chromium >= 130 ? '6x8' : '2x16'})`);
         // Served without cross-origin isolation: one thread, and the reason is the missing headers.
         expect(result.describe).toContain(`${result.build} build, 1 thread (one thread: the page is not cross-origin isolated (serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp))`);
         const fetched = wasmRequests(record);

@@ -65,9 +65,9 @@ function check(rt: Runtime, seed: number, m: number, n: number, k: number, trans
 
 const TRANSPOSES: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
 const SCALES: [number, number][] = [[1, 0], [1, 1], [-0.5, -0.5], [0, 1], [0, -0.5], [1, -0.5]];
-// Families around the register tile (2x16), the cache blocks (MC=64, KC=256, NC=512) and primes;
+// Families around the register tiles (2x16, 6x8), the cache blocks (MC=72, KC=256, NC=512) and primes;
 // n = 10 (an output layer) ends the dot path in a tile of two columns.
-const M_FAMILY = [0, 1, 2, 3, 4, 5, 7, 63, 64, 65, 67];
+const M_FAMILY = [0, 1, 2, 3, 4, 5, 6, 7, 11, 12, 13, 63, 64, 65, 67, 71, 72, 73, 79];
 const N_FAMILY = [0, 1, 3, 7, 8, 10, 15, 16, 17, 35, 67, 511, 513];
 const K_FAMILY = [0, 1, 2, 3, 4, 5, 67, 255, 256, 257, 513];
 
@@ -184,6 +184,7 @@ describe('the 2x16 and 6x8 register tiles', () => {
     expect(v8Major()).toBe(v8);
     expect(v8Major({ Deno: { version: { v8: '13.7.152.6-rusty' } } })).toBe(13);
     expect(v8Major({ navigator: { userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.8078.73 Safari/537.36' } })).toBe(15);
+    expect(v8Major({ navigator: { userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/129.0.0.0 Safari/537.36' } })).toBe(12);
     expect(v8Major({ navigator: { userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0' } })).toBeUndefined();
     // Only the relaxed builds have the 6x8 tile.
     expect((await init({ build: 'simd', fresh: true })).core.gemmUseWideTile(1)).toBe(0);

@@ -53,12 +53,12 @@ describe('out of memory', () => {
   it('predict with no room left for the GEMM packing workspace throws instead of returning what memory held', async () => {
     const rt = await init({ build: 'simd', fresh: true });
     const model = new Sequential(rt, [Linear(784, 100), ReLU(), Linear(100, 10)], { seed: 1 });
-    // Leave well under the 116,736 bytes per thread the first product (1x784 by 784x100) packs into,
+    // Leave well under the 120,832 bytes per thread the first product (1x784 by 784x100) packs into,
     // but room for the input row and the layer outputs.
     const filler = rt.arena.alloc(WASM32_MAX_BYTES - rt.arena.memoryBytes() - 40_000, 'workspace', 'filler');
     const live = rt.arena.liveByCategory();
     expect(() => model.predict(new Float32Array(784).fill(0.5))).toThrow(
-      new RegExp(`cannot allocate ${(116_736 * rt.threads).toLocaleString('en-US')} bytes \\(workspace\\) for GEMM packing workspace: WASM memory holds \\d{1,3}(,\\d{3})* bytes and could not grow`),
+      new RegExp(`cannot allocate ${(120_832 * rt.threads).toLocaleString('en-US')} bytes \\(workspace\\) for GEMM packing workspace: WASM memory holds \\d{1,3}(,\\d{3})* bytes and could not grow`),
     );
     expect(rt.arena.liveByCategory()).toEqual(live);
     rt.arena.free(filler);

@@ -21,7 +21,7 @@ import { gemmDot } from "./gemm-dot-2x4";
 import { MR, NR, WIDE_MR, WIDE_NR, tile, updateC } from "./gemm-tile";
 import { TASK_GEMM, TASK_GEMM_BATCHED, arg, runParallel, setArg, sliceStart, threadsActive } from "../threads";
 
-const MC: i32 = 64; // rows of op(A) packed per block (L2 resident)
+const MC: i32 = 72; // rows of op(A) packed per block (L2 resident): whole panels of either tile (2x16, 6x8)
 const KC: i32 = 256; // depth of a block: one B micro-panel is KC*NR*4 = 16 KiB (L1)
 const NC: i32 = 512; // columns of op(B) packed per block
 

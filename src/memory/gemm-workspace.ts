@@ -5,7 +5,7 @@
 import type { BuildName } from '../wasm-source.js';
 
 // Rows round up to whole panels of either tile: 6 (the 6x8 tile's) covers 2 (2x16's).
-const PANEL_ROWS = 6, NR = 16, MC = 64, KC = 256, NC = 512;
+const PANEL_ROWS = 6, NR = 16, MC = 72, KC = 256, NC = 512;
 
 const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
 
