@@ -21,6 +21,7 @@ can (torch.set_flush_denormal), as wasmgrad's optimizers flush theirs.
 
 Run with Debian's PyTorch: /usr/bin/python3 bench/pytorch-peer.py < request.json
 """
+import ctypes
 import json
 import math
 import os
@@ -32,6 +33,51 @@ import time
 def unavailable(reason):
     print(json.dumps({"available": False, "reason": reason}))
     sys.exit(0)
+
+
+# OpenBLAS picks its kernels once, as it loads, and its detection does not know every current CPU:
+# Debian 12's OpenBLAS 0.3.21 takes an Intel Xeon of model 207 (Emerald Rapids) for a Prescott and
+# runs SSE3 kernels there, 4-5x slower than its AVX-512 ones (torch.mm at 1024: 38 against 192
+# GFLOP/s on one thread). So before PyTorch loads it, the peer asks OpenBLAS what it picked; when
+# that is a kernel set older than the CPU's AVX2 or AVX-512, the peer starts itself again with
+# OPENBLAS_CORETYPE naming the set the CPU's flags allow: PyTorch at its fastest. A coretype the
+# caller set is left alone.
+OLDER_THAN_AVX2 = {"Katmai", "Coppermine", "Northwood", "Prescott", "Banias", "Atom", "Core2", "Penryn",
+                   "Dunnington", "Nehalem", "Sandybridge", "Opteron", "Opteron(SSE3)", "Barcelona", "Nano", "Bobcat"}
+
+
+def openblas_core(library):
+    """The kernel set the OpenBLAS in `library` runs (openblas_get_corename), or None for another BLAS."""
+    try:
+        lib = ctypes.CDLL(library)
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        return lib.openblas_get_corename().decode()
+    except (OSError, AttributeError):
+        return None
+
+
+def core_for_cpu():
+    """The newest OpenBLAS kernel set this CPU's flags (/proc/cpuinfo) allow, or None."""
+    try:
+        with open("/proc/cpuinfo") as info:
+            flags = next((set(line.split(":", 1)[1].split()) for line in info if line.startswith("flags")), set())
+    except OSError:
+        return None
+    avx512 = {"avx512f", "avx512bw", "avx512vl", "avx512dq"}
+    if avx512 | {"avx512_bf16"} <= flags:
+        return "Cooperlake"
+    if avx512 <= flags:
+        return "SkylakeX"
+    if {"avx2", "fma"} <= flags:
+        return "Haswell"
+    return None
+
+
+if "OPENBLAS_CORETYPE" not in os.environ:
+    detected, best = openblas_core("libblas.so.3"), core_for_cpu()
+    if detected in OLDER_THAN_AVX2 and best:
+        os.execve(sys.executable, [sys.executable] + sys.argv,
+                  {**os.environ, "OPENBLAS_CORETYPE": best, "WASMGRAD_OPENBLAS_DETECTED": detected})
 
 
 try:
@@ -54,13 +100,18 @@ def blas_library():
     with open("/proc/self/maps") as maps:
         paths = {line.split()[-1] for line in maps if "blas" in line.lower() and ".so" in line}
     real = sorted({os.path.realpath(p) for p in paths if p.startswith("/")})
+    core, forced = None, None
     if any("openblas" in p for p in real):
         name = "OpenBLAS" + (" (pthread)" if any("pthread" in p for p in real) else "")
+        core = next((c for c in map(openblas_core, real) if c), None)
+        detected = os.environ.get("WASMGRAD_OPENBLAS_DETECTED")
+        if detected:
+            forced = f"OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']}: OpenBLAS picked {detected} on this CPU"
     elif any("/blas/" in p or p.endswith("libblas.so.3") for p in real):
         name = "reference BLAS (libblas3, about 10x slower)"
     else:
         name = "unknown"
-    return {"name": name, "libraries": real}
+    return {"name": name, "libraries": real, "core": core, "forced": forced}
 
 
 SAMPLE_SECONDS = 0.25e-3  # shortest sample, as wasmgrad's timer (src/bench/timing.ts): a batch of calls

@@ -1,12 +1,13 @@
 // PyTorch as a benchmark peer: a child process that says which BLAS it runs,
 // or an unavailable peer with the reason, never a crash of the benchmark.
 
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { PYTORCH_PEER_SCRIPT, runPytorchPeer } from '../src/bench/pytorch-peer.js';
+import { pytorchSetting } from '../src/bench/pytorch-result.js';
 
 const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
 /** Null when Debian's PyTorch imports; otherwise why the test that needs it is skipped. */
@@ -53,6 +54,14 @@ describe('the PyTorch peer', () => {
     expect(r.blas.name).not.toBe('unknown');
     // Subnormals flushed, as wasmgrad's optimizers flush theirs (x86 CPUs have the mode).
     if (process.arch === 'x64') expect(r.flushDenormal).toBe(true);
+    // OpenBLAS runs kernels as new as the CPU: never a pre-AVX2 set on a CPU with AVX2 (OpenBLAS
+    // 0.3.21 takes some current Xeons for a Prescott; the peer then sets OPENBLAS_CORETYPE and says so).
+    if (r.blas.name.startsWith('OpenBLAS')) {
+      expect(r.blas.core).toMatch(/^\w/);
+      const avx2 = /^flags\s*:.*\bavx2\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
+      if (avx2) expect(['Prescott', 'Core2', 'Penryn', 'Nehalem', 'Sandybridge', 'Atom']).not.toContain(r.blas.core);
+      if (r.blas.forced) expect(r.blas.forced).toMatch(new RegExp(`^OPENBLAS_CORETYPE=${r.blas.core}: OpenBLAS picked \\w+ on this CPU$`));
+    }
     // Each shape: the median and fastest call of batched samples, as wasmgrad's timer reports them; GFLOP/s from the median.
     expect(r.gemm.map((g) => g.label)).toEqual(['64³', 'fc2 dW']);
     for (const [g, macs] of [[r.gemm[0]!, 64 ** 3], [r.gemm[1]!, 10 * 100 * 64]] as const) {
@@ -64,6 +73,15 @@ describe('the PyTorch peer', () => {
     }
     expect(r.train.map((t) => t.optimizer)).toEqual(['sgd', 'adam']);
     expect(r.train.every((t) => t.samplesPerSecond > 0 && t.steps >= 10)).toBe(true);
+  });
+
+  it('names the OpenBLAS kernel set in the report line, and why it was set', () => {
+    const base = { available: true as const, version: '1.13.0a0', python: '/usr/bin/python3', threads: 1, flushDenormal: true };
+    expect(pytorchSetting({ ...base, blas: { name: 'OpenBLAS (pthread)', libraries: [], core: 'Cooperlake', forced: 'OPENBLAS_CORETYPE=Cooperlake: OpenBLAS picked Prescott on this CPU' } }))
+      .toBe('1 thread, BLAS: OpenBLAS (pthread), Cooperlake kernels (OPENBLAS_CORETYPE=Cooperlake: OpenBLAS picked Prescott on this CPU), subnormals flushed');
+    expect(pytorchSetting({ ...base, blas: { name: 'OpenBLAS (pthread)', libraries: [], core: 'Zen', forced: null } })).toBe('1 thread, BLAS: OpenBLAS (pthread), Zen kernels, subnormals flushed');
+    expect(pytorchSetting({ ...base, blas: { name: 'reference BLAS (libblas3, about 10x slower)', libraries: [], core: null, forced: null } }))
+      .toBe('1 thread, BLAS: reference BLAS (libblas3, about 10x slower), subnormals flushed');
   });
 
   it('finds the script of this checkout', () => {

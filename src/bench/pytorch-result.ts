@@ -4,10 +4,20 @@
 
 import type { EpochResult } from '../train/fit.js';
 
+/** The BLAS library PyTorch's process mapped. */
+export interface PytorchBlas {
+  name: string;
+  libraries: string[];
+  /** OpenBLAS's kernel set (openblas_get_corename, e.g. 'Cooperlake'); null for another BLAS. */
+  core?: string | null;
+  /** Why the peer set OPENBLAS_CORETYPE (OpenBLAS picked an older kernel set than the CPU has), or null. */
+  forced?: string | null;
+}
+
 /** What PyTorch ran on, without its measurements: the `pytorch` entry of the bench documents. */
 export type PytorchInfo =
   | {
-      available: true; version: string; python: string; threads: number; blas: { name: string; libraries: string[] };
+      available: true; version: string; python: string; threads: number; blas: PytorchBlas;
       /** torch.set_flush_denormal(True) took effect: subnormals become zero, as wasmgrad's optimizer state does. */
       flushDenormal: boolean;
     }
@@ -48,7 +58,9 @@ export function pytorchInfo(peer: PytorchPeer): PytorchInfo {
     : peer;
 }
 
-/** How PyTorch ran, for a report line: `1 thread, BLAS: OpenBLAS (pthread), subnormals flushed`. */
+/** How PyTorch ran, for a report line: `1 thread, BLAS: OpenBLAS (pthread), Cooperlake kernels, subnormals flushed`. */
 export function pytorchSetting(p: Extract<PytorchInfo, { available: true }>): string {
-  return `${p.threads} thread${p.threads === 1 ? '' : 's'}, BLAS: ${p.blas.name}, subnormals ${p.flushDenormal ? 'flushed' : 'not flushed'}`;
+  const { name, core, forced } = p.blas;
+  const blas = `${name}${core ? `, ${core} kernels` : ''}${forced ? ` (${forced})` : ''}`;
+  return `${p.threads} thread${p.threads === 1 ? '' : 's'}, BLAS: ${blas}, subnormals ${p.flushDenormal ? 'flushed' : 'not flushed'}`;
 }

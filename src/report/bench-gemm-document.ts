@@ -17,7 +17,7 @@
  *                      still does, and then no ratio.peak is given
  *   peers              "tfjs-wasm": { available, reason, version, backend, simd, threads };
  *                      "ort-web": { available, reason, version, backend, threads, proxy };
- *                      pytorch: { available: true, version, python, threads, blas { name, libraries }, flushDenormal }
+ *                      pytorch: { available: true, version, python, threads, blas { name, libraries, core, forced }, flushDenormal }
  *                      | { available: false, reason }; js: { maxMacs }
  *   shapes[]           label, m, n, k, transA, transB, flops (2*m*n*k),
  *                      gflops { wasmgrad (on `threads` threads), "wasmgrad-1thread", peak, "tfjs-wasm", "ort-web",

@@ -17,7 +17,7 @@
  *                      steady { steps, firstSamplesPerSecond, lastSamplesPerSecond, ratio } | null (a fresh
  *                      model trained for `steps` steps, a quarter of the pixels dark after the first: rates
  *                      of the first and the last 500 steps, timed in turns)
- *   pytorch            { available: true, version, python, threads, blas { name, libraries }, flushDenormal }
+ *   pytorch            { available: true, version, python, threads, blas { name, libraries, core, forced }, flushDenormal }
  *                      | { available: false, reason }
  *   "ort-web"          { available: false, reason }: onnxruntime-web's package has no training API
  */
