@@ -31,9 +31,11 @@ export interface InitOptions {
 /** The register tile of packed GEMMs (assembly/kernels/gemm-2x16.ts, gemm-6x8.ts); the scalar build has none. */
 export type GemmTile = '2x16' | '6x8' | undefined;
 
-// The first V8 that keeps the 6x8 tile's 12 accumulators in registers: 13.6
-// (Node 24) and 14 (Node 26) measured 3-9% faster than 2x16, 12.4 (Node 22)
-// and 11.3 (Node 20 with relaxed SIMD) 30% slower (gemm-6x8.ts).
+// V8 from which the relaxed builds run the 6x8 tile (gemm-6x8.ts): 13.6
+// (Node 24) and 14 (Node 26) keep its 12 accumulators in registers and ran
+// it 0-16% faster than 2x16; 12.4 (Node 22) and 11.3 (Node 20 with relaxed
+// SIMD) spill and ran it 30% slower. 13.0-13.5 (Chromium 130-135) were not
+// measured.
 const WIDE_TILE_V8 = 13;
 
 export class Runtime {

@@ -30,4 +30,22 @@ describe.each(['simd', 'relaxed', 'scalar'] as BuildName[])('finite checks (%s b
     }
     t.free();
   });
+
+  it('maxAbs finds a NaN whatever its sign and payload, and the largest |x| among -0, subnormals and negatives', async () => {
+    const rt = await init({ build });
+    const bits = new Uint32Array(37);
+    const values = new Float32Array(bits.buffer);
+    values.set([-0, 1e-45, -1e-40, -3.5, 2.25, -1e30, 1e-38].concat(Array(30).fill(0.5)));
+    const t = Tensor.from(rt, values, [values.length], 'workspace');
+    expect(rt.core.maxAbs(t.ptr, values.length)).toBe(Math.fround(1e30));
+    for (const nan of [0xffc00000, 0x7f800001, 0xffffffff, 0x7fffffff]) {
+      for (const at of [0, 17, 36]) {
+        const copy = new Uint32Array(bits);
+        copy[at] = nan;
+        t.data.set(new Float32Array(copy.buffer));
+        expect(rt.core.maxAbs(t.ptr, values.length), `NaN bits 0x${nan.toString(16)} at ${at}`).toBeNaN();
+      }
+    }
+    t.free();
+  });
 });

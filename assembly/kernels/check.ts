@@ -32,8 +32,9 @@ export function firstNonFinite(x: usize, n: i32): i32 {
 /**
  * Largest |x| among n floats; NaN if any is NaN, infinity if any is infinite.
  * One pass tells "all finite" and gives the optimizers the largest gradient
- * for their bounds. pmax is one instruction (the NaN-propagating max is a long
- * sequence in V8), so NaN is tracked separately.
+ * for their bounds. It compares bits: |x|'s bits as unsigned integers order
+ * as |x| does, and every NaN's lie above infinity's, so one integer max per
+ * vector (a single instruction) finds both the largest |x| and any NaN.
  */
 export function maxAbs(x: usize, n: i32): f32 {
   const parts = elementParts(n);
@@ -55,27 +56,29 @@ export function maxAbsSlice(part: i32, parts: i32): void {
   store<f32>(sliceMaxima + (<usize>part << 2), maxAbsRange(arg<usize>(0) + (<usize>i0 << 2), i1 - i0));
 }
 
+// float32's bits less the sign, in every lane, kept in memory (see EXPONENT_BITS in optim/flush.ts).
+const MAGNITUDE_BITS = memory.data<i32>([0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff], 16);
+const INFINITY_BITS: u32 = 0x7f800000;
+
 function maxAbsRange(x: usize, n: i32): f32 {
   let i = 0;
   let m: f32 = 0;
   if (ASC_FEATURE_SIMD) {
-    // Four independent maxima: one chain waits on pmax's latency every 4 floats (about 4x slower).
-    let m0 = f32x4.splat(0), m1 = m0, m2 = m0, m3 = m0, nan = m0;
+    // Four independent maxima: one chain waits on the max's latency every 4 floats.
+    const magnitude = v128.load(MAGNITUDE_BITS);
+    let m0 = i32x4.splat(0), m1 = m0, m2 = m0, m3 = m0;
     for (; i + 16 <= n; i += 16) {
       const p = x + (<usize>i << 2);
-      const a = v128.load(p), b = v128.load(p, 16), c = v128.load(p, 32), d = v128.load(p, 48);
-      m0 = f32x4.pmax(m0, f32x4.abs(a)); m1 = f32x4.pmax(m1, f32x4.abs(b));
-      m2 = f32x4.pmax(m2, f32x4.abs(c)); m3 = f32x4.pmax(m3, f32x4.abs(d));
-      nan = v128.or(nan, v128.or(v128.or(f32x4.ne(a, a), f32x4.ne(b, b)), v128.or(f32x4.ne(c, c), f32x4.ne(d, d))));
+      m0 = i32x4.max_u(m0, v128.and(v128.load(p), magnitude));
+      m1 = i32x4.max_u(m1, v128.and(v128.load(p, 16), magnitude));
+      m2 = i32x4.max_u(m2, v128.and(v128.load(p, 32), magnitude));
+      m3 = i32x4.max_u(m3, v128.and(v128.load(p, 48), magnitude));
     }
-    for (; i + 4 <= n; i += 4) {
-      const v = v128.load(x + (<usize>i << 2));
-      m0 = f32x4.pmax(m0, f32x4.abs(v));
-      nan = v128.or(nan, f32x4.ne(v, v));
-    }
-    if (v128.any_true(nan)) return NaN;
-    const mv = f32x4.pmax(f32x4.pmax(m0, m1), f32x4.pmax(m2, m3));
-    m = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
+    for (; i + 4 <= n; i += 4) m0 = i32x4.max_u(m0, v128.and(v128.load(x + (<usize>i << 2)), magnitude));
+    const mv = i32x4.max_u(i32x4.max_u(m0, m1), i32x4.max_u(m2, m3));
+    const bits = max(max(<u32>i32x4.extract_lane(mv, 0), <u32>i32x4.extract_lane(mv, 1)), max(<u32>i32x4.extract_lane(mv, 2), <u32>i32x4.extract_lane(mv, 3)));
+    if (bits > INFINITY_BITS) return NaN;
+    m = reinterpret<f32>(bits);
   }
   for (; i < n; i++) {
     const v = load<f32>(x + (<usize>i << 2));
