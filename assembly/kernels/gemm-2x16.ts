@@ -1,6 +1,8 @@
 // The 2x16 register tile: 8 v128 accumulators, 4 B loads and 2 A broadcasts
-// per k. More live accumulators than about ten make V8's register allocator
-// spill (DESIGN.md §3; a 3x16 tile measured half the speed). Of the
+// per k: the SIMD build's, and the relaxed builds' on V8 before 13 (the 6x8
+// tile, gemm-6x8.ts, runs where V8 13+ keeps 12 in registers). More live
+// accumulators than about ten make V8 11-12's register allocator spill
+// (DESIGN.md §3; a 3x16 tile measured half the speed). Of the
 // 8-accumulator tiles, 2x16 beat 4x8 by about 25% here: V8 folds the B loads'
 // offsets into the instructions but not the broadcasts', so fewer broadcasts
 // mean fewer instructions per multiply-add.

@@ -21,7 +21,7 @@ export const WIDE_NR: i32 = 8;
 const TILE_STRIDE: usize = 256;
 const tiles = memory.data(<i32>TILE_STRIDE * 64, 256);
 
-/** This thread's spill area for one tile (MR x NR floats, row-major). */
+/** This thread's spill area for one tile (2x16 or 6x8 floats, row-major). */
 export let tile: usize = tiles;
 
 /** Points `tile` at thread `index`'s own spill area (each instance is one thread). */
