@@ -174,7 +174,7 @@ export function gemm(
  * The dot path (a Linear forward, X W^T) splits W's rows, C's columns, when
  * there is a band for every thread: its dW (rows of C) and the optimizer's
  * slice cover the same parameters on the same thread, so they stay in that
- * core's cache from one step to the next (a 2-thread 784-100-10 step 3-7%
+ * core's cache from one step to the next (a 2-thread 784-100-10 step 2-7%
  * faster than split by rows of X). Otherwise whichever makes the largest band
  * the smaller share of the work; rows on a tie.
  */
