@@ -37,7 +37,7 @@ const GENERATION = 0; // bumped once per parallel call; idle workers wait on it
 const FINISHED = 1; // slices of the current call finished (or failed)
 const FAILED = 2; // 1 + index of a worker whose slice threw, or 0
 const STOP = 3; // 1: workers leave their loop
-const CALL = 4; // the current call: call number << 16 | slices << 8
+const PARTS = 4; // slices of the current call
 const TASK = 5; // which kernel the current call runs
 const UNCLAIMED = 6; // i64 over words 6 and 7: bit s set while slice s of the current call is unclaimed
 const ARGS = 8; // first argument slot
@@ -132,8 +132,8 @@ export function runParallel(task: i32, parts: i32): void {
     // The previous call is finished: no thread touches these words now.
     atomic.store<i32>(control + (FINISHED << 2), 0);
     atomic.store<i32>(control + (TASK << 2), task);
-    atomic.store<i32>(control + (CALL << 2), ((parallelCalls & 0xffff) << 16) | (parts << 8));
-    // Published after CALL, so a thread that sees a slice unclaimed sees its call.
+    atomic.store<i32>(control + (PARTS << 2), parts);
+    // Published after PARTS, so a thread that sees a slice unclaimed sees its call.
     atomic.store<u64>(control + (UNCLAIMED << 2), parts == 64 ? ~(<u64>0) : (<u64>1 << <u64>parts) - 1);
     atomic.add<i32>(control + (GENERATION << 2), 1);
     atomic.notify(control + (GENERATION << 2), threadCount - 1);
@@ -143,7 +143,7 @@ export function runParallel(task: i32, parts: i32): void {
     let spins = 0;
     // `parts` is read from memory after each wait: V8 11.3 (Node 20) can
     // return from memory.atomic.wait32 with the function's locals clobbered.
-    for (let f = atomic.load<i32>(control + (FINISHED << 2)); f < ((atomic.load<i32>(control + (CALL << 2)) >> 8) & 0xff); f = atomic.load<i32>(control + (FINISHED << 2))) {
+    for (let f = atomic.load<i32>(control + (FINISHED << 2)); f < atomic.load<i32>(control + (PARTS << 2)); f = atomic.load<i32>(control + (FINISHED << 2))) {
       if (mainCanWait && ++spins > SPINS) memory.atomic.wait32(control + (FINISHED << 2), f, 1_000_000);
     }
     const failed = atomic.load<i32>(control + (FAILED << 2));
@@ -183,7 +183,7 @@ export function threadClaim(): i32 {
 
 /** Runs claimed slice `part` of the current call. A claimed slice is not finished, so the call and its task slots stay as they are. */
 export function threadRun(part: i32): void {
-  runSlice(load<i32>(control + (TASK << 2)), part, (load<i32>(control + (CALL << 2)) >> 8) & 0xff, workerIndex);
+  runSlice(load<i32>(control + (TASK << 2)), part, load<i32>(control + (PARTS << 2)), workerIndex);
 }
 
 /** Counts a claimed slice as finished and wakes the call's caller. */

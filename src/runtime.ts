@@ -33,7 +33,7 @@ export type GemmTile = '2x16' | '6x8' | undefined;
 
 // V8 from which the relaxed builds run the 6x8 tile (gemm-6x8.ts): 13.6
 // (Node 24) and 14 (Node 26) keep its 12 accumulators in registers and ran
-// it 0-16% faster than 2x16; 12.4 (Node 22) and 11.3 (Node 20 with relaxed
+// it 0.99-1.16x 2x16 in core; 12.4 (Node 22) and 11.3 (Node 20 with relaxed
 // SIMD) spill and ran it 30% slower. 13.0-13.5 (Chromium 130-135) were not
 // measured.
 const WIDE_TILE_V8 = 13;

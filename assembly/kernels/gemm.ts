@@ -67,10 +67,8 @@ const IN_PLACE_B: i32 = 16384;
 /** Bytes of packing workspace a product of this shape needs, for every thread (0 in scalar builds). */
 export function gemmScratchBytes(m: i32, n: i32, k: i32): usize {
   if (!ASC_FEATURE_SIMD || m <= 0 || n <= 0 || k <= 0) return 0;
-  // Rows rounded to whole panels of either tile (6 rows covers 2), so the
-  // workspace does not depend on which tile the engine runs.
   const kc = <usize>min(k, KC);
-  const mc = <usize>roundUp(min(m, MC), WIDE_MR);
+  const mc = <usize>packedRows(m);
   const nc = <usize>roundUp(min(n, NC), NR);
   return (mc + nc) * kc * 4 * <usize>threadsActive();
 }
@@ -233,6 +231,11 @@ export function gemmSlice(part: i32, parts: i32, thread: i32): void {
   if (rows > 0 && cols > 0) product(arg<i32>(13), transA, transB, rows, cols, k, alpha, a, lda, b, ldb, beta, c, ldc, scratchOfThread(thread));
 }
 
+/** Rows of op(A) one packed block holds: whole panels of either tile (6 rows covers 2), so the workspace does not depend on which tile the engine runs. */
+@inline function packedRows(m: i32): i32 {
+  return roundUp(min(m, MC), WIDE_MR);
+}
+
 @inline function roundUp(x: i32, to: i32): i32 {
   return (x + to - 1) / to * to;
 }
@@ -310,7 +313,7 @@ function gemmPacked(
   const wide = load<i32>(WIDE_TILE) != 0;
   const mrTile = wide ? WIDE_MR : MR, nrTile = wide ? WIDE_NR : NR;
   const aPack = work;
-  const bPack = work + (<usize>roundUp(min(m, MC), WIDE_MR) * <usize>min(k, KC) << 2);
+  const bPack = work + (<usize>packedRows(m) * <usize>min(k, KC) << 2);
   // k in equal blocks of at most KC (784 = 4 x 196, not 3 x 256 + 16): a thin
   // last block would pay a whole pass over C for a few multiply-adds.
   const blocks = (k + KC - 1) / KC;
