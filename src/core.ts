@@ -46,7 +46,7 @@ export interface CoreExports {
     p: number, g: number, state: number, n: number, step: number,
     lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: number, apply: number,
   ): number;
-  gatherPixels(images: number, rowBytes: number, index: number, rows: number, out: number, scale: number, shift: number): void;
+  gatherPixels(images: number, rowBytes: number, index: number, rows: number, out: number, table: number): void;
   gatherLabels(labels: number, index: number, rows: number, out: number): void;
   gemmBatched(transA: number, transB: number, m: number, n: number, k: number, alpha: number, a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number, count: number, inner: number, aInner: number, aOuter: number, bInner: number, bOuter: number, cInner: number, cOuter: number): number;
   causalSoftmaxForward(scores: number, probs: number, seq: number, count: number): void;

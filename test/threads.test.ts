@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { Adam, AdamW, ArgumentError, GPT, SGD, Sequential, ThreadError, init, mlp, type BuildName, type Runtime } from '../src/index.js';
 import { profileMlp } from '../src/profile/profile-mlp.js';
 import { profileGpt } from '../src/profile/profile-gpt.js';
+import { pixelTable } from '../src/data/idx.js';
 import { mlpGemmWorkspaceBytes } from '../src/estimate/mlp.js';
 import { randomArray, rng } from './helpers/rng.js';
 import { enableRelaxedSimdForTests } from './helpers/relaxed.js';
@@ -139,7 +140,8 @@ describe.each(['simd', 'relaxed'] as BuildName[])('bit-identical on 1, 2 and 3 t
       const index = rt.arena.alloc(rows * 4, 'inputs', 'index');
       new Uint32Array(rt.memory.buffer, index, rows).forEach((_, i, a) => (a[i] = Math.floor(next() * images) % images));
       const out = block(rt, new Float32Array(rows * rowBytes));
-      rt.core.gatherPixels(bytes, rowBytes, index, rows, out.ptr, 1 / 255 / 0.3, -0.2 / 0.3);
+      const table = block(rt, pixelTable({ mean: 0.2, std: 0.3 }));
+      rt.core.gatherPixels(bytes, rowBytes, index, rows, out.ptr, table.ptr);
       return [out.read()];
     });
   });

@@ -208,6 +208,17 @@ export function pixelsToFloat32(pixels: Uint8Array, out: Float32Array, normaliza
   if (out.length !== pixels.length) {
     throw new ArgumentError(`pixelsToFloat32: out.length must equal pixels.length (${pixels.length}), got ${out.length}`);
   }
+  const table = pixelTable(normalization);
+  for (let i = 0; i < pixels.length; i++) out[i] = table[pixels[i]];
+}
+
+/**
+ * The float32 each of the 256 pixel values becomes: v / 255, then
+ * (x - mean) / std when normalized. Only 256 inputs exist, so conversions
+ * compute each output once and then look it up (here and in the core's
+ * batch gather).
+ */
+export function pixelTable(normalization?: PixelNormalization): Float32Array {
   let scale = 1 / 255;
   let shift = 0;
   if (normalization !== undefined) {
@@ -220,10 +231,9 @@ export function pixelsToFloat32(pixels: Uint8Array, out: Float32Array, normaliza
     scale = 1 / (255 * std);
     shift = -mean / std;
   }
-  // Only 256 inputs exist: compute each output once, then the loop is a lookup.
   const table = new Float32Array(256);
   for (let v = 0; v < 256; v++) table[v] = v * scale + shift;
-  for (let i = 0; i < pixels.length; i++) out[i] = table[pixels[i]];
+  return table;
 }
 
 /**

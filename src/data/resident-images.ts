@@ -6,7 +6,7 @@
 import { ArgumentError, checkInt } from '../errors.js';
 import type { BatchSource } from '../nn/sequential.js';
 import type { Runtime } from '../runtime.js';
-import type { PixelNormalization } from './idx.js';
+import { type PixelNormalization, pixelTable } from './idx.js';
 
 export interface ImageSet {
   /** count * rows * cols pixels, row-major. */
@@ -24,8 +24,7 @@ export class ResidentImages {
   private imagesPtr: number;
   private labelsPtr = 0;
   private orderPtr = 0;
-  private readonly scale: number;
-  private readonly shift: number;
+  private tablePtr = 0;
 
   /** Copies the images and labels into WASM memory once; batches of up to `maxBatch` rows. */
   constructor(
@@ -40,20 +39,21 @@ export class ResidentImages {
     if (data.images.length !== this.count * this.features || data.labels.length !== this.count) {
       throw new ArgumentError(`images hold ${data.images.length} bytes and ${data.labels.length} labels; ${this.count} images of ${this.features} pixels need ${this.count * this.features} and ${this.count}`);
     }
-    // The same scale and shift as pixelsToFloat32: (x/255 - mean)/std = x * 1/(255 std) - mean/std.
-    this.scale = normalization ? 1 / (255 * normalization.std) : 1 / 255;
-    this.shift = normalization ? -normalization.mean / normalization.std : 0;
+    // The floats pixelsToFloat32 writes for each byte value: the gather looks them up.
+    const table = pixelTable(normalization);
     const arena = runtime.arena;
     this.imagesPtr = arena.alloc(data.images.length, 'inputs', 'training images');
     try {
       this.labelsPtr = arena.alloc(this.count, 'inputs', 'training labels');
       this.orderPtr = arena.alloc(maxBatch * 4, 'inputs', 'batch order');
+      this.tablePtr = arena.alloc(table.byteLength, 'inputs', 'pixel values');
     } catch (e) {
       this.dispose();
       throw e;
     }
     new Uint8Array(runtime.memory.buffer, this.imagesPtr, data.images.length).set(data.images);
     new Uint8Array(runtime.memory.buffer, this.labelsPtr, this.count).set(data.labels);
+    new Float32Array(runtime.memory.buffer, this.tablePtr, table.length).set(table);
   }
 
   /** The batch of images `order[first ..< first + rows]`, as a source a training step fills itself from. */
@@ -71,7 +71,7 @@ export class ResidentImages {
     return {
       rows,
       fill: (x, target) => {
-        core.gatherPixels(this.imagesPtr, this.features, this.orderPtr, rows, x, this.scale, this.shift);
+        core.gatherPixels(this.imagesPtr, this.features, this.orderPtr, rows, x, this.tablePtr);
         core.gatherLabels(this.labelsPtr, this.orderPtr, rows, target);
       },
     };
@@ -80,7 +80,7 @@ export class ResidentImages {
   /** Returns the dataset's memory to the allocator. */
   dispose(): void {
     const arena = this.runtime.arena;
-    for (const p of [this.orderPtr, this.labelsPtr, this.imagesPtr]) if (p) arena.free(p);
-    this.imagesPtr = this.labelsPtr = this.orderPtr = 0;
+    for (const p of [this.tablePtr, this.orderPtr, this.labelsPtr, this.imagesPtr]) if (p) arena.free(p);
+    this.imagesPtr = this.labelsPtr = this.orderPtr = this.tablePtr = 0;
   }
 }
