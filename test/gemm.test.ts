@@ -112,8 +112,8 @@ describe.each(BUILD_TILES)('gemm (%s build, tile %s)', (build, tile) => {
 
   // The shape-picked paths: in place (op(B) = B, k <= 64, A resident), dot
   // (A B^T, A resident) and packed, around their edges: N about one and two
-  // 4- and 16-wide panels, K about 4-wide steps and the in-place limit, odd M.
-  const NARROW_N = [1, 2, 3, 4, 5, 9, 10, 11, 15, 16, 17, 33];
+  // 4-, 6- and 16-wide panels, K about 4-wide steps and the in-place limit, odd M.
+  const NARROW_N = [1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 15, 16, 17, 33];
   const NARROW_K = [1, 2, 3, 4, 5, 9, 10, 11, 63, 64, 65];
   it('matches the reference on narrow N and short K, every transpose, scale and stride', async () => {
     const rt = await runtime();
@@ -154,11 +154,11 @@ describe.each(BUILD_TILES)('gemm (%s build, tile %s)', (build, tile) => {
   });
 });
 
-describe('the 2x16 and 6x8 register tiles', () => {
+describe('the 2x16 and 6x8 register tiles (and the dot path\'s 2x4 and 2x6)', () => {
   it('give bit-identical products (each element is the same chain over k), every transpose, scale and stride', async () => {
     const [narrow, wide] = await Promise.all([runtimeWithTile('relaxed', '2x16'), runtimeWithTile('relaxed', '6x8')]);
     const next = rng(77);
-    for (const [m, n, k] of [[256, 256, 256], [67, 67, 67], [100, 784, 64], [130, 19, 257], [7, 520, 300], [65, 40, 1024]] as const) {
+    for (const [m, n, k] of [[256, 256, 256], [67, 67, 67], [100, 784, 64], [64, 100, 784], [64, 10, 100], [5, 13, 7], [130, 19, 257], [7, 520, 300], [65, 40, 1024]] as const) {
       for (const [transA, transB] of TRANSPOSES) for (const [alpha, beta] of [[1, 0], [1, 1], [-0.5, -0.5]] as const) {
         const pad = (m + n) % 3, lda = (transA ? m : k) + pad, ldb = (transB ? k : n) + pad, ldc = n + pad;
         const a = randomArray((transA ? k : m) * lda, next), b = randomArray((transB ? n : k) * ldb, next), c0 = randomArray(m * ldc, next);

@@ -4,12 +4,13 @@
 // its transpose cost more than the products of a small batch. A 2x4 tile of
 // rows: 8 v128 accumulators over four k each, 6 loads per 8 multiply-adds
 // (as the 2x16 tile), summed across lanes once at the end.
-// Used while A fits in L2, since it is read once per four rows of B.
+// Used while A fits in L2, since it is read once per four rows of B. Where
+// the 6x8 packed tile runs (V8 13+), the 2x6 dot tile does (gemm-dot-2x6.ts).
 
 import { MR, NR, tile, updateC } from "./gemm-tile";
 import { madd } from "./simd";
 
-const ROWS_B: i32 = 4;
+export const ROWS_B: i32 = 4;
 
 export function gemmDot(
   m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32,
@@ -72,7 +73,7 @@ function kernelDot2x4(kc: i32, a0: usize, a1: usize, b0: usize, b1: usize, b2: u
 }
 
 /** The first `cols` lanes of s at `out`, each added to the float there first when `accumulate`. */
-@inline function storeColumns(out: usize, s: v128, cols: i32, accumulate: bool): void {
+@inline export function storeColumns(out: usize, s: v128, cols: i32, accumulate: bool): void {
   if (cols == 4) {
     if (accumulate) s = f32x4.add(s, v128.load(out));
     v128.store(out, s);
@@ -90,7 +91,7 @@ function kernelDot2x4(kc: i32, a0: usize, a1: usize, b0: usize, b1: usize, b2: u
 }
 
 /** Lane j is the sum of cj's four lanes. */
-@inline function laneSums(c0: v128, c1: v128, c2: v128, c3: v128): v128 {
+@inline export function laneSums(c0: v128, c1: v128, c2: v128, c3: v128): v128 {
   const t0 = f32x4.add(v128.shuffle<f32>(c0, c1, 0, 4, 1, 5), v128.shuffle<f32>(c0, c1, 2, 6, 3, 7));
   const t1 = f32x4.add(v128.shuffle<f32>(c2, c3, 0, 4, 1, 5), v128.shuffle<f32>(c2, c3, 2, 6, 3, 7));
   return f32x4.add(v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));

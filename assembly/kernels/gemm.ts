@@ -10,14 +10,16 @@
 //   dW, K = batch, and dX, K = 10), the same tile reads A and B where they
 //   are; only a last partial panel of B is packed (zero-padded). Packing
 //   there cost as much as the products.
-// - dot: A B^T (the Linear forward) as row-by-row dot products (gemm-dot-2x4.ts),
-//   with nothing packed and no padding of a narrow N (10 outputs).
+// - dot: A B^T (the Linear forward) as row-by-row dot products (gemm-dot-2x4.ts,
+//   and gemm-dot-2x6.ts where the 6x8 tile runs), with nothing packed and no
+//   padding of a narrow N (10 outputs).
 // The scalar build keeps a plain loop.
 
 import { arenaAlloc, arenaFree } from "../arena";
 import { kernel2x16Packed, kernel2x16PackedTo, kernel2x16Strided } from "./gemm-2x16";
 import { kernel6x8Packed, kernel6x8PackedTo } from "./gemm-6x8";
-import { gemmDot } from "./gemm-dot-2x4";
+import { ROWS_B, gemmDot } from "./gemm-dot-2x4";
+import { WIDE_ROWS_B, gemmDotWide } from "./gemm-dot-2x6";
 import { MR, NR, WIDE_MR, WIDE_NR, tile, updateC } from "./gemm-tile";
 import { TASK_GEMM, TASK_GEMM_BATCHED, arg, runParallel, setArg, sliceStart, threadsActive } from "../threads";
 
@@ -31,11 +33,16 @@ const WORKSPACE: i32 = 4;
 /** Multiply-accumulates executed since the last reset (exact: m*n*k per product). */
 let macs: u64 = 0;
 
-// 1: the packed path runs the 6x8 tile (relaxed builds, set by the runtime
-// per engine; gemm-6x8.ts). In memory, so every thread's instance reads it.
+// 1: the packed path runs the 6x8 tile and the dot path the 2x6 one
+// (relaxed builds, set by the runtime per engine; gemm-6x8.ts,
+// gemm-dot-2x6.ts). In memory, so every thread's instance reads it.
 const WIDE_TILE = memory.data(4, 4);
 
-/** Packed products run the 6x8 tile (`on`, relaxed builds only) or the 2x16 one; returns whether the 6x8 tile is on. */
+/**
+ * Packed products run the 6x8 tile and dot products the 2x6 one (`on`,
+ * relaxed builds only), or the 2x16 and 2x4 tiles; returns whether the wide
+ * tiles are on.
+ */
 export function gemmUseWideTile(on: bool): bool {
   store<i32>(WIDE_TILE, ASC_FEATURE_RELAXED_SIMD && on ? 1 : 0);
   return load<i32>(WIDE_TILE) != 0;
@@ -148,7 +155,7 @@ export function gemm(
     // Reserved whichever path runs, so the workspace a step needs does not depend on the path.
     if (!gemmReserve(gemmScratchBytes(m, n, k))) return false;
     const path = pathOf(transA, transB, m, n, k);
-    const align = path == DOT ? 4 : NR; // the columns one tile of the path covers
+    const align = path == DOT ? dotRowsOfB() : NR; // the columns one tile of the path covers
     const parts = partsOf(<i64>m * <i64>n * <i64>k, max(m / MR, n / align));
     if (parts > 1) {
       setArg<i32>(0, transA); setArg<i32>(1, transB); setArg<i32>(2, m); setArg<i32>(3, n); setArg<i32>(4, k);
@@ -182,6 +189,11 @@ function columnBands(path: i32, m: i32, n: i32, parts: i32, align: i32): i32 {
   return <i64>columnBand * <i64>m < <i64>rowBand * <i64>n ? align : 0;
 }
 
+/** Rows of B (columns of C) one dot-path tile covers. */
+@inline function dotRowsOfB(): i32 {
+  return ASC_FEATURE_RELAXED_SIMD && load<i32>(WIDE_TILE) != 0 ? WIDE_ROWS_B : ROWS_B;
+}
+
 /** Threads for a call of `macs` multiply-adds whose split dimension has `chunks` tiles. */
 @inline export function partsOf(macs: i64, chunks: i32): i32 {
   const threads = threadsActive();
@@ -202,7 +214,10 @@ export function product(
 ): void {
   if (!ASC_FEATURE_SIMD) return; // the scalar build runs gemmReference
   if (path == IN_PLACE) gemmInPlace(transA, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work);
-  else if (path == DOT) gemmDot(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  else if (path == DOT) {
+    if (ASC_FEATURE_RELAXED_SIMD && load<i32>(WIDE_TILE) != 0) gemmDotWide(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    else gemmDot(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  }
   else gemmPacked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work);
 }
 
