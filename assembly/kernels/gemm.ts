@@ -180,13 +180,19 @@ export function gemm(
  * there is a band for every thread: its dW (rows of C) and the optimizer's
  * slice cover the same parameters on the same thread, so they stay in that
  * core's cache from one step to the next (a 2-thread 784-100-10 step 2-7%
- * faster than split by rows of X). Otherwise whichever makes the largest band
- * the smaller share of the work; rows on a tie.
+ * faster than split by rows of X). Otherwise whichever gives the largest
+ * band fewer register tiles; rows on a tie.
  */
 function columnBands(path: i32, m: i32, n: i32, parts: i32, align: i32): i32 {
   if (path == DOT && n / align >= parts) return align;
-  const rowBand = min(m, roundUp((m + parts - 1) / parts, MR)), columnBand = min(n, roundUp((n + parts - 1) / parts, align));
-  return <i64>columnBand * <i64>m < <i64>rowBand * <i64>n ? align : 0;
+  const wide = path == PACKED && ASC_FEATURE_RELAXED_SIMD && load<i32>(WIDE_TILE) != 0;
+  const mr = wide ? WIDE_MR : MR, nr = wide ? WIDE_NR : align;
+  const rowBand = min(m, roundUp((m + parts - 1) / parts, MR)), columnBand = min(n, roundUp((n + parts - 1) / parts, nr));
+  return tilesOf(m, columnBand, mr, nr) < tilesOf(rowBand, n, mr, nr) ? nr : 0;
+}
+
+@inline function tilesOf(rows: i32, cols: i32, mr: i32, nr: i32): i64 {
+  return <i64>((rows + mr - 1) / mr) * <i64>((cols + nr - 1) / nr);
 }
 
 /** Rows of B (columns of C) one dot-path tile covers. */
