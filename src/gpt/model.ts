@@ -14,6 +14,7 @@ import { checkRuntime, type Runtime } from '../runtime.js';
 import { type GPTConfig, type GPTConfigInput, gptConfig } from './config.js';
 import { type GPTParameter, gptDecayedCount, gptParameterCount, gptParameters } from './parameters.js';
 import { runKernel, type StepBinding } from './step.js';
+import { readerOf } from '../memory/wasm-views.js';
 
 export interface GPTOptions {
   /** Seed of the initialisation (default 0). */
@@ -252,12 +253,13 @@ export class GPT {
     const plan = this.stepPlan(batch, tokens, optimizer, evaluate, y !== null);
     // Every buffer of the step; a failure part-way gives them all back.
     const buffers = new StepBuffers(rt);
+    const readX = x.map((r) => readerOf(rt.memory, r)), readY = y?.map((r) => readerOf(rt.memory, r));
     let loss = NaN;
     try {
       this.execute(plan, buffers, { batch, tokens, step: stepNo }, {
-        tokens: (p) => x.forEach((r, b) => new Int32Array(rt.memory.buffer, p + 4 * b * tokens, tokens).set(r)),
+        tokens: (p) => readX.forEach((r, b) => new Int32Array(rt.memory.buffer, p + 4 * b * tokens, tokens).set(r())),
         targets: (p) => {
-          y!.forEach((r, b) => new Int32Array(rt.memory.buffer, p + 4 * b * tokens, tokens).set(r));
+          readY!.forEach((r, b) => new Int32Array(rt.memory.buffer, p + 4 * b * tokens, tokens).set(r()));
           if (!evaluate) {
             // Kernels add into the gradients (a tied head and the embedding share one): zero them once a step.
             new Float32Array(rt.memory.buffer, this.gradientsPtr, this.parameterCount).fill(0);

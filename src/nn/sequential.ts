@@ -16,6 +16,7 @@ import { type LayerSpec, layerName, moduleOf, outWidth, parameterSlots, validate
 import { LOSS_KINDS, type LossKind, lossModule } from './loss.js';
 import { checkParameterValues, type NamedParameter, readParameters, type ParameterValues } from './named-parameters.js';
 import { Random } from './random.js';
+import { readerOf } from '../memory/wasm-views.js';
 
 export { layerName, outWidth, validateCheckpoint, validateLayers } from './layers.js';
 export type { LossKind } from './loss.js';
@@ -297,6 +298,7 @@ export class Sequential {
     const arrays = 'x' in input ? input : null;
     const batch = arrays ? this.batchOf(arrays.x) : (input as { source: BatchSource }).source.rows;
     if (arrays) this.checkTarget(arrays.target, batch);
+    const readX = arrays && readerOf(this.runtime.memory, arrays.x), readTarget = arrays && readerOf(this.runtime.memory, arrays.target);
     this.checkAlive();
     optimizer?.check(this.parameterBlock());
     const rt = this.runtime, arena = rt.arena;
@@ -317,10 +319,10 @@ export class Sequential {
             if (op.role === 'gradients') this.gradientsPtr = p;
             if (op.role === 'batch') {
               batchPtr = p;
-              if (arrays) new Float32Array(rt.memory.buffer, p, arrays.x.length).set(arrays.x);
+              if (readX) new Float32Array(rt.memory.buffer, p, batch * this.inFeatures).set(readX());
             }
             if (op.role === 'target') {
-              if (arrays) this.stageTarget(arrays.target, p);
+              if (readTarget) this.stageTarget(readTarget(), p);
               else (input as { source: BatchSource }).source.fill(batchPtr, p);
             }
             // From the first write of the gradients until they are whole and finite, gradients() has none to give.
@@ -408,13 +410,14 @@ export class Sequential {
     const rt = this.runtime, arena = rt.arena;
     const { ops } = inferencePlan(this.layers, batch, category, what);
     const ptr = new Map<BufferId, number>();
+    const readX = readerOf(rt.memory, x);
     let last = BATCH, lastLayer = -1;
     try {
       for (const op of ops) {
         arena.setContext(op.layer, op.phase);
         if (op.op === 'alloc') {
           ptr.set(op.buffer, arena.alloc(op.bytes, op.category, op.what));
-          if (op.buffer === BATCH) new Float32Array(rt.memory.buffer, ptr.get(BATCH)!, x.length).set(x);
+          if (op.buffer === BATCH) new Float32Array(rt.memory.buffer, ptr.get(BATCH)!, batch * this.inFeatures).set(readX());
         } else if (op.op === 'free') {
           arena.free(ptr.get(op.buffer)!);
           ptr.delete(op.buffer);

@@ -1,0 +1,61 @@
+// Inputs that are views of WASM memory (a Tensor's data) stay readable while
+// the step's own allocations grow the memory: the step reads the same bytes
+// through the grown memory, and its results equal those from copies.
+import { describe, expect, it } from 'vitest';
+import { init, mlp, Sequential, SGD, Tensor, type Runtime } from '../src/index.js';
+import { GPT } from '../src/gpt/model.js';
+import { Random } from '../src/nn/random.js';
+
+/** Runs `call`, which must grow the runtime's memory: the views it was given are stale after it. */
+function growing<T>(rt: Runtime, call: () => T): T {
+  const bytes = rt.memory.buffer.byteLength;
+  const result = call();
+  expect(rt.memory.buffer.byteLength).toBeGreaterThan(bytes);
+  return result;
+}
+
+/** An Int32Array view of a fresh tensor's bytes holding `values`. */
+function int32View(rt: Runtime, values: Int32Array): Int32Array {
+  const t = Tensor.empty(rt, [values.length], 'inputs', 'ids');
+  const view = new Int32Array(rt.memory.buffer, t.ptr, values.length);
+  view.set(values);
+  return view;
+}
+
+describe('inputs that are views of WASM memory', () => {
+  it.each([1, 2])('Sequential trainStep and forward read them across memory growth (%i threads)', async (threads) => {
+    const rt = await init({ build: 'simd', threads });
+    const rng = new Random(3);
+    const batch = 32, layers = mlp([784, 512, 10]);
+    const xValues = new Float32Array(batch * 784).map(() => rng.normal(0, 1));
+    const labelValues = new Int32Array(batch).map((_, i) => (i * 7) % 10);
+    const viewed = new Sequential(rt, layers, { seed: 5 }), copied = new Sequential(rt, layers, { seed: 5 });
+    const x = Tensor.from(rt, xValues, [batch, 784]);
+    const labels = int32View(rt, labelValues), xView = x.data;
+    const lossFromViews = growing(rt, () => viewed.trainStep(xView, labels, new SGD({ lr: 0.1 })));
+    expect(xView.buffer).not.toBe(rt.memory.buffer); // detached, or a shared memory's old, shorter buffer
+    expect(lossFromViews).toBe(copied.trainStep(xValues, labelValues, new SGD({ lr: 0.1 })));
+
+    rt.dispose();
+
+    // forward alone, in a fresh runtime whose memory it has to grow.
+    const small = await init({ build: 'simd', threads });
+    const model = new Sequential(small, mlp([784, 16, 10]), { seed: 5 });
+    const rows = 2048, input = Tensor.from(small, new Float32Array(rows * 784).map(() => rng.normal(0, 1)), [rows, 784]);
+    const out = growing(small, () => model.forward(input.data));
+    expect(out).toEqual(model.forward(input.toArray()));
+    small.dispose();
+  });
+
+  it.each([1, 2])('GPT trainStep reads token rows that are views of WASM memory (%i threads)', async (threads) => {
+    const rt = await init({ build: 'simd', threads });
+    const config = { vocab: 31, seq: 16, hidden: 128, heads: 2, layers: 2 };
+    const ids = (seed: number) => Array.from({ length: 32 }, (_, b) => Int32Array.from({ length: 16 }, (_, t) => (seed + 3 * b + 5 * t) % 31));
+    const tokens = ids(1), targets = ids(2);
+    const a = new GPT(rt, config, { seed: 1 }), b = new GPT(rt, config, { seed: 1 });
+    const tokenViews = tokens.map((r) => int32View(rt, r)), targetViews = targets.map((r) => int32View(rt, r));
+    const fromViews = growing(rt, () => a.trainStep(tokenViews, targetViews, new SGD({ lr: 0.1 })));
+    expect(fromViews).toBe(b.trainStep(tokens, targets, new SGD({ lr: 0.1 })));
+    rt.dispose();
+  });
+});
