@@ -2,7 +2,7 @@
 // the step's own allocations grow the memory: the step reads the same bytes
 // through the grown memory, and its results equal those from copies.
 import { describe, expect, it } from 'vitest';
-import { init, mlp, Sequential, SGD, Tensor, type Runtime } from '../src/index.js';
+import { init, mlp, ResidentImages, Sequential, SGD, Tensor, type Runtime } from '../src/index.js';
 import { GPT } from '../src/gpt/model.js';
 import { Random } from '../src/nn/random.js';
 
@@ -56,6 +56,23 @@ describe('inputs that are views of WASM memory', () => {
     const tokenViews = tokens.map((r) => int32View(rt, r)), targetViews = targets.map((r) => int32View(rt, r));
     const fromViews = growing(rt, () => a.trainStep(tokenViews, targetViews, new SGD({ lr: 0.1 })));
     expect(fromViews).toBe(b.trainStep(tokens, targets, new SGD({ lr: 0.1 })));
+    rt.dispose();
+  });
+
+  it('ResidentImages copies images and labels that are views of WASM memory', async () => {
+    const rt = await init({ build: 'simd', threads: 1 });
+    const count = 4096, pixels = 784;
+    const images = new Uint8Array(count * pixels).map((_, i) => (i * 37) % 256), labels = new Uint8Array(count).map((_, i) => i % 10);
+    const store = Tensor.empty(rt, [(count * pixels + count) / 4], 'inputs', 'image bytes');
+    const imageView = new Uint8Array(rt.memory.buffer, store.ptr, count * pixels), labelView = new Uint8Array(rt.memory.buffer, store.ptr + count * pixels, count);
+    imageView.set(images);
+    labelView.set(labels);
+    const set = (img: Uint8Array, lab: Uint8Array) => ({ images: img, labels: lab, count, rows: 28, cols: 28 });
+    const fromViews = growing(rt, () => new ResidentImages(rt, set(imageView, labelView), 64));
+    const fromCopies = new ResidentImages(rt, set(images, labels), 64);
+    const order = Uint32Array.from({ length: 64 }, (_, i) => (i * 61) % count);
+    const a = new Sequential(rt, mlp([784, 32, 10]), { seed: 2 }), b = new Sequential(rt, mlp([784, 32, 10]), { seed: 2 });
+    expect(a.trainStepOn(fromViews.batch(order, 0, 64), new SGD({ lr: 0.1 }))).toBe(b.trainStepOn(fromCopies.batch(order, 0, 64), new SGD({ lr: 0.1 })));
     rt.dispose();
   });
 });

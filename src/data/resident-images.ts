@@ -7,6 +7,7 @@ import { ArgumentError, checkInt } from '../errors.js';
 import type { BatchSource } from '../nn/sequential.js';
 import type { Runtime } from '../runtime.js';
 import { type PixelNormalization, pixelTable } from './idx.js';
+import { readerOf } from '../memory/wasm-views.js';
 
 export interface ImageSet {
   /** count * rows * cols pixels, row-major. */
@@ -42,6 +43,7 @@ export class ResidentImages {
     // The floats pixelsToFloat32 writes for each byte value: the gather looks them up.
     const table = pixelTable(normalization);
     const arena = runtime.arena;
+    const readImages = readerOf(runtime.memory, data.images), readLabels = readerOf(runtime.memory, data.labels);
     this.imagesPtr = arena.alloc(data.images.length, 'inputs', 'training images');
     try {
       this.labelsPtr = arena.alloc(this.count, 'inputs', 'training labels');
@@ -51,8 +53,8 @@ export class ResidentImages {
       this.dispose();
       throw e;
     }
-    new Uint8Array(runtime.memory.buffer, this.imagesPtr, data.images.length).set(data.images);
-    new Uint8Array(runtime.memory.buffer, this.labelsPtr, this.count).set(data.labels);
+    new Uint8Array(runtime.memory.buffer, this.imagesPtr, this.count * this.features).set(readImages());
+    new Uint8Array(runtime.memory.buffer, this.labelsPtr, this.count).set(readLabels());
     new Float32Array(runtime.memory.buffer, this.tablePtr, table.length).set(table);
   }
 
