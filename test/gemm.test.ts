@@ -143,6 +143,22 @@ describe.each(BUILD_TILES)('gemm (%s build, tile %s)', (build, tile) => {
     check(rt, seed++, 1025, 17, 64, false, false, 1, 1, 1);
   });
 
+  it('writes no row of C past m when C lies in WASM memory, on every path and edge tile', async () => {
+    const rt = await runtime();
+    const next = rng(4500);
+    const SENTINEL = 12345.5;
+    for (const [m, n, k, transA, transB] of [[100, 784, 64, true, false], [5, 17, 300, false, false], [7, 40, 1024, false, true], [11, 10, 100, false, true], [13, 100, 10, false, false]] as const) {
+      for (const beta of [0, 1, -0.5]) {
+        const a = randomArray((transA ? k : m) * (transA ? m : k), next), b = randomArray(k * n, next);
+        const c = Tensor.from(rt, new Float32Array((m + 8) * n).fill(SENTINEL), [(m + 8) * n]);
+        gemm(rt, m, n, k, a, b, c.data.subarray(0, m * n), { transA, transB, beta });
+        const after = c.toArray().subarray(m * n);
+        expect(after.every((v) => v === SENTINEL), `${m}x${n}x${k} beta=${beta}: a row past m was written`).toBe(true);
+        c.free();
+      }
+    }
+  });
+
   it('counts exactly m*n*k multiply-accumulates per product', async () => {
     const rt = await runtime();
     rt.resetMacs();

@@ -13,20 +13,17 @@
 // bytes after it; the 16 floats of op(B) row p start at b + p * bK bytes.
 
 import { madd } from "./simd";
-import { MR, NR, tile } from "./gemm-tile";
-
-/** The tile over packed panels: MR floats of A and NR floats of B per k; sums left in `tile`. */
-export function kernel2x16Packed(kc: i32, a: usize, b: usize): void {
-  tile2x16(kc, a, 4, MR << 2, b, NR << 2, tile, NR << 2, false);
-}
+import { MR, NR } from "./gemm-tile";
 
 /**
- * The tile over packed panels straight into a whole tile of C at `out` (row 1
- * outRow bytes after row 0): its sums stored, or added to C (`accumulate`: the
- * same sum, then + C, as updateC with alpha 1 and beta 1).
+ * The tile over packed panels (MR floats of A and NR of B per k) into its
+ * first `rows` rows at `out` (row 1 outRow bytes after row 0): a whole or
+ * partial tile of C, stored or added to C (`accumulate`: the same sum, then
+ * + C, as updateC with alpha 1 and beta 1), or `tile`: one function for
+ * all, as in gemm-6x8.ts.
  */
-export function kernel2x16PackedTo(kc: i32, a: usize, b: usize, out: usize, outRow: usize, accumulate: bool): void {
-  tile2x16(kc, a, 4, MR << 2, b, NR << 2, out, outRow, accumulate);
+export function kernel2x16PackedTo(kc: i32, a: usize, b: usize, out: usize, outRow: usize, accumulate: bool, rows: i32): void {
+  tile2x16(kc, a, 4, MR << 2, b, NR << 2, out, outRow, accumulate, rows);
 }
 
 /**
@@ -36,10 +33,10 @@ export function kernel2x16PackedTo(kc: i32, a: usize, b: usize, out: usize, outR
  * pass as long as the products; else `tile`.
  */
 export function kernel2x16Strided(kc: i32, a: usize, aRow: usize, aK: usize, b: usize, bK: usize, out: usize, outRow: usize): void {
-  tile2x16(kc, a, aRow, aK, b, bK, out, outRow, false);
+  tile2x16(kc, a, aRow, aK, b, bK, out, outRow, false, MR);
 }
 
-@inline function tile2x16(kc: i32, a: usize, aRow: usize, aK: usize, b: usize, bK: usize, out: usize, outRow: usize, accumulate: bool): void {
+@inline function tile2x16(kc: i32, a: usize, aRow: usize, aK: usize, b: usize, bK: usize, out: usize, outRow: usize, accumulate: bool, rows: i32): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
   const aEnd = a + <usize>kc * aK;
@@ -51,11 +48,14 @@ export function kernel2x16Strided(kc: i32, a: usize, aRow: usize, aK: usize, b: 
     a += aK;
     b += bK;
   }
-  const out1 = out + outRow;
+  storeRow(out, c00, c01, c02, c03, accumulate);
+  if (rows > 1) storeRow(out + outRow, c10, c11, c12, c13, accumulate);
+}
+
+@inline function storeRow(out: usize, x0: v128, x1: v128, x2: v128, x3: v128, accumulate: bool): void {
   if (accumulate) {
-    c00 = f32x4.add(c00, v128.load(out)); c01 = f32x4.add(c01, v128.load(out, 16)); c02 = f32x4.add(c02, v128.load(out, 32)); c03 = f32x4.add(c03, v128.load(out, 48));
-    c10 = f32x4.add(c10, v128.load(out1)); c11 = f32x4.add(c11, v128.load(out1, 16)); c12 = f32x4.add(c12, v128.load(out1, 32)); c13 = f32x4.add(c13, v128.load(out1, 48));
+    x0 = f32x4.add(x0, v128.load(out)); x1 = f32x4.add(x1, v128.load(out, 16));
+    x2 = f32x4.add(x2, v128.load(out, 32)); x3 = f32x4.add(x3, v128.load(out, 48));
   }
-  v128.store(out, c00); v128.store(out, c01, 16); v128.store(out, c02, 32); v128.store(out, c03, 48);
-  v128.store(out1, c10); v128.store(out1, c11, 16); v128.store(out1, c12, 32); v128.store(out1, c13, 48);
+  v128.store(out, x0); v128.store(out, x1, 16); v128.store(out, x2, 32); v128.store(out, x3, 48);
 }

@@ -10,19 +10,20 @@
 // bit-identical whichever tile runs.
 
 import { madd } from "./simd";
-import { WIDE_MR, WIDE_NR, tile } from "./gemm-tile";
+import { WIDE_MR, WIDE_NR } from "./gemm-tile";
 
-/** Sums of a 6x8 tile over packed panels left in `tile` (rows WIDE_NR floats apart). */
-export function kernel6x8Packed(kc: i32, a: usize, b: usize): void {
-  tile6x8(kc, a, b, tile, WIDE_NR << 2, false);
+/**
+ * The tile over packed panels into its first `rows` rows at `out` (rows
+ * outRow bytes apart): a whole or partial tile of C, stored or added to C
+ * (`accumulate`), or `tile` (rows WIDE_NR floats apart). One function for
+ * all three: with a second entry point for `tile`, the packing loop held an
+ * inlined copy of the whole body for C's edge tiles.
+ */
+export function kernel6x8PackedTo(kc: i32, a: usize, b: usize, out: usize, outRow: usize, accumulate: bool, rows: i32): void {
+  tile6x8(kc, a, b, out, outRow, accumulate, rows);
 }
 
-/** The same straight into a whole tile of C at `out` (rows outRow bytes apart): stored, or added to C (`accumulate`). */
-export function kernel6x8PackedTo(kc: i32, a: usize, b: usize, out: usize, outRow: usize, accumulate: bool): void {
-  tile6x8(kc, a, b, out, outRow, accumulate);
-}
-
-@inline function tile6x8(kc: i32, a: usize, b: usize, out: usize, outRow: usize, accumulate: bool): void {
+@inline function tile6x8(kc: i32, a: usize, b: usize, out: usize, outRow: usize, accumulate: bool, rows: i32): void {
   let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   let c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
   const aEnd = a + <usize>kc * (WIDE_MR << 2);
@@ -44,11 +45,11 @@ export function kernel6x8PackedTo(kc: i32, a: usize, b: usize, out: usize, outRo
     b += WIDE_NR << 2;
   }
   storeRow(out, c00, c01, accumulate);
-  storeRow(out + outRow, c10, c11, accumulate);
-  storeRow(out + 2 * outRow, c20, c21, accumulate);
-  storeRow(out + 3 * outRow, c30, c31, accumulate);
-  storeRow(out + 4 * outRow, c40, c41, accumulate);
-  storeRow(out + 5 * outRow, c50, c51, accumulate);
+  if (rows > 1) storeRow(out + outRow, c10, c11, accumulate);
+  if (rows > 2) storeRow(out + 2 * outRow, c20, c21, accumulate);
+  if (rows > 3) storeRow(out + 3 * outRow, c30, c31, accumulate);
+  if (rows > 4) storeRow(out + 4 * outRow, c40, c41, accumulate);
+  if (rows > 5) storeRow(out + 5 * outRow, c50, c51, accumulate);
 }
 
 @inline function storeRow(out: usize, x0: v128, x1: v128, accumulate: bool): void {

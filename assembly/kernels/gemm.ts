@@ -16,8 +16,8 @@
 // The scalar build keeps a plain loop.
 
 import { arenaAlloc, arenaFree } from "../arena";
-import { kernel2x16Packed, kernel2x16PackedTo, kernel2x16Strided } from "./gemm-2x16";
-import { kernel6x8Packed, kernel6x8PackedTo } from "./gemm-6x8";
+import { kernel2x16PackedTo, kernel2x16Strided } from "./gemm-2x16";
+import { kernel6x8PackedTo } from "./gemm-6x8";
 import { ROWS_B, gemmDot } from "./gemm-dot-2x4";
 import { WIDE_ROWS_B, gemmDotWide } from "./gemm-dot-2x6";
 import { MR, NR, WIDE_MR, WIDE_NR, tile, updateC } from "./gemm-tile";
@@ -360,12 +360,13 @@ function gemmPacked(
             const mr = min(mrTile, mc - ir);
             const cTile = c + ((<usize>(ic + ir) * <usize>ldc + <usize>(jc + jr)) << 2);
             const aPanel = aPack + (<usize>ir * <usize>kc << 2);
-            if (direct && mr == mrTile && nr == nrTile) {
-              if (wide) kernel6x8PackedTo(kc, aPanel, bPanel, cTile, <usize>ldc << 2, betaHere == 1);
-              else kernel2x16PackedTo(kc, aPanel, bPanel, cTile, <usize>ldc << 2, betaHere == 1);
+            if (direct && nr == nrTile) {
+              // Whole columns: straight to C, the first mr rows.
+              if (wide) kernel6x8PackedTo(kc, aPanel, bPanel, cTile, <usize>ldc << 2, betaHere == 1, mr);
+              else kernel2x16PackedTo(kc, aPanel, bPanel, cTile, <usize>ldc << 2, betaHere == 1, mr);
             } else {
-              if (wide) kernel6x8Packed(kc, aPanel, bPanel);
-              else kernel2x16Packed(kc, aPanel, bPanel);
+              if (wide) kernel6x8PackedTo(kc, aPanel, bPanel, tile, WIDE_NR << 2, false, WIDE_MR);
+              else kernel2x16PackedTo(kc, aPanel, bPanel, tile, NR << 2, false, MR);
               updateC(cTile, ldc, mr, nr, alpha, betaHere, nrTile);
             }
           }
