@@ -13,7 +13,7 @@
 // bytes after it; the 16 floats of op(B) row p start at b + p * bK bytes.
 
 import { madd } from "./simd";
-import { MR, NR } from "./gemm-tile";
+import { MR, NR, updateQuad } from "./gemm-tile";
 
 /**
  * The tile over packed panels (MR floats of A and NR of B per k) into its
@@ -34,6 +34,30 @@ export function kernel2x16PackedTo(kc: i32, a: usize, b: usize, out: usize, outR
  */
 export function kernel2x16Strided(kc: i32, a: usize, aRow: usize, aK: usize, b: usize, bK: usize, out: usize, outRow: usize): void {
   tile2x16(kc, a, aRow, aK, b, bK, out, outRow, false, MR);
+}
+
+/**
+ * The in-place path's last columns when they are whole quads (N = 100 = 6 x
+ * 16 + 4): two rows of op(A) times one 4-column quad of op(B), both in
+ * place (strides as kernel2x16Strided; aRow 0 reads row 0 twice for a last
+ * single row), into C as updateC does (alpha, beta; beta 0 does not read C),
+ * `rows` rows. Each element is the same chain over k as in the 2x16 tile, so
+ * C is bit-identical to the zero-padded packed panel this replaces, which cost
+ * more than a whole 16-column panel (fc2's dX and dW ran faster at N = 112
+ * than at N = 100).
+ */
+export function kernelQuadStrided(kc: i32, a: usize, aRow: usize, aK: usize, b: usize, bK: usize, c: usize, cRow: usize, rows: i32, alpha: f32, beta: f32): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
+  const aEnd = a + <usize>kc * aK;
+  while (a < aEnd) {
+    const b0 = v128.load(b);
+    c0 = madd(v128.load32_splat(a), b0, c0);
+    c1 = madd(v128.load32_splat(a + aRow), b0, c1);
+    a += aK;
+    b += bK;
+  }
+  updateQuad(c, c0, alpha, beta);
+  if (rows > 1) updateQuad(c + cRow, c1, alpha, beta);
 }
 
 @inline function tile2x16(kc: i32, a: usize, aRow: usize, aK: usize, b: usize, bK: usize, out: usize, outRow: usize, accumulate: bool, rows: i32): void {

@@ -38,17 +38,17 @@ export function updateC(c: usize, ldc: i32, mr: i32, nr: i32, alpha: f32, beta: 
   if (mr == MR && nr == NR && tileCols == NR) {
     for (let i = 0; i < MR; i++) {
       const row = c + <usize>i * ld, t = tile + (<usize>(i * NR) << 2);
-      storeQuad(row, v128.load(t), alpha, beta);
-      storeQuad(row + 16, v128.load(t, 16), alpha, beta);
-      storeQuad(row + 32, v128.load(t, 32), alpha, beta);
-      storeQuad(row + 48, v128.load(t, 48), alpha, beta);
+      updateQuad(row, v128.load(t), alpha, beta);
+      updateQuad(row + 16, v128.load(t, 16), alpha, beta);
+      updateQuad(row + 32, v128.load(t, 32), alpha, beta);
+      updateQuad(row + 48, v128.load(t, 48), alpha, beta);
     }
     return;
   }
   for (let i = 0; i < mr; i++) {
     const row = c + <usize>i * ld, t = tile + (<usize>(i * tileCols) << 2);
     let j = 0;
-    for (; j + 4 <= nr; j += 4) storeQuad(row + (<usize>j << 2), v128.load(t + (<usize>j << 2)), alpha, beta);
+    for (; j + 4 <= nr; j += 4) updateQuad(row + (<usize>j << 2), v128.load(t + (<usize>j << 2)), alpha, beta);
     for (; j < nr; j++) {
       const cp = row + (<usize>j << 2);
       const acc = alpha * load<f32>(t + (<usize>j << 2));
@@ -58,7 +58,7 @@ export function updateC(c: usize, ldc: i32, mr: i32, nr: i32, alpha: f32, beta: 
 }
 
 /** C[0:4] = alpha * acc + beta * C[0:4], with beta = 0 not reading C. */
-@inline function storeQuad(c: usize, acc: v128, alpha: f32, beta: f32): void {
+@inline export function updateQuad(c: usize, acc: v128, alpha: f32, beta: f32): void {
   if (alpha != 1) acc = f32x4.mul(acc, f32x4.splat(alpha));
   if (beta == 1) acc = f32x4.add(acc, v128.load(c));
   else if (beta != 0) acc = madd(f32x4.splat(beta), v128.load(c), acc);

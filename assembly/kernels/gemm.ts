@@ -16,7 +16,7 @@
 // The scalar build keeps a plain loop.
 
 import { arenaAlloc, arenaFree } from "../arena";
-import { kernel2x16PackedTo, kernel2x16Strided } from "./gemm-2x16";
+import { kernel2x16PackedTo, kernel2x16Strided, kernelQuadStrided } from "./gemm-2x16";
 import { kernel6x8PackedTo } from "./gemm-6x8";
 import { ROWS_B, gemmDot } from "./gemm-dot-2x4";
 import { WIDE_ROWS_B, gemmDotWide } from "./gemm-dot-2x6";
@@ -308,6 +308,16 @@ function gemmInPlace(
   const aRow: usize = transA ? 4 : <usize>lda << 2, aK: usize = transA ? <usize>lda << 2 : 4;
   for (let j = 0; j < n; j += NR) {
     const nr = min(NR, n - j);
+    if (nr < NR && (nr & 3) == 0) {
+      // Whole quads: read in place too, one quad at a time.
+      for (let q = j; q < n; q += 4) {
+        for (let i = 0; i < m; i += MR) {
+          const mr = min(MR, m - i);
+          kernelQuadStrided(k, a + <usize>i * aRow, mr == MR ? aRow : 0, aK, b + (<usize>q << 2), <usize>ldb << 2, c + ((<usize>i * <usize>ldc + <usize>q) << 2), <usize>ldc << 2, mr, alpha, beta);
+        }
+      }
+      break;
+    }
     let panel = b + (<usize>j << 2), panelK = <usize>ldb << 2;
     if (nr < NR) {
       packB(0, b, ldb, 0, j, k, nr, work, NR);
