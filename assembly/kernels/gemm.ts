@@ -8,7 +8,8 @@
 //   transpose combinations one kernel.
 // - in place: for a short k and a small B with op(B) = B (the output layer's
 //   dW, K = batch, and dX, K = 10), the same tile reads A and B where they
-//   are; only a last partial panel of B is packed (zero-padded). Packing
+//   are, and a last panel of whole quads of columns two rows by one quad;
+//   only a last panel with odd columns is packed (zero-padded). Packing
 //   there cost as much as the products.
 // - dot: A B^T (the Linear forward) as row-by-row dot products (gemm-dot-2x4.ts,
 //   and gemm-dot-2x6.ts where the 6x8 tile runs), with nothing packed and no
@@ -297,8 +298,8 @@ function gemmReference(
 /**
  * op(B) = B read in place, a panel of 16 columns at a time, and op(A) read in
  * place (k <= IN_PLACE_K, so one pass over k). A last panel of fewer than 16
- * columns is packed, zero-padded; an odd last row of C reads row m-1 twice
- * and stores it once.
+ * columns runs one quad at a time when it is whole quads, else is packed,
+ * zero-padded; an odd last row of C reads row m-1 twice and stores it once.
  */
 function gemmInPlace(
   transA: i32, m: i32, n: i32, k: i32, alpha: f32,
