@@ -75,4 +75,26 @@ describe('inputs that are views of WASM memory', () => {
     expect(a.trainStepOn(fromViews.batch(order, 0, 64), new SGD({ lr: 0.1 }))).toBe(b.trainStepOn(fromCopies.batch(order, 0, 64), new SGD({ lr: 0.1 })));
     rt.dispose();
   });
+
+  it('refuses, by name, a view taken before the memory last grew, and leaves the model as it was', async () => {
+    const rt = await init({ build: 'simd', threads: 1 });
+    const model = new Sequential(rt, mlp([784, 8, 10]), { seed: 1 });
+    const x = Tensor.from(rt, new Float32Array(784), [1, 784]);
+    const stale = x.data, staleLabels = int32View(rt, new Int32Array([3]));
+    const gpt = new GPT(rt, { vocab: 31, seq: 16, hidden: 32, heads: 2, layers: 1 }, { seed: 1 });
+    const staleTokens = int32View(rt, new Int32Array(16));
+    const grow = Tensor.empty(rt, [rt.memory.buffer.byteLength / 4], 'workspace', 'growth');
+    expect(stale.buffer.byteLength).toBe(0); // detached by the growth
+    const before = model.parameters().map((p) => p.data.slice());
+    const opt = new SGD({ lr: 0.1 });
+    expect(() => model.trainStep(stale, [3], opt)).toThrow(/Sequential: x is a view of a detached ArrayBuffer/);
+    expect(() => model.trainStep(x.data, staleLabels, opt)).toThrow(/Sequential: target is a view of a detached ArrayBuffer/);
+    expect(() => model.forward(stale)).toThrow(/Sequential: x is a view of a detached ArrayBuffer/);
+    expect(() => gpt.trainStep([staleTokens], [new Int32Array(16)], opt)).toThrow(/GPT: tokens\[0\] is a view of a detached ArrayBuffer/);
+    const images = new Uint8Array(rt.memory.buffer, grow.ptr, 784);
+    Tensor.empty(rt, [rt.memory.buffer.byteLength / 4], 'workspace', 'more growth');
+    expect(() => new ResidentImages(rt, { images, labels: new Uint8Array(1), count: 1, rows: 28, cols: 28 }, 1)).toThrow(/ResidentImages: images is a view of a detached ArrayBuffer/);
+    expect(model.parameters().map((p) => p.data)).toEqual(before);
+    rt.dispose();
+  });
 });

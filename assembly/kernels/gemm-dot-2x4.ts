@@ -61,15 +61,20 @@ function kernelDot2x4(kc: i32, a0: usize, a1: usize, b0: usize, b1: usize, b2: u
     const off = <usize>p << 2;
     const x0 = f32x4.splat(load<f32>(a0 + off)), x1 = f32x4.splat(load<f32>(a1 + off));
     // The four rows' values at p in one vector: the same products and sums, lane by lane, as one at a time.
-    let y = f32x4.splat(load<f32>(b0 + off));
-    y = f32x4.replace_lane(y, 1, load<f32>(b1 + off));
-    y = f32x4.replace_lane(y, 2, load<f32>(b2 + off));
-    y = f32x4.replace_lane(y, 3, load<f32>(b3 + off));
+    const y = rowsAt(off, b0, b1, b2, b3);
     s0 = f32x4.add(s0, f32x4.mul(x0, y));
     s1 = f32x4.add(s1, f32x4.mul(x1, y));
   }
   storeColumns(out, s0, cols, accumulate);
   storeColumns(out + outRow, s1, cols, accumulate);
+}
+
+/** The floats `off` bytes into rows b0..b3, one per lane. */
+@inline export function rowsAt(off: usize, b0: usize, b1: usize, b2: usize, b3: usize): v128 {
+  let y = f32x4.splat(load<f32>(b0 + off));
+  y = f32x4.replace_lane(y, 1, load<f32>(b1 + off));
+  y = f32x4.replace_lane(y, 2, load<f32>(b2 + off));
+  return f32x4.replace_lane(y, 3, load<f32>(b3 + off));
 }
 
 /** The first `cols` lanes of s at `out`, each added to the float there first when `accumulate`. */

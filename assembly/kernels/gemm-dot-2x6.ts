@@ -10,7 +10,7 @@
 
 import { MR, NR, tile, updateC } from "./gemm-tile";
 import { madd } from "./simd";
-import { laneSums, storeColumns } from "./gemm-dot-2x4";
+import { laneSums, rowsAt, storeColumns } from "./gemm-dot-2x4";
 
 export const WIDE_ROWS_B: i32 = 6;
 
@@ -66,12 +66,7 @@ function kernelDot2x6(kc: i32, a0: usize, a1: usize, b: usize, lb: usize, last: 
   for (let p = k4; p < kc; p++) {
     const off = <usize>p << 2;
     const x0 = f32x4.splat(load<f32>(a0 + off)), x1 = f32x4.splat(load<f32>(a1 + off));
-    let y = f32x4.splat(load<f32>(b0 + off));
-    y = f32x4.replace_lane(y, 1, load<f32>(b1 + off));
-    y = f32x4.replace_lane(y, 2, load<f32>(b2 + off));
-    y = f32x4.replace_lane(y, 3, load<f32>(b3 + off));
-    let z = f32x4.splat(load<f32>(b4 + off));
-    z = f32x4.replace_lane(z, 1, load<f32>(b5 + off));
+    const y = rowsAt(off, b0, b1, b2, b3), z = rowsAt(off, b4, b5, b5, b5);
     s0 = f32x4.add(s0, f32x4.mul(x0, y));
     s1 = f32x4.add(s1, f32x4.mul(x1, y));
     t0 = f32x4.add(t0, f32x4.mul(x0, z));

@@ -8,6 +8,7 @@ import type { BatchSource } from '../nn/sequential.js';
 import type { Runtime } from '../runtime.js';
 import { type PixelNormalization, pixelTable } from './idx.js';
 import { readerOf } from '../memory/wasm-views.js';
+import { checkLiveView } from '../tensor.js';
 
 export interface ImageSet {
   /** count * rows * cols pixels, row-major. */
@@ -35,6 +36,7 @@ export class ResidentImages {
     normalization?: PixelNormalization,
   ) {
     checkInt('maxBatch', maxBatch, 1);
+    for (const [name, view] of [['images', data.images], ['labels', data.labels]] as const) if (ArrayBuffer.isView(view)) checkLiveView('ResidentImages', name, view);
     this.count = data.count;
     this.features = data.rows * data.cols;
     if (data.images.length !== this.count * this.features || data.labels.length !== this.count) {
