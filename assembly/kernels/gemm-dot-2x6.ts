@@ -10,7 +10,7 @@
 
 import { MR, NR, tile, updateC } from "./gemm-tile";
 import { madd } from "./simd";
-import { laneSums, rowsAt, storeColumns } from "./gemm-dot-2x4";
+import { ROWS_B, gemmDot, laneSums, rowsAt, storeColumns } from "./gemm-dot-2x4";
 
 export const WIDE_ROWS_B: i32 = 6;
 
@@ -22,6 +22,11 @@ export function gemmDotWide(
   for (let j = 0; j < n; j += WIDE_ROWS_B) {
     const nr = min(WIDE_ROWS_B, n - j);
     const b0 = b + <usize>j * lb;
+    if (nr <= ROWS_B) {
+      // A last one to four rows of B: the 2x4 tile, whose 8 chains are all used (N = 10 = 6 + 4).
+      gemmDot(m, nr, k, alpha, a, lda, b0, ldb, beta, c + (<usize>j << 2), ldc);
+      break;
+    }
     // Rows past n repeat the last one: computed, never stored.
     const last = <usize>(nr - 1);
     for (let i = 0; i < m; i += MR) {
