@@ -297,7 +297,9 @@ function gemmReference(
 
 /**
  * op(B) = B read in place, a panel of 16 columns at a time, and op(A) read in
- * place (k <= IN_PLACE_K, so one pass over k). A last panel of fewer than 16
+ * place (k <= IN_PLACE_K, so one pass over k), a row pair across every whole
+ * panel before the next pair (C written row by row: fc2 dX 1.05-1.10x over
+ * panel by panel, Node 24 and 26, AMD EPYC). A last panel of fewer than 16
  * columns runs one quad at a time when it is whole quads, else is packed,
  * zero-padded; an odd last row of C reads row m-1 twice and stores it once.
  */
@@ -307,34 +309,40 @@ function gemmInPlace(
 ): void {
   // Bytes from op(A)(i, p) to op(A)(i + 1, p), and to op(A)(i, p + 1).
   const aRow: usize = transA ? 4 : <usize>lda << 2, aK: usize = transA ? <usize>lda << 2 : 4;
-  for (let j = 0; j < n; j += NR) {
-    const nr = min(NR, n - j);
-    if (nr < NR && (nr & 3) == 0) {
-      // Whole quads: read in place too, one quad at a time.
-      for (let q = j; q < n; q += 4) {
-        for (let i = 0; i < m; i += MR) {
-          const mr = min(MR, m - i);
-          kernelQuadStrided(k, a + <usize>i * aRow, mr == MR ? aRow : 0, aK, b + (<usize>q << 2), <usize>ldb << 2, c + ((<usize>i * <usize>ldc + <usize>q) << 2), <usize>ldc << 2, mr, alpha, beta);
-        }
-      }
-      break;
-    }
-    let panel = b + (<usize>j << 2), panelK = <usize>ldb << 2;
-    if (nr < NR) {
-      packB(0, b, ldb, 0, j, k, nr, work, NR);
-      panel = work;
-      panelK = NR << 2;
-    }
-    for (let i = 0; i < m; i += MR) {
-      const mr = min(MR, m - i);
-      const cTile = c + ((<usize>i * <usize>ldc + <usize>j) << 2);
-      if (alpha == 1 && beta == 0 && mr == MR && nr == NR) {
-        kernel2x16Strided(k, a + <usize>i * aRow, aRow, aK, panel, panelK, cTile, <usize>ldc << 2);
+  const ldcBytes = <usize>ldc << 2, panelK = <usize>ldb << 2;
+  const whole = n & ~(NR - 1);
+  const direct = alpha == 1 && beta == 0;
+  // Whole panels a row pair at a time, so C is written row by row.
+  for (let i = 0; i < m; i += MR) {
+    const mr = min(MR, m - i);
+    const ai = a + <usize>i * aRow, ci = c + <usize>i * ldcBytes;
+    for (let j = 0; j < whole; j += NR) {
+      const panel = b + (<usize>j << 2), cTile = ci + (<usize>j << 2);
+      if (direct && mr == MR) {
+        kernel2x16Strided(k, ai, aRow, aK, panel, panelK, cTile, ldcBytes);
       } else {
-        kernel2x16Strided(k, a + <usize>i * aRow, mr == MR ? aRow : 0, aK, panel, panelK, tile, NR << 2);
-        updateC(cTile, ldc, mr, nr, alpha, beta);
+        kernel2x16Strided(k, ai, mr == MR ? aRow : 0, aK, panel, panelK, tile, NR << 2);
+        updateC(cTile, ldc, mr, NR, alpha, beta);
       }
     }
+  }
+  if (whole == n) return;
+  const nr = n - whole;
+  if ((nr & 3) == 0) {
+    // Whole quads: read in place too, one quad at a time.
+    for (let q = whole; q < n; q += 4) {
+      for (let i = 0; i < m; i += MR) {
+        const mr = min(MR, m - i);
+        kernelQuadStrided(k, a + <usize>i * aRow, mr == MR ? aRow : 0, aK, b + (<usize>q << 2), panelK, c + ((<usize>i * <usize>ldc + <usize>q) << 2), ldcBytes, mr, alpha, beta);
+      }
+    }
+    return;
+  }
+  packB(0, b, ldb, 0, whole, k, nr, work, NR);
+  for (let i = 0; i < m; i += MR) {
+    const mr = min(MR, m - i);
+    kernel2x16Strided(k, a + <usize>i * aRow, mr == MR ? aRow : 0, aK, work, NR << 2, tile, NR << 2);
+    updateC(c + ((<usize>i * <usize>ldc + <usize>whole) << 2), ldc, mr, nr, alpha, beta);
   }
 }
 
