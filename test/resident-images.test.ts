@@ -79,6 +79,23 @@ describe.each(['simd', 'relaxed', 'scalar'] as BuildName[])('resident images (%s
   });
 });
 
+describe('ResidentImages refuses what is not an image set of bytes', () => {
+  it.each([
+    ['undefined', undefined, /ResidentImages: data must be an image set \{ images, labels, count, rows, cols \}, got undefined/],
+    ['null', null, /data must be an image set/],
+    ['without a count', { images: new Uint8Array(4), labels: new Uint8Array(1), rows: 2, cols: 2 }, /ResidentImages count must be an integer >= 1, got undefined/],
+    ['of zero rows', { images: new Uint8Array(0), labels: new Uint8Array(1), count: 1, rows: 0, cols: 2 }, /ResidentImages rows must be an integer >= 1, got 0/],
+    ['of plain arrays (values would wrap modulo 256)', { images: [300, 2, 3, 4], labels: new Uint8Array(1), count: 1, rows: 2, cols: 2 }, /ResidentImages: images must be a Uint8Array of bytes, got \[300,2,3,4\]/],
+    ['with float labels', { images: new Uint8Array(4), labels: new Float32Array(1), count: 1, rows: 2, cols: 2 }, /ResidentImages: labels must be a Uint8Array of bytes/],
+  ])('refuses data %s with an ArgumentError, allocating nothing', async (_name, data, message) => {
+    const rt = await init({ build: 'simd', fresh: true });
+    const live = rt.arena.liveByCategory();
+    expect(() => new ResidentImages(rt, data as never, 4)).toThrow(ArgumentError);
+    expect(() => new ResidentImages(rt, data as never, 4)).toThrow(message);
+    expect(rt.arena.liveByCategory()).toEqual(live);
+  });
+});
+
 describe('trainStepOn', () => {
   it.each([
     ['null', null, /trainStepOn needs a batch source with rows and fill\(\), got null/],

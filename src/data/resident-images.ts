@@ -3,7 +3,7 @@
 // into the training step's batch buffer: no JS loop over pixels, no float
 // copy of the dataset, no copy into WASM per step.
 
-import { ArgumentError, checkInt } from '../errors.js';
+import { ArgumentError, checkInt, describeValue } from '../errors.js';
 import type { BatchSource } from '../nn/sequential.js';
 import type { Runtime } from '../runtime.js';
 import { type PixelNormalization, pixelTable } from './idx.js';
@@ -36,7 +36,7 @@ export class ResidentImages {
     normalization?: PixelNormalization,
   ) {
     checkInt('maxBatch', maxBatch, 1);
-    for (const [name, view] of [['images', data.images], ['labels', data.labels]] as const) if (ArrayBuffer.isView(view)) checkLiveView('ResidentImages', name, view);
+    checkImageSet(data);
     this.count = data.count;
     this.features = data.rows * data.cols;
     if (data.images.length !== this.count * this.features || data.labels.length !== this.count) {
@@ -86,5 +86,19 @@ export class ResidentImages {
     const arena = this.runtime.arena;
     for (const p of [this.tablePtr, this.orderPtr, this.labelsPtr, this.imagesPtr]) if (p) arena.free(p);
     this.imagesPtr = this.labelsPtr = this.orderPtr = this.tablePtr = 0;
+  }
+}
+
+/** A typed refusal of anything but an image set of bytes (as parseImages and parseLabels give), before anything is allocated. */
+function checkImageSet(data: ImageSet): void {
+  if (typeof data !== 'object' || data === null) {
+    throw new ArgumentError(`ResidentImages: data must be an image set { images, labels, count, rows, cols }, got ${describeValue(data)}`);
+  }
+  for (const name of ['count', 'rows', 'cols'] as const) checkInt(`ResidentImages ${name}`, data[name], 1);
+  for (const name of ['images', 'labels'] as const) {
+    const view = data[name];
+    // Bytes only: any other array would be copied with its values wrapped modulo 256.
+    if (!(view instanceof Uint8Array)) throw new ArgumentError(`ResidentImages: ${name} must be a Uint8Array of bytes, got ${describeValue(view)}`);
+    checkLiveView('ResidentImages', name, view);
   }
 }
