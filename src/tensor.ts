@@ -38,7 +38,7 @@ export class Tensor {
     if (!isNumbers) {
       throw new ArgumentError(`Tensor.from: values must be an array or typed array of numbers, got ${describeValue(values)}`);
     }
-    if (ArrayBuffer.isView(values)) checkLiveView('Tensor.from', 'values', values);
+    checkLiveView('Tensor.from', 'values', values);
     const s = shape === undefined ? [values.length] : shape;
     const size = checkShape('Tensor.from', s);
     if (values.length !== size) {
@@ -113,13 +113,14 @@ function checkShape(where: string, shape: readonly number[]): number {
 }
 
 /**
- * Throws ArgumentError if `view`'s buffer is detached: growing WASM memory
- * detaches the old buffer, so a Tensor.data view captured before then is stale.
+ * Throws ArgumentError if `value` is a view whose buffer is detached: growing
+ * WASM memory detaches the old buffer, so a Tensor.data view captured before
+ * then is stale. Anything that is not a view passes.
  */
-export function checkLiveView(where: string, name: string, view: ArrayBufferView): void {
-  if (view.buffer.byteLength > 0) return;
+export function checkLiveView(where: string, name: string, value: unknown): void {
+  if (!ArrayBuffer.isView(value) || value.buffer.byteLength > 0) return;
   try {
-    new Uint8Array(view.buffer);
+    new Uint8Array(value.buffer);
   } catch {
     throw new ArgumentError(
       `${where}: ${name} is a view of a detached ArrayBuffer (a tensor's data view goes stale when WASM memory grows): read tensor.data again, or pass the Tensor itself`,

@@ -378,7 +378,7 @@ interface PlanHandlers {
 function checkTokenRows(name: string, value: unknown, maxTokens: number, vocab: number): ArrayLike<number>[] {
   if (!Array.isArray(value) || value.length === 0) throw new ArgumentError(`${name} must be a non-empty array of token rows, got ${describeValue(value)}`, { field: name });
   const rows = value as unknown[];
-  rows.forEach((row, r) => ArrayBuffer.isView(row) && checkLiveView('GPT', `${name}[${r}]`, row));
+  rows.forEach((row, r) => checkLiveView('GPT', `${name}[${r}]`, row));
   const first = rows[0];
   const tokens = typeof first === 'object' && first !== null ? (first as ArrayLike<number>).length : -1;
   if (!Number.isInteger(tokens) || tokens < 1 || tokens > maxTokens) {

@@ -481,7 +481,7 @@ export class Sequential {
     if (typeof x !== 'object' || x === null || !Number.isSafeInteger(x.length) || x.length < 0) {
       throw new ArgumentError(`x must be a Float32Array (or array of numbers) of batch x inFeatures values, got ${describeValue(x)}`);
     }
-    if (ArrayBuffer.isView(x)) checkLiveView('Sequential', 'x', x);
+    checkLiveView('Sequential', 'x', x);
     if (x.length === 0 || x.length % this.inFeatures !== 0) {
       throw new ShapeError(`x has ${x.length} values; expected a positive multiple of inFeatures = ${this.inFeatures} (batch x ${this.inFeatures})`);
     }
@@ -493,7 +493,7 @@ export class Sequential {
     if (typeof target !== 'object' || target === null || !Number.isSafeInteger(target.length) || target.length < 0) {
       throw new ArgumentError(`target must be an array of labels (cross-entropy) or targets (mse), got ${describeValue(target)}`);
     }
-    if (ArrayBuffer.isView(target)) checkLiveView('Sequential', 'target', target);
+    checkLiveView('Sequential', 'target', target);
     if (this.loss === 'cross_entropy') {
       if (target.length !== batch) throw new ShapeError(`labels has ${target.length} entries; the batch has ${batch} rows`);
       for (let i = 0; i < target.length; i++) {
